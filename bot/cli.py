@@ -1,0 +1,219 @@
+"""The `yizhan` command line: chat, ask, classify, kb check, kb eval."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import datetime as dt
+import json
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+from bot.config import ConfigError, Settings, load_settings
+from bot.kb.loader import KnowledgeError
+
+CONSOLE_USER = "console"
+BANNER = "驿站助手（输入问题后回车；输入 q 或按 Ctrl-D 退出）"
+
+
+def _settings(args: argparse.Namespace) -> Settings:
+    kb = Path(args.kb).resolve() if getattr(args, "kb", None) else None
+    return load_settings(Path(args.config) if args.config else None, knowledge_dir=kb)
+
+
+def _today(args: argparse.Namespace) -> dt.date | None:
+    value = getattr(args, "today", None)
+    return dt.date.fromisoformat(value) if value else None
+
+
+def _fixed_clock(settings: Settings, today: dt.date | None) -> object:
+    if today is None:
+        return None
+    from zoneinfo import ZoneInfo
+
+    zone = ZoneInfo(settings.chat.timezone)
+    return lambda: dt.datetime.combine(today, dt.datetime.now(zone).time(), zone)
+
+
+async def _reply_texts(args: argparse.Namespace, lines: Sequence[str]) -> None:
+    from bot.bootstrap import bootstrap
+    from bot.messages import IncomingMessage
+
+    settings = _settings(args)
+    clock = _fixed_clock(settings, _today(args))
+    assistant = bootstrap(settings, clock=clock)  # type: ignore[arg-type]
+    for line in lines:
+        replies = await assistant.dialogue.handle(IncomingMessage("console", CONSOLE_USER, line))
+        for reply in replies:
+            print(reply.text)
+
+
+def cmd_ask(args: argparse.Namespace) -> int:
+    """One question, one answer."""
+    asyncio.run(_reply_texts(args, [" ".join(args.question)]))
+    return 0
+
+
+def cmd_chat(args: argparse.Namespace) -> int:
+    """A console conversation with line editing and history."""
+    from bot.bootstrap import bootstrap
+    from bot.messages import IncomingMessage
+
+    try:
+        import readline
+
+        history = Path.home() / ".yizhan_history"
+        if history.exists():
+            readline.read_history_file(history)
+    except (ImportError, OSError):
+        readline = None  # type: ignore[assignment]
+        history = None  # type: ignore[assignment]
+    settings = _settings(args)
+    assistant = bootstrap(settings, clock=_fixed_clock(settings, _today(args)))  # type: ignore[arg-type]
+    interactive = sys.stdin.isatty()
+    if interactive:
+        print(BANNER)
+
+    async def loop() -> None:
+        while True:
+            try:
+                line = input("您：" if interactive else "")
+            except EOFError:
+                break
+            if line.strip().lower() in ("q", "quit", "exit", "退出"):
+                break
+            for reply in await assistant.dialogue.handle(
+                    IncomingMessage("console", CONSOLE_USER, line)):
+                print(("助手：" if interactive else "") + reply.text)
+                if interactive:
+                    print()
+
+    try:
+        asyncio.run(loop())
+    except KeyboardInterrupt:
+        print()
+    if readline is not None and history is not None:
+        try:
+            readline.write_history_file(history)
+        except OSError:
+            pass
+    return 0
+
+
+def cmd_classify(args: argparse.Namespace) -> int:
+    """One question per stdin line -> one JSON object per line."""
+    from bot.bootstrap import build_engine
+    from bot.kb.loader import load_knowledge
+
+    settings = _settings(args)
+    engine = build_engine(settings, load_knowledge(settings.knowledge_dir))
+    today = _today(args) or dt.date.today()
+    for line in sys.stdin:
+        text = line.rstrip("\n")
+        if not text.strip():
+            continue
+        print(json.dumps(engine.classify(text, today).as_json(), ensure_ascii=False),
+              flush=True)
+    return 0
+
+
+def cmd_kb_check(args: argparse.Namespace) -> int:
+    """Validate the knowledge base; non-zero exit on errors."""
+    from bot.bootstrap import build_engine
+    from bot.kb.check import KnowledgeChecker
+
+    settings = _settings(args)
+    catalogue = Path(args.catalogue) if args.catalogue else settings.catalogue_dir
+    checker = KnowledgeChecker(settings.knowledge_dir, catalogue)
+    result = checker.run(None if args.fast else (lambda kb: build_engine(settings, kb)))
+    print(f"checked {settings.knowledge_dir}")
+    for problem in result.errors:
+        print(f"error: {problem}")
+    if result.warnings:
+        print(f"\nwarnings ({len(result.warnings)}):")
+        for problem in result.warnings:
+            print(f"warning: {problem}")
+    print(f"\n{len(result.errors)} error(s), {len(result.warnings)} warning(s)")
+    return 1 if result.errors else 0
+
+
+def cmd_kb_eval(args: argparse.Namespace) -> int:
+    """Labelled questions -> accuracy figures."""
+    from tqdm import tqdm
+
+    from bot.bootstrap import build_engine
+    from bot.evaluation import evaluate, format_report, read_questions
+    from bot.kb.loader import load_knowledge
+
+    settings = _settings(args)
+    knowledge = load_knowledge(settings.knowledge_dir)
+    engine = build_engine(settings, knowledge)
+    questions = read_questions(Path(args.file))
+    report = evaluate(engine, questions,
+                      lambda qs: tqdm(qs, desc="classifying", unit="q", file=sys.stderr))
+    categories = {item.id: item.category for item in knowledge.items}
+    print(format_report(report, lambda item_id: categories.get(item_id, "-")))
+    if args.verbose:
+        print("\nmistakes:")
+        for o in report.outcomes:
+            if (o.question.intent == "affairs.ask" and not o.top1) or not o.intent_ok \
+                    or o.wrong_direct:
+                got = o.result.item or o.result.category or o.result.intent
+                print(f"  [{o.question.item or o.question.intent}] {o.question.text[:60]} -> "
+                      f"{got}{' (clarify)' if o.result.clarify else ''}")
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The argument parser of `yizhan`."""
+    parser = argparse.ArgumentParser(prog="yizhan", description="驿站助手 (Yizhan)")
+    parser.add_argument("--config", help="config file (default: config.toml of the project)")
+    commands = parser.add_subparsers(dest="command", required=True)
+
+    def add(name: str, help_text: str) -> argparse.ArgumentParser:
+        sub = commands.add_parser(name, help=help_text)
+        sub.add_argument("--kb", help="knowledge directory (default from config)")
+        return sub
+
+    chat = add("chat", "talk to the bot in the console")
+    chat.add_argument("--today", help="pretend today is YYYY-MM-DD")
+    chat.set_defaults(func=cmd_chat)
+    ask = add("ask", "ask one question")
+    ask.add_argument("question", nargs="+")
+    ask.add_argument("--today", help="pretend today is YYYY-MM-DD")
+    ask.set_defaults(func=cmd_ask)
+    classify = add("classify", "classify stdin lines to JSON lines")
+    classify.add_argument("--today", help="resolve dates against YYYY-MM-DD")
+    classify.set_defaults(func=cmd_classify)
+    kb = commands.add_parser("kb", help="knowledge base tools")
+    kb_commands = kb.add_subparsers(dest="kb_command", required=True)
+    check = kb_commands.add_parser("check", help="validate the knowledge base")
+    check.add_argument("--kb", help="knowledge directory (default from config)")
+    check.add_argument("--catalogue", help="station catalogue directory")
+    check.add_argument("--fast", action="store_true", help="skip the engine confusion check")
+    check.set_defaults(func=cmd_kb_check)
+    evaluate = kb_commands.add_parser("eval", help="evaluate labelled questions")
+    evaluate.add_argument("file")
+    evaluate.add_argument("--kb", help="knowledge directory (default from config)")
+    evaluate.add_argument("--verbose", "-v", action="store_true", help="list the mistakes")
+    evaluate.set_defaults(func=cmd_kb_eval)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of the `yizhan` console script."""
+    args = build_parser().parse_args(argv)
+    try:
+        code: int = args.func(args)
+        return code
+    except (ConfigError, KnowledgeError) as exc:
+        print(f"yizhan: {exc}", file=sys.stderr)
+        return 2
+    except ValueError as exc:
+        print(f"yizhan: {exc}", file=sys.stderr)
+        return 2
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,198 @@
+"""`yizhan kb eval`: run a labelled question file through the engine and report the figures."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from collections import Counter, defaultdict
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from intents.engine import AFFAIRS, FALLBACK, MENU, REPORT, Classification, IntentEngine
+
+DEFAULT_TODAY = dt.date(2026, 11, 23)
+
+
+@dataclass(frozen=True)
+class LabelledQuestion:
+    """One line of a labelled question file."""
+
+    text: str
+    intent: str
+    item: str | None = None
+    category: str | None = None
+    date: str | None = None
+    meal: str | None = None
+    meal_point: str | None = None
+    today: dt.date = DEFAULT_TODAY
+
+
+def read_questions(path: Path) -> list[LabelledQuestion]:
+    """Parse a JSON-lines file of labelled questions; raises ValueError with the line number."""
+    questions = []
+    for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
+        if not line.strip() or line.lstrip().startswith("#"):
+            continue
+        try:
+            raw: dict[str, Any] = json.loads(line)
+            today = dt.date.fromisoformat(raw["today"]) if raw.get("today") else DEFAULT_TODAY
+            questions.append(LabelledQuestion(
+                text=raw["text"], intent=raw["intent"], item=raw.get("item"),
+                category=raw.get("category"), date=raw.get("date"), meal=raw.get("meal"),
+                meal_point=raw.get("meal_point"), today=today))
+        except (ValueError, KeyError, TypeError) as exc:
+            raise ValueError(f"{path}:{number}: not a labelled question: {exc}") from exc
+    return questions
+
+
+@dataclass
+class Outcome:
+    """One question and what the engine made of it."""
+
+    question: LabelledQuestion
+    result: Classification
+
+    @property
+    def intent_ok(self) -> bool:
+        return self.result.intent == self.question.intent
+
+    @property
+    def top1(self) -> bool:
+        first = self.result.candidates[0].item if self.result.candidates else None
+        return self.intent_ok and (self.result.item or first) == self.question.item
+
+    @property
+    def top3(self) -> bool:
+        return self.intent_ok and (self.result.item == self.question.item or any(
+            c.item == self.question.item for c in self.result.candidates[:3]))
+
+    @property
+    def direct(self) -> bool:
+        """The engine answered one item outright."""
+        return self.result.item is not None
+
+    @property
+    def wrong_direct(self) -> bool:
+        """A confident answer about the wrong thing: the costly mistake."""
+        if self.result.intent == AFFAIRS or self.result.intent == "faq.ask":
+            return self.direct and (self.question.intent != self.result.intent or (
+                self.question.item is not None and self.result.item != self.question.item))
+        return False
+
+
+@dataclass
+class Report:
+    """Aggregated figures of an evaluation run."""
+
+    outcomes: list[Outcome] = field(default_factory=list)
+
+    def _affairs(self) -> list[Outcome]:
+        return [o for o in self.outcomes if o.question.intent == AFFAIRS]
+
+    def figures(self) -> dict[str, float]:
+        affairs = self._affairs()
+        n = len(affairs) or 1
+        fallback_pred = [o for o in self.outcomes if o.result.intent == FALLBACK]
+        fallback_true = [o for o in self.outcomes if o.question.intent == FALLBACK]
+        correct_fb = [o for o in fallback_pred if o.question.intent == FALLBACK]
+        menu = [o for o in self.outcomes if o.question.intent == MENU]
+        report = [o for o in self.outcomes if o.question.intent == REPORT]
+        return {
+            "questions": len(self.outcomes),
+            "affairs_questions": len(affairs),
+            "intent_accuracy": _share(o.intent_ok for o in self.outcomes),
+            "top1": sum(o.top1 for o in affairs) / n,
+            "top3": sum(o.top3 for o in affairs) / n,
+            "direct_correct": sum(o.direct and o.top1 for o in affairs) / n,
+            "clarify_rate": sum(o.result.clarify for o in affairs) / n,
+            "wrong_direct_rate": sum(o.wrong_direct for o in affairs) / n,
+            "wrong_direct_all": _share(o.wrong_direct for o in self.outcomes),
+            "oos_precision": len(correct_fb) / len(fallback_pred) if fallback_pred else 1.0,
+            "oos_recall": len(correct_fb) / len(fallback_true) if fallback_true else 1.0,
+            "menu_slots": _share(_menu_slots_ok(o) for o in menu),
+            "report_category": _share(o.intent_ok and o.result.category == o.question.category
+                                      for o in report),
+        }
+
+    def confusions(self, limit: int = 10) -> list[tuple[str, str, int]]:
+        """The most frequent (expected, got) pairs among mistakes."""
+        counter: Counter[tuple[str, str]] = Counter()
+        for o in self.outcomes:
+            expected = o.question.item or o.question.category or o.question.intent
+            got = (o.result.item or o.result.category
+                   or (o.result.candidates[0].item + "?" if o.result.clarify
+                       and o.result.candidates else None) or o.result.intent)
+            if o.question.intent == AFFAIRS and o.top1 and not o.wrong_direct:
+                continue
+            if o.question.intent != AFFAIRS and o.intent_ok and not o.wrong_direct:
+                continue
+            counter[(expected, got)] += 1
+        return [(a, b, c) for (a, b), c in counter.most_common(limit)]
+
+    def per_group(self, group_of: Callable[[str], str]) -> list[tuple[str, int, float, float,
+                                                                      float, float]]:
+        """Per catalogue category: n, top-1, direct, clarify, wrong-direct."""
+        groups: dict[str, list[Outcome]] = defaultdict(list)
+        for o in self._affairs():
+            groups[group_of(o.question.item or "")].append(o)
+        rows = []
+        for name, items in sorted(groups.items()):
+            n = len(items)
+            rows.append((name, n, sum(o.top1 for o in items) / n,
+                         sum(o.direct and o.top1 for o in items) / n,
+                         sum(o.result.clarify for o in items) / n,
+                         sum(o.wrong_direct for o in items) / n))
+        return rows
+
+
+def _share(values: Iterable[bool]) -> float:
+    items = list(values)
+    return sum(items) / len(items) if items else 1.0
+
+
+def _menu_slots_ok(o: Outcome) -> bool:
+    q, r = o.question, o.result
+    return (o.intent_ok and (q.date is None or (r.date is not None and r.date.isoformat() == q.date))
+            and (q.meal is None or r.meal == q.meal)
+            and (q.meal_point is None or r.meal_point == q.meal_point))
+
+
+def evaluate(engine: IntentEngine, questions: Iterable[LabelledQuestion],
+             progress: Callable[[Iterable[LabelledQuestion]], Iterable[LabelledQuestion]]
+             | None = None) -> Report:
+    """Classify every question."""
+    report = Report()
+    iterable = progress(questions) if progress else questions
+    for question in iterable:
+        report.outcomes.append(Outcome(question, engine.classify(question.text, question.today)))
+    return report
+
+
+def format_report(report: Report, group_of: Callable[[str], str]) -> str:
+    """Plain-text figures, confusion pairs and the per-category table."""
+    f = report.figures()
+    lines = [
+        f"questions: {f['questions']:.0f} (affairs: {f['affairs_questions']:.0f})",
+        f"intent accuracy:        {f['intent_accuracy']:6.1%}",
+        f"affairs top-1:          {f['top1']:6.1%}",
+        f"affairs top-3:          {f['top3']:6.1%}",
+        f"answered directly, ok:  {f['direct_correct']:6.1%}",
+        f"clarify rate:           {f['clarify_rate']:6.1%}",
+        f"wrong direct answers:   {f['wrong_direct_rate']:6.1%} of affairs questions, "
+        f"{f['wrong_direct_all']:.1%} of all",
+        f"out-of-scope precision: {f['oos_precision']:6.1%}",
+        f"out-of-scope recall:    {f['oos_recall']:6.1%}",
+        f"menu slots right:       {f['menu_slots']:6.1%}",
+        f"report category right:  {f['report_category']:6.1%}",
+        "",
+        "worst confusions (expected -> got, ? = clarified with that first):",
+    ]
+    lines += [f"  {a} -> {b}  x{c}" for a, b, c in report.confusions()] or ["  none"]
+    lines += ["", f"{'category':<14} {'n':>4} {'top-1':>7} {'direct':>7} {'clarify':>8} "
+              f"{'wrong':>6}"]
+    for name, n, top1, direct, clarify, wrong in report.per_group(group_of):
+        lines.append(f"{name:<14} {n:>4} {top1:>7.0%} {direct:>7.0%} {clarify:>8.0%} "
+                     f"{wrong:>6.0%}")
+    return "\n".join(lines)

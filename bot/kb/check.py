@@ -1,0 +1,219 @@
+"""`yizhan kb check`: everything that can be wrong in the knowledge base, with file and line."""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+from collections import defaultdict
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+from bot.kb.loader import KnowledgeLoader
+from bot.kb.model import Knowledge
+from bot.kb.source import Problem
+
+# Two items whose names and aliases score within this margin of each other are reported.
+CONFUSION_MARGIN = 0.05
+
+
+@dataclass(frozen=True)
+class CheckResult:
+    """Errors block going live; warnings are worth a look."""
+
+    problems: tuple[Problem, ...]
+
+    @property
+    def errors(self) -> list[Problem]:
+        return sorted(p for p in self.problems if p.severity == "error")
+
+    @property
+    def warnings(self) -> list[Problem]:
+        return sorted(p for p in self.problems if p.severity == "warning")
+
+
+class KnowledgeChecker:
+    """Runs every check over a knowledge directory."""
+
+    def __init__(self, root: Path, catalogue: Path | None = None) -> None:
+        self.loader = KnowledgeLoader(root)
+        self.catalogue = catalogue
+        self.problems: list[Problem] = []
+
+    def _at(self, path: str, needle: str, start: int = 1) -> int:
+        source = self.loader.sources.get(path)
+        return source.find_text(needle, start) if source else 0
+
+    def _add(self, path: str, line: int, message: str, severity: str = "error") -> None:
+        self.problems.append(Problem(path, line, message, severity))
+
+    def run(self, engine_factory: Callable[[Knowledge], object] | None = None) -> CheckResult:
+        """Load, then check ids, catalogue, menu, roster, aliases and (with an engine) confusions."""
+        knowledge = self.loader.load()
+        self.problems.extend(self.loader.problems)
+        self._duplicate_items()
+        self._catalogue(knowledge)
+        self._menu(knowledge)
+        self._unique("faq.toml", "faq", [f.id for f in knowledge.faq])
+        self._unique("canteen.toml", "meal point", [p.id for p in knowledge.canteen.points])
+        self._unique("reports.toml", "report category", [c.id for c in knowledge.reports])
+        self._windows(knowledge)
+        self._roster(knowledge)
+        self._aliases(knowledge)
+        if engine_factory is not None and not any(
+                p.severity == "error" for p in self.problems):
+            self._confusions(knowledge, engine_factory(knowledge))
+        return CheckResult(tuple(self.problems))
+
+    def _duplicate_items(self) -> None:
+        for item_id, places in self.loader.item_locations.items():
+            if len(places) > 1:
+                first = f"{places[0][0]}:{places[0][1]}"
+                for path, line in places[1:]:
+                    self._add(path, line, f"duplicate item id {item_id} (first at {first})")
+
+    def _catalogue(self, knowledge: Knowledge) -> None:
+        if self.catalogue is None:
+            return
+        items_csv = self.catalogue / "affairs_items.csv"
+        if not items_csv.is_file():
+            self._add(str(items_csv), 0, "catalogue not found: ids not cross-checked", "warning")
+            return
+        with items_csv.open(encoding="utf-8") as handle:
+            rows = {row["id"]: row for row in csv.DictReader(handle)}
+        for item_id, row in rows.items():
+            if item_id not in self.loader.item_locations:
+                self._add("affairs/", 0, f"catalogue item {item_id} {row['name']} is missing")
+        for item in knowledge.items:
+            path, line = self.loader.item_locations[item.id][0]
+            row = rows.get(item.id)
+            if row is None:
+                self._add(path, line, f"{item.id} is not in the station catalogue")
+                continue
+            for field in ("name", "category", "department", "handling", "provenance"):
+                expected = row[field]
+                actual = getattr(item, field)
+                if actual != expected:
+                    where = self._at(path, f"{field} = ", line) if field != "category" else 1
+                    self._add(path, where, f"{item.id} {field} is 「{actual}」 but the "
+                              f"catalogue says 「{expected}」")
+        reports_csv = self.catalogue / "report_categories.csv"
+        if reports_csv.is_file():
+            with reports_csv.open(encoding="utf-8") as handle:
+                report_rows = {row["id"]: row for row in csv.DictReader(handle)}
+            ids = {c.id for c in knowledge.reports}
+            for report_id in report_rows.keys() - ids:
+                self._add("reports.toml", 0, f"catalogue report category {report_id} is missing")
+            for category in knowledge.reports:
+                row = report_rows.get(category.id)
+                line = self._at("reports.toml", f'"{category.id}"')
+                if row is None:
+                    self._add("reports.toml", line, f"report category {category.id} is not in "
+                              "the catalogue")
+                elif (category.urgency, str(category.response_hours)) != (
+                        row["urgency"], row["response_hours"]):
+                    self._add("reports.toml", line, f"{category.id}: urgency/response_hours "
+                              f"differ from the catalogue ({row['urgency']}, "
+                              f"{row['response_hours']})")
+
+    def _menu(self, knowledge: Knowledge) -> None:
+        dates = sorted(knowledge.canteen.menu)
+        if not dates:
+            self._add("menu.toml", 0, "the menu calendar is empty")
+            return
+        day = dates[0]
+        present = set(dates)
+        while day <= dates[-1]:
+            if day not in present:
+                monday = day - dt.timedelta(days=day.weekday())
+                self._add("menu.toml", 0, f"no menu for {day} (add a [[week]] with "
+                          f"monday = {monday})")
+                day = monday + dt.timedelta(days=7)
+                continue
+            day += dt.timedelta(days=1)
+        points = {p.id for p in knowledge.canteen.points}
+        if not any(p.kind == "canteen" for p in knowledge.canteen.points):
+            self._add("canteen.toml", 0, "no point has kind = \"canteen\"")
+        if len(points) != len(knowledge.canteen.points):
+            return
+
+    def _unique(self, path: str, what: str, ids: list[str]) -> None:
+        seen: set[str] = set()
+        for value in ids:
+            if value in seen:
+                self._add(path, self._at(path, f'"{value}"'), f"duplicate {what} id {value}")
+            seen.add(value)
+
+    def _windows(self, knowledge: Knowledge) -> None:
+        categories = {item.category for item in knowledge.items}
+        for category in sorted(categories):
+            if knowledge.station.window_for(category) is None:
+                self._add("station.toml", 0, f"no [[window]] serves category {category}",
+                          "warning")
+
+    def _roster(self, knowledge: Knowledge) -> None:
+        roster = knowledge.roster
+        people = {p.name for p in roster.people}
+        compounds = {c.name for c in roster.compounds}
+        self._unique("roster.toml", "building", [b.name for b in roster.buildings])
+        self._unique("roster.toml", "person", [p.name for p in roster.people])
+        for building in roster.buildings:
+            line = self._at("roster.toml", f'name = "{building.name}"')
+            if building.compound not in compounds:
+                self._add("roster.toml", line, f"{building.name}: unknown compound "
+                          f"{building.compound}")
+            for role in ("leader", "backup"):
+                name = getattr(building, role)
+                if name not in people:
+                    self._add("roster.toml", line, f"{building.name}: {role} {name} is not a "
+                              "[[person]]")
+            if building.leader == building.backup:
+                self._add("roster.toml", line, f"{building.name}: leader and backup are the "
+                          "same person")
+
+    def _aliases(self, knowledge: Knowledge) -> None:
+        """An alias that normalises to the same text for two items, or to another's name."""
+        from intents.normalise import TextNormaliser
+
+        normaliser = TextNormaliser((), {})
+        owners: dict[str, list[tuple[str, str]]] = defaultdict(list)
+        for item in knowledge.items:
+            for phrase in (item.name, *item.aliases):
+                key = normaliser.basic(phrase).replace(" ", "")
+                if key and (item.id, phrase) not in owners[key]:
+                    owners[key].append((item.id, phrase))
+        for owned in owners.values():
+            ids = sorted({item_id for item_id, _ in owned})
+            if len(ids) < 2:
+                continue
+            for item_id, phrase in owned:
+                path, line = self.loader.item_locations[item_id][0]
+                others = ", ".join(i for i in ids if i != item_id)
+                self._add(path, self._at(path, f'"{phrase}"', line),
+                          f"{item_id}: 「{phrase}」 also names {others}: residents cannot be "
+                          "told which one they mean")
+
+    def _confusions(self, knowledge: Knowledge, engine: object) -> None:
+        """Items the engine cannot tell apart from their own names and aliases."""
+        from intents.engine import IntentEngine
+
+        assert isinstance(engine, IntentEngine)
+        reported: set[tuple[str, str]] = set()
+        today = dt.date(2026, 1, 5)
+        for item in knowledge.items:
+            path, line = self.loader.item_locations[item.id][0]
+            for phrase in (item.name, *item.aliases):
+                result = engine.classify(phrase, today)
+                own = next((c.score for c in result.candidates if c.item == item.id), 0.0)
+                for other in result.candidates:
+                    if other.item == item.id or other.intent != "affairs.ask":
+                        continue
+                    pair = (min(item.id, other.item), max(item.id, other.item))
+                    if other.score >= own - CONFUSION_MARGIN and pair not in reported:
+                        reported.add(pair)
+                        severity = "error" if phrase == item.name and other.score > own \
+                            else "warning"
+                        self._add(path, self._at(path, f'"{phrase}"', line),
+                                  f"{item.id} and {other.item} score too close for 「{phrase}」 "
+                                  f"({own:.2f} vs {other.score:.2f}): make the aliases more "
+                                  "specific", severity)

@@ -1,0 +1,275 @@
+"""Typed, immutable model of everything the station knows."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+
+HANDLING_KINDS = ("当场办结", "当场受理", "收受分离", "仅咨询")
+MEALS = ("breakfast", "lunch", "dinner")
+WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+CLOSED = "休息"
+
+
+@dataclass(frozen=True)
+class Window:
+    """A counter at the station and the catalogue categories it serves."""
+
+    name: str
+    floor: str
+    categories: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Station:
+    """The station's own facts: written once, used by every answer."""
+
+    name: str
+    address: str
+    phone: str
+    hours: str
+    duty_window: str
+    duty_phone: str
+    confirm_hint: str
+    windows: tuple[Window, ...]
+
+    def window_for(self, category: str) -> Window | None:
+        """The window serving a catalogue category, if any."""
+        for window in self.windows:
+            if category in window.categories:
+                return window
+        return None
+
+    def placeholders(self) -> dict[str, str]:
+        """Values for `{station}`, `{address}`... in FAQ answers."""
+        return {
+            "station": self.name,
+            "address": self.address,
+            "phone": self.phone,
+            "hours": self.hours,
+            "duty_window": self.duty_window,
+            "duty_phone": self.duty_phone,
+        }
+
+
+@dataclass(frozen=True)
+class AffairsItem:
+    """One of the station's community-affairs items (社区事务受理)."""
+
+    id: str
+    name: str
+    category: str
+    department: str
+    handling: str
+    time_limit: str
+    provenance: str
+    confirmed: bool
+    note: str
+    aliases: tuple[str, ...]
+    eligible: str
+    materials: tuple[str, ...]
+    steps: tuple[str, ...]
+    fee: str
+    hotline: str
+    window: str = ""
+
+    @property
+    def on_the_spot(self) -> bool:
+        """Whether the item is finished at the counter (当场办结)."""
+        return self.handling == "当场办结"
+
+    @property
+    def needs_confirmation(self) -> bool:
+        """Whether an answer must say the details are unconfirmed."""
+        return not self.confirmed or self.provenance == "modelled"
+
+
+@dataclass(frozen=True)
+class FaqEntry:
+    """A question about the station itself, with its answer template."""
+
+    id: str
+    question: str
+    aliases: tuple[str, ...]
+    answer: str
+
+
+@dataclass(frozen=True)
+class MealPoint:
+    """The canteen or one of its meal points."""
+
+    id: str
+    name: str
+    kind: str
+    address: str
+    aliases: tuple[str, ...]
+    meals: tuple[str, ...]
+    days: str
+    hours: dict[str, str]
+    note: str = ""
+
+
+@dataclass(frozen=True)
+class Prices:
+    """Canteen prices in yuan, and the subsidy and payment notes."""
+
+    set_a: int
+    set_b: int
+    breakfast: int
+    dinner: int
+    subsidy: str
+    payment: str
+
+
+@dataclass(frozen=True)
+class Delivery:
+    """Meal delivery for elders."""
+
+    eligible: str
+    signup: str
+    fee: str
+    hours: str
+    order_deadline: str
+
+
+@dataclass(frozen=True)
+class DayMenu:
+    """What the canteen serves on one day; empty tuples on a closed day."""
+
+    date: dt.date
+    set_a: tuple[str, ...]
+    set_b: tuple[str, ...]
+    breakfast: tuple[str, ...]
+    dinner: tuple[str, ...]
+
+    def dishes(self, meal: str) -> tuple[str, ...]:
+        """Dishes of one meal ("lunch" is both sets together)."""
+        if meal == "breakfast":
+            return self.breakfast
+        if meal == "dinner":
+            return self.dinner
+        return self.set_a + self.set_b
+
+
+@dataclass(frozen=True)
+class Canteen:
+    """The canteen, its meal points, prices, delivery and menu calendar."""
+
+    points: tuple[MealPoint, ...]
+    prices: Prices
+    delivery: Delivery
+    menu: dict[dt.date, DayMenu]
+
+    def point(self, point_id: str) -> MealPoint | None:
+        """A meal point by id."""
+        return next((p for p in self.points if p.id == point_id), None)
+
+
+@dataclass(frozen=True)
+class ReportCategory:
+    """An issue-report category (ids from the catalogue) and residents' words for it."""
+
+    id: str
+    name: str
+    urgency: str
+    response_hours: int
+    keywords: tuple[str, ...]
+    safety: str = ""
+
+
+@dataclass(frozen=True)
+class Lexicon:
+    """Words the intent engine treats specially; staff-editable."""
+
+    fillers: tuple[str, ...]
+    greetings: tuple[str, ...]
+    handoff: tuple[str, ...]
+    wish_cues: tuple[str, ...]
+    menu_words: tuple[str, ...]
+    affairs_cues: tuple[str, ...]
+    report_cues: tuple[str, ...]
+    homophones: dict[str, str]
+    stopwords: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Person:
+    """A building leader or volunteer."""
+
+    name: str
+    phone: str
+    role: str
+    away_until: dt.date | None = None
+    wecom_userid: str = ""
+
+
+@dataclass(frozen=True)
+class StaffMember:
+    """Station staff on the duty rota."""
+
+    name: str
+    aliases: tuple[str, ...]
+    phone: str
+    title: str
+    duty_days: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Compound:
+    """A residential compound (小区)."""
+
+    name: str
+    aliases: tuple[str, ...]
+    address: str
+
+
+@dataclass(frozen=True)
+class Building:
+    """A building, its compound and its leader and backup."""
+
+    name: str
+    compound: str
+    units: int
+    floors: int
+    leader: str
+    backup: str
+
+
+@dataclass(frozen=True)
+class Roster:
+    """Compounds, buildings, leaders and duty staff."""
+
+    compounds: tuple[Compound, ...]
+    buildings: tuple[Building, ...]
+    people: tuple[Person, ...]
+    staff: tuple[StaffMember, ...]
+
+
+@dataclass(frozen=True)
+class Knowledge:
+    """Everything loaded from `knowledge/`."""
+
+    station: Station
+    items: tuple[AffairsItem, ...]
+    faq: tuple[FaqEntry, ...]
+    canteen: Canteen
+    reports: tuple[ReportCategory, ...]
+    lexicon: Lexicon
+    roster: Roster
+    items_by_id: dict[str, AffairsItem] = field(default_factory=dict, compare=False)
+
+    def __post_init__(self) -> None:
+        if not self.items_by_id:
+            self.items_by_id.update({item.id: item for item in self.items})
+
+    def item(self, item_id: str) -> AffairsItem | None:
+        """An affairs item by catalogue id."""
+        return self.items_by_id.get(item_id)
+
+    def faq_entry(self, faq_id: str) -> FaqEntry | None:
+        """A FAQ entry by id."""
+        return next((f for f in self.faq if f.id == faq_id), None)
+
+    def report_category(self, category_id: str) -> ReportCategory | None:
+        """A report category by id."""
+        return next((c for c in self.reports if c.id == category_id), None)

@@ -1,0 +1,28 @@
+"""Turn the knowledge base into the intent engine's phrasebook."""
+
+from __future__ import annotations
+
+from bot.kb.model import Knowledge
+from intents.phrasebook import Entry, Phrasebook
+
+
+def build_phrasebook(knowledge: Knowledge) -> Phrasebook:
+    """Entries for every affairs item, FAQ and report category, plus the lexicon's word lists."""
+    entries: list[Entry] = []
+    for item in knowledge.items:
+        entries.append(Entry(item.id, "affairs.ask", item.name, (item.name, *item.aliases),
+                             item.category))
+    for faq in knowledge.faq:
+        entries.append(Entry(f"faq:{faq.id}", "faq.ask", faq.question,
+                             (faq.question, *faq.aliases), "faq"))
+    for category in knowledge.reports:
+        entries.append(Entry(f"report:{category.id}", "report.new", category.name,
+                             (category.name, *category.keywords), "report"))
+    lexicon = knowledge.lexicon
+    points = tuple((p.id, (p.name, *p.aliases)) for p in knowledge.canteen.points)
+    return Phrasebook(
+        entries=tuple(entries), fillers=lexicon.fillers, greetings=lexicon.greetings,
+        handoff=lexicon.handoff, wish_cues=lexicon.wish_cues, menu_words=lexicon.menu_words,
+        affairs_cues=lexicon.affairs_cues, report_cues=lexicon.report_cues,
+        stopwords=lexicon.stopwords, homophones=dict(lexicon.homophones), meal_points=points,
+    )

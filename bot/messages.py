@@ -1,0 +1,33 @@
+"""The one small message model every adapter maps to and from."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+
+
+@dataclass(frozen=True)
+class IncomingMessage:
+    """A message from a person, whatever the platform."""
+
+    platform: str                 # "console", "wechat_mp", "wecom", "telegram"
+    user_id: str                  # the platform's id of the sender
+    text: str
+    kind: str = "text"            # text, image, voice, event
+    chat_id: str | None = None    # group chat, if any
+    message_id: str | None = None
+    received_at: dt.datetime = field(default_factory=lambda: dt.datetime.now(dt.UTC))
+
+    @property
+    def session_key(self) -> str:
+        """Conversation key: per user, and per (chat, user) inside a group."""
+        chat = f"{self.chat_id}:" if self.chat_id else ""
+        return f"{self.platform}:{chat}{self.user_id}"
+
+
+@dataclass(frozen=True)
+class Reply:
+    """A message the bot sends back; `choices` may become buttons where a platform has them."""
+
+    text: str
+    choices: tuple[str, ...] = ()

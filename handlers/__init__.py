@@ -1,0 +1,1 @@
+"""Plain async handlers: classification in, reply out. They never touch a platform."""

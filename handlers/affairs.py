@@ -1,0 +1,107 @@
+"""Answers about the station's community-affairs items."""
+
+from __future__ import annotations
+
+from bot.kb.model import AffairsItem, Knowledge
+from bot.messages import Reply
+from bot.sessions import Choice
+from handlers.context import HandlerContext, HandlerResult, fit, numbered
+from intents.engine import Candidate
+
+# User-facing text of this feature, in one place.
+HANDLING = {
+    "当场办结": "当场办结，材料齐全当场就能办好。",
+    "当场受理": "当场受理，{time_limit}出结果。",
+    "收受分离": "驿站收材料，由户籍地或居住地的中心办理，{time_limit}。",
+    "仅咨询": "驿站只提供咨询，要到{department}办理（{time_limit}）。",
+}
+WHERE = "在哪办：{station}{floor}{window}。{hours}"
+BRING = "要带：{materials}"
+MORE_MATERIALS = "等{count}样"
+HOTLINE = "咨询电话：{hotline}"
+UNCONFIRMED = "（{hint}：{phone}）"
+FOLLOW_MATERIALS = "看所需材料"
+FOLLOW_STEPS = "看办理流程"
+FOLLOW_ELIGIBLE = "看谁能办"
+MATERIALS_TITLE = "【{name}】所需材料："
+STEPS_TITLE = "【{name}】办理流程："
+ELIGIBLE_TITLE = "【{name}】谁能办：{eligible}\n费用：{fee}"
+CLARIFY = "您想问的是哪一项？\n{choices}\n回复数字就行。"
+NOT_FOUND = "这个事项资料暂时没有，请打 {phone} 问一下。"
+
+
+def _where(knowledge: Knowledge, item: AffairsItem) -> str:
+    station = knowledge.station
+    if item.window:
+        floor, window = "", item.window
+    else:
+        found = station.window_for(item.category)
+        floor, window = (found.floor, found.name) if found else ("", station.duty_window)
+    return WHERE.format(station=station.name, floor=floor, window=window,
+                        hours=station.hours.split("，")[0])
+
+
+def item_follow_ups(item: AffairsItem) -> tuple[Choice, ...]:
+    """The follow-up choices offered after an item's summary."""
+    return (Choice("materials", item.id, FOLLOW_MATERIALS),
+            Choice("steps", item.id, FOLLOW_STEPS),
+            Choice("eligible", item.id, FOLLOW_ELIGIBLE))
+
+
+def _unconfirmed(knowledge: Knowledge, item: AffairsItem) -> str:
+    if not item.needs_confirmation:
+        return ""
+    return UNCONFIRMED.format(hint=knowledge.station.confirm_hint, phone=knowledge.station.phone)
+
+
+async def answer_item(ctx: HandlerContext, item_id: str) -> HandlerResult:
+    """Short summary of an item: handling, where and when, what to bring, follow-ups."""
+    knowledge = ctx.knowledge
+    item = knowledge.item(item_id)
+    if item is None:
+        return HandlerResult(Reply(NOT_FOUND.format(phone=knowledge.station.phone)))
+    handling = HANDLING.get(item.handling, "{time_limit}").format(
+        time_limit=item.time_limit, department=item.department)
+    materials = "、".join(item.materials[:3])
+    if len(item.materials) > 3:
+        materials += MORE_MATERIALS.format(count=len(item.materials))
+    follow_ups = item_follow_ups(item)
+    lines = [f"【{item.name}】{handling}", _where(knowledge, item), BRING.format(
+        materials=materials), HOTLINE.format(hotline=item.hotline)]
+    tail = _unconfirmed(knowledge, item)
+    follow = numbered(follow_ups)
+    body = "\n".join(lines)
+    budget = ctx.max_chars - len(tail) - len(follow) - 2
+    text = fit(body, budget) + tail + "\n" + follow
+    return HandlerResult(Reply(text, tuple(c.label for c in follow_ups)), follow_ups)
+
+
+async def item_detail(ctx: HandlerContext, item_id: str, part: str) -> HandlerResult:
+    """Materials, steps or eligibility of an item, in full."""
+    knowledge = ctx.knowledge
+    item = knowledge.item(item_id)
+    if item is None:
+        return HandlerResult(Reply(NOT_FOUND.format(phone=knowledge.station.phone)))
+    if part == "materials":
+        text = MATERIALS_TITLE.format(name=item.name) + "\n" + "\n".join(
+            f"{n}. {m}" for n, m in enumerate(item.materials, start=1))
+    elif part == "steps":
+        text = STEPS_TITLE.format(name=item.name) + "\n" + "\n".join(
+            f"{n}. {s}" for n, s in enumerate(item.steps, start=1))
+    else:
+        text = ELIGIBLE_TITLE.format(name=item.name, eligible=item.eligible, fee=item.fee)
+    others = tuple(c for c in item_follow_ups(item) if c.action != part)
+    tail = _unconfirmed(knowledge, item)
+    follow = numbered(others)
+    text = fit(text, ctx.max_chars - len(tail) - len(follow) - 2) + tail + "\n" + follow
+    return HandlerResult(Reply(text, tuple(c.label for c in others)), others)
+
+
+async def clarify(ctx: HandlerContext, candidates: tuple[Candidate, ...],
+                  limit: int = 3) -> HandlerResult:
+    """Numbered choices between close candidates ("您想问的是：1 … 2 …")."""
+    choices = tuple(Choice("faq" if c.intent == "faq.ask" else "item", c.item, c.label)
+                    for c in candidates[:limit])
+    lines = "\n".join(f"{n}. {c.label}" for n, c in enumerate(choices, start=1))
+    return HandlerResult(Reply(CLARIFY.format(choices=lines), tuple(c.label for c in choices)),
+                         choices)

@@ -1,0 +1,47 @@
+"""What every handler receives, and what it returns."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+from bot.kb.model import Knowledge
+from bot.messages import Reply
+from bot.sessions import Choice
+
+
+@dataclass(frozen=True)
+class HandlerContext:
+    """Read-only facts a handler may use."""
+
+    knowledge: Knowledge
+    today: dt.date
+    max_chars: int = 300
+
+
+@dataclass(frozen=True)
+class HandlerResult:
+    """A reply, and the numbered choices it offers (kept for the next message)."""
+
+    reply: Reply
+    choices: tuple[Choice, ...] = ()
+
+
+def numbered(choices: tuple[Choice, ...]) -> str:
+    """"回复 1 看所需材料，2 看办理流程" for follow-ups."""
+    return "回复 " + "，".join(f"{n} {c.label}" for n, c in enumerate(choices, start=1))
+
+
+def fit(text: str, limit: int) -> str:
+    """Cut a text to the reply budget at a line end, never mid-word."""
+    if len(text) <= limit:
+        return text
+    cut = text.rfind("\n", 0, limit - 1)
+    return text[: cut if cut > limit // 2 else limit - 1] + "…"
+
+
+def fill(template: str, values: dict[str, str]) -> str:
+    """Replace the known `{name}` placeholders; anything else is left as written."""
+    for name, value in values.items():
+        template = template.replace("{" + name + "}", value)
+    return template

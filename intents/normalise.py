@@ -1,0 +1,213 @@
+"""Text normalisation for residents' messages: width, script, punctuation, fillers, numerals,
+pinyin-input homophones."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass
+from functools import lru_cache
+
+import opencc
+from pypinyin.pinyin_dict import pinyin_dict
+
+_CJK = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff]")
+_KEEP = re.compile(r"[^0-9a-z\u3400-\u4dbf\u4e00-\u9fff]+")
+_SPACES = re.compile(r"\s+")
+_CN_DIGITS = {"零": 0, "〇": 0, "一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5, "六": 6,
+              "七": 7, "八": 8, "九": 9}
+_CN_UNITS = {"十": 10, "百": 100, "千": 1000}
+# A Chinese numeral followed by a counter where it is certainly a number.
+_NUMERAL = re.compile(r"([零〇一二两三四五六七八九十百千]+)(?=号|楼|层|单元|室|月|日|岁|点|元|块|栋|幢|弄|周|个月|天|年)")
+_WEEKDAY_NUMERAL = re.compile(r"(周|星期|礼拜)([一二三四五六日天])")
+_TONES = str.maketrans("", "", "\u0300\u0301\u0304\u030c\u0308")
+
+
+def chinese_numeral_to_int(text: str) -> int | None:
+    """二十五 -> 25, 一百零一 -> 101, 九 -> 9; None if it is not a numeral."""
+    if not text:
+        return None
+    if all(ch in _CN_DIGITS for ch in text) and len(text) > 1:  # 一零一 -> 101
+        return int("".join(str(_CN_DIGITS[ch]) for ch in text))
+    total, current = 0, 0
+    for ch in text:
+        if ch in _CN_DIGITS:
+            current = _CN_DIGITS[ch]
+        elif ch in _CN_UNITS:
+            total += (current or 1) * _CN_UNITS[ch]
+            current = 0
+        else:
+            return None
+    return total + current
+
+
+def _numerals_to_digits(text: str) -> str:
+    def replace(match: re.Match[str]) -> str:
+        value = chinese_numeral_to_int(match.group(1))
+        return match.group(0) if value is None else str(value)
+
+    return _NUMERAL.sub(replace, text)
+
+
+@lru_cache(maxsize=65536)
+def char_pinyin(ch: str) -> str:
+    """Toneless pinyin of a character's first reading ('' for non-Chinese)."""
+    reading = pinyin_dict.get(ord(ch))
+    if not reading:
+        return ""
+    first = reading.split(",", 1)[0]
+    return unicodedata.normalize("NFD", first).translate(_TONES).replace("v", "u")
+
+
+def fuzzy_pinyin(syllable: str) -> str:
+    """Fold the distinctions southern speakers and pinyin typists blur: zh/z, ch/c, sh/s, -ng/-n."""
+    if syllable[:2] in ("zh", "ch", "sh"):
+        syllable = syllable[0] + syllable[2:]
+    if syllable.endswith("ng") and len(syllable) > 2:
+        syllable = syllable[:-1]
+    return syllable
+
+
+@dataclass(frozen=True)
+class NormalisedText:
+    """A message after normalisation: `clean` keeps every word, `core` drops fillers."""
+
+    original: str
+    clean: str
+    core: str
+
+
+class HomophoneCorrector:
+    """Replaces pinyin-input homophones of domain words (残急人证 -> 残疾人证, 申岭 -> 申领).
+
+    Only domain jargon is a target (a word the general dictionary hardly knows), only a window
+    that is not itself a word is replaced, and never a window that cuts through an everyday word
+    of the message (旧衣服 stays, it is not 就医服).
+    """
+
+    MAX_LEN = 6
+
+    def __init__(self, vocabulary: Iterable[str], frequency: Callable[[str], int],
+                 segment: Callable[[str], list[str]], known_text: Iterable[str] = (),
+                 max_target_frequency: int = 3000) -> None:
+        exact: dict[tuple[str, ...], str] = {}
+        fuzzy: dict[tuple[str, ...], str] = {}
+        ambiguous: set[tuple[str, ...]] = set()
+        self._vocabulary = frozenset(w for w in vocabulary if 2 <= len(w) <= self.MAX_LEN
+                                     and all(_CJK.match(c) for c in w))
+        for word in sorted(self._vocabulary):
+            if frequency(word) >= max_target_frequency:
+                continue
+            key = tuple(char_pinyin(c) for c in word)
+            if not all(key):
+                continue
+            if key in exact and exact[key] != word:
+                ambiguous.add(key)
+            exact[key] = word
+            if len(word) >= 3:
+                fuzzy.setdefault(tuple(fuzzy_pinyin(s) for s in key), word)
+        for key in ambiguous:
+            exact.pop(key, None)
+        self._exact = exact
+        self._fuzzy = fuzzy
+        self._frequency = frequency
+        self._segment = segment
+        # Text that appears in the knowledge base itself is never "corrected" (新版 stays).
+        self._known = "|".join(known_text)
+
+    def _word_spans(self, text: str) -> list[tuple[int, int]]:
+        spans, start = [], 0
+        for word in self._segment(text):
+            end = start + len(word)
+            if len(word) >= 2:
+                spans.append((start, end))
+            start = end
+        return spans
+
+    def correct(self, text: str) -> str:
+        """Text with homophone windows replaced by the domain word they sound like."""
+        if len(text) < 2:
+            return text
+        syllables = [char_pinyin(c) for c in text]
+        spans: list[tuple[int, int]] | None = None
+        out: list[str] = []
+        i, n = 0, len(text)
+        while i < n:
+            replaced = False
+            if syllables[i]:
+                for length in range(min(self.MAX_LEN, n - i), 1, -1):
+                    window = text[i:i + length]
+                    if window in self._vocabulary:
+                        out.append(window)
+                        i += length
+                        replaced = True
+                        break
+                    key = tuple(syllables[i:i + length])
+                    if not all(key):
+                        continue
+                    word = self._exact.get(key)
+                    if word is None and length >= 3:
+                        word = self._fuzzy.get(tuple(fuzzy_pinyin(s) for s in key))
+                    if word is None or self._frequency(window) > 0 or window in self._known:
+                        continue
+                    if spans is None:
+                        spans = self._word_spans(text)
+                    end = i + length
+                    if any(a < i < b or a < end < b for a, b in spans):
+                        continue
+                    out.append(word)
+                    i = end
+                    replaced = True
+                    break
+            if not replaced:
+                out.append(text[i])
+                i += 1
+        return "".join(out)
+
+
+class TextNormaliser:
+    """Turns a raw message into comparable text. Pure; built once from the lexicon."""
+
+    def __init__(self, fillers: Iterable[str], replacements: Mapping[str, str],
+                 corrector: HomophoneCorrector | None = None) -> None:
+        self._converter = opencc.OpenCC("t2s")
+        self._fillers = sorted({self._basic(f) for f in fillers if f}, key=len, reverse=True)
+        self._replacements = sorted(((self._basic(k), self._basic(v))
+                                     for k, v in replacements.items()),
+                                    key=lambda kv: len(kv[0]), reverse=True)
+        self._corrector = corrector
+        self._filler_re = (re.compile("|".join(re.escape(f) for f in self._fillers))
+                           if self._fillers else None)
+
+    def _basic(self, text: str) -> str:
+        text = unicodedata.normalize("NFKC", text).lower()
+        text = "".join(ch if unicodedata.category(ch)[0] != "C" else " " for ch in text)
+        text = self._converter.convert(text)
+        text = _KEEP.sub(" ", text)
+        text = _WEEKDAY_NUMERAL.sub(lambda m: m.group(1) + m.group(2), text)
+        text = _numerals_to_digits(text)
+        return _SPACES.sub(" ", text).strip()
+
+    def with_corrector(self, corrector: HomophoneCorrector) -> TextNormaliser:
+        """The same normaliser with a homophone corrector (built after the vocabulary is known)."""
+        clone = object.__new__(TextNormaliser)
+        clone.__dict__.update(self.__dict__)
+        clone._corrector = corrector
+        return clone
+
+    def basic(self, text: str) -> str:
+        """Width, script, case, punctuation, emoji and numerals only (for dictionary phrases)."""
+        return self._basic(text)
+
+    def normalise(self, text: str) -> NormalisedText:
+        """Full normalisation of a resident's message."""
+        clean = self._basic(text)
+        for wrong, right in self._replacements:
+            if wrong in clean:
+                clean = clean.replace(wrong, right)
+        if self._corrector is not None:
+            clean = " ".join(self._corrector.correct(part) for part in clean.split(" "))
+        core = self._filler_re.sub(" ", clean) if self._filler_re else clean
+        core = _SPACES.sub(" ", core).strip()
+        return NormalisedText(text, clean, core)

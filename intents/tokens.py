@@ -1,0 +1,91 @@
+"""A private jieba tokenizer with the knowledge base's terms, built once and cached."""
+
+from __future__ import annotations
+
+import logging
+import tempfile
+from collections.abc import Callable, Iterable
+from pathlib import Path
+
+import jieba
+
+jieba.setLogLevel(logging.WARNING)
+
+_MAX_TERM = 6
+
+
+class DomainTokenizer:
+    """jieba segmentation with domain terms kept whole (残疾人证, 敬老卡, 居保).
+
+    Terms are the knowledge base's short phrases plus terms discovered in its longer phrases.
+    jieba's prefix dictionary is cached on disk (`cache_dir`), so only the first start builds it.
+    """
+
+    def __init__(self, terms: Iterable[str], phrases: Iterable[str] = (),
+                 cache_dir: Path | None = None) -> None:
+        self._tokenizer = jieba.Tokenizer()
+        folder = cache_dir or Path(tempfile.gettempdir())
+        folder.mkdir(parents=True, exist_ok=True)
+        self._tokenizer.tmp_dir = str(folder)
+        self._tokenizer.cache_file = "yizhan-jieba.cache"
+        self._tokenizer.initialize()
+        found = discover_terms(phrases, self.words)
+        self.terms = tuple(sorted(set(terms) | found))
+        freq = self._tokenizer.FREQ
+        self._general = {t: int(freq.get(t, 0)) for t in self.terms}
+        for term in self.terms:
+            # A high frequency keeps domain terms whole against the general dictionary.
+            self._tokenizer.add_word(term, freq=max(2000, 500 * len(term)))
+
+    def tokens(self, text: str) -> list[str]:
+        """Search-mode tokens (long words also yield their dictionary sub-words)."""
+        return [t for t in self._tokenizer.cut_for_search(text, HMM=False) if t.strip()]
+
+    def words(self, text: str) -> list[str]:
+        """Plain segmentation."""
+        return [t for t in self._tokenizer.lcut(text, HMM=False) if t.strip()]
+
+    def general_frequency(self, word: str) -> int:
+        """Frequency in jieba's general dictionary, ignoring the domain terms added here."""
+        general = self._general.get(word)
+        return general if general is not None else int(self._tokenizer.FREQ.get(word, 0))
+
+
+def discover_terms(phrases: Iterable[str], segment: Callable[[str], list[str]],
+                   min_count: int = 3) -> set[str]:
+    """Domain terms that recur across phrases (敬老卡, 居保, 残疾人证): a small new-word finder.
+
+    An n-gram of 2-6 Chinese characters is a term when it is found in at least `min_count`
+    phrases, has at least two different neighbours (or the phrase edge) on each side, and in
+    most of its occurrences starts and ends on a word boundary of the general segmentation
+    (so "业一次性" from 失业一次性补助 is not a term).
+    """
+    counts: dict[str, int] = {}
+    aligned: dict[str, int] = {}
+    left: dict[str, set[str]] = {}
+    right: dict[str, set[str]] = {}
+    for phrase in set(phrases):
+        bounds = {0}
+        position = 0
+        for word in segment(phrase):
+            position += len(word)
+            bounds.add(position)
+        seen: set[str] = set()
+        for n in range(2, _MAX_TERM + 1):
+            for i in range(len(phrase) - n + 1):
+                gram = phrase[i:i + n]
+                if not all("\u3400" <= c <= "\u9fff" for c in gram):
+                    continue
+                left.setdefault(gram, set()).add(phrase[i - 1] if i > 0 else "^")
+                right.setdefault(gram, set()).add(phrase[i + n] if i + n < len(phrase) else "$")
+                if gram in seen:
+                    continue
+                seen.add(gram)
+                counts[gram] = counts.get(gram, 0) + 1
+                if i in bounds and i + n in bounds:
+                    aligned[gram] = aligned.get(gram, 0) + 1
+    kept = {g for g, c in counts.items()
+            if c >= min_count and len(left[g]) >= 2 and len(right[g]) >= 2
+            and aligned.get(g, 0) * 3 >= c * 2}
+    return {g for g in kept if not any(
+        len(o) > len(g) and g in o and counts[o] == counts[g] for o in kept)}

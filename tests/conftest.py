@@ -1,0 +1,65 @@
+"""Shared fixtures: the real knowledge base, one intent engine per session, and a conversation
+harness that drives the dialogue exactly as an adapter would (fixed clock, memory sessions)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import pytest
+
+from bot.bootstrap import intent_handlers
+from bot.dialogue import Dialogue, DialogueSettings
+from bot.kb.loader import load_knowledge
+from bot.kb.model import Knowledge
+from bot.kb.phrasebook import build_phrasebook
+from bot.messages import IncomingMessage, Reply
+from bot.sessions import MemorySessionStore
+from intents.engine import IntentEngine
+
+ROOT = Path(__file__).resolve().parent.parent
+KNOWLEDGE_DIR = ROOT / "knowledge"
+CATALOGUE_DIR = ROOT.parent / "shared" / "catalogue"
+ZONE = ZoneInfo("Asia/Shanghai")
+# Monday 23 November 2026, 10:00 in Shanghai: the first day of the menu calendar's 2nd week.
+NOW = dt.datetime(2026, 11, 23, 10, 0, tzinfo=ZONE)
+TODAY = NOW.date()
+
+
+class Conversation:
+    """One resident talking to the bot: `say` a message, get the reply text back."""
+
+    def __init__(self, knowledge: Knowledge, engine: IntentEngine,
+                 user_id: str = "resident-1", now: dt.datetime = NOW) -> None:
+        self.knowledge = knowledge
+        self.engine = engine
+        self.user_id = user_id
+        self.now = now
+        self.sessions = MemorySessionStore()
+        self.dialogue = Dialogue(knowledge, engine, self.sessions, intent_handlers(),
+                                 DialogueSettings(), clock=lambda: self.now)
+        self.last: list[Reply] = []
+
+    async def say(self, text: str) -> str:
+        """Send one text message; the replies' texts joined by newlines."""
+        self.last = await self.dialogue.handle(IncomingMessage("test", self.user_id, text))
+        return "\n".join(reply.text for reply in self.last)
+
+
+@pytest.fixture(scope="session")
+def knowledge() -> Knowledge:
+    """The real knowledge base of the project."""
+    return load_knowledge(KNOWLEDGE_DIR)
+
+
+@pytest.fixture(scope="session")
+def engine(knowledge: Knowledge, tmp_path_factory: pytest.TempPathFactory) -> IntentEngine:
+    """The intent engine over the real knowledge base, built once (about a second)."""
+    return IntentEngine(build_phrasebook(knowledge), cache_dir=tmp_path_factory.mktemp("jieba"))
+
+
+@pytest.fixture
+def conversation(knowledge: Knowledge, engine: IntentEngine) -> Conversation:
+    """A fresh conversation (no pending choices) on the shared engine."""
+    return Conversation(knowledge, engine)
