@@ -36,52 +36,80 @@ def main() -> None:
             continue
         signals = [s for s in engine.signals(q.text) if s[1] != "report.new"]
         keys = [key.split(":", 1)[-1] for key, *_ in signals]
-        values = np.array([[r, c, f] for _, _, r, c, f in signals] or [[0.0, 0.0, 0.0]])
+        values = np.array([[r, c, f, k] for _, _, r, c, f, k in signals]
+                          or [[0.0, 0.0, 0.0, 0.0]])
         is_faq = np.array([intent == "faq.ask" for _, intent, *_ in signals] or [False])
         right = np.array([q.item is None or k == q.item for k in keys] or [False])
         rows.append((q.intent != "fallback", values, right, is_faq))
     in_scope = np.array([r[0] for r in rows])
-    steps = [x / 20 for x in range(21)]
-    best: tuple[float, tuple[float, ...]] = (float("-inf"), ())
-    for wr, wc, faq_weight in itertools.product(steps, steps, (0.7, 0.8, 0.9, 1.0)):
-        wf = round(1 - wr - wc, 2)
-        if wf < 0:
-            continue
-        w = np.array([wr, wc, wf])
+
+    def evaluate(w: Array, faq_weight: float, grid: list[tuple[float, ...]]
+                 ) -> tuple[float, tuple[float, ...]]:
         top = np.zeros(len(rows))
         second = np.zeros(len(rows))
         top_right = np.zeros(len(rows), dtype=bool)
         top3_right = np.zeros(len(rows), dtype=bool)
         for i, (_, values, right, is_faq) in enumerate(rows):
             scores: Array = (values @ w) * np.where(is_faq, faq_weight, 1.0)
-            order = np.argsort(-scores)
+            order = np.argsort(-scores, kind="stable")
             top[i] = scores[order[0]]
             second[i] = scores[order[1]] if len(order) > 1 else 0.0
             top_right[i] = right[order[0]]
             top3_right[i] = bool(right[order[:3]].any())
         lead = top - second
-        for answer, margin, clarify, lead_at, lead_margin in itertools.product(
-                (0.4, 0.45, 0.5, 0.55, 0.6, 0.65), (0.04, 0.08, 0.12, 0.16),
-                (0.15, 0.2, 0.25, 0.3, 0.35), (0.25, 0.3, 0.35, 0.4), (0.15, 0.2, 0.25, 0.3)):
-            if clarify > answer or lead_at > answer:
-                continue
+        found: tuple[float, tuple[float, ...]] = (float("-inf"), ())
+        for answer, margin, clarify, lead_at, lead_margin in grid:
             direct = ((top >= answer) & (lead >= margin)) | ((top >= lead_at)
                                                               & (lead >= lead_margin))
             fallback = top < clarify
-            value = np.where(
+            value = float(np.where(
                 in_scope,
                 np.where(fallback, FALLBACK_MISS,
                          np.where(direct, np.where(top_right, DIRECT_RIGHT, WRONG),
                                   np.where(top3_right, CLARIFY_HIT, CLARIFY_MISS))),
-                np.where(fallback, OOS_RIGHT, np.where(direct, WRONG, OOS_CLARIFY))).sum()
-            if value > best[0]:
-                best = (float(value), (wr, wc, wf, answer, margin, clarify, lead_at,
-                                       lead_margin, faq_weight))
-    value, (wr, wc, wf, answer, margin, clarify, lead_at, lead_margin, faq_weight) = best
+                np.where(fallback, OOS_RIGHT, np.where(direct, WRONG, OOS_CLARIFY))).sum())
+            if value > found[0]:
+                found = (value, (answer, margin, clarify, lead_at, lead_margin))
+        return found
+
+    def thresholds(answers: tuple[float, ...], margins: tuple[float, ...],
+                   clarifies: tuple[float, ...], leads: tuple[float, ...],
+                   lead_margins: tuple[float, ...]) -> list[tuple[float, ...]]:
+        return [g for g in itertools.product(answers, margins, clarifies, leads, lead_margins)
+                if g[2] <= g[0] and g[3] <= g[0]]
+
+    # Stage 1: weights on a coarse grid.
+    coarse = thresholds((0.3, 0.4, 0.5, 0.6), (0.04, 0.08, 0.12), (0.15, 0.25, 0.35),
+                        (0.2, 0.3, 0.4), (0.1, 0.2, 0.3))
+    best: tuple[float, tuple[float, ...]] = (float("-inf"), ())
+    steps = [x / 10 for x in range(11)]
+    for wr, wc, wf, faq_weight in itertools.product(steps, steps, steps, (0.7, 0.8, 0.9, 1.0)):
+        wk = round(1 - wr - wc - wf, 2)
+        if wk < 0:
+            continue
+        value, found = evaluate(np.array([wr, wc, wf, wk]), faq_weight, coarse)
+        if value > best[0]:
+            best = (value, (wr, wc, wf, wk, faq_weight, *found))
+    # Stage 2: finer weights around the best, and a fine threshold grid.
+    fine = thresholds(tuple(x / 100 for x in range(25, 70, 5)), (0.02, 0.04, 0.06, 0.08, 0.1,
+                      0.12, 0.16), tuple(x / 100 for x in range(10, 50, 5)),
+                      tuple(x / 100 for x in range(15, 50, 5)), (0.1, 0.15, 0.2, 0.25, 0.3))
+    wr0, wc0, wf0, _, fw0 = best[1][:5]
+    around = [-0.05, 0.0, 0.05]
+    for dr, dc, df in itertools.product(around, around, around):
+        wr, wc, wf = wr0 + dr, wc0 + dc, wf0 + df
+        wk = round(1 - wr - wc - wf, 2)
+        if min(wr, wc, wf, wk) < 0:
+            continue
+        value, found = evaluate(np.array([wr, wc, wf, wk]), fw0, fine)
+        if value > best[0]:
+            best = (value, (round(wr, 2), round(wc, 2), round(wf, 2), wk, fw0, *found))
+    value, (wr, wc, wf, wk, faq_weight, answer, margin, clarify, lead_at, lead_margin) = best
     print(f"best value {value:.1f} over {len(rows)} questions")
     print(f"answer_threshold = {answer}\nanswer_margin = {margin}\nclarify_threshold = "
           f"{clarify}\nlead_threshold = {lead_at}\nlead_margin = {lead_margin}\n"
-          f"faq_weight = {faq_weight}\nweight_recall = {wr}\nweight_coverage = {wc}\nweight_fuzzy = {wf}")
+          f"faq_weight = {faq_weight}\nweight_recall = {wr}\nweight_coverage = {wc}\n"
+          f"weight_fuzzy = {wf}\nweight_cosine = {wk}")
 
 
 if __name__ == "__main__":

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import datetime as dt
 import json
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from bot.config import ConfigError, Settings, load_settings
@@ -27,7 +28,9 @@ def _today(args: argparse.Namespace) -> dt.date | None:
     return dt.date.fromisoformat(value) if value else None
 
 
-def _fixed_clock(settings: Settings, today: dt.date | None) -> object:
+def _fixed_clock(settings: Settings, today: dt.date | None
+                 ) -> Callable[[], dt.datetime] | None:
+    """A clock stuck on `today` (for --today), or None for the real one."""
     if today is None:
         return None
     from zoneinfo import ZoneInfo
@@ -36,13 +39,30 @@ def _fixed_clock(settings: Settings, today: dt.date | None) -> object:
     return lambda: dt.datetime.combine(today, dt.datetime.now(zone).time(), zone)
 
 
+def _line_editing() -> Callable[[], None]:
+    """Readline editing with a history file; returns what saves the history at the end."""
+    try:
+        import readline
+    except ImportError:
+        return lambda: None
+    history = Path.home() / ".yizhan_history"
+    with contextlib.suppress(OSError):
+        readline.read_history_file(history)
+
+    def save() -> None:
+        with contextlib.suppress(OSError):
+            readline.write_history_file(history)
+
+    return save
+
+
 async def _reply_texts(args: argparse.Namespace, lines: Sequence[str]) -> None:
     from bot.bootstrap import bootstrap
     from bot.messages import IncomingMessage
 
     settings = _settings(args)
     clock = _fixed_clock(settings, _today(args))
-    assistant = bootstrap(settings, clock=clock)  # type: ignore[arg-type]
+    assistant = bootstrap(settings, clock=clock)
     for line in lines:
         replies = await assistant.dialogue.handle(IncomingMessage("console", CONSOLE_USER, line))
         for reply in replies:
@@ -60,18 +80,10 @@ def cmd_chat(args: argparse.Namespace) -> int:
     from bot.bootstrap import bootstrap
     from bot.messages import IncomingMessage
 
-    try:
-        import readline
-
-        history = Path.home() / ".yizhan_history"
-        if history.exists():
-            readline.read_history_file(history)
-    except (ImportError, OSError):
-        readline = None  # type: ignore[assignment]
-        history = None  # type: ignore[assignment]
     settings = _settings(args)
-    assistant = bootstrap(settings, clock=_fixed_clock(settings, _today(args)))  # type: ignore[arg-type]
+    assistant = bootstrap(settings, clock=_fixed_clock(settings, _today(args)))
     interactive = sys.stdin.isatty()
+    save_history = _line_editing() if interactive else (lambda: None)
     if interactive:
         print(BANNER)
 
@@ -93,11 +105,7 @@ def cmd_chat(args: argparse.Namespace) -> int:
         asyncio.run(loop())
     except KeyboardInterrupt:
         print()
-    if readline is not None and history is not None:
-        try:
-            readline.write_history_file(history)
-        except OSError:
-            pass
+    save_history()
     return 0
 
 

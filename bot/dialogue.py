@@ -16,7 +16,8 @@ from intents.engine import Classification, IntentEngine
 
 IntentHandler = Callable[[HandlerContext, Classification], Awaitable[HandlerResult]]
 
-_PICK = re.compile(r"^\s*(?:第)?\s*([0-9０-９一二三四五六七八九])\s*(?:个|项|号|条)?\s*[。.!！]?\s*$")
+_PICK = re.compile(
+    r"^\s*(?:第)?\s*([0-9０-９一二三四五六七八九])\s*(?:个|项|号|条)?\s*[。.!！]?\s*$")
 _CN_DIGIT = {"一": 1, "二": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9}
 
 PICK_OUT_OF_RANGE = "请回复 1 到 {count} 之间的数字，或者直接打字问。"
@@ -74,7 +75,7 @@ class Dialogue:
             classification = self.engine.classify(message.text, ctx.today)
             result = await self._route(ctx, classification)
         await self._remember(message.session_key, result, now)
-        return [result.reply]
+        return result.replies
 
     async def _route(self, ctx: HandlerContext, c: Classification) -> HandlerResult:
         if c.clarify:

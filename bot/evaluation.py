@@ -154,7 +154,8 @@ def _share(values: Iterable[bool]) -> float:
 
 def _menu_slots_ok(o: Outcome) -> bool:
     q, r = o.question, o.result
-    return (o.intent_ok and (q.date is None or (r.date is not None and r.date.isoformat() == q.date))
+    date_ok = q.date is None or (r.date is not None and r.date.isoformat() == q.date)
+    return (o.intent_ok and date_ok
             and (q.meal is None or r.meal == q.meal)
             and (q.meal_point is None or r.meal_point == q.meal_point))
 

@@ -21,10 +21,16 @@ class HandlerContext:
 
 @dataclass(frozen=True)
 class HandlerResult:
-    """A reply, and the numbered choices it offers (kept for the next message)."""
+    """A reply (and any that follow it), and the numbered choices it offers."""
 
     reply: Reply
     choices: tuple[Choice, ...] = ()
+    more: tuple[Reply, ...] = ()
+
+    @property
+    def replies(self) -> list[Reply]:
+        """Every message to send, in order."""
+        return [self.reply, *self.more]
 
 
 def numbered(choices: tuple[Choice, ...]) -> str:

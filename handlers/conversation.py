@@ -17,6 +17,7 @@ HANDOFF = ("好的，请找工作人员：打 {duty_phone}，或到{station}{dut
 FALLBACK = ("这个问题我还答不上来。我能回答：驿站188个办事事项（要带什么、去哪办）、食堂菜单、"
             "驿站开放时间和地址。您可以换个说法再问，或打 {duty_phone} 找工作人员。")
 EMPTY = "您好像没有打字。想问什么，直接打字发给我就行，比如“敬老卡怎么办”。"
+SYMBOLS_ONLY = "我看不懂表情和符号。想问什么，请打字发给我，比如“敬老卡怎么办”。"
 TOO_LONG = "消息有点长，我没看明白。请用一句话说想办什么事，比如“居住证怎么续签”。"
 NOT_CHINESE = "请用中文提问，比如“敬老卡怎么办”。Please ask in Chinese, or call {duty_phone}."
 REPORT = ("收到，这是“{category}”问题。请打驿站值班电话 {duty_phone} 报修，或直接找您的楼栋长，"
@@ -46,7 +47,7 @@ async def fall_back(ctx: HandlerContext, c: Classification) -> HandlerResult:
     values = ctx.knowledge.station.placeholders()
     text = c.text
     if not c.normalised.strip():
-        return HandlerResult(Reply(EMPTY))
+        return HandlerResult(Reply(SYMBOLS_ONLY if text.strip() else EMPTY))
     if len(text) > LONG_MESSAGE:
         return HandlerResult(Reply(TOO_LONG))
     if not any("\u3400" <= ch <= "\u9fff" for ch in c.normalised):

@@ -14,7 +14,8 @@ from intents.engine import Classification
 WEEKDAY_NAMES = ("周一", "周二", "周三", "周四", "周五", "周六", "周日")
 MEAL_NAMES = {"breakfast": "早餐", "lunch": "午餐", "dinner": "晚餐"}
 DAY = "{month}月{day}日（{weekday}）"
-LUNCH = "{day}午餐，{point}：\n套餐A {price_a}元：{set_a}\n套餐B {price_b}元：{set_b}\n供应时间 {hours}"
+LUNCH = ("{day}午餐，{point}：\n套餐A {price_a}元：{set_a}\n套餐B {price_b}元：{set_b}"
+         "\n供应时间 {hours}")
 OTHER_MEAL = "{day}{meal}，{point}（{price}元）：{dishes}\n供应时间 {hours}"
 SHARED_MENU = "各助餐点午餐和食堂同一份菜单。"
 NO_MENU = "还没有{day}的菜单。现在能查 {first} 到 {last}，新一周的菜单一般周五前公布。"
@@ -23,13 +24,12 @@ POINT_NO_MEAL = "{point}不供应{meal}，{alternatives}供应。"
 POINT_CLOSED_DAY = "{point}{days}开放，{day}不开。可以到{canteen}（{canteen_days}）。"
 SUBSIDY = "老人优惠：{subsidy}"
 FOLLOW_OTHER_MEAL = "看{day}{meal}"
-FOLLOW_DELIVERY = "看送餐服务"
 HOURS_LINE = "{name}：{meals}（{days}）"
 HOURS_TITLE = "食堂和助餐点开放时间："
 PRICES = ("价格：午餐两个套餐，套餐A {a}元、套餐B {b}元；早餐 {breakfast}元；晚餐 {dinner}元。"
           "\n{subsidy}\n付款：{payment}")
-DELIVERY = ("老人送餐服务\n谁能送：{eligible}\n怎么报名：{signup}\n费用：{fee}\n送到时间：{hours}"
-            "\n订餐：{deadline}")
+DELIVERY = "老人送餐服务\n谁能送：{eligible}\n怎么报名：{signup}"
+DELIVERY_MORE = "送餐费用：{fee}\n送到时间：{hours}\n订餐：{deadline}"
 POINTS_TITLE = "食堂和助餐点："
 POINT_LINE = "{n}. {name}：{address}，{meals}"
 
@@ -60,7 +60,9 @@ async def answer_menu(ctx: HandlerContext, c: Classification) -> HandlerResult:
     if c.topic == "price":
         return HandlerResult(Reply(fit(_prices(canteen), ctx.max_chars)))
     if c.topic == "delivery":
-        return HandlerResult(Reply(fit(_delivery(ctx, canteen), ctx.max_chars)))
+        first, second = _delivery(ctx, canteen)
+        return HandlerResult(Reply(fit(first, ctx.max_chars)),
+                             more=(Reply(fit(second, ctx.max_chars)),))
     if c.topic == "points":
         return HandlerResult(Reply(fit(_points(canteen), ctx.max_chars)))
     return await menu_for(ctx, c.date or ctx.today, c.meal or "lunch", c.meal_point)
@@ -125,11 +127,12 @@ def _prices(canteen: Canteen) -> str:
                          subsidy=SUBSIDY.format(subsidy=p.subsidy), payment=p.payment)
 
 
-def _delivery(ctx: HandlerContext, canteen: Canteen) -> str:
+def _delivery(ctx: HandlerContext, canteen: Canteen) -> tuple[str, str]:
     d = canteen.delivery
     values = ctx.knowledge.station.placeholders()
-    return DELIVERY.format(eligible=fill(d.eligible, values), signup=fill(d.signup, values), fee=d.fee,
-                           hours=d.hours, deadline=d.order_deadline)
+    return (DELIVERY.format(eligible=fill(d.eligible, values), signup=fill(d.signup, values)),
+            DELIVERY_MORE.format(fee=fill(d.fee, values), hours=d.hours,
+                                 deadline=fill(d.order_deadline, values)))
 
 
 def _points(canteen: Canteen) -> str:
@@ -146,4 +149,3 @@ def follow_up_choice(value: str) -> tuple[dt.date, str, str | None]:
     return dt.date.fromisoformat(date), meal, point or None
 
 
-__all__ = ["FOLLOW_DELIVERY", "answer_menu", "follow_up_choice", "menu_for"]

@@ -17,14 +17,16 @@ import re
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from operator import itemgetter
 from pathlib import Path
 from typing import Any
 
 from rapidfuzz import fuzz
 
+from intents.chargrams import CharGramIndex
 from intents.dates import parse_date, parse_meal
 from intents.normalise import HomophoneCorrector, NormalisedText, TextNormaliser
-from intents.phrasebook import Entry, Phrasebook
+from intents.phrasebook import Phrasebook
 from intents.tokens import DomainTokenizer
 
 _CJK_RUN = re.compile(r"[\u3400-\u9fff]+")
@@ -35,9 +37,10 @@ _POINT_SUFFIX = re.compile(r"(睦邻点)?(助餐点|吃饭点)$|(小区|新村|�
 _FOOD = ("饭", "吃", "菜", "餐", "有什么", "有啥", "鱼", "肉", "面", "饺子", "馄饨", "粥", "包子")
 
 SHORTLIST = 12          # entries kept per message
-LONG_MESSAGE = 24       # characters; longer messages are also scored part by part
-WINDOW = 16             # characters per part when a long message has no punctuation
-MAX_WINDOWS = 12
+CANDIDATES = 12         # entries scored in full (the best by character n-gram cosine)
+WINDOW = 10             # content words per part of a long message
+FUZZY_TOP = 6           # entries re-scored with rapidfuzz
+GRAM_SIZES = (1, 2)     # character n-grams of the cosine signal
 # A word that appears in few of an entry's phrases still counts, but less than a central one.
 CENTRAL_FLOOR = 0.5
 CENTRAL_SATURATION = 3.0
@@ -55,21 +58,28 @@ _MENU_TOPICS = (
 )
 
 
+def _alternation(words: Iterable[str]) -> re.Pattern[str]:
+    """One regex finding any of the words (never matching when there are none)."""
+    ordered = sorted(set(words), key=len, reverse=True)
+    return re.compile("|".join(re.escape(w) for w in ordered) if ordered else r"(?!x)x")
+
+
 @dataclass(frozen=True)
 class EngineSettings:
     """Thresholds deciding answer / clarify / fallback."""
 
-    answer_threshold: float = 0.4
-    answer_margin: float = 0.16
-    clarify_threshold: float = 0.35
+    answer_threshold: float = 0.3
+    answer_margin: float = 0.08
+    clarify_threshold: float = 0.3
     clarify_choices: int = 3
     # A clear lead also answers: a lower score, but far ahead of the runner-up.
-    lead_threshold: float = 0.4
-    lead_margin: float = 0.2
+    lead_threshold: float = 0.15
+    lead_margin: float = 0.1
     # How the three signals add up to a score (tuned on the dev set: bench/tune_engine.py).
-    weight_recall: float = 0.25
-    weight_coverage: float = 0.65
+    weight_recall: float = 0.0
+    weight_coverage: float = 0.3
     weight_fuzzy: float = 0.1
+    weight_cosine: float = 0.6
     faq_weight: float = 0.7
 
 
@@ -123,6 +133,15 @@ class _Phrase:
     text: str
     features: frozenset[str]
     weight: float = 0.0
+    denominator: float = 1.0
+
+
+@dataclass(frozen=True)
+class _Token:
+    text: str
+    weight: float
+    bigrams: tuple[str, ...]
+    action: bool
 
 
 @dataclass
@@ -132,6 +151,7 @@ class _Scored:
     phrase: int
     coverage: float = 0.0
     fuzzy: float = 0.0
+    cosine: float = 0.0
     score: float = 0.0
 
 
@@ -144,6 +164,8 @@ class _Index:
     doc_tf: list[dict[str, float]] = field(default_factory=list)
     unknown_idf: float = 1.0
     min_phrase_weight: float = 1.0
+    entry_phrases: dict[int, list[int]] = field(default_factory=dict)
+    weights: dict[str, float] = field(default_factory=dict)   # idf x shape of each feature
 
 
 class IntentEngine:
@@ -176,6 +198,7 @@ class IntentEngine:
             vocabulary, self.tokenizer.general_frequency, self.tokenizer.words, known))
         self._stop = frozenset(self._compact(base.basic(w)) for w in phrasebook.stopwords)
         self._index = self._build_index(phrase_texts)
+        self._grams = CharGramIndex(phrase_texts, GRAM_SIZES)
         self._greetings = self._word_list(base, phrasebook.greetings)
         self._fillers = self._word_list(base, phrasebook.fillers)
         self._handoff = self._word_list(base, phrasebook.handoff)
@@ -184,6 +207,11 @@ class IntentEngine:
         self._report_cues = self._word_list(base, phrasebook.report_cues)
         self._affairs_cues = self._word_list(base, phrasebook.affairs_cues)
         self._actions = frozenset(self._affairs_cues)
+        self._handoff_re = _alternation(self._handoff)
+        self._report_re = _alternation(self._report_cues)
+        self._affairs_re = _alternation(self._affairs_cues)
+        self._menu_re = _alternation(self._menu)
+        self._wish_re = _alternation(self._wish)
         point_names = {(self._compact(base.basic(name)), point_id)
                        for point_id, names in phrasebook.meal_points for name in names}
         for point_id, names in phrasebook.meal_points:  # 梅园小区助餐点 -> 梅园小区 -> 梅园
@@ -250,6 +278,10 @@ class IntentEngine:
         # common character: recall is measured against at least one rare word's weight.
         word_idfs = sorted(v for f, v in index.idf.items() if len(f) >= 2)
         index.min_phrase_weight = word_idfs[len(word_idfs) // 2] if word_idfs else 1.0
+        index.weights = {f: v * self._shape(f) for f, v in index.idf.items()}
+        for phrase_no, phrase in enumerate(index.phrases):
+            index.entry_phrases.setdefault(phrase.entry, []).append(phrase_no)
+            phrase.denominator = max(phrase.weight, index.min_phrase_weight)
         return index
 
     @staticmethod
@@ -268,7 +300,7 @@ class IntentEngine:
             return Classification(text, FALLBACK, normalised="")
         if self._is_greeting(clean):
             return Classification(text, GREETING, score=1.0, normalised=core)
-        if any(w in clean for w in self._handoff):
+        if self._handoff_re.search(clean):
             return Classification(text, HANDOFF, score=1.0, normalised=core)
         if not _HAS_CJK.search(core):
             return Classification(text, FALLBACK, normalised=core)
@@ -278,20 +310,20 @@ class IntentEngine:
         top_answer = answerable[0].score if answerable else 0.0
         report_best = next((s for s in ranked if self.entries[s.entry].intent == REPORT), None)
         report_score = report_best.score if report_best else 0.0
-        has_report_cue = any(w in core for w in self._report_cues)
-        has_affairs_cue = any(w in core for w in self._affairs_cues)
+        has_report_cue = bool(self._report_re.search(core))
+        has_affairs_cue = bool(self._affairs_re.search(core))
         settings = self.settings
         strong_answer = top_answer >= settings.answer_threshold
 
         point = next((pid for name, pid in self._points if name in core), None)
         date, meal = parse_date(core, today), parse_meal(core)
-        menu_signal = any(w in core for w in self._menu) or (
+        menu_signal = bool(self._menu_re.search(core)) or (
             point is not None and (date is not None or meal is not None
                                    or any(w in core for w in _FOOD))) or (
             date is not None and meal is not None and any(w in core for w in _FOOD))
         if menu_signal and not (strong_answer and has_affairs_cue):
             return self._menu_answer(text, core, today, point)
-        if any(w in core for w in self._wish) and not strong_answer and \
+        if self._wish_re.search(core) and not strong_answer and \
                 report_score < settings.answer_threshold:
             return Classification(text, WISH, score=1.0, normalised=core)
         if report_best is not None and report_score >= settings.clarify_threshold and (
@@ -326,87 +358,110 @@ class IntentEngine:
                               topic=topic, score=1.0, normalised=core)
 
     def _rank(self, spaced: str) -> list[_Scored]:
-        """Entries scored against the whole message and, for a long one, each of its parts."""
+        """Entries scored against the message: best alias recall, coverage, fuzzy similarity."""
         core = self._compact(spaced)
-        ranked = {s.entry: s for s in self._rank_text(core)}
-        for window in self._windows(spaced, core):
-            for scored in self._rank_text(window):
-                current = ranked.get(scored.entry)
-                if current is None or scored.score > current.score:
-                    ranked[scored.entry] = scored
-        return sorted(ranked.values(), key=lambda s: s.score, reverse=True)[:SHORTLIST]
-
-    @staticmethod
-    def _windows(spaced: str, core: str) -> list[str]:
-        """Parts of a long, rambling message where the question may be buried."""
-        if len(core) <= LONG_MESSAGE:
-            return []
-        clauses = [c for c in spaced.split(" ") if c]
-        if len(clauses) < 2:
-            clauses = [core[i:i + WINDOW] for i in range(0, len(core) - WINDOW // 2, WINDOW // 2)]
-        windows = [a + b for a, b in zip(clauses, clauses[1:], strict=False)] + clauses
-        return [w for w in windows if len(w) >= 4][:MAX_WINDOWS]
-
-    def _rank_text(self, core: str) -> list[_Scored]:
         index = self._index
         query_tokens = [t for t in self.tokenizer.tokens(core) if t not in self._stop]
         features = set(query_tokens)
         for run in _CJK_RUN.findall(core):
             features.update(run[i:i + 2] for i in range(len(run) - 1))
-        matched: dict[int, float] = defaultdict(float)
-        for feature in features:
-            postings = index.postings.get(feature)
-            if postings:
-                weight = index.idf[feature] * self._shape(feature)
-                for phrase_no in postings:
-                    matched[phrase_no] += weight
-        best: dict[int, _Scored] = {}
-        for phrase_no, weight in matched.items():
-            phrase = index.phrases[phrase_no]
-            recall = weight / max(phrase.weight, index.min_phrase_weight)
-            current = best.get(phrase.entry)
-            if current is None or recall > current.recall or (
-                    recall == current.recall
-                    and len(phrase.text) > len(index.phrases[current.phrase].text)):
-                best[phrase.entry] = _Scored(phrase.entry, recall, phrase_no)
-        shortlist = sorted(best.values(), key=lambda s: s.recall, reverse=True)[:SHORTLIST * 2]
-        content = [(t, index.idf.get(t, index.unknown_idf) * self._shape(t))
-                   for t in query_tokens if not _LATIN.fullmatch(t)]
-        total = sum(w for _, w in content) or 1.0
+        # Candidates: the entries most similar by character n-grams.
+        cosines = self._grams.cosine(core)
+        ranked = sorted(cosines.items(), key=itemgetter(1), reverse=True)[:CANDIDATES]
+        shortlist = [_Scored(entry, 0.0, index.entry_phrases[entry][0], cosine=cosine)
+                     for entry, cosine in ranked if entry in index.entry_phrases]
+        need_recall = self.settings.weight_recall > 0
+        for scored in shortlist if need_recall else ():
+            self._recall(scored, features)
+        content: list[_Token] = []
+        positions: dict[str, list[int]] = defaultdict(list)
+        composites: list[int] = []
+        for t in query_tokens:
+            if _LATIN.fullmatch(t):
+                continue
+            bigrams = tuple(t[i:i + 2] for i in range(len(t) - 1)) if len(t) >= 3 else ()
+            if bigrams and all(b in index.idf for b in bigrams):
+                composites.append(len(content))
+            positions[t].append(len(content))
+            content.append(_Token(t, index.idf.get(t, index.unknown_idf) * self._shape(t),
+                                  bigrams, t in self._actions))
         for scored in shortlist:
-            tf = index.doc_tf[scored.entry]
-            covered = 0.0
-            for token, weight in content:
-                share = tf.get(token)
-                if share is None and len(token) >= 2:
-                    parts = [tf.get(token[i:i + 2]) for i in range(len(token) - 1)]
-                    share = min(p for p in parts if p is not None) if all(
-                        p is not None for p in parts) else None
-                if share is not None:
-                    covered += weight * (CENTRAL_FLOOR + (1 - CENTRAL_FLOOR) * min(
-                        1.0, share * CENTRAL_SATURATION))
-            scored.coverage = covered / total
-            if not any(token in tf and token not in self._actions for token, _ in content):
-                # Only action words matched ("手机丢了怎么挂失"): not about this entry's topic.
-                scored.coverage *= TOPICLESS
-            phrase_text = index.phrases[scored.phrase].text
-            scored.fuzzy = fuzz.partial_ratio(phrase_text, core) / 100.0
-            scored.score = self.combine(scored.recall, scored.coverage, scored.fuzzy,
-                                        self.entries[scored.entry].intent)
-        shortlist.sort(key=lambda s: s.score, reverse=True)
+            scored.coverage = self._coverage(scored.entry, content, positions, composites)
+            scored.score = self.combine(scored, self.entries[scored.entry].intent)
+        shortlist.sort(key=lambda s: (-s.score, s.entry))
+        shortlist = shortlist[:SHORTLIST]
+        for scored in shortlist[:FUZZY_TOP]:
+            if not need_recall:
+                self._recall(scored, features)  # finds the alias to compare with rapidfuzz
+            scored.fuzzy = fuzz.partial_ratio(index.phrases[scored.phrase].text, core) / 100.0
+            scored.score = self.combine(scored, self.entries[scored.entry].intent)
+        shortlist.sort(key=lambda s: (-s.score, s.entry))
         return shortlist
 
-    def combine(self, recall: float, coverage: float, fuzzy: float, intent: str) -> float:
-        """The score of an entry from its three signals."""
+    def _recall(self, scored: _Scored, features: set[str]) -> None:
+        """The entry's best-matching phrase and how much of it the message contains."""
+        index = self._index
+        weight_of = index.weights.__getitem__
+        for p in index.entry_phrases[scored.entry]:
+            phrase = index.phrases[p]
+            common = phrase.features & features
+            if common:
+                value = sum(map(weight_of, common)) / phrase.denominator
+                if value > scored.recall:
+                    scored.recall, scored.phrase = value, p
+
+    def _coverage(self, entry: int, content: list[_Token], positions: dict[str, list[int]],
+                  composites: list[int]) -> float:
+        """How much of the message's content (IDF-weighted) the entry's phrases explain.
+
+        A long, rambling message is also judged part by part (windows of content words), since
+        the question may be buried in the middle of it; the best part counts.
+        """
+        tf = self._index.doc_tf[entry]
+        n = len(content)
+        gains = [0.0] * n
+        topical = [False] * n
+        for text in tf.keys() & positions.keys():
+            gain = CENTRAL_FLOOR + (1 - CENTRAL_FLOOR) * min(1.0, tf[text] * CENTRAL_SATURATION)
+            for i in positions[text]:
+                gains[i] = content[i].weight * gain
+                topical[i] = not content[i].action
+        for i in composites:  # a word made of the entry's bigrams (残疾人证 = 残疾+疾人+人证)
+            shares = [tf.get(b) for b in content[i].bigrams]
+            if gains[i] == 0.0 and None not in shares:
+                share = min(x for x in shares if x is not None)
+                gains[i] = content[i].weight * (CENTRAL_FLOOR + (1 - CENTRAL_FLOOR) * min(
+                    1.0, share * CENTRAL_SATURATION))
+                topical[i] = not content[i].action
+        weights = [t.weight for t in content]
+        spans = [(0, len(content))]
+        if len(content) > WINDOW:
+            step = WINDOW // 2
+            spans += [(i, min(i + WINDOW, len(content))) for i in range(0, len(content) - step,
+                                                                       step)]
+        best = 0.0
+        for start, end in spans:
+            total = sum(weights[start:end]) or 1.0
+            value = sum(gains[start:end]) / total
+            if not any(topical[start:end]):
+                # Only action words matched ("手机丢了怎么挂失"): not this entry's topic.
+                value *= TOPICLESS
+            best = max(best, value)
+        return best
+
+    def combine(self, s: _Scored, intent: str) -> float:
+        """The score of an entry from its signals."""
         w = self.settings
-        score = w.weight_recall * recall + w.weight_coverage * coverage + w.weight_fuzzy * fuzzy
+        score = (w.weight_recall * s.recall + w.weight_coverage * s.coverage
+                 + w.weight_fuzzy * s.fuzzy + w.weight_cosine * s.cosine)
         # Station FAQs are generic ("要带什么"): a named item should win over them.
         return score * w.faq_weight if intent == FAQ else score
 
-    def signals(self, text: str) -> list[tuple[str, str, float, float, float]]:
-        """(entry key, intent, recall, coverage, fuzzy) of the shortlist, for tuning tools."""
+    def signals(self, text: str) -> list[tuple[str, str, float, float, float, float]]:
+        """(entry key, intent, recall, coverage, fuzzy, cosine) of the shortlist, for tuning."""
+        ranked = self._rank(self.normaliser.normalise(text[:2000]).core)
         return [(self.entries[s.entry].key, self.entries[s.entry].intent, s.recall, s.coverage,
-                 s.fuzzy) for s in self._rank(self.normaliser.normalise(text[:2000]).core)]
+                 s.fuzzy, s.cosine) for s in ranked]
 
     def _decide(self, text: str, core: str, ranked: list[_Scored]) -> Classification:
         settings = self.settings

@@ -19,7 +19,8 @@ _CN_DIGITS = {"零": 0, "〇": 0, "一": 1, "二": 2, "两": 2, "三": 3, "四":
               "七": 7, "八": 8, "九": 9}
 _CN_UNITS = {"十": 10, "百": 100, "千": 1000}
 # A Chinese numeral followed by a counter where it is certainly a number.
-_NUMERAL = re.compile(r"([零〇一二两三四五六七八九十百千]+)(?=号|楼|层|单元|室|月|日|岁|点|元|块|栋|幢|弄|周|个月|天|年)")
+_NUMERAL = re.compile(
+    r"([零〇一二两三四五六七八九十百千]+)(?=号|楼|层|单元|室|月|日|岁|点|元|块|栋|幢|弄|周|个月|天|年)")
 _WEEKDAY_NUMERAL = re.compile(r"(周|星期|礼拜)([一二三四五六日天])")
 _TONES = str.maketrans("", "", "\u0300\u0301\u0304\u030c\u0308")
 
@@ -109,6 +110,13 @@ class HomophoneCorrector:
                 fuzzy.setdefault(tuple(fuzzy_pinyin(s) for s in key), word)
         for key in ambiguous:
             exact.pop(key, None)
+        # Window lengths worth trying at a position, by its (folded) first syllable.
+        lengths: dict[str, set[int]] = {}
+        for word in self._vocabulary:
+            first = char_pinyin(word[0])
+            if first:
+                lengths.setdefault(fuzzy_pinyin(first), set()).add(len(word))
+        self._lengths = {k: sorted(v, reverse=True) for k, v in lengths.items()}
         self._exact = exact
         self._fuzzy = fuzzy
         self._frequency = frequency
@@ -130,25 +138,25 @@ class HomophoneCorrector:
         if len(text) < 2:
             return text
         syllables = [char_pinyin(c) for c in text]
+        folded = [fuzzy_pinyin(x) if x else "" for x in syllables]
         spans: list[tuple[int, int]] | None = None
         out: list[str] = []
         i, n = 0, len(text)
         while i < n:
-            replaced = False
-            if syllables[i]:
-                for length in range(min(self.MAX_LEN, n - i), 1, -1):
+            lengths = self._lengths.get(folded[i]) if syllables[i] else None
+            if lengths:
+                for length in lengths:
+                    if length > n - i:
+                        continue
                     window = text[i:i + length]
                     if window in self._vocabulary:
-                        out.append(window)
-                        i += length
-                        replaced = True
                         break
                     key = tuple(syllables[i:i + length])
                     if not all(key):
                         continue
                     word = self._exact.get(key)
                     if word is None and length >= 3:
-                        word = self._fuzzy.get(tuple(fuzzy_pinyin(s) for s in key))
+                        word = self._fuzzy.get(tuple(folded[i:i + length]))
                     if word is None or self._frequency(window) > 0 or window in self._known:
                         continue
                     if spans is None:
@@ -156,13 +164,14 @@ class HomophoneCorrector:
                     end = i + length
                     if any(a < i < b or a < end < b for a, b in spans):
                         continue
-                    out.append(word)
-                    i = end
-                    replaced = True
+                    window = word
                     break
-            if not replaced:
-                out.append(text[i])
-                i += 1
+                else:
+                    length, window = 1, text[i]
+            else:
+                length, window = 1, text[i]
+            out.append(window)
+            i += length
         return "".join(out)
 
 

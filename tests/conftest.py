@@ -1,11 +1,9 @@
 """Shared fixtures: the real knowledge base, one intent engine per session, and a conversation
-harness that drives the dialogue exactly as an adapter would (fixed clock, memory sessions)."""
+harness that drives the dialogue as an adapter would (memory sessions, fixed clock)."""
 
 from __future__ import annotations
 
 import datetime as dt
-from pathlib import Path
-from zoneinfo import ZoneInfo
 
 import pytest
 
@@ -17,18 +15,15 @@ from bot.kb.phrasebook import build_phrasebook
 from bot.messages import IncomingMessage, Reply
 from bot.sessions import MemorySessionStore
 from intents.engine import IntentEngine
-
-ROOT = Path(__file__).resolve().parent.parent
-KNOWLEDGE_DIR = ROOT / "knowledge"
-CATALOGUE_DIR = ROOT.parent / "shared" / "catalogue"
-ZONE = ZoneInfo("Asia/Shanghai")
-# Monday 23 November 2026, 10:00 in Shanghai: the first day of the menu calendar's 2nd week.
-NOW = dt.datetime(2026, 11, 23, 10, 0, tzinfo=ZONE)
-TODAY = NOW.date()
+from tests.support import KNOWLEDGE_DIR, NOW
 
 
 class Conversation:
-    """One resident talking to the bot: `say` a message, get the reply text back."""
+    """One resident talking to the bot: `say` a message, get the reply text back.
+
+    Built from the same pieces as `bot.bootstrap.bootstrap`, with memory sessions and a clock
+    fixed at 2026-11-23 10:00 Asia/Shanghai (a Monday).
+    """
 
     def __init__(self, knowledge: Knowledge, engine: IntentEngine,
                  user_id: str = "resident-1", now: dt.datetime = NOW) -> None:

@@ -48,7 +48,7 @@ class KnowledgeChecker:
         self.problems.append(Problem(path, line, message, severity))
 
     def run(self, engine_factory: Callable[[Knowledge], object] | None = None) -> CheckResult:
-        """Load, then check ids, catalogue, menu, roster, aliases and (with an engine) confusions."""
+        """Load, then check ids, catalogue, menu, roster, aliases and, with an engine, confusions."""
         knowledge = self.loader.load()
         self.problems.extend(self.loader.problems)
         self._duplicate_items()
@@ -86,10 +86,11 @@ class KnowledgeChecker:
                 self._add("affairs/", 0, f"catalogue item {item_id} {row['name']} is missing")
         for item in knowledge.items:
             path, line = self.loader.item_locations[item.id][0]
-            row = rows.get(item.id)
-            if row is None:
+            found = rows.get(item.id)
+            if found is None:
                 self._add(path, line, f"{item.id} is not in the station catalogue")
                 continue
+            row = found
             for field in ("name", "category", "department", "handling", "provenance"):
                 expected = row[field]
                 actual = getattr(item, field)
@@ -105,16 +106,16 @@ class KnowledgeChecker:
             for report_id in report_rows.keys() - ids:
                 self._add("reports.toml", 0, f"catalogue report category {report_id} is missing")
             for category in knowledge.reports:
-                row = report_rows.get(category.id)
+                report_row = report_rows.get(category.id)
                 line = self._at("reports.toml", f'"{category.id}"')
-                if row is None:
+                if report_row is None:
                     self._add("reports.toml", line, f"report category {category.id} is not in "
                               "the catalogue")
                 elif (category.urgency, str(category.response_hours)) != (
-                        row["urgency"], row["response_hours"]):
+                        report_row["urgency"], report_row["response_hours"]):
                     self._add("reports.toml", line, f"{category.id}: urgency/response_hours "
-                              f"differ from the catalogue ({row['urgency']}, "
-                              f"{row['response_hours']})")
+                              f"differ from the catalogue ({report_row['urgency']}, "
+                              f"{report_row['response_hours']})")
 
     def _menu(self, knowledge: Knowledge) -> None:
         dates = sorted(knowledge.canteen.menu)

@@ -1,0 +1,54 @@
+"""Character n-gram TF-IDF cosine between a message and each entry's pooled phrases.
+
+Robust where word segmentation is not: typos inside a word, word order, partial names.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import Counter, defaultdict
+from collections.abc import Iterable, Sequence
+
+
+def char_grams(text: str, sizes: Sequence[int]) -> Counter[str]:
+    """Counts of the character n-grams of a text (spaces separate runs)."""
+    grams: Counter[str] = Counter()
+    for run in text.split():
+        for n in sizes:
+            grams.update(run[i:i + n] for i in range(len(run) - n + 1))
+    return grams
+
+
+class CharGramIndex:
+    """Sparse TF-IDF vectors of entries over character 1-3-grams, l2-normalised."""
+
+    def __init__(self, documents: Iterable[Iterable[str]], sizes: Sequence[int] = (1, 2, 3)
+                 ) -> None:
+        self.sizes = tuple(sizes)
+        counts = [char_grams(" ".join(phrases), self.sizes) for phrases in documents]
+        n = len(counts)
+        df: Counter[str] = Counter()
+        for doc in counts:
+            df.update(doc.keys())
+        # scikit-learn's smooth idf: ln((1 + n) / (1 + df)) + 1
+        self.idf = {g: math.log((1 + n) / (1 + d)) + 1 for g, d in df.items()}
+        self.postings: dict[str, list[tuple[int, float]]] = defaultdict(list)
+        for entry, doc in enumerate(counts):
+            weights = {g: c * self.idf[g] for g, c in doc.items()}
+            norm = math.sqrt(sum(w * w for w in weights.values())) or 1.0
+            for gram, weight in weights.items():
+                self.postings[gram].append((entry, weight / norm))
+
+    def cosine(self, text: str) -> dict[int, float]:
+        """Cosine similarity of the text with every entry sharing an n-gram with it."""
+        query = char_grams(text, self.sizes)
+        weights = {g: c * self.idf[g] for g, c in query.items() if g in self.idf}
+        norm = math.sqrt(sum(w * w for w in weights.values()))
+        if not norm:
+            return {}
+        scores: dict[int, float] = defaultdict(float)
+        for gram, weight in weights.items():
+            q = weight / norm
+            for entry, value in self.postings[gram]:
+                scores[entry] += q * value
+        return scores

@@ -1,0 +1,111 @@
+"""The `yizhan` command line, called in-process through `bot.cli.main`."""
+
+from __future__ import annotations
+
+import io
+import json
+from pathlib import Path
+
+import pytest
+
+from bot.cli import main
+from tests.support import DEV_QUESTIONS, ROOT, copy_knowledge
+
+CONTRACT_KEYS = {"text", "intent", "item", "category", "date", "meal", "meal_point", "clarify",
+                 "score", "candidates"}
+
+
+def test_classify_prints_one_json_object_per_line(monkeypatch: pytest.MonkeyPatch,
+                                                   capsys: pytest.CaptureFixture[str]) -> None:
+    lines = ["明天中午吃什么", "你好", "", "居住证续签", "股票怎么买", "楼道灯坏了"]
+    monkeypatch.setattr("sys.stdin", io.StringIO("\n".join(lines) + "\n"))
+    assert main(["classify", "--today", "2026-11-23"]) == 0
+    output = capsys.readouterr().out.splitlines()
+    objects = [json.loads(line) for line in output]
+    assert [o["text"] for o in objects] == [line for line in lines if line]   # blank skipped
+    for data in objects:
+        assert set(data) == CONTRACT_KEYS
+    menu = objects[0]
+    assert menu["intent"] == "menu.ask"
+    assert menu["date"] == "2026-11-24"
+    assert menu["meal"] == "lunch"
+    assert objects[1]["intent"] == "greeting"
+    assert objects[2]["intent"] == "affairs.ask"
+    assert objects[3]["intent"] == "fallback"
+    assert objects[4]["category"] == "lighting"
+
+
+def test_classify_keeps_chinese_readable(monkeypatch: pytest.MonkeyPatch,
+                                         capsys: pytest.CaptureFixture[str]) -> None:
+    monkeypatch.setattr("sys.stdin", io.StringIO("明天中午吃什么\n"))
+    main(["classify", "--today", "2026-11-23"])
+    assert "明天中午吃什么" in capsys.readouterr().out
+
+
+def test_ask_greeting(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["ask", "你好"]) == 0
+    out = capsys.readouterr().out
+    assert "您好" in out
+    assert "小助手" in out
+
+
+def test_ask_joins_words(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["ask", "--today", "2026-11-23", "明天中午", "吃什么"]) == 0
+    out = capsys.readouterr().out
+    assert "11月24日" in out
+    assert "套餐A" in out
+
+
+def test_kb_check_fast_passes(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["kb", "check", "--fast"]) == 0
+    out = capsys.readouterr().out
+    assert "0 error(s)" in out
+
+
+def test_kb_check_fails_on_a_broken_copy(tmp_path: Path,
+                                         capsys: pytest.CaptureFixture[str]) -> None:
+    root = copy_knowledge(tmp_path)
+    station = root / "station.toml"
+    station.write_text(station.read_text(encoding="utf-8").replace(
+        'phone = "021-5555-0188"', 'phone = "021-5555-0188', 1), encoding="utf-8")
+    assert main(["kb", "check", "--fast", "--kb", str(root)]) == 1
+    out = capsys.readouterr().out
+    assert "error: station.toml:" in out
+    assert "not valid TOML" in out
+
+
+def test_kb_check_with_the_engine_on_a_broken_copy(tmp_path: Path,
+                                                   capsys: pytest.CaptureFixture[str]) -> None:
+    root = copy_knowledge(tmp_path)
+    menu = root / "menu.toml"
+    menu.write_text(menu.read_text(encoding="utf-8").replace(
+        "monday = 2026-11-30", "monday = 2026-12-01", 1), encoding="utf-8")
+    assert main(["kb", "check", "--kb", str(root)]) == 1
+    assert "is not a Monday" in capsys.readouterr().out
+
+
+def test_kb_eval_dev_set(monkeypatch: pytest.MonkeyPatch,
+                         capsys: pytest.CaptureFixture[str]) -> None:
+    monkeypatch.chdir(ROOT)
+    assert main(["kb", "eval", str(DEV_QUESTIONS.relative_to(ROOT))]) == 0
+    out = capsys.readouterr().out
+    assert "affairs top-1" in out
+    assert "out-of-scope precision" in out
+
+
+def test_kb_eval_bad_file_exits_2(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    path = tmp_path / "bad.jsonl"
+    path.write_text('{"text": "x"}\n', encoding="utf-8")
+    assert main(["kb", "eval", str(path)]) == 2
+    assert "bad.jsonl:1" in capsys.readouterr().err
+
+
+def test_missing_config_exits_2(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["--config", str(tmp_path / "nope.toml"), "kb", "check", "--fast"]) == 2
+    assert "config file not found" in capsys.readouterr().err
+
+
+def test_a_command_is_required(capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as caught:
+        main([])
+    assert caught.value.code == 2
