@@ -39,6 +39,13 @@ def _fixed_clock(settings: Settings, today: dt.date | None
     return lambda: dt.datetime.combine(today, dt.datetime.now(zone).time(), zone)
 
 
+def _station_today(settings: Settings) -> dt.date:
+    """Today at the station (its configured time zone), not on the server's clock."""
+    from zoneinfo import ZoneInfo
+
+    return dt.datetime.now(ZoneInfo(settings.chat.timezone)).date()
+
+
 def _line_editing() -> Callable[[], None]:
     """Readline editing with a history file; returns what saves the history at the end."""
     try:
@@ -116,7 +123,7 @@ def cmd_classify(args: argparse.Namespace) -> int:
 
     settings = _settings(args)
     engine = build_engine(settings, load_knowledge(settings.knowledge_dir))
-    today = _today(args) or dt.date.today()
+    today = _today(args) or _station_today(settings)
     for line in sys.stdin:
         text = line.rstrip("\n")
         if not text.strip():

@@ -36,7 +36,9 @@ def read_questions(path: Path) -> list[LabelledQuestion]:
         if not line.strip() or line.lstrip().startswith("#"):
             continue
         try:
-            raw: dict[str, Any] = json.loads(line)
+            raw: Any = json.loads(line)
+            if not isinstance(raw, dict):
+                raise ValueError("expected a JSON object")
             today = dt.date.fromisoformat(raw["today"]) if raw.get("today") else DEFAULT_TODAY
             questions.append(LabelledQuestion(
                 text=raw["text"], intent=raw["intent"], item=raw.get("item"),

@@ -39,6 +39,7 @@ _FOOD = ("饭", "吃", "菜", "餐", "有什么", "有啥", "鱼", "肉", "面",
 SHORTLIST = 12          # entries kept per message
 CANDIDATES = 12         # entries scored in full (the best by character n-gram cosine)
 WINDOW = 10             # content words per part of a long message
+EXACT_ALIAS = 0.95      # recall of a name or alias the message contains (nearly) whole
 FUZZY_TOP = 6           # entries re-scored with rapidfuzz
 GRAM_SIZES = (1, 2)     # character n-grams of the cosine signal
 # A word that appears in few of an entry's phrases still counts, but less than a central one.
@@ -209,7 +210,8 @@ class IntentEngine:
         self._actions = frozenset(self._affairs_cues)
         self._handoff_re = _alternation(self._handoff)
         self._report_re = _alternation(self._report_cues)
-        self._affairs_re = _alternation(self._affairs_cues)
+        # Single characters (开, 查) hide inside other words (开门): only longer cues count here.
+        self._affairs_re = _alternation(w for w in self._affairs_cues if len(w) >= 2)
         self._menu_re = _alternation(self._menu)
         self._wish_re = _alternation(self._wish)
         point_names = {(self._compact(base.basic(name)), point_id)
@@ -321,7 +323,8 @@ class IntentEngine:
             point is not None and (date is not None or meal is not None
                                    or any(w in core for w in _FOOD))) or (
             date is not None and meal is not None and any(w in core for w in _FOOD))
-        if menu_signal and not (strong_answer and has_affairs_cue):
+        named = bool(answerable) and answerable[0].recall >= EXACT_ALIAS and strong_answer
+        if menu_signal and not (strong_answer and has_affairs_cue) and not named:
             return self._menu_answer(text, core, today, point)
         if self._wish_re.search(core) and not strong_answer and \
                 report_score < settings.answer_threshold:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import os
 import tempfile
 from collections.abc import Callable, Iterable
 from pathlib import Path
@@ -12,6 +13,22 @@ import jieba
 jieba.setLogLevel(logging.WARNING)
 
 _MAX_TERM = 6
+# Words rarer than this in jieba's general dictionary are left out of it: messages to a station
+# do not need them, and the 105k-word dictionary loads in a quarter of the time of the 349k one.
+GENERAL_MIN_FREQ = 10
+
+
+def _general_dictionary(folder: Path) -> Path:
+    """jieba's dictionary without its rarest words, written once into the cache folder."""
+    target = folder / f"jieba-dict-f{GENERAL_MIN_FREQ}.txt"
+    if not target.exists():
+        source = Path(jieba.__file__).with_name("dict.txt")
+        kept = [line for line in source.read_text(encoding="utf-8").splitlines()
+                if len(parts := line.split(" ")) >= 2 and int(parts[1]) >= GENERAL_MIN_FREQ]
+        partial = target.with_suffix(f".{os.getpid()}.tmp")
+        partial.write_text("\n".join(kept) + "\n", encoding="utf-8")
+        partial.replace(target)
+    return target
 
 
 class DomainTokenizer:
@@ -23,11 +40,11 @@ class DomainTokenizer:
 
     def __init__(self, terms: Iterable[str], phrases: Iterable[str] = (),
                  cache_dir: Path | None = None) -> None:
-        self._tokenizer = jieba.Tokenizer()
-        folder = cache_dir or Path(tempfile.gettempdir())
+        folder = cache_dir or Path(tempfile.gettempdir()) / "yizhan"
         folder.mkdir(parents=True, exist_ok=True)
+        self._tokenizer = jieba.Tokenizer(dictionary=str(_general_dictionary(folder)))
         self._tokenizer.tmp_dir = str(folder)
-        self._tokenizer.cache_file = "yizhan-jieba.cache"
+        self._tokenizer.cache_file = f"yizhan-jieba-f{GENERAL_MIN_FREQ}.cache"
         self._tokenizer.initialize()
         found = discover_terms(phrases, self.words)
         self.terms = tuple(sorted(set(terms) | found))

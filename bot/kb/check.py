@@ -48,7 +48,7 @@ class KnowledgeChecker:
         self.problems.append(Problem(path, line, message, severity))
 
     def run(self, engine_factory: Callable[[Knowledge], object] | None = None) -> CheckResult:
-        """Load, then check ids, catalogue, menu, roster, aliases and, with an engine, confusions."""
+        """Load, then check ids, catalogue, menu, roster, aliases and (with an engine) overlaps."""
         knowledge = self.loader.load()
         self.problems.extend(self.loader.problems)
         self._duplicate_items()
@@ -95,7 +95,8 @@ class KnowledgeChecker:
                 expected = row[field]
                 actual = getattr(item, field)
                 if actual != expected:
-                    where = self._at(path, f"{field} = ", line) if field != "category" else 1
+                    where = (self._at(path, f"{field} = ", line) if field != "category"
+                             else self._at(path, "category = "))
                     self._add(path, where, f"{item.id} {field} is 「{actual}」 but the "
                               f"catalogue says 「{expected}」")
         reports_csv = self.catalogue / "report_categories.csv"
@@ -127,8 +128,8 @@ class KnowledgeChecker:
         while day <= dates[-1]:
             if day not in present:
                 monday = day - dt.timedelta(days=day.weekday())
-                self._add("menu.toml", 0, f"no menu for {day} (add a [[week]] with "
-                          f"monday = {monday})")
+                self._add("menu.toml", self._week_line_after(monday),
+                          f"no menu for {day} (add a [[week]] with monday = {monday})")
                 day = monday + dt.timedelta(days=7)
                 continue
             day += dt.timedelta(days=1)
@@ -138,12 +139,29 @@ class KnowledgeChecker:
         if len(points) != len(knowledge.canteen.points):
             return
 
+    def _week_line_after(self, monday: dt.date) -> int:
+        """Line of the first [[week]] after a gap in the calendar."""
+        source = self.loader.sources.get("menu.toml")
+        if source is None:
+            return 0
+        weeks = source.data.get("week", [])
+        for index, week in enumerate(weeks if isinstance(weeks, list) else []):
+            start = week.get("monday") if isinstance(week, dict) else None
+            if isinstance(start, dt.date) and start > monday:
+                return source.entry_line("week", index)
+        return 0
+
     def _unique(self, path: str, what: str, ids: list[str]) -> None:
-        seen: set[str] = set()
+        """Each id once; a repeat is reported where the repeat stands."""
+        seen: dict[str, int] = {}
         for value in ids:
+            first = self._at(path, f'"{value}"')
             if value in seen:
-                self._add(path, self._at(path, f'"{value}"'), f"duplicate {what} id {value}")
-            seen.add(value)
+                line = self._at(path, f'"{value}"', seen[value] + 1)
+                self._add(path, line, f"duplicate {what} id {value} (first at line {first})")
+                seen[value] = line
+            else:
+                seen[value] = first
 
     def _windows(self, knowledge: Knowledge) -> None:
         categories = {item.category for item in knowledge.items}
@@ -205,6 +223,13 @@ class KnowledgeChecker:
             path, line = self.loader.item_locations[item.id][0]
             for phrase in (item.name, *item.aliases):
                 result = engine.classify(phrase, today)
+                if result.intent != "affairs.ask" or all(
+                        c.item != item.id for c in result.candidates):
+                    got = result.item or result.category or result.intent
+                    self._add(path, self._at(path, f'"{phrase}"', line),
+                              f"{item.id}: 「{phrase}」 is understood as {got}, not as this item: "
+                              "make it more specific", "warning")
+                    continue
                 own = next((c.score for c in result.candidates if c.item == item.id), 0.0)
                 for other in result.candidates:
                     if other.item == item.id or other.intent != "affairs.ask":

@@ -56,17 +56,21 @@ class _Entry:
     """Typed access to one TOML table, reporting wrong or missing fields."""
 
     def __init__(self, source: TomlSource, problems: list[Problem], data: Any,
-                 table: str | None = None, index: int = 0, label: str = "") -> None:
+                 table: str | None = None, index: int = 0, label: str = "",
+                 section: str | None = None) -> None:
         self.source = source
         self.problems = problems
         self.data: dict[str, Any] = data if isinstance(data, dict) else {}
         self.table = table
         self.index = index
         self.label = label
+        self.section = section
         if not isinstance(data, dict):
             self.error(None, "expected a table of fields")
 
     def line(self, key: str | None) -> int:
+        if self.section is not None:
+            return self.source.section_key_line(self.section, key)
         if key is None:
             return self.source.entry_line(self.table, self.index) if self.table else 1
         return self.source.key_line(key, self.table, self.index)
@@ -280,10 +284,12 @@ class KnowledgeLoader:
         if src is not None:
             top = _Entry(src, self.problems, src.data)
             top.unknown(("prices", "point", "delivery"))
-            p = _Entry(src, self.problems, src.data.get("prices", {}), label="[prices]")
+            p = _Entry(src, self.problems, src.data.get("prices", {}), label="[prices]",
+                       section="prices")
             prices = Prices(p.integer("set_a"), p.integer("set_b"), p.integer("breakfast"),
                             p.integer("dinner"), p.text("subsidy"), p.text("payment"))
-            d = _Entry(src, self.problems, src.data.get("delivery", {}), label="[delivery]")
+            d = _Entry(src, self.problems, src.data.get("delivery", {}), label="[delivery]",
+                       section="delivery")
             delivery = Delivery(d.text("eligible"), d.text("signup"), d.text("fee"),
                                 d.text("hours"), d.text("order_deadline"))
             for i, raw in enumerate(top.table_list("point")):
@@ -385,7 +391,8 @@ class KnowledgeLoader:
         raw = src.data.get("homophones", {})
         homophones: dict[str, str] = {}
         if not isinstance(raw, dict) or not all(isinstance(v, str) for v in raw.values()):
-            top.error("homophones", '[homophones] must map text to text: "居住正" = "居住证"')
+            self.problems.append(Problem(src.display, src.section_key_line("homophones"),
+                                         '[homophones] must map text to text: "居住正" = "居住证"'))
         else:
             homophones = dict(raw)
         return Lexicon(top.texts("fillers"), top.texts("greetings"), top.texts("handoff"),

@@ -77,6 +77,20 @@ class TomlSource:
                 return number
         return start or 1
 
+    def section_key_line(self, section: str, key: str | None = None) -> int:
+        """Line of a plain `[section]` table, or of `key` inside it."""
+        start = next((n for n, name, is_array in self._headers
+                      if name == section and not is_array), 0)
+        if not start:
+            return 1
+        if key is None:
+            return start
+        for number in range(start + 1, self._section_end(start)):
+            match = _KEY.match(self.lines[number - 1])
+            if match and match.group(1).strip("\"'") == key:
+                return number
+        return start
+
     def find_text(self, needle: str, start_line: int = 1) -> int:
         """First line at or after start_line containing needle (for list values)."""
         for number in range(max(start_line, 1), len(self.lines) + 1):

@@ -243,9 +243,7 @@ def test_traditional_and_homophones_reach_the_same_item(engine: IntentEngine) ->
     ("居住证坏了", "A133"),
     ("社保卡芯片坏了", "A029"),
     ("独生子女证坏了", "A115"),
-    pytest.param("聋人手机套餐", "A097", marks=pytest.mark.xfail(
-        reason="bug: 套餐 is a menu word, so this alias of A097 is answered with the canteen "
-        "menu; not strict while intents/engine.py is being reworked")),
+    ("聋人手机套餐", "A097"),
     ("老人吃饭补贴", "A090"),
 ])
 def test_item_aliases_are_not_stolen_by_other_intents(engine: IntentEngine, knowledge: Knowledge,

@@ -215,13 +215,6 @@ ELDERLY = "affairs/elderly_care.toml"
 BUILDING_9 = 'name = "9号楼"'
 WEEK_2 = "monday = 2026-11-23"
 FIRST_POINT_PREFIX = 'id = "meiyuan"'
-FIRST_REPORTED_NOT_DUPLICATE = pytest.mark.xfail(
-    strict=True, reason="bug: a duplicate id is reported at the first definition's line "
-    "(KnowledgeChecker._unique searches the whole file), not at the duplicate")
-PLAIN_TABLE_LINE = pytest.mark.xfail(
-    strict=True, reason="bug: problems inside a plain [table] ([prices], [delivery], "
-    "[homophones]) are reported at line 1: _Entry/TomlSource.key_line only search [[arrays]] "
-    "and the top level")
 
 BREAKAGES = [
     # invalid TOML syntax, in a top-level file and in an affairs file
@@ -259,7 +252,7 @@ BREAKAGES = [
                  id="type-window-categories"),
     pytest.param(Breakage("canteen.toml", "set_a =", 'set_a = "11"',
                           "`set_a` must be a whole number", at('set_a = "11"')),
-                 id="type-prices", marks=PLAIN_TABLE_LINE),
+                 id="type-prices"),
     # missing and empty fields
     pytest.param(Breakage(ELDERLY, "department =", None, "missing field `department`",
                           header(A082, "[[item]]"), after=A082), id="missing-department"),
@@ -299,7 +292,7 @@ BREAKAGES = [
                  id="emergency-without-safety"),
     pytest.param(Breakage("lexicon.toml", '"阿拉" =', '"阿拉" = 1',
                           "[homophones] must map text to text", at("[homophones]")),
-                 id="homophones-not-text", marks=PLAIN_TABLE_LINE),
+                 id="homophones-not-text"),
     # placeholders
     pytest.param(Breakage("faq.toml", "answer =", 'answer = "{station}开放时间：{hour}。"',
                           "unknown placeholder {hour}", at("{hour}"),
@@ -344,11 +337,11 @@ BREAKAGES = [
     pytest.param(Breakage("faq.toml", "id =", 'id = "station.hours"',
                           "duplicate faq id station.hours", nth('id = "station.hours"', 2),
                           after='id = "station.weekend"'),
-                 id="duplicate-faq-id", marks=FIRST_REPORTED_NOT_DUPLICATE),
+                 id="duplicate-faq-id"),
     pytest.param(Breakage("roster.toml", "name =", 'name = "9号楼"',
                           "duplicate building id 9号楼", nth('name = "9号楼"', 2),
                           after='name = "10号楼"'),
-                 id="duplicate-building", marks=FIRST_REPORTED_NOT_DUPLICATE),
+                 id="duplicate-building"),
     # warnings, not errors
     pytest.param(Breakage(ELDERLY, "note =", 'colour = "red"', "unknown field `colour`",
                           at('colour = "red"'), after=A082, severity="warning"),
@@ -476,8 +469,6 @@ def test_a_missing_week_inside_the_calendar(kb: KbCopy) -> None:
     assert "monday = 2026-12-07" in missing[0].message
 
 
-@pytest.mark.xfail(strict=True, reason="bug: a gap in the menu calendar is reported at "
-                   "menu.toml:0 instead of the week after the gap")
 def test_a_missing_week_points_at_the_gap(kb: KbCopy) -> None:
     delete_week(kb, "2026-12-07")
     result = check(kb.root)
@@ -594,24 +585,19 @@ def test_confusion_check_is_skipped_when_there_are_errors(kb: KbCopy) -> None:
     assert calls == []
 
 
-@pytest.mark.xfail(strict=True, reason="bug: an alias the engine routes to another intent (menu, "
-                   "report, greeting) is not reported: _confusions only compares affairs "
-                   "candidates, and a menu answer has none")
 def test_confusion_check_reports_an_alias_answered_as_another_intent(
         kb: KbCopy, tmp_path: Path) -> None:
     path = "affairs/medical_insurance.toml"
-    kb.edit_line(path, "aliases =", 'aliases = ["医保消费明细", "明天中午吃什么"]',
+    # A greeting is answered as a greeting before any item is looked at.
+    kb.edit_line(path, "aliases =", 'aliases = ["医保消费明细", "你好"]',
                  after='id = "A050"')
     cache = tmp_path / "engine-cache"
     result = check(kb.root, engine_factory=lambda knowledge: IntentEngine(
         build_phrasebook(knowledge), cache_dir=cache))
-    assert any("A050" in p.message and "明天中午吃什么" in p.message for p in result.problems), \
+    assert any("A050" in p.message and "你好" in p.message for p in result.problems), \
         describe(result.problems)
 
 
-@pytest.mark.xfail(strict=True, reason="bug: a category differing from the catalogue is reported "
-                   "at line 1 (a comment) instead of the file's `category = ` line "
-                   "(KnowledgeChecker._catalogue)")
 def test_an_item_category_differing_from_the_catalogue(kb: KbCopy, catalogue: Path) -> None:
     def recategorise(rows: list[dict[str, str]]) -> list[dict[str, str]]:
         return [{**r, "category": "社会救助"} if r["id"] == "A082" else r for r in rows]
