@@ -21,6 +21,9 @@ from intents.engine import IntentEngine
 # What each outcome is worth: a wrong direct answer costs an old person a wasted trip.
 DIRECT_RIGHT, CLARIFY_HIT, CLARIFY_MISS, FALLBACK_MISS, WRONG = 1.0, 0.6, 0.1, 0.0, -4.0
 OOS_RIGHT, OOS_CLARIFY = 1.0, 0.3
+# The right item ranked first is worth something even when the bot clarifies: the resident sees
+# it as choice 1. This keeps the search from trading ranking quality for a few more direct answers.
+RANK_BONUS = 0.3
 Array = npt.NDArray[np.float64]
 
 
@@ -32,42 +35,59 @@ def main() -> None:
     engine = IntentEngine(build_phrasebook(load_knowledge(Path("knowledge"))))
     rows = []
     for q in read_questions(Path(args.data)):
-        if q.intent not in ("affairs.ask", "faq.ask", "fallback"):
+        if q.intent not in ("affairs.ask", "faq.ask", "fallback", "report.new"):
             continue
-        signals = [s for s in engine.signals(q.text) if s[1] != "report.new"]
-        keys = [key.split(":", 1)[-1] for key, *_ in signals]
+        signals = engine.signals(q.text)
         values = np.array([[r, c, f, k] for _, _, r, c, f, k in signals]
                           or [[0.0, 0.0, 0.0, 0.0]])
-        is_faq = np.array([intent == "faq.ask" for _, intent, *_ in signals] or [False])
-        right = np.array([q.item is None or k == q.item for k in keys] or [False])
-        rows.append((q.intent != "fallback", values, right, is_faq))
-    in_scope = np.array([r[0] for r in rows])
+        intents = [intent for _, intent, *_ in signals] or ["none"]
+        keys = [key.split(":", 1)[-1] for key, *_ in signals] or [""]
+        label = q.item or q.category
+        right = np.array([(k == label) if label else (i == q.intent)
+                          for k, i in zip(keys, intents, strict=True)])
+        rows.append((q.intent, values, right, np.array([i == "faq.ask" for i in intents]),
+                     np.array([i == "report.new" for i in intents])))
+    kinds = np.array([r[0] for r in rows])
+    in_scope = (kinds == "affairs.ask") | (kinds == "faq.ask")
+    is_report_row = kinds == "report.new"
 
     def evaluate(w: Array, faq_weight: float, grid: list[tuple[float, ...]]
                  ) -> tuple[float, tuple[float, ...]]:
-        top = np.zeros(len(rows))
-        second = np.zeros(len(rows))
-        top_right = np.zeros(len(rows), dtype=bool)
-        top3_right = np.zeros(len(rows), dtype=bool)
-        for i, (_, values, right, is_faq) in enumerate(rows):
+        n = len(rows)
+        top, second, report_top = np.zeros(n), np.zeros(n), np.zeros(n)
+        top_right = np.zeros(n, dtype=bool)
+        top3_right = np.zeros(n, dtype=bool)
+        report_right = np.zeros(n, dtype=bool)
+        for i, (_, values, right, is_faq, is_report) in enumerate(rows):
             scores: Array = (values @ w) * np.where(is_faq, faq_weight, 1.0)
-            order = np.argsort(-scores, kind="stable")
-            top[i] = scores[order[0]]
-            second[i] = scores[order[1]] if len(order) > 1 else 0.0
-            top_right[i] = right[order[0]]
-            top3_right[i] = bool(right[order[:3]].any())
+            answerable = np.where(is_report, -1.0, scores)
+            order = np.argsort(-answerable, kind="stable")
+            top[i] = max(answerable[order[0]], 0.0)
+            second[i] = max(answerable[order[1]], 0.0) if len(order) > 1 else 0.0
+            top_right[i] = right[order[0]] and not is_report[order[0]]
+            top3_right[i] = bool((right & ~is_report)[order[:3]].any())
+            reports = np.where(is_report, scores, -1.0)
+            best_report = int(np.argmax(reports))
+            report_top[i] = max(reports[best_report], 0.0)
+            report_right[i] = bool(right[best_report]) and bool(is_report[best_report])
         lead = top - second
         found: tuple[float, tuple[float, ...]] = (float("-inf"), ())
         for answer, margin, clarify, lead_at, lead_margin in grid:
             direct = ((top >= answer) & (lead >= margin)) | ((top >= lead_at)
                                                               & (lead >= lead_margin))
             fallback = top < clarify
-            value = float(np.where(
-                in_scope,
-                np.where(fallback, FALLBACK_MISS,
-                         np.where(direct, np.where(top_right, DIRECT_RIGHT, WRONG),
-                                  np.where(top3_right, CLARIFY_HIT, CLARIFY_MISS))),
-                np.where(fallback, OOS_RIGHT, np.where(direct, WRONG, OOS_CLARIFY))).sum())
+            reported = (report_top >= clarify) & (report_top >= top)
+            answered = np.where(
+                fallback, FALLBACK_MISS,
+                np.where(direct, np.where(top_right, DIRECT_RIGHT, WRONG),
+                         np.where(top3_right, CLARIFY_HIT, CLARIFY_MISS)))
+            value = RANK_BONUS * float((in_scope & top_right & ~reported & ~fallback).sum())
+            value += float(np.where(
+                is_report_row, np.where(reported, np.where(report_right, 1.0, 0.3), 0.0),
+                np.where(reported, 0.0, np.where(
+                    in_scope, answered,
+                    np.where(fallback, OOS_RIGHT, np.where(direct, WRONG, OOS_CLARIFY))))
+            ).sum())
             if value > found[0]:
                 found = (value, (answer, margin, clarify, lead_at, lead_margin))
         return found
@@ -83,7 +103,10 @@ def main() -> None:
                         (0.2, 0.3, 0.4), (0.1, 0.2, 0.3))
     best: tuple[float, tuple[float, ...]] = (float("-inf"), ())
     steps = [x / 10 for x in range(11)]
-    for wr, wc, wf, faq_weight in itertools.product(steps, steps, steps, (0.7, 0.8, 0.9, 1.0)):
+    # rapidfuzz's similarity keeps a small floor: it is what tells typos of an alias apart when
+    # the other signals tie.
+    for wr, wc, wf, faq_weight in itertools.product(steps, steps, [0.05, *steps[1:]],
+                                                    (0.7, 0.8, 0.9, 1.0)):
         wk = round(1 - wr - wc - wf, 2)
         if wk < 0:
             continue
@@ -99,7 +122,7 @@ def main() -> None:
     for dr, dc, df in itertools.product(around, around, around):
         wr, wc, wf = wr0 + dr, wc0 + dc, wf0 + df
         wk = round(1 - wr - wc - wf, 2)
-        if min(wr, wc, wf, wk) < 0:
+        if min(wr, wc, wk) < 0 or wf < 0.05:
             continue
         value, found = evaluate(np.array([wr, wc, wf, wk]), fw0, fine)
         if value > best[0]:

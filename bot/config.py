@@ -64,16 +64,16 @@ def load_settings(path: Path | None = None, environ: dict[str, str] | None = Non
     database = _section(data, "database")
     try:
         engine_settings = EngineSettings(
-            answer_threshold=float(engine.get("answer_threshold", 0.3)),
-            answer_margin=float(engine.get("answer_margin", 0.08)),
-            clarify_threshold=float(engine.get("clarify_threshold", 0.3)),
+            answer_threshold=float(engine.get("answer_threshold", 0.35)),
+            answer_margin=float(engine.get("answer_margin", 0.12)),
+            clarify_threshold=float(engine.get("clarify_threshold", 0.25)),
             clarify_choices=int(engine.get("clarify_choices", 3)),
             lead_threshold=float(engine.get("lead_threshold", 0.15)),
-            lead_margin=float(engine.get("lead_margin", 0.1)),
+            lead_margin=float(engine.get("lead_margin", 0.25)),
             faq_weight=float(engine.get("faq_weight", 0.7)),
             weight_recall=float(engine.get("weight_recall", 0.0)),
-            weight_coverage=float(engine.get("weight_coverage", 0.3)),
-            weight_fuzzy=float(engine.get("weight_fuzzy", 0.1)),
+            weight_coverage=float(engine.get("weight_coverage", 0.35)),
+            weight_fuzzy=float(engine.get("weight_fuzzy", 0.05)),
             weight_cosine=float(engine.get("weight_cosine", 0.6)),
         )
         chat_settings = ChatSettings(

@@ -69,17 +69,17 @@ def _alternation(words: Iterable[str]) -> re.Pattern[str]:
 class EngineSettings:
     """Thresholds deciding answer / clarify / fallback."""
 
-    answer_threshold: float = 0.3
-    answer_margin: float = 0.08
-    clarify_threshold: float = 0.3
+    answer_threshold: float = 0.35
+    answer_margin: float = 0.12
+    clarify_threshold: float = 0.25
     clarify_choices: int = 3
     # A clear lead also answers: a lower score, but far ahead of the runner-up.
     lead_threshold: float = 0.15
-    lead_margin: float = 0.1
+    lead_margin: float = 0.25
     # How the three signals add up to a score (tuned on the dev set: bench/tune_engine.py).
     weight_recall: float = 0.0
-    weight_coverage: float = 0.3
-    weight_fuzzy: float = 0.1
+    weight_coverage: float = 0.35
+    weight_fuzzy: float = 0.05
     weight_cosine: float = 0.6
     faq_weight: float = 0.7
 

@@ -378,7 +378,8 @@ class KnowledgeLoader:
                 entry.error("safety", "an emergency category needs a `safety` instruction")
             categories.append(ReportCategory(entry.text("id"), entry.text("name"), urgency,
                                              entry.integer("response_hours"),
-                                             entry.texts("keywords"), safety))
+                                             entry.texts("keywords"), safety,
+                                             entry.texts("examples", required=False)))
         return tuple(categories), cues
 
     def lexicon(self, report_cues: tuple[str, ...]) -> Lexicon:

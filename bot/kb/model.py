@@ -175,6 +175,7 @@ class ReportCategory:
     response_hours: int
     keywords: tuple[str, ...]
     safety: str = ""
+    examples: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)

@@ -17,7 +17,8 @@ def build_phrasebook(knowledge: Knowledge) -> Phrasebook:
                              (faq.question, *faq.aliases), "faq"))
     for category in knowledge.reports:
         entries.append(Entry(f"report:{category.id}", "report.new", category.name,
-                             (category.name, *category.keywords), "report"))
+                             (category.name, *category.keywords, *category.examples),
+                             "report"))
     lexicon = knowledge.lexicon
     points = tuple((p.id, (p.name, *p.aliases)) for p in knowledge.canteen.points)
     return Phrasebook(
