@@ -264,7 +264,7 @@ class IntentEngine:
         index.idf = {f: math.log(1 + n / d) for f, d in df.items()}
         index.unknown_idf = math.log(1 + n)
         for phrase_no, phrase in enumerate(index.phrases):
-            phrase.weight = sum(index.idf[f] * self._shape(f) for f in phrase.features)
+            phrase.weight = math.fsum(index.idf[f] * self._shape(f) for f in phrase.features)
             for feature in phrase.features:
                 index.postings[feature].append(phrase_no)
         index.doc_features = [frozenset(d) for d in docs]
@@ -409,7 +409,7 @@ class IntentEngine:
             phrase = index.phrases[p]
             common = phrase.features & features
             if common:
-                value = sum(map(weight_of, common)) / phrase.denominator
+                value = math.fsum(map(weight_of, common)) / phrase.denominator
                 if value > scored.recall:
                     scored.recall, scored.phrase = value, p
 
