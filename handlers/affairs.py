@@ -19,7 +19,7 @@ WHERE = "在哪办：{station}{floor}{window}。{hours}"
 BRING = "要带：{materials}"
 MORE_MATERIALS = "等{count}样"
 HOTLINE = "咨询电话：{hotline}"
-UNCONFIRMED = "（{hint}：{phone}）"
+UNCONFIRMED = "\n（{hint}：{phone}）"
 FOLLOW_MATERIALS = "看所需材料"
 FOLLOW_STEPS = "看办理流程"
 FOLLOW_ELIGIBLE = "看谁能办"
@@ -37,8 +37,11 @@ def _where(knowledge: Knowledge, item: AffairsItem) -> str:
     else:
         found = station.window_for(item.category)
         floor, window = (found.floor, found.name) if found else ("", station.duty_window)
-    return WHERE.format(station=station.name, floor=floor, window=window,
-                        hours=station.hours.split("，")[0])
+    clauses = station.hours.split("，")
+    hours = clauses[0]
+    if item.on_the_spot:  # a Saturday that only does on-the-spot items is worth saying
+        hours += "".join("，" + c for c in clauses[1:] if "当场办结" in c)
+    return WHERE.format(station=station.name, floor=floor, window=window, hours=hours)
 
 
 def item_follow_ups(item: AffairsItem) -> tuple[Choice, ...]:

@@ -199,6 +199,16 @@ class IntentEngine:
             vocabulary, self.tokenizer.general_frequency, self.tokenizer.words, known))
         self._stop = frozenset(self._compact(base.basic(w)) for w in phrasebook.stopwords)
         self._index = self._build_index(phrase_texts)
+        # A message that is exactly a name or alias (after normalisation) is that entry.
+        exact: dict[str, int] = {}
+        clashes: set[str] = set()
+        for entry_no, entry in enumerate(self.entries):
+            for phrase in entry.phrases:
+                key = self._compact(self.normaliser.normalise(phrase).core)
+                if key in exact and exact[key] != entry_no:
+                    clashes.add(key)
+                exact.setdefault(key, entry_no)
+        self._exact = {k: v for k, v in exact.items() if k not in clashes and k}
         self._grams = CharGramIndex(phrase_texts, GRAM_SIZES)
         self._greetings = self._word_list(base, phrasebook.greetings)
         self._fillers = self._word_list(base, phrasebook.fillers)
@@ -307,6 +317,9 @@ class IntentEngine:
         if not _HAS_CJK.search(core):
             return Classification(text, FALLBACK, normalised=core)
 
+        exact = self._exact.get(core)
+        if exact is not None:
+            return self._exactly(text, core, exact)
         ranked = self._rank(norm.core)
         answerable = [s for s in ranked if self.entries[s.entry].intent != REPORT]
         top_answer = answerable[0].score if answerable else 0.0
@@ -336,6 +349,20 @@ class IntentEngine:
         if has_report_cue and top_answer < settings.clarify_threshold:
             return Classification(text, REPORT, score=0.5, normalised=core)
         return self._decide(text, core, answerable)
+
+    def _exactly(self, text: str, core: str, entry_no: int) -> Classification:
+        """A message that is exactly one entry's name or alias."""
+        entry = self.entries[entry_no]
+        if entry.intent == REPORT:
+            return Classification(text, REPORT, category=entry.ref, score=1.0, normalised=core)
+        others = [s for s in self._rank(core) if s.entry != entry_no
+                  and self.entries[s.entry].intent == entry.intent]
+        candidates = (Candidate(entry.ref, 1.0, entry.intent, entry.label), *(
+            Candidate(self.entries[s.entry].ref, s.score, self.entries[s.entry].intent,
+                      self.entries[s.entry].label) for s in others))
+        return Classification(text, entry.intent, item=entry.ref, score=1.0,
+                              candidates=candidates[:max(3, self.settings.clarify_choices)],
+                              normalised=core)
 
     def _is_greeting(self, clean: str) -> bool:
         found = False
@@ -459,6 +486,12 @@ class IntentEngine:
                  + w.weight_fuzzy * s.fuzzy + w.weight_cosine * s.cosine)
         # Station FAQs are generic ("要带什么"): a named item should win over them.
         return score * w.faq_weight if intent == FAQ else score
+
+    def rank(self, text: str) -> tuple[Candidate, ...]:
+        """Every shortlisted entry scored, best first, without the exact-alias shortcut."""
+        ranked = self._rank(self.normaliser.normalise(text[:2000]).core)
+        return tuple(Candidate(self.entries[s.entry].ref, s.score, self.entries[s.entry].intent,
+                               self.entries[s.entry].label) for s in ranked)
 
     def signals(self, text: str) -> list[tuple[str, str, float, float, float, float]]:
         """(entry key, intent, recall, coverage, fuzzy, cosine) of the shortlist, for tuning."""

@@ -230,8 +230,9 @@ class KnowledgeChecker:
                               f"{item.id}: 「{phrase}」 is understood as {got}, not as this item: "
                               "make it more specific", "warning")
                     continue
-                own = next((c.score for c in result.candidates if c.item == item.id), 0.0)
-                for other in result.candidates:
+                ranked = engine.rank(phrase)
+                own = next((c.score for c in ranked if c.item == item.id), 0.0)
+                for other in ranked:
                     if other.item == item.id or other.intent != "affairs.ask":
                         continue
                     pair = (min(item.id, other.item), max(item.id, other.item))
