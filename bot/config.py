@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 import tomllib
-from dataclasses import dataclass
+from dataclasses import dataclass, fields, replace
 from pathlib import Path
 from typing import Any
 
@@ -46,6 +46,16 @@ def _section(data: dict[str, Any], name: str) -> dict[str, Any]:
     return value
 
 
+def _engine_settings(table: dict[str, Any]) -> EngineSettings:
+    """[engine] over the engine's defaults; an unknown key is a mistake worth stopping for."""
+    defaults = EngineSettings()
+    known = {f.name: type(getattr(defaults, f.name)) for f in fields(EngineSettings)}
+    unknown = sorted(set(table) - set(known))
+    if unknown:
+        raise ValueError(f"unknown [engine] setting(s): {', '.join(unknown)}")
+    return replace(defaults, **{name: known[name](value) for name, value in table.items()})
+
+
 def load_settings(path: Path | None = None, environ: dict[str, str] | None = None,
                   knowledge_dir: Path | None = None) -> Settings:
     """Load settings from a config file; environment variables override the database URL."""
@@ -63,19 +73,7 @@ def load_settings(path: Path | None = None, environ: dict[str, str] | None = Non
     chat = _section(data, "chat")
     database = _section(data, "database")
     try:
-        engine_settings = EngineSettings(
-            answer_threshold=float(engine.get("answer_threshold", 0.35)),
-            answer_margin=float(engine.get("answer_margin", 0.12)),
-            clarify_threshold=float(engine.get("clarify_threshold", 0.25)),
-            clarify_choices=int(engine.get("clarify_choices", 3)),
-            lead_threshold=float(engine.get("lead_threshold", 0.15)),
-            lead_margin=float(engine.get("lead_margin", 0.25)),
-            faq_weight=float(engine.get("faq_weight", 0.7)),
-            weight_recall=float(engine.get("weight_recall", 0.0)),
-            weight_coverage=float(engine.get("weight_coverage", 0.35)),
-            weight_fuzzy=float(engine.get("weight_fuzzy", 0.05)),
-            weight_cosine=float(engine.get("weight_cosine", 0.6)),
-        )
+        engine_settings = _engine_settings(engine)
         chat_settings = ChatSettings(
             max_reply_chars=int(chat.get("max_reply_chars", 300)),
             session_minutes=int(chat.get("session_minutes", 30)),
