@@ -254,14 +254,11 @@ def rapidfuzz_baseline(ids: Sequence[str], names: Sequence[str]) -> Baseline:
     return Baseline("rapidfuzz WRatio, names", top1, top3)
 
 
-def tfidf_baseline(ids: Sequence[str], documents: Sequence[str]) -> Baseline:
-    vectorizer = TfidfVectorizer(analyzer="char_wb", ngram_range=(1, 3))
-    matrix = vectorizer.fit_transform([d.lower() for d in documents])  # rows are L2-normalised
+Scores = np.ndarray[tuple[int], np.dtype[np.float64]]
 
-    def scores(text: str) -> np.ndarray[tuple[int], np.dtype[np.float64]]:
-        result: np.ndarray[tuple[int], np.dtype[np.float64]] = linear_kernel(
-            vectorizer.transform([text.lower()]), matrix).ravel()
-        return result
+
+def ranked_baseline(name: str, ids: Sequence[str], scores: Callable[[str], Scores]) -> Baseline:
+    """A baseline that scores every item: top-1 is the best, top-3 the three best."""
 
     def top1(text: str) -> str | None:
         return ids[int(np.argmax(scores(text)))]
@@ -270,7 +267,18 @@ def tfidf_baseline(ids: Sequence[str], documents: Sequence[str]) -> Baseline:
         order = np.argsort(-scores(text), kind="stable")[:3]
         return [ids[int(i)] for i in order]
 
-    return Baseline("TF-IDF char_wb 1-3, cosine", top1, top3)
+    return Baseline(name, top1, top3)
+
+
+def tfidf_baseline(ids: Sequence[str], documents: Sequence[str]) -> Baseline:
+    vectorizer = TfidfVectorizer(analyzer="char_wb", ngram_range=(1, 3))
+    matrix = vectorizer.fit_transform([d.lower() for d in documents])  # rows are L2-normalised
+
+    def scores(text: str) -> Scores:
+        result: Scores = linear_kernel(vectorizer.transform([text.lower()]), matrix).ravel()
+        return result
+
+    return ranked_baseline("TF-IDF char_wb 1-3, cosine", ids, scores)
 
 
 def jieba_tokens(text: str) -> list[str]:
@@ -280,19 +288,12 @@ def jieba_tokens(text: str) -> list[str]:
 def bm25_baseline(ids: Sequence[str], documents: Sequence[str]) -> Baseline:
     bm25 = BM25Okapi([jieba_tokens(d.lower()) for d in documents])
 
-    def scores(text: str) -> np.ndarray[tuple[int], np.dtype[np.float64]]:
-        result: np.ndarray[tuple[int], np.dtype[np.float64]] = np.asarray(
-            bm25.get_scores(jieba_tokens(text.lower())), dtype=np.float64)
+    def scores(text: str) -> Scores:
+        result: Scores = np.asarray(bm25.get_scores(jieba_tokens(text.lower())),
+                                    dtype=np.float64)
         return result
 
-    def top1(text: str) -> str | None:
-        return ids[int(np.argmax(scores(text)))]
-
-    def top3(text: str) -> list[str]:
-        order = np.argsort(-scores(text), kind="stable")[:3]
-        return [ids[int(i)] for i in order]
-
-    return Baseline("BM25Okapi, jieba tokens", top1, top3)
+    return ranked_baseline("BM25Okapi, jieba tokens", ids, scores)
 
 
 def build_baselines(knowledge: Knowledge) -> list[Baseline]:
