@@ -180,6 +180,22 @@ def cmd_kb_eval(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_db_upgrade(args: argparse.Namespace) -> int:
+    """Migrate the database schema to the current version."""
+    from bot.db.database import upgrade
+
+    settings = _settings(args)
+    upgrade(settings.database_url, args.revision)
+    print(f"database at {args.revision}: {_safe_url(settings.database_url)}")
+    return 0
+
+
+def _safe_url(url: str) -> str:
+    from sqlalchemy.engine import make_url
+
+    return make_url(url).render_as_string(hide_password=True)
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser of `yizhan`."""
     parser = argparse.ArgumentParser(prog="yizhan", description="驿站助手 (Yizhan)")
@@ -213,6 +229,11 @@ def build_parser() -> argparse.ArgumentParser:
     evaluate.add_argument("--kb", help="knowledge directory (default from config)")
     evaluate.add_argument("--verbose", "-v", action="store_true", help="list the mistakes")
     evaluate.set_defaults(func=cmd_kb_eval)
+    db = commands.add_parser("db", help="database tools")
+    db_commands = db.add_subparsers(dest="db_command", required=True)
+    db_upgrade = db_commands.add_parser("upgrade", help="migrate the schema (SQLite or PostgreSQL)")
+    db_upgrade.add_argument("revision", nargs="?", default="head")
+    db_upgrade.set_defaults(func=cmd_db_upgrade)
     return parser
 
 

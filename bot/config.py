@@ -8,6 +8,7 @@ from dataclasses import dataclass, fields, replace
 from pathlib import Path
 from typing import Any
 
+from bot.db.database import resolve_url
 from intents.engine import EngineSettings
 
 DEFAULT_CONFIG = Path(__file__).resolve().parent.parent / "config.toml"
@@ -86,8 +87,8 @@ def load_settings(path: Path | None = None, environ: dict[str, str] | None = Non
         knowledge_dir=(knowledge_dir or root / str(knowledge.get("dir", "knowledge"))).resolve(),
         catalogue_dir=(root / str(knowledge.get("catalogue", "../shared/catalogue"))).resolve(),
         cache_dir=(root / "var" / "cache").resolve(),
-        database_url=env.get("YIZHAN_DATABASE_URL",
-                             str(database.get("url", "sqlite+aiosqlite:///var/yizhan.db"))),
+        database_url=resolve_url(env.get("YIZHAN_DATABASE_URL", str(
+            database.get("url", "sqlite+aiosqlite:///var/yizhan.db"))), root),
         engine=engine_settings,
         chat=chat_settings,
     )

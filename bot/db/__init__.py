@@ -1,0 +1,1 @@
+"""Persistence: SQLAlchemy 2.0 typed models, async engine, unit of work, Alembic migrations."""

@@ -1,0 +1,197 @@
+"""Tables of the ticket layer: residents, tickets and their history, the notification outbox."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any, ClassVar
+
+from sqlalchemy import (
+    Boolean,
+    DateTime,
+    Dialect,
+    ForeignKey,
+    Integer,
+    String,
+    Text,
+    TypeDecorator,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+
+def utcnow() -> dt.datetime:
+    """The current time, timezone-aware (UTC)."""
+    return dt.datetime.now(dt.UTC)
+
+
+class UtcDateTime(TypeDecorator[dt.datetime]):
+    """A timestamp stored in UTC and always read back timezone-aware (SQLite forgets zones)."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: dt.datetime | None, dialect: Dialect
+                           ) -> dt.datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime: pass timezone-aware times to the database")
+        return value.astimezone(dt.UTC)
+
+    def process_result_value(self, value: dt.datetime | None, dialect: Dialect
+                             ) -> dt.datetime | None:
+        if value is None:
+            return None
+        return value.replace(tzinfo=dt.UTC) if value.tzinfo is None else value.astimezone(dt.UTC)
+
+
+class Base(DeclarativeBase):
+    """Declarative base; timestamps are UTC and timezone-aware."""
+
+    type_annotation_map: ClassVar[dict[Any, Any]] = {dt.datetime: UtcDateTime()}
+
+
+class Resident(Base):
+    """A person who talks to the bot, known by one or more platform identities."""
+
+    __tablename__ = "residents"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(64), default="")
+    building: Mapped[str | None] = mapped_column(String(32))
+    unit: Mapped[str | None] = mapped_column(String(16))
+    room: Mapped[str | None] = mapped_column(String(16))
+    phone: Mapped[str | None] = mapped_column(String(32))
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    anonymised_at: Mapped[dt.datetime | None] = mapped_column()
+
+
+class Identity(Base):
+    """(platform, platform user id) -> resident."""
+
+    __tablename__ = "identities"
+    __table_args__ = (UniqueConstraint("platform", "user_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    platform: Mapped[str] = mapped_column(String(16))
+    user_id: Mapped[str] = mapped_column(String(128))
+    resident_id: Mapped[int] = mapped_column(ForeignKey("residents.id", ondelete="CASCADE"))
+
+
+class LinkCode(Base):
+    """A one-time code that links another platform identity to a resident."""
+
+    __tablename__ = "link_codes"
+
+    code: Mapped[str] = mapped_column(String(8), primary_key=True)
+    resident_id: Mapped[int] = mapped_column(ForeignKey("residents.id", ondelete="CASCADE"))
+    expires_at: Mapped[dt.datetime] = mapped_column()
+
+
+class Ticket(Base):
+    """An issue report (R0123) or a 微心愿 (W0045)."""
+
+    __tablename__ = "tickets"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str | None] = mapped_column(String(16), unique=True)
+    kind: Mapped[str] = mapped_column(String(8))                  # report, wish
+    category: Mapped[str | None] = mapped_column(String(32))      # report category id
+    urgency: Mapped[str] = mapped_column(String(16), default="normal")
+    building: Mapped[str | None] = mapped_column(String(32))
+    location: Mapped[str | None] = mapped_column(String(64))      # 3楼, 楼道, 地下车库
+    description: Mapped[str] = mapped_column(Text, default="")
+    state: Mapped[str] = mapped_column(String(16), default="new")
+    anonymous: Mapped[bool] = mapped_column(Boolean, default=False)
+    resident_id: Mapped[int | None] = mapped_column(ForeignKey("residents.id",
+                                                               ondelete="SET NULL"))
+    assignee: Mapped[str | None] = mapped_column(String(64))      # leader name; None = duty
+    merged_into_id: Mapped[int | None] = mapped_column(ForeignKey("tickets.id"))
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    due_at: Mapped[dt.datetime | None] = mapped_column()
+    paused_since: Mapped[dt.datetime | None] = mapped_column()
+    reminded_at: Mapped[dt.datetime | None] = mapped_column()
+    escalated_at: Mapped[dt.datetime | None] = mapped_column()
+    resolved_at: Mapped[dt.datetime | None] = mapped_column()
+    closed_at: Mapped[dt.datetime | None] = mapped_column()
+    thank_you: Mapped[str | None] = mapped_column(Text)
+    version: Mapped[int] = mapped_column(Integer, default=1)
+
+    # Optimistic locking: two leaders claiming at once, the second update finds no row.
+    __mapper_args__ = {"version_id_col": version}  # noqa: RUF012 (SQLAlchemy's own attribute)
+
+
+class TicketFollower(Base):
+    """A neighbour who reported the same problem ("me too") and is told of progress."""
+
+    __tablename__ = "ticket_followers"
+    __table_args__ = (UniqueConstraint("ticket_id", "resident_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    ticket_id: Mapped[int] = mapped_column(ForeignKey("tickets.id", ondelete="CASCADE"))
+    resident_id: Mapped[int] = mapped_column(ForeignKey("residents.id", ondelete="CASCADE"))
+
+
+class TicketEvent(Base):
+    """One change of a ticket: who, when, what, from which platform (the audit trail)."""
+
+    __tablename__ = "ticket_events"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    ticket_id: Mapped[int] = mapped_column(ForeignKey("tickets.id", ondelete="CASCADE"))
+    at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    actor: Mapped[str] = mapped_column(String(96))
+    platform: Mapped[str] = mapped_column(String(16), default="")
+    action: Mapped[str] = mapped_column(String(32))
+    detail: Mapped[str] = mapped_column(Text, default="")
+
+
+class TicketPhoto(Base):
+    """A photo attached to a ticket (a platform media id or URL)."""
+
+    __tablename__ = "ticket_photos"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    ticket_id: Mapped[int] = mapped_column(ForeignKey("tickets.id", ondelete="CASCADE"))
+    ref: Mapped[str] = mapped_column(String(512))
+    added_by: Mapped[str] = mapped_column(String(96), default="")
+    added_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+
+
+class OutboxMessage(Base):
+    """A notification written in the same transaction as the change it announces."""
+
+    __tablename__ = "outbox"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    idempotency_key: Mapped[str] = mapped_column(String(128), unique=True)
+    recipient: Mapped[str] = mapped_column(String(96))   # resident:12, leader:李琳, staff:王建华
+    text: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    state: Mapped[str] = mapped_column(String(16), default="pending")  # pending, sent, failed
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    next_attempt_at: Mapped[dt.datetime | None] = mapped_column()
+    sent_at: Mapped[dt.datetime | None] = mapped_column()
+    last_error: Mapped[str | None] = mapped_column(Text)
+
+
+class ProcessedMessage(Base):
+    """A platform message already handled (deduplication of redeliveries)."""
+
+    __tablename__ = "processed_messages"
+
+    key: Mapped[str] = mapped_column(String(192), primary_key=True)
+    at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    reply: Mapped[str] = mapped_column(Text, default="")
+
+
+class Conversation(Base):
+    """A person's conversation state: pending choices or a report/wish flow in progress."""
+
+    __tablename__ = "conversations"
+
+    key: Mapped[str] = mapped_column(String(192), primary_key=True)
+    state: Mapped[str] = mapped_column(Text)            # JSON
+    updated_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    expires_at: Mapped[dt.datetime | None] = mapped_column()

@@ -1,0 +1,56 @@
+"""One unit of work per incoming message: it owns the transaction; repositories never commit."""
+
+from __future__ import annotations
+
+from types import TracebackType
+
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from bot.db.repositories import (
+    ConversationRepository,
+    OutboxRepository,
+    ProcessedMessageRepository,
+    ResidentRepository,
+    TicketRepository,
+)
+
+
+class UnitOfWork:
+    """`async with uow:` opens a session; `await uow.commit()` makes the changes stick.
+
+    Leaving the block without committing (or with an exception) rolls everything back.
+    """
+
+    session: AsyncSession
+    residents: ResidentRepository
+    tickets: TicketRepository
+    outbox: OutboxRepository
+    processed: ProcessedMessageRepository
+    conversations: ConversationRepository
+
+    def __init__(self, sessions: async_sessionmaker[AsyncSession]) -> None:
+        self._sessions = sessions
+
+    async def __aenter__(self) -> UnitOfWork:
+        self.session = self._sessions()
+        self.residents = ResidentRepository(self.session)
+        self.tickets = TicketRepository(self.session)
+        self.outbox = OutboxRepository(self.session)
+        self.processed = ProcessedMessageRepository(self.session)
+        self.conversations = ConversationRepository(self.session)
+        return self
+
+    async def __aexit__(self, kind: type[BaseException] | None, error: BaseException | None,
+                        trace: TracebackType | None) -> None:
+        try:
+            await self.session.rollback()
+        finally:
+            await self.session.close()
+
+    async def commit(self) -> None:
+        """Make every staged change durable, atomically."""
+        await self.session.commit()
+
+    async def rollback(self) -> None:
+        """Drop every staged change."""
+        await self.session.rollback()

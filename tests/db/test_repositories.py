@@ -1,0 +1,171 @@
+"""The persistence layer, run against SQLite and PostgreSQL alike."""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+
+import pytest
+from sqlalchemy import inspect, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm.exc import StaleDataError
+
+from bot.db.database import Database, upgrade_async
+from bot.db.models import Identity, OutboxMessage, Ticket
+from bot.db.unit_of_work import UnitOfWork
+
+
+async def test_migrations_create_every_table_and_run_twice(database: Database) -> None:
+    await upgrade_async(database.url)  # already at head: nothing to do, no error
+    async with database.engine.connect() as connection:
+        tables = await connection.run_sync(lambda c: set(inspect(c).get_table_names()))
+    assert {"residents", "identities", "link_codes", "tickets", "ticket_events",
+            "ticket_followers", "ticket_photos", "outbox", "processed_messages",
+            "conversations", "alembic_version"} <= tables
+
+
+async def test_nothing_sticks_without_commit(uow: UnitOfWork) -> None:
+    async with uow:
+        await uow.residents.get_or_create("console", "a")
+    async with uow:
+        assert await uow.residents.by_identity("console", "a") is None
+        await uow.residents.get_or_create("console", "a")
+        await uow.commit()
+    async with uow:
+        assert await uow.residents.by_identity("console", "a") is not None
+
+
+async def test_an_error_rolls_the_whole_unit_back(uow: UnitOfWork) -> None:
+    with pytest.raises(RuntimeError):
+        async with uow:
+            await uow.residents.get_or_create("console", "b")
+            raise RuntimeError("boom")
+    async with uow:
+        assert await uow.residents.by_identity("console", "b") is None
+
+
+async def test_a_resident_is_created_once_per_identity(uow: UnitOfWork) -> None:
+    async with uow:
+        first = await uow.residents.get_or_create("wechat_mp", "openid-1", "张阿姨")
+        again = await uow.residents.get_or_create("wechat_mp", "openid-1")
+        other = await uow.residents.get_or_create("telegram", "openid-1")
+        await uow.commit()
+    assert first.id == again.id != other.id
+    async with uow:
+        count = len((await uow.session.execute(select(Identity))).scalars().all())
+    assert count == 2
+
+
+async def test_ticket_codes_come_from_the_id_and_are_found_again(uow: UnitOfWork) -> None:
+    async with uow:
+        resident = await uow.residents.get_or_create("console", "c")
+        report = await uow.tickets.add(Ticket(kind="report", category="lighting",
+                                              building="9号楼", resident_id=resident.id), "R")
+        wish = await uow.tickets.add(Ticket(kind="wish", building="9号楼",
+                                            resident_id=resident.id), "W")
+        await uow.commit()
+    assert report.code is not None and report.code.startswith("R")
+    assert report.code == f"R{report.id:04d}" and wish.code == f"W{wish.id:04d}"
+    async with uow:
+        found = await uow.tickets.by_code(report.code.lower())
+        assert found is not None and found.id == report.id
+        assert [t.code for t in await uow.tickets.of_resident(resident.id)] == [wish.code,
+                                                                                 report.code]
+
+
+async def test_queue_duplicates_and_followers(uow: UnitOfWork) -> None:
+    now = dt.datetime.now(dt.UTC)
+    async with uow:
+        a = await uow.tickets.add(Ticket(kind="report", category="lighting", building="9号楼",
+                                         assignee="李琳"), "R")
+        b = await uow.tickets.add(Ticket(kind="report", category="water_leak",
+                                         building="9号楼", assignee="李琳"), "R")
+        await uow.tickets.add(Ticket(kind="report", category="lighting", building="12号楼"),
+                              "R")
+        b.state = "resolved"
+        resident = await uow.residents.get_or_create("console", "d")
+        await uow.commit()
+    async with uow:
+        assert [t.id for t in await uow.tickets.queue("李琳")] == [a.id]
+        assert len(await uow.tickets.queue(None)) == 1
+        same = await uow.tickets.open_duplicate("9号楼", "lighting", now - dt.timedelta(hours=72))
+        assert same is not None and same.id == a.id
+        assert await uow.tickets.open_duplicate("9号楼", "water_leak",
+                                                now - dt.timedelta(hours=72)) is None
+        assert await uow.tickets.follow(same, resident.id)
+        assert not await uow.tickets.follow(same, resident.id)
+        uow.tickets.record(same, "resident:1", "follow", platform="console")
+        await uow.commit()
+    async with uow:
+        same = await uow.tickets.by_code(a.code or "")
+        assert same is not None
+        assert await uow.tickets.followers(same) == [resident.id]
+        assert [e.action for e in await uow.tickets.events(same)] == ["follow"]
+
+
+async def test_two_claims_of_one_ticket_exactly_one_wins(database: Database) -> None:
+    setup = UnitOfWork(database.sessions)
+    async with setup:
+        ticket = await setup.tickets.add(Ticket(kind="report", building="9号楼"), "R")
+        await setup.commit()
+
+    async def claim(leader: str) -> bool:
+        uow = UnitOfWork(database.sessions)
+        async with uow:
+            found = await uow.tickets.by_code(ticket.code or "")
+            assert found is not None
+            await asyncio.sleep(0.05)  # both have read the ticket before either writes
+            found.state, found.assignee = "claimed", leader
+            try:
+                await uow.commit()
+            except StaleDataError:
+                return False
+            return True
+
+    results = await asyncio.gather(claim("李琳"), claim("王芳"), return_exceptions=True)
+    assert sorted(r is True for r in results) == [False, True], results
+
+
+async def test_the_outbox_writes_a_key_once(uow: UnitOfWork) -> None:
+    async with uow:
+        uow.outbox.add("R0001:created:leader", "leader:李琳", "新工单 R0001")
+        await uow.commit()
+    with pytest.raises(IntegrityError):
+        async with uow:
+            uow.outbox.add("R0001:created:leader", "leader:李琳", "新工单 R0001")
+            await uow.commit()
+    async with uow:
+        due = await uow.outbox.due(dt.datetime.now(dt.UTC))
+        assert [m.recipient for m in due] == ["leader:李琳"]
+        assert await uow.outbox.claim(due[0], dt.datetime.now(dt.UTC), dt.timedelta(minutes=1))
+        await uow.commit()
+    async with uow:
+        row = (await uow.session.execute(select(OutboxMessage))).scalar_one()
+        assert row.attempts == 1 and await uow.outbox.due(dt.datetime.now(dt.UTC)) == []
+
+
+async def test_a_processed_message_is_remembered(uow: UnitOfWork) -> None:
+    async with uow:
+        assert await uow.processed.get("wechat_mp:123") is None
+        uow.processed.add("wechat_mp:123", "收到")
+        await uow.commit()
+    async with uow:
+        found = await uow.processed.get("wechat_mp:123")
+        assert found is not None and found.reply == "收到"
+
+
+async def test_conversation_state_round_trips_and_expires(uow: UnitOfWork) -> None:
+    now = dt.datetime.now(dt.UTC)
+    async with uow:
+        await uow.conversations.set("console:a", {"flow": "report", "building": "9号楼"},
+                                    now + dt.timedelta(minutes=30))
+        await uow.conversations.set("console:b", {"flow": "wish"}, now - dt.timedelta(seconds=1))
+        await uow.commit()
+    async with uow:
+        assert await uow.conversations.get("console:a") == {"flow": "report",
+                                                            "building": "9号楼"}
+        assert await uow.conversations.get("console:b") is None
+        await uow.conversations.delete("console:a")
+        await uow.commit()
+    async with uow:
+        assert await uow.conversations.get("console:a") is None
