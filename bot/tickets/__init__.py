@@ -1,0 +1,1 @@
+"""The ticket layer: routing reports and wishes to building leaders."""
