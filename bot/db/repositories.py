@@ -153,13 +153,16 @@ class OutboxRepository:
                 | (OutboxMessage.next_attempt_at <= now))
             .order_by(OutboxMessage.id).limit(limit))).scalars())
 
-    async def claim(self, message: OutboxMessage, now: dt.datetime, lease: dt.timedelta
-                    ) -> bool:
-        """Take a message for delivery; False if another worker took it first."""
+    async def claim(self, message_id: int, attempts: int, now: dt.datetime,
+                    lease: dt.timedelta) -> bool:
+        """Take a message for delivery; False if another worker took it first.
+
+        The attempt counter is the guard: only the worker that saw `attempts` can raise it.
+        """
         result = await self.session.execute(
             update(OutboxMessage)
-            .where(OutboxMessage.id == message.id, OutboxMessage.state == "pending",
-                   OutboxMessage.attempts == message.attempts)
+            .where(OutboxMessage.id == message_id, OutboxMessage.state == "pending",
+                   OutboxMessage.attempts == attempts)
             .values(attempts=OutboxMessage.attempts + 1, next_attempt_at=now + lease)
             .execution_options(synchronize_session=False))
         return bool(getattr(result, "rowcount", 0))

@@ -137,7 +137,10 @@ async def test_the_outbox_writes_a_key_once(uow: UnitOfWork) -> None:
     async with uow:
         due = await uow.outbox.due(dt.datetime.now(dt.UTC))
         assert [m.recipient for m in due] == ["leader:李琳"]
-        assert await uow.outbox.claim(due[0], dt.datetime.now(dt.UTC), dt.timedelta(minutes=1))
+        assert await uow.outbox.claim(due[0].id, 0, dt.datetime.now(dt.UTC),
+                                      dt.timedelta(minutes=1))
+        assert not await uow.outbox.claim(due[0].id, 0, dt.datetime.now(dt.UTC),
+                                          dt.timedelta(minutes=1))
         await uow.commit()
     async with uow:
         row = (await uow.session.execute(select(OutboxMessage))).scalar_one()
