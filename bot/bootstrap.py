@@ -8,11 +8,15 @@ from dataclasses import dataclass
 from zoneinfo import ZoneInfo
 
 from bot.config import Settings
+from bot.db.database import Database, upgrade
+from bot.db.unit_of_work import UnitOfWork
 from bot.dialogue import Dialogue, DialogueSettings, IntentHandler
 from bot.kb.loader import load_knowledge
 from bot.kb.model import Knowledge
 from bot.kb.phrasebook import build_phrasebook
 from bot.sessions import MemorySessionStore, SessionStore
+from bot.tickets.desk import TicketDesk
+from bot.tickets.routing import TicketRouter
 from handlers import conversation
 from handlers.affairs import answer_item
 from handlers.context import HandlerContext, HandlerResult
@@ -53,6 +57,12 @@ class Assistant:
     knowledge: Knowledge
     engine: IntentEngine
     dialogue: Dialogue
+    database: Database | None = None
+
+    async def close(self) -> None:
+        """Release the database connections."""
+        if self.database is not None:
+            await self.database.dispose()
 
 
 def build_engine(settings: Settings, knowledge: Knowledge) -> IntentEngine:
@@ -61,14 +71,24 @@ def build_engine(settings: Settings, knowledge: Knowledge) -> IntentEngine:
 
 
 def bootstrap(settings: Settings, sessions: SessionStore | None = None,
-              clock: Callable[[], dt.datetime] | None = None) -> Assistant:
-    """Load the knowledge, build the engine and wire the dialogue."""
+              clock: Callable[[], dt.datetime] | None = None, tickets: bool = True
+              ) -> Assistant:
+    """Load the knowledge, build the engine, migrate the database and wire the dialogue.
+
+    Call it outside a running event loop: a fresh database is created and migrated here.
+    """
     knowledge = load_knowledge(settings.knowledge_dir)
     engine = build_engine(settings, knowledge)
     zone = ZoneInfo(settings.chat.timezone)
+    database = desk = None
+    if tickets:
+        upgrade(settings.database_url)
+        database = Database(settings.database_url)
+        desk = TicketDesk(knowledge, lambda: UnitOfWork(database.sessions),
+                          TicketRouter(knowledge.roster))
     dialogue = Dialogue(
         knowledge, engine, sessions or MemorySessionStore(), intent_handlers(),
         DialogueSettings(settings.chat.session_minutes, settings.chat.max_reply_chars),
-        clock or (lambda: dt.datetime.now(zone)),
+        clock or (lambda: dt.datetime.now(zone)), desk,
     )
-    return Assistant(settings, knowledge, engine, dialogue)
+    return Assistant(settings, knowledge, engine, dialogue, database)

@@ -63,22 +63,23 @@ def _line_editing() -> Callable[[], None]:
     return save
 
 
-async def _reply_texts(args: argparse.Namespace, lines: Sequence[str]) -> None:
+def cmd_ask(args: argparse.Namespace) -> int:
+    """One question, one answer."""
     from bot.bootstrap import bootstrap
     from bot.messages import IncomingMessage
 
     settings = _settings(args)
-    clock = _fixed_clock(settings, _today(args))
-    assistant = bootstrap(settings, clock=clock)
-    for line in lines:
-        replies = await assistant.dialogue.handle(IncomingMessage("console", CONSOLE_USER, line))
-        for reply in replies:
-            print(reply.text)
+    assistant = bootstrap(settings, clock=_fixed_clock(settings, _today(args)))
 
+    async def answer() -> None:
+        try:
+            message = IncomingMessage("console", CONSOLE_USER, " ".join(args.question))
+            for reply in await assistant.dialogue.handle(message):
+                print(reply.text)
+        finally:
+            await assistant.close()
 
-def cmd_ask(args: argparse.Namespace) -> int:
-    """One question, one answer."""
-    asyncio.run(_reply_texts(args, [" ".join(args.question)]))
+    asyncio.run(answer())
     return 0
 
 
@@ -95,6 +96,12 @@ def cmd_chat(args: argparse.Namespace) -> int:
         print(BANNER)
 
     async def loop() -> None:
+        try:
+            await conversation()
+        finally:
+            await assistant.close()
+
+    async def conversation() -> None:
         while True:
             try:
                 line = input("您：" if interactive else "")

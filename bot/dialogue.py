@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from bot.kb.model import Knowledge
 from bot.messages import IncomingMessage, Reply
 from bot.sessions import Choice, Session, SessionStore
+from bot.tickets.desk import TicketDesk
 from handlers import affairs, faq, menu
 from handlers.context import HandlerContext, HandlerResult
 from intents.engine import Classification, IntentEngine
@@ -48,7 +49,8 @@ class Dialogue:
 
     def __init__(self, knowledge: Knowledge, engine: IntentEngine, sessions: SessionStore,
                  handlers: Mapping[str, IntentHandler], settings: DialogueSettings,
-                 clock: Callable[[], dt.datetime]) -> None:
+                 clock: Callable[[], dt.datetime], desk: TicketDesk | None = None) -> None:
+        self.desk = desk
         self.knowledge = knowledge
         self.engine = engine
         self.sessions = sessions
@@ -65,6 +67,11 @@ class Dialogue:
         ctx = self._context(now)
         if message.kind != "text":
             return [Reply(NON_TEXT)]
+        if self.desk is not None:
+            pending = await self.desk.pending(message, now)
+            if pending is not None:
+                await self.sessions.delete(message.session_key)
+                return pending.replies
         session = await self.sessions.get(message.session_key)
         number = picked_number(message.text)
         if number is not None and session is not None and session.live(now):
@@ -73,6 +80,12 @@ class Dialogue:
             result = await self._choose(ctx, session.choices[number - 1])
         else:
             classification = self.engine.classify(message.text, ctx.today)
+            if self.desk is not None and classification.intent in ("report.new", "wish.new"):
+                await self.sessions.delete(message.session_key)
+                if classification.intent == "wish.new":
+                    return await self.desk.start_wish(message, now)
+                return await self.desk.start_report(message, classification.category,
+                                                    classification.normalised, now)
             result = await self._route(ctx, classification)
         await self._remember(message.session_key, result, now)
         return result.replies

@@ -42,10 +42,9 @@ class UnitOfWork:
 
     async def __aexit__(self, kind: type[BaseException] | None, error: BaseException | None,
                         trace: TracebackType | None) -> None:
-        try:
-            await self.session.rollback()
-        finally:
-            await self.session.close()
+        # Closing ends the transaction; anything not committed is rolled back. Objects loaded
+        # in the unit stay readable afterwards (detached, not expired).
+        await self.session.close()
 
     async def commit(self) -> None:
         """Make every staged change durable, atomically."""

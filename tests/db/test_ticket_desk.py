@@ -1,0 +1,120 @@
+"""Reports and wishes through the dialogue, persisted, on SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+import datetime as dt
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import select
+
+from bot.bootstrap import intent_handlers
+from bot.db.database import Database
+from bot.db.models import OutboxMessage, Ticket
+from bot.db.unit_of_work import UnitOfWork
+from bot.dialogue import Dialogue, DialogueSettings
+from bot.kb.model import Knowledge
+from bot.messages import IncomingMessage
+from bot.sessions import MemorySessionStore
+from bot.tickets.desk import TicketDesk
+from bot.tickets.routing import TicketRouter
+from intents.engine import IntentEngine
+
+ZONE = ZoneInfo("Asia/Shanghai")
+
+
+class Station:
+    """Residents talking to one dialogue over one database; the clock can move."""
+
+    def __init__(self, knowledge: Knowledge, engine: IntentEngine, database: Database) -> None:
+        self.database = database
+        self.now = dt.datetime(2026, 11, 23, 10, 0, tzinfo=ZONE)
+        desk = TicketDesk(knowledge, lambda: UnitOfWork(database.sessions),
+                          TicketRouter(knowledge.roster))
+        self.dialogue = Dialogue(knowledge, engine, MemorySessionStore(), intent_handlers(),
+                                 DialogueSettings(), lambda: self.now, desk)
+
+    async def say(self, who: str, text: str) -> str:
+        replies = await self.dialogue.handle(IncomingMessage("console", who, text))
+        return "\n".join(r.text for r in replies)
+
+    async def tickets(self) -> list[Ticket]:
+        async with UnitOfWork(self.database.sessions) as uow:
+            return list((await uow.session.execute(select(Ticket).order_by(Ticket.id)))
+                        .scalars())
+
+    async def outbox(self) -> list[str]:
+        async with UnitOfWork(self.database.sessions) as uow:
+            rows = await uow.session.execute(select(OutboxMessage).order_by(OutboxMessage.id))
+            return [m.recipient for m in rows.scalars()]
+
+
+async def station(knowledge: Knowledge, engine: IntentEngine, database: Database) -> Station:
+    return Station(knowledge, engine, database)
+
+
+async def test_a_complete_report_is_routed_to_the_building_leader(
+        knowledge: Knowledge, engine: IntentEngine, database: Database) -> None:
+    s = await station(knowledge, engine, database)
+    reply = await s.say("zhang", "9号楼3楼楼道灯坏了")
+    assert "R0001" in reply and "李琳" in reply
+    [ticket] = await s.tickets()
+    assert (ticket.building, ticket.category, ticket.location, ticket.assignee) == (
+        "9号楼", "lighting", "3楼楼道", "李琳")
+    assert await s.outbox() == ["leader:李琳"]
+    assert "R0001" in await s.say("zhang", "我的报修")
+    assert "等待楼栋长接单" in await s.say("zhang", "查询 r0001")
+    assert "没有找到" in await s.say("wang", "查询 R0001")  # not his ticket
+
+
+async def test_missing_details_are_asked_for_and_the_flow_survives_a_restart(
+        knowledge: Knowledge, engine: IntentEngine, database: Database) -> None:
+    s = await station(knowledge, engine, database)
+    assert "几号楼" in await s.say("li", "水管漏水了")
+    restarted = await station(knowledge, engine, database)  # another worker, same database
+    reply = await restarted.say("li", "十二号楼")
+    assert "已登记" in reply
+    [ticket] = await s.tickets()
+    assert (ticket.building, ticket.category) == ("12号楼", "water_leak")
+
+
+async def test_cancel_and_expiry(knowledge: Knowledge, engine: IntentEngine,
+                                 database: Database) -> None:
+    s = await station(knowledge, engine, database)
+    assert "不用取消" in await s.say("li", "取消")
+    assert "几号楼" in await s.say("li", "水管漏水了")
+    assert "已取消" in await s.say("li", "取消")
+    assert "几号楼" in await s.say("li", "水管漏水了")
+    s.now += dt.timedelta(hours=2)
+    assert "自动取消" in await s.say("li", "9号楼")
+    assert await s.tickets() == []
+
+
+async def test_an_emergency_answers_with_safety_first_and_pages_duty_staff(
+        knowledge: Knowledge, engine: IntentEngine, database: Database) -> None:
+    s = await station(knowledge, engine, database)
+    reply = await s.say("zhao", "9号楼楼道里有很重的煤气味")
+    assert reply.startswith("紧急") and "962777" in reply and "R0001" in reply
+    recipients = await s.outbox()
+    assert recipients[0] == "leader:李琳"
+    assert any(r.startswith("staff:") for r in recipients[1:])
+
+
+async def test_me_too_makes_a_follower_instead_of_a_second_ticket(
+        knowledge: Knowledge, engine: IntentEngine, database: Database) -> None:
+    s = await station(knowledge, engine, database)
+    await s.say("a", "9号楼电梯坏了")
+    reply = await s.say("b", "9号楼的电梯又坏了")
+    assert "已有邻居报告" in reply and "R0001" in reply
+    assert len(await s.tickets()) == 1
+    assert "电梯故障" in await s.say("b", "查询 R0001")  # a follower may look it up
+
+
+async def test_a_wish_asks_building_and_anonymity_and_remembers_the_building(
+        knowledge: Knowledge, engine: IntentEngine, database: Database) -> None:
+    s = await station(knowledge, engine, database)
+    assert "记住了" in await s.say("c", "我住12号楼2单元301")
+    assert "匿名" in await s.say("c", "我想学用智能手机")
+    assert "W0001" in await s.say("c", "1")
+    [wish] = await s.tickets()
+    assert (wish.kind, wish.building, wish.anonymous, wish.assignee) == (
+        "wish", "12号楼", True, "周国平")
