@@ -16,6 +16,7 @@ from bot.kb.model import Knowledge
 from bot.kb.phrasebook import build_phrasebook
 from bot.sessions import MemorySessionStore, SessionStore
 from bot.tickets.desk import TicketDesk
+from bot.tickets.leaders import LeaderDesk
 from bot.tickets.routing import TicketRouter
 from handlers import conversation
 from handlers.affairs import answer_item
@@ -80,15 +81,16 @@ def bootstrap(settings: Settings, sessions: SessionStore | None = None,
     knowledge = load_knowledge(settings.knowledge_dir)
     engine = build_engine(settings, knowledge)
     zone = ZoneInfo(settings.chat.timezone)
-    database = desk = None
+    database = desk = leader_desk = None
     if tickets:
         upgrade(settings.database_url)
         database = Database(settings.database_url)
-        desk = TicketDesk(knowledge, lambda: UnitOfWork(database.sessions),
-                          TicketRouter(knowledge.roster))
+        router = TicketRouter(knowledge.roster)
+        desk = TicketDesk(knowledge, lambda: UnitOfWork(database.sessions), router)
+        leader_desk = LeaderDesk(knowledge, lambda: UnitOfWork(database.sessions), router)
     dialogue = Dialogue(
         knowledge, engine, sessions or MemorySessionStore(), intent_handlers(),
         DialogueSettings(settings.chat.session_minutes, settings.chat.max_reply_chars),
-        clock or (lambda: dt.datetime.now(zone)), desk,
+        clock or (lambda: dt.datetime.now(zone)), desk, leader_desk,
     )
     return Assistant(settings, knowledge, engine, dialogue, database)

@@ -11,6 +11,7 @@ from bot.kb.model import Knowledge
 from bot.messages import IncomingMessage, Reply
 from bot.sessions import Choice, Session, SessionStore
 from bot.tickets.desk import TicketDesk
+from bot.tickets.leaders import LeaderDesk
 from handlers import affairs, faq, menu
 from handlers.context import HandlerContext, HandlerResult
 from intents.engine import Classification, IntentEngine
@@ -49,8 +50,10 @@ class Dialogue:
 
     def __init__(self, knowledge: Knowledge, engine: IntentEngine, sessions: SessionStore,
                  handlers: Mapping[str, IntentHandler], settings: DialogueSettings,
-                 clock: Callable[[], dt.datetime], desk: TicketDesk | None = None) -> None:
+                 clock: Callable[[], dt.datetime], desk: TicketDesk | None = None,
+                 leader_desk: LeaderDesk | None = None) -> None:
         self.desk = desk
+        self.leader_desk = leader_desk
         self.knowledge = knowledge
         self.engine = engine
         self.sessions = sessions
@@ -67,6 +70,12 @@ class Dialogue:
         ctx = self._context(now)
         if message.kind != "text":
             return [Reply(NON_TEXT)]
+        if self.leader_desk is not None:
+            actor = self.leader_desk.actor(message)
+            if actor is not None:
+                done = await self.leader_desk.handle(actor, message, now)
+                if done is not None:
+                    return done
         if self.desk is not None:
             pending = await self.desk.pending(message, now)
             if pending is not None:

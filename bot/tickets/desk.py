@@ -23,6 +23,7 @@ BIND = re.compile(r"(?:我住|我是|我家|住在).{0,6}?\d{1,3}\s*(?:号楼|�
 FLOOR = re.compile(r"(?<![\d号])(\d{1,2})\s*(?:楼|层)(?!道)")
 PLACES = ("楼道", "楼梯", "电梯", "车库", "地下室", "门口", "单元门", "屋顶", "天台", "花园",
           "大门", "走廊", "垃圾房", "绿化带", "自行车棚")
+CONFIRM_ANSWER = re.compile(r"^\s*(1|2|修好了|已修好|没修好|还没修好|没有修好)\s*[。.!！]?\s*$")
 ME_TOO_WINDOW = dt.timedelta(hours=72)
 FLOW_MINUTES = 30
 CATEGORY_CHOICES = ("lighting", "water_leak", "drainage", "elevator", "door_access", "other")
@@ -68,7 +69,21 @@ class TicketDesk:
                 await uow.conversations.delete(key)
                 await uow.commit()
                 return DeskReply([Reply(texts.CANCELLED)])
-            resident = await uow.residents.get_or_create(message.platform, message.user_id)
+            known = await uow.residents.by_identity(message.platform, message.user_id)
+            if known is None and flow is None and not BIND.search(text):
+                if QUERY.search(text):
+                    return DeskReply([Reply(texts.NOT_YOURS.format(
+                        code=QUERY.search(text).group(1).upper()))])  # type: ignore[union-attr]
+                if MY_TICKETS.search(text):
+                    return DeskReply([Reply(texts.NO_TICKETS)])
+                return None
+            resident = known or await uow.residents.get_or_create(message.platform,
+                                                                  message.user_id)
+            confirm = await uow.conversations.get(f"resident:{resident.id}")
+            if confirm is not None and flow is None and CONFIRM_ANSWER.match(text):
+                replies = await self._confirm(uow, resident, confirm["code"], text, now)
+                await uow.commit()
+                return DeskReply(replies)
             query = QUERY.search(text)
             if query:
                 reply = await self._status(uow, resident, query.group(1).upper())
@@ -241,6 +256,26 @@ class TicketDesk:
         day = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")[when.weekday()]
         staff = self.knowledge.roster.staff
         return [s.name for s in staff if day in s.duty_days] or [s.name for s in staff]
+
+    async def _confirm(self, uow: UnitOfWork, resident: Resident, code: str, text: str,
+                       now: dt.datetime) -> list[Reply]:
+        """The resident answers "已修好了吗": 1 closes the ticket, 2 reopens it."""
+        await uow.conversations.delete(f"resident:{resident.id}")
+        ticket = await uow.tickets.by_code(code)
+        if ticket is None or ticket.state != "resolved":
+            return [Reply(texts.NOTHING_TO_CANCEL)]
+        actor = f"resident:{resident.id}"
+        ticket.updated_at = now
+        if text.strip().startswith("1") or ("修好了" in text and "没" not in text):
+            ticket.state, ticket.closed_at = "closed", now
+            uow.tickets.record(ticket, actor, "confirmed")
+            return [Reply(texts.CONFIRMED.format(code=code))]
+        ticket.state, ticket.resolved_at = "reopened", None
+        uow.tickets.record(ticket, actor, "reopened")
+        if ticket.assignee:
+            uow.outbox.add(f"{code}:reopened:{now.isoformat()}", f"leader:{ticket.assignee}",
+                           texts.TO_LEADER_REOPENED.format(code=code))
+        return [Reply(texts.REOPENED.format(code=code))]
 
     # -- status -----------------------------------------------------------------------------
     async def _mine(self, uow: UnitOfWork, resident: Resident) -> Reply:

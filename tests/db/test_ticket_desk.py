@@ -16,6 +16,7 @@ from bot.kb.model import Knowledge
 from bot.messages import IncomingMessage
 from bot.sessions import MemorySessionStore
 from bot.tickets.desk import TicketDesk
+from bot.tickets.leaders import LeaderDesk
 from bot.tickets.routing import TicketRouter
 from intents.engine import IntentEngine
 
@@ -28,10 +29,11 @@ class Station:
     def __init__(self, knowledge: Knowledge, engine: IntentEngine, database: Database) -> None:
         self.database = database
         self.now = dt.datetime(2026, 11, 23, 10, 0, tzinfo=ZONE)
-        desk = TicketDesk(knowledge, lambda: UnitOfWork(database.sessions),
-                          TicketRouter(knowledge.roster))
+        router = TicketRouter(knowledge.roster)
+        desk = TicketDesk(knowledge, lambda: UnitOfWork(database.sessions), router)
+        leaders = LeaderDesk(knowledge, lambda: UnitOfWork(database.sessions), router)
         self.dialogue = Dialogue(knowledge, engine, MemorySessionStore(), intent_handlers(),
-                                 DialogueSettings(), lambda: self.now, desk)
+                                 DialogueSettings(), lambda: self.now, desk, leaders)
 
     async def say(self, who: str, text: str) -> str:
         replies = await self.dialogue.handle(IncomingMessage("console", who, text))
@@ -46,6 +48,19 @@ class Station:
         async with UnitOfWork(self.database.sessions) as uow:
             rows = await uow.session.execute(select(OutboxMessage).order_by(OutboxMessage.id))
             return [m.recipient for m in rows.scalars()]
+
+    async def resident(self, who: str) -> str:
+        """The outbox recipient name of a console resident."""
+        async with UnitOfWork(self.database.sessions) as uow:
+            found = await uow.residents.by_identity("console", who)
+            assert found is not None
+            return f"resident:{found.id}"
+
+    async def sent_to(self, recipient: str) -> list[str]:
+        async with UnitOfWork(self.database.sessions) as uow:
+            rows = await uow.session.execute(select(OutboxMessage).where(
+                OutboxMessage.recipient == recipient).order_by(OutboxMessage.id))
+            return [m.text for m in rows.scalars()]
 
 
 async def station(knowledge: Knowledge, engine: IntentEngine, database: Database) -> Station:

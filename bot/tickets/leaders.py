@@ -1,0 +1,210 @@
+"""Building leaders and staff working their tickets from chat, in words or slash commands."""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm.exc import StaleDataError
+
+from bot.db.models import Ticket
+from bot.db.repositories import OPEN_STATES
+from bot.db.unit_of_work import UnitOfWork
+from bot.kb.model import Knowledge
+from bot.messages import IncomingMessage, Reply
+from bot.tickets import texts
+from bot.tickets.routing import TicketRouter
+
+log = logging.getLogger(__name__)
+
+_CODE = r"\s*([RWrw]\d{3,})"
+COMMANDS = (
+    ("queue", re.compile(r"^\s*(?:我的工单|待办|工单|/queue|/mine)\s*$")),
+    ("claim", re.compile(r"^\s*(?:接单|认领|/claim)" + _CODE + r"\s*$")),
+    ("progress", re.compile(r"^\s*(?:进度|进展|/progress)" + _CODE + r"\s*(.*)$", re.S)),
+    ("done", re.compile(r"^\s*(?:完成|实现|已修好|/done)" + _CODE + r"\s*(.*)$", re.S)),
+    ("cannot", re.compile(r"^\s*(?:无法实现|/cannot)" + _CODE + r"\s*(.*)$", re.S)),
+    ("transfer", re.compile(r"^\s*(?:转交|转给|/transfer)" + _CODE + r"\s*(.+)$", re.S)),
+    ("reply", re.compile(r"^\s*(?:回复|/reply)" + _CODE + r"\s*(.+)$", re.S)),
+    ("return", re.compile(r"^\s*(?:退回|/return)" + _CODE + r"\s*(.*)$", re.S)),
+)
+URGENCY_ORDER = {"emergency": 0, "urgent": 1, "normal": 2}
+
+
+@dataclass(frozen=True)
+class Actor:
+    """Who is acting: a building leader or station staff, by roster name."""
+
+    role: str      # "leader" or "staff"
+    name: str
+
+    @property
+    def label(self) -> str:
+        """"leader:李琳" — also the outbox recipient."""
+        return f"{self.role}:{self.name}"
+
+
+class LeaderDesk:
+    """Ticket commands of leaders and staff, each message one unit of work."""
+
+    def __init__(self, knowledge: Knowledge, unit_of_work: Callable[[], UnitOfWork],
+                 router: TicketRouter) -> None:
+        self.knowledge = knowledge
+        self._uow = unit_of_work
+        self.router = router
+        roster = knowledge.roster
+        self._leaders = {p.name for p in roster.people}
+        self._staff = {s.name: s.name for s in roster.staff}
+        self._staff.update({alias: s.name for s in roster.staff for alias in s.aliases})
+        self._wecom = {p.wecom_userid: Actor("leader", p.name) for p in roster.people
+                       if p.wecom_userid}
+
+    def actor(self, message: IncomingMessage) -> Actor | None:
+        """The leader or staff member behind a message, if it is one."""
+        if message.platform == "console" and ":" in message.user_id:
+            role, name = message.user_id.split(":", 1)
+            if role == "leader" and name in self._leaders:
+                return Actor("leader", name)
+            if role == "staff" and name in self._staff:
+                return Actor("staff", self._staff[name])
+        if message.platform == "wecom":
+            return self._wecom.get(message.user_id)
+        return None
+
+    async def handle(self, actor: Actor, message: IncomingMessage, now: dt.datetime
+                     ) -> list[Reply] | None:
+        """Run a ticket command; None if the message is not one."""
+        for name, pattern in COMMANDS:
+            match = pattern.match(message.text)
+            if match:
+                async with self._uow() as uow:
+                    if name == "queue":
+                        return [await self._queue(uow, actor, now)]
+                    code = match.group(1).upper()
+                    reply = await self._act(uow, actor, name, code,
+                                            (match.group(2) if match.lastindex and
+                                             match.lastindex >= 2 else "").strip(),
+                                            message.platform, now)
+                    try:
+                        await uow.commit()
+                    except (StaleDataError, IntegrityError):  # changed at the same moment
+                        return [Reply(texts.CONFLICT.format(code=code))]
+                    return [reply]
+        return None
+
+    async def _queue(self, uow: UnitOfWork, actor: Actor, now: dt.datetime) -> Reply:
+        if actor.role == "staff":
+            tickets = await uow.tickets.queue(None)
+        else:
+            tickets = await uow.tickets.queue(actor.name)
+        if not tickets:
+            return Reply(texts.QUEUE_EMPTY)
+        tickets.sort(key=lambda t: (URGENCY_ORDER.get(t.urgency, 2), t.created_at))
+        lines = "\n".join(texts.QUEUE_LINE.format(
+            code=t.code, what=self._what(t), building=t.building or "", place=t.location or "",
+            age=_age(now - t.created_at),
+            flag=(texts.OVERDUE if t.due_at and t.due_at <= now else "")
+            + (texts.URGENT if t.urgency != "normal" else "")) for t in tickets[:10])
+        return Reply(texts.QUEUE.format(count=len(tickets), lines=lines))
+
+    def _allowed(self, actor: Actor, ticket: Ticket) -> bool:
+        if actor.role == "staff":
+            return True
+        return ticket.assignee == actor.name or (
+            ticket.building in self.router.buildings_of(actor.name))
+
+    async def _act(self, uow: UnitOfWork, actor: Actor, command: str, code: str, note: str,
+                   platform: str, now: dt.datetime) -> Reply:
+        ticket = await uow.tickets.by_code(code)
+        if ticket is None:
+            return Reply(texts.NO_SUCH_TICKET.format(code=code))
+        if not self._allowed(actor, ticket):
+            log.warning("refused: %s tried %s on %s", actor.label, command, code)
+            return Reply(texts.NOT_YOUR_TICKET.format(code=code))
+        if ticket.state not in (*OPEN_STATES, "resolved") or (
+                ticket.state == "resolved" and command != "reply"):
+            return Reply(texts.CLOSED_ALREADY.format(
+                code=code, state=texts.STATES.get(ticket.state, ticket.state)))
+        resident = f"resident:{ticket.resident_id}" if ticket.resident_id else None
+        what = self._what(ticket)
+        step = len(await uow.tickets.events(ticket))
+        key = f"{code}:{step}:{command}"
+        if command == "claim":
+            if ticket.state == "claimed" and ticket.assignee not in (None, actor.name):
+                return Reply(texts.CLAIMED_BY_OTHER.format(code=code, name=ticket.assignee))
+            ticket.state, ticket.assignee = "claimed", actor.name
+            self._tell(uow, resident, key, texts.TO_RESIDENT_CLAIMED.format(
+                what=what, code=code, name=_who(actor)))
+            reply = texts.CLAIMED.format(code=code)
+        elif command == "progress":
+            ticket.state = "in_progress"
+            self._tell(uow, resident, key, texts.TO_RESIDENT_PROGRESS.format(code=code,
+                                                                             note=note))
+            reply = texts.PROGRESS_SAVED.format(code=code)
+        elif command in ("done", "cannot"):
+            ticket.state, ticket.resolved_at = "resolved", now
+            if ticket.kind == "wish":
+                ticket.state, ticket.closed_at = ("closed" if command == "done"
+                                                  else "cancelled"), now
+                text = (texts.TO_RESIDENT_WISH_DONE if command == "done"
+                        else texts.TO_RESIDENT_PROGRESS).format(code=code, note=note or "")
+            else:
+                text = texts.TO_RESIDENT_DONE.format(code=code, note=note or "已处理")
+                if ticket.resident_id:
+                    await uow.conversations.set(f"resident:{ticket.resident_id}",
+                                                {"flow": "confirm", "code": code}, None)
+            self._tell(uow, resident, key, text)
+            for follower in await uow.tickets.followers(ticket):
+                self._tell(uow, f"resident:{follower}", f"{key}:{follower}", text)
+            reply = texts.DONE_SAVED.format(code=code)
+        elif command == "transfer":
+            target = self.router.address(note)
+            name = (self.router.route(target.building, now.date()).assignee if target
+                    else (note if note in self._leaders else None))
+            if name is None:
+                return Reply(texts.TRANSFER_UNKNOWN.format(target=note[:20]))
+            ticket.state, ticket.assignee = "transferred", name
+            if target:
+                ticket.building = target.building
+            uow.outbox.add(key, f"leader:{name}", texts.TO_LEADER_TRANSFER.format(
+                code=code, building=ticket.building or "", place=ticket.location or "",
+                what=what))
+            reply = texts.TRANSFERRED.format(code=code, name=name)
+        elif command == "reply":
+            self._tell(uow, resident, key, texts.TO_RESIDENT_REPLY.format(
+                code=code, name=actor.name, note=note))
+            reply = texts.REPLIED.format(code=code)
+        else:  # return to the duty queue
+            ticket.state, ticket.assignee = "new", None
+            for staff in self.knowledge.roster.staff:
+                uow.outbox.add(f"{key}:{staff.name}", f"staff:{staff.name}",
+                               texts.TO_DUTY_RETURNED.format(code=code, name=actor.name,
+                                                             note=note))
+            reply = texts.RETURNED.format(code=code)
+        ticket.updated_at = now
+        uow.tickets.record(ticket, actor.label, command, note, platform=platform)
+        return Reply(reply)
+
+    @staticmethod
+    def _tell(uow: UnitOfWork, recipient: str | None, key: str, text: str) -> None:
+        if recipient is not None:
+            uow.outbox.add(key, recipient, text)
+
+    def _what(self, ticket: Ticket) -> str:
+        if ticket.kind == "wish":
+            return "微心愿"
+        category = self.knowledge.report_category(ticket.category or "")
+        return category.name if category else "报修"
+
+
+def _who(actor: Actor) -> str:
+    return ("楼栋长" if actor.role == "leader" else "工作人员") + actor.name
+
+
+def _age(delta: dt.timedelta) -> str:
+    hours = int(delta.total_seconds() // 3600)
+    return f"{hours // 24}天前" if hours >= 24 else (f"{hours}小时前" if hours else "刚刚")

@@ -1,0 +1,85 @@
+"""Building leaders and staff working tickets from chat, on SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+import asyncio
+
+from bot.db.database import Database
+from bot.kb.model import Knowledge
+from intents.engine import IntentEngine
+from tests.db.test_ticket_desk import Station
+
+RESIDENT = "zhang"
+LEADER = "leader:李琳"      # leads 9号楼
+OTHER = "leader:周国平"     # leads 12号楼
+
+
+async def reported(knowledge: Knowledge, engine: IntentEngine,
+                   database: Database) -> Station:
+    s = Station(knowledge, engine, database)
+    assert "R0001" in await s.say(RESIDENT, "9号楼3楼楼道灯坏了")
+    return s
+
+
+async def test_claim_progress_done_and_the_resident_confirms(
+        knowledge: Knowledge, engine: IntentEngine, database: Database) -> None:
+    s = await reported(knowledge, engine, database)
+    assert "R0001" in await s.say(LEADER, "我的工单")
+    assert "已接单" in await s.say(LEADER, "接单 R0001")
+    assert "已记录" in await s.say(LEADER, "进度 R0001 明天上午来换灯泡")
+    assert "完成" in await s.say(LEADER, "/done r0001 换了新灯泡")
+    told = await s.sent_to(await s.resident(RESIDENT))
+    assert [t.split("：")[0] for t in told] == ["您的照明 R0001，楼栋长李琳已接单，会尽快处理。",
+                                                "R0001 进展", "R0001 已处理"]
+    assert "回复1确认" in told[-1]
+    assert "已完成" in await s.say(RESIDENT, "1")
+    [ticket] = await s.tickets()
+    assert ticket.state == "closed"
+    assert "您现在没有待办工单" in await s.say(LEADER, "待办")
+
+
+async def test_not_fixed_reopens_to_the_same_leader(
+        knowledge: Knowledge, engine: IntentEngine, database: Database) -> None:
+    s = await reported(knowledge, engine, database)
+    await s.say(LEADER, "接单 R0001")
+    await s.say(LEADER, "完成 R0001")
+    assert "重新交给" in await s.say(RESIDENT, "2")
+    [ticket] = await s.tickets()
+    assert (ticket.state, ticket.assignee) == ("reopened", "李琳")
+    assert any("还没修好" in t for t in await s.sent_to(LEADER))
+
+
+async def test_a_leader_cannot_touch_another_buildings_ticket(
+        knowledge: Knowledge, engine: IntentEngine, database: Database) -> None:
+    s = await reported(knowledge, engine, database)
+    assert "不是您负责的楼栋" in await s.say(OTHER, "接单 R0001")
+    assert "不是您负责的楼栋" in await s.say(OTHER, "完成 R0001 好了")
+    [ticket] = await s.tickets()
+    assert ticket.state == "new"
+    assert "没有找到" in await s.say(LEADER, "接单 R9999")
+
+
+async def test_transfer_reply_and_return_to_duty(
+        knowledge: Knowledge, engine: IntentEngine, database: Database) -> None:
+    s = await reported(knowledge, engine, database)
+    assert "转交给周国平" in await s.say(LEADER, "转交 R0001 12号楼")
+    assert any("R0001 转交给您" in t for t in await s.sent_to(OTHER))
+    assert "已把您的话转告" in await s.say(OTHER, "回复 R0001 请问是哪个单元？")
+    assert any("楼栋长周国平说" in t for t in await s.sent_to(await s.resident(RESIDENT)))
+    assert "退回驿站值班" in await s.say(OTHER, "退回 R0001 不是我们楼的")
+    [ticket] = await s.tickets()
+    assert (ticket.state, ticket.assignee) == ("new", None)
+    assert "R0001" in await s.say("staff:王主任", "我的工单")  # staff see the duty queue
+
+
+async def test_two_claims_at_once_exactly_one_wins(
+        knowledge: Knowledge, engine: IntentEngine, database: Database) -> None:
+    s = await reported(knowledge, engine, database)
+    [before] = await s.tickets()
+    replies = await asyncio.gather(s.say(LEADER, "接单 R0001"),
+                                   s.say("staff:王建华", "接单 R0001"))
+    assert sum("已接单" in r for r in replies) >= 1
+    [ticket] = await s.tickets()
+    assert ticket.state == "claimed" and ticket.assignee in ("李琳", "王建华")
+    # exactly one update won; the other was refused or found it already claimed
+    assert ticket.version == before.version + 1
