@@ -7,6 +7,7 @@ import asyncio
 import contextlib
 import datetime as dt
 import json
+import logging
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -84,39 +85,84 @@ def cmd_ask(args: argparse.Namespace) -> int:
 
 
 def cmd_chat(args: argparse.Namespace) -> int:
-    """A console conversation with line editing and history."""
+    """A console conversation (as a resident, leader or staff), or a scripted story."""
+    import dataclasses
+    import tempfile
+    from zoneinfo import ZoneInfo
+
     from bot.bootstrap import bootstrap
+    from bot.console import ConsoleClock, ConsoleDeliverer, ConsoleStory, ScriptError, Speaker
+    from bot.db.unit_of_work import UnitOfWork
     from bot.messages import IncomingMessage
+    from bot.tickets.outbox import OutboxSender
 
     settings = _settings(args)
-    assistant = bootstrap(settings, clock=_fixed_clock(settings, _today(args)))
-    interactive = sys.stdin.isatty()
-    save_history = _line_editing() if interactive else (lambda: None)
-    if interactive:
-        print(BANNER)
+    zone = ZoneInfo(settings.chat.timezone)
+    today = _today(args)
+    start = dt.datetime.now(zone)
+    if today is not None:
+        start = dt.datetime.combine(today, dt.time(9, 0), zone)
+    clock = ConsoleClock(start)
+    scratch = None
+    if args.script:  # a story runs on a fresh database, so it reads the same every time
+        scratch = tempfile.TemporaryDirectory(prefix="yizhan-story-")
+        settings = dataclasses.replace(
+            settings, database_url=f"sqlite+aiosqlite:///{Path(scratch.name) / 'story.db'}")
+    try:
+        speaker = Speaker.parse(args.as_ or "resident:居民@1号楼")
+    except ScriptError as exc:
+        raise ValueError(str(exc)) from exc
+    assistant = bootstrap(settings, clock=clock)
+    database = assistant.database
+    assert database is not None
+    names: dict[str, str] = {}
+    sender = OutboxSender(lambda: UnitOfWork(database.sessions),
+                          ConsoleDeliverer(lambda: UnitOfWork(database.sessions), print, names))
+    story = ConsoleStory(assistant.dialogue, sender, clock, print, names)
 
-    async def loop() -> None:
+    async def run_script() -> None:
         try:
-            await conversation()
+            with open(args.script, encoding="utf-8") as handle:
+                await story.run(handle)
         finally:
             await assistant.close()
 
+    if args.script:
+        try:
+            asyncio.run(run_script())
+        finally:
+            if scratch is not None:
+                scratch.cleanup()
+        return 0
+
+    interactive = sys.stdin.isatty()
+    save_history = _line_editing() if interactive else (lambda: None)
+    if interactive:
+        print(BANNER + f"  [{speaker.notation}]")
+
     async def conversation() -> None:
-        while True:
-            try:
-                line = input("您：" if interactive else "")
-            except EOFError:
-                break
-            if line.strip().lower() in ("q", "quit", "exit", "退出"):
-                break
-            for reply in await assistant.dialogue.handle(
-                    IncomingMessage("console", CONSOLE_USER, line)):
-                print(("助手：" if interactive else "") + reply.text)
+        try:
+            while True:
+                try:
+                    text = input("您：" if interactive else "")
+                except EOFError:
+                    break
+                if text.strip().lower() in ("q", "quit", "exit", "退出"):
+                    break
+                if args.as_:
+                    await story.turn(speaker, text)
+                else:
+                    for reply in await assistant.dialogue.handle(
+                            IncomingMessage("console", CONSOLE_USER, text)):
+                        print(("助手：" if interactive else "") + reply.text)
+                    await story.deliver()
                 if interactive:
                     print()
+        finally:
+            await assistant.close()
 
     try:
-        asyncio.run(loop())
+        asyncio.run(conversation())
     except KeyboardInterrupt:
         print()
     save_history()
@@ -216,6 +262,9 @@ def build_parser() -> argparse.ArgumentParser:
 
     chat = add("chat", "talk to the bot in the console")
     chat.add_argument("--today", help="pretend today is YYYY-MM-DD")
+    chat.add_argument("--as", dest="as_", metavar="WHO",
+                      help="talk as resident:NAME@BUILDING, leader:NAME or staff:NAME")
+    chat.add_argument("--script", help="run a multi-party story file (SPEAKER: text per line)")
     chat.set_defaults(func=cmd_chat)
     ask = add("ask", "ask one question")
     ask.add_argument("question", nargs="+")
@@ -247,6 +296,8 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the `yizhan` console script."""
     args = build_parser().parse_args(argv)
+    logging.basicConfig(level=logging.WARNING, format="%(asctime)s %(levelname)s %(name)s: "
+                        "%(message)s", stream=sys.stderr)
     try:
         code: int = args.func(args)
         return code

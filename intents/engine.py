@@ -39,6 +39,7 @@ _FOOD = ("饭", "吃", "菜", "餐", "有什么", "有啥", "鱼", "肉", "面",
 SHORTLIST = 12          # entries kept per message
 CANDIDATES = 12         # entries scored in full (the best by character n-gram cosine)
 WINDOW = 10             # content words per part of a long message
+REPORT_WITHOUT_CUE = 0.05  # extra score a report needs when it has no problem word
 EXACT_ALIAS = 0.95      # recall of a name or alias the message contains (nearly) whole
 FUZZY_TOP = 6           # entries re-scored with rapidfuzz
 GRAM_SIZES = (1, 2)     # character n-grams of the cosine signal
@@ -342,7 +343,10 @@ class IntentEngine:
         if self._wish_re.search(core) and not strong_answer and \
                 report_score < settings.answer_threshold:
             return Classification(text, WISH, score=1.0, normalised=core)
-        if report_best is not None and report_score >= settings.clarify_threshold and (
+        # Without a problem word ("坏了", "漏") a report needs a strong match of its own words:
+        # a bare "3楼" is not a report.
+        report_bar = settings.clarify_threshold + (0.0 if has_report_cue else REPORT_WITHOUT_CUE)
+        if report_best is not None and report_score >= report_bar and (
                 report_score >= top_answer or (has_report_cue and not strong_answer)):
             return Classification(text, REPORT, category=self.entries[report_best.entry].ref,
                                   score=report_score, normalised=core)

@@ -139,6 +139,14 @@ class TicketDesk:
             await uow.commit()
             return replies
 
+    async def introduce(self, platform: str, user_id: str, name: str, building: str) -> None:
+        """Record who a known resident is and where they live (console stories, imports)."""
+        async with self._uow() as uow:
+            resident = await uow.residents.get_or_create(platform, user_id, name)
+            if self.router.building(building) is not None and resident.building != building:
+                resident.building, resident.name = building, name
+            await uow.commit()
+
     # -- the flow -------------------------------------------------------------------------
     async def _continue(self, uow: UnitOfWork, message: IncomingMessage, resident: Resident,
                         flow: dict[str, Any], now: dt.datetime) -> list[Reply]:
