@@ -8,6 +8,7 @@ import contextlib
 import datetime as dt
 import json
 import logging
+import os
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -95,6 +96,7 @@ def cmd_chat(args: argparse.Namespace) -> int:
     from bot.db.unit_of_work import UnitOfWork
     from bot.messages import IncomingMessage
     from bot.tickets.outbox import OutboxSender
+    from bot.tickets.scheduler import TicketScheduler
 
     settings = _settings(args)
     zone = ZoneInfo(settings.chat.timezone)
@@ -118,7 +120,9 @@ def cmd_chat(args: argparse.Namespace) -> int:
     names: dict[str, str] = {}
     sender = OutboxSender(lambda: UnitOfWork(database.sessions),
                           ConsoleDeliverer(lambda: UnitOfWork(database.sessions), print, names))
-    story = ConsoleStory(assistant.dialogue, sender, clock, print, names)
+    scheduler = TicketScheduler(assistant.knowledge, lambda: UnitOfWork(database.sessions),
+                                holder=f"console-{os.getpid()}")
+    story = ConsoleStory(assistant.dialogue, sender, clock, print, names, scheduler)
 
     async def run_script() -> None:
         try:

@@ -20,6 +20,7 @@ from bot.db.unit_of_work import UnitOfWork
 from bot.dialogue import Dialogue
 from bot.messages import IncomingMessage
 from bot.tickets.outbox import OutboxSender
+from bot.tickets.scheduler import TicketScheduler
 
 SPEAKER = re.compile(r"^(resident|leader|staff):([^:@\s]+)(?:@(\S+))?$")
 TURN = re.compile(r"^\s*([a-z]+:[^:：\s]+)\s*[:：]\s?(.*)$")
@@ -104,7 +105,9 @@ class ConsoleStory:
     """Runs turns of several people against one dialogue, delivering notifications after each."""
 
     def __init__(self, dialogue: Dialogue, sender: OutboxSender | None, clock: ConsoleClock,
-                 write: Callable[[str], None], names: dict[str, str]) -> None:
+                 write: Callable[[str], None], names: dict[str, str],
+                 scheduler: TicketScheduler | None = None) -> None:
+        self.scheduler = scheduler
         self.dialogue = dialogue
         self.sender = sender
         self.clock = clock
@@ -125,7 +128,9 @@ class ConsoleStory:
         await self.deliver()
 
     async def deliver(self) -> None:
-        """Send due notifications (to the console)."""
+        """Run the deadline scheduler at the story's time, then send due notifications."""
+        if self.scheduler is not None and await self.scheduler.acquire(self.clock.now):
+            await self.scheduler.tick(self.clock.now)
         if self.sender is not None:
             await self.sender.deliver_due(self.clock.now)
 

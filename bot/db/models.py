@@ -195,3 +195,13 @@ class Conversation(Base):
     state: Mapped[str] = mapped_column(Text)            # JSON
     updated_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
     expires_at: Mapped[dt.datetime | None] = mapped_column()
+
+
+class SchedulerLease(Base):
+    """Which worker runs the scheduler: one holder at a time, until its lease runs out."""
+
+    __tablename__ = "scheduler_leases"
+
+    name: Mapped[str] = mapped_column(String(32), primary_key=True)
+    holder: Mapped[str] = mapped_column(String(64))
+    expires_at: Mapped[dt.datetime] = mapped_column()

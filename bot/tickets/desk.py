@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from bot.db.models import Resident, Ticket
+from bot.db.repositories import OPEN_STATES
 from bot.db.unit_of_work import UnitOfWork
 from bot.kb.model import Knowledge, ReportCategory
 from bot.messages import IncomingMessage, Reply
@@ -79,6 +80,22 @@ class TicketDesk:
                 return None
             resident = known or await uow.residents.get_or_create(message.platform,
                                                                   message.user_id)
+            waiting = [t for t in await uow.tickets.of_resident(resident.id)
+                       if t.paused_since is not None and t.state in OPEN_STATES]
+            if waiting and flow is None and not CANCEL.match(text):
+                for ticket in waiting:  # the resident answers the leader: the clock runs again
+                    if ticket.due_at is not None and ticket.paused_since is not None:
+                        ticket.due_at += now - ticket.paused_since
+                    ticket.paused_since = None
+                    uow.tickets.record(ticket, f"resident:{resident.id}", "answered", text,
+                                       platform=message.platform)
+                    if ticket.assignee:
+                        uow.outbox.add(f"{ticket.code}:answer:{now.isoformat()}",
+                                       f"leader:{ticket.assignee}",
+                                       texts.RESIDENT_ANSWERED.format(code=ticket.code,
+                                                                      text=text[:200]))
+                await uow.commit()
+                return DeskReply([Reply(texts.RELAYED)])
             confirm = await uow.conversations.get(f"resident:{resident.id}")
             if confirm is not None and flow is None and CONFIRM_ANSWER.match(text):
                 replies = await self._confirm(uow, resident, confirm["code"], text, now)

@@ -177,6 +177,8 @@ class LeaderDesk:
         elif command == "reply":
             self._tell(uow, resident, key, texts.TO_RESIDENT_REPLY.format(
                 code=code, name=actor.name, note=note))
+            if ticket.kind == "report" and ticket.paused_since is None:
+                ticket.paused_since = now  # the deadline waits while the resident answers
             reply = texts.REPLIED.format(code=code)
         else:  # return to the duty queue
             ticket.state, ticket.assignee = "new", None

@@ -62,3 +62,10 @@ TO_DUTY_RETURNED = "{code} 被{name}退回：{note}"
 CONFIRMED = "谢谢确认，{code} 已完成。"
 REOPENED = "抱歉还没修好，{code} 已重新交给楼栋长处理。"
 THANKS_SAVED = "谢谢您，我们会转达。"
+
+# -- deadlines ---------------------------------------------------------------------------------
+REMIND = "提醒：{code}（{what}，{place}）已过处理时限的一半，还没处理完，请抓紧。"
+ESCALATE = "【超时】{code}（{what}，{place}）已超过处理时限，负责人：{who}。请跟进。"
+AUTO_CLOSED = "{code} 处理完已经3天，没有收到您的确认，已自动结束。如果还有问题，请再报一次。"
+RESIDENT_ANSWERED = "{code} 居民回复：{text}"
+RELAYED = "已转告楼栋长。"

@@ -56,3 +56,18 @@ def test_speakers_must_follow_the_notation(text: str) -> None:
 def test_speaker_notation_round_trips() -> None:
     for text in ("resident:张阿姨@9号楼", "leader:李琳", "staff:王主任"):
         assert Speaker.parse(text).notation == text
+
+
+def test_deadlines_remind_pause_escalate_and_auto_close(
+        capsys: pytest.CaptureFixture[str]) -> None:
+    out = run(STORIES / "deadlines.txt", capsys)
+    reminders = [n for n, line in enumerate(out) if "提醒：R0001" in line]
+    question = next(n for n, line in enumerate(out) if "请问是哪个房间" in line)
+    escalations = [n for n, line in enumerate(out) if "【超时】R0001" in line]
+    # reminded once at half time, before the leader's question
+    assert len(reminders) == 1 and reminders[0] < question
+    # the clock paused while the resident was asked: no escalation until after the answer
+    answer = next(n for n, line in enumerate(out) if "居民回复：502" in line)
+    assert escalations and min(escalations) > answer
+    assert all(out[n].startswith("-> staff:") for n in escalations)
+    assert out[-1].startswith("-> resident:李阿姨@9号楼:") and "自动结束" in out[-1]
