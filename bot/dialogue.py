@@ -70,6 +70,10 @@ class Dialogue:
         ctx = self._context(now)
         if message.kind != "text":
             return [Reply(NON_TEXT)]
+        if self.desk is not None:
+            earlier = await self.desk.seen(message)
+            if earlier is not None:  # the platform delivered this message again
+                return earlier
         if self.leader_desk is not None:
             actor = self.leader_desk.actor(message)
             if actor is not None:

@@ -44,17 +44,18 @@ class ResidentRepository:
         found = await self.by_identity(platform, user_id)
         if found is not None:
             return found
-        resident = Resident(name=name)
-        self.session.add(resident)
-        await self.session.flush()
-        self.session.add(Identity(platform=platform, user_id=user_id, resident_id=resident.id))
         try:
             async with self.session.begin_nested():
+                resident = Resident(name=name)
+                self.session.add(resident)
+                await self.session.flush()
+                self.session.add(Identity(platform=platform, user_id=user_id,
+                                          resident_id=resident.id))
                 await self.session.flush()
         except IntegrityError:  # the same person's first two messages raced: use the winner
-            await self.session.delete(resident)
             winner = await self.by_identity(platform, user_id)
-            assert winner is not None
+            if winner is None:
+                raise
             return winner
         return resident
 

@@ -9,6 +9,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from sqlalchemy.exc import IntegrityError
+
 from bot.db.models import Resident, Ticket
 from bot.db.repositories import OPEN_STATES
 from bot.db.unit_of_work import UnitOfWork
@@ -26,6 +28,7 @@ PLACES = ("楼道", "楼梯", "电梯", "车库", "地下室", "门口", "单元
           "大门", "走廊", "垃圾房", "绿化带", "自行车棚")
 CONFIRM_ANSWER = re.compile(r"^\s*(1|2|修好了|已修好|没修好|还没修好|没有修好)\s*[。.!！]?\s*$")
 ME_TOO_WINDOW = dt.timedelta(hours=72)
+REPLY_SEPARATOR = "\x1e"
 FLOW_MINUTES = 30
 CATEGORY_CHOICES = ("lighting", "water_leak", "drainage", "elevator", "door_access", "other")
 
@@ -94,13 +97,11 @@ class TicketDesk:
                                        f"leader:{ticket.assignee}",
                                        texts.RESIDENT_ANSWERED.format(code=ticket.code,
                                                                       text=text[:200]))
-                await uow.commit()
-                return DeskReply([Reply(texts.RELAYED)])
+                return DeskReply(await self._done(uow, message, [Reply(texts.RELAYED)]))
             confirm = await uow.conversations.get(f"resident:{resident.id}")
             if confirm is not None and flow is None and CONFIRM_ANSWER.match(text):
                 replies = await self._confirm(uow, resident, confirm["code"], text, now)
-                await uow.commit()
-                return DeskReply(replies)
+                return DeskReply(await self._done(uow, message, replies))
             query = QUERY.search(text)
             if query:
                 reply = await self._status(uow, resident, query.group(1).upper())
@@ -119,8 +120,7 @@ class TicketDesk:
             if flow is None:
                 return None
             replies = await self._continue(uow, message, resident, flow, now)
-            await uow.commit()
-            return DeskReply(replies)
+            return DeskReply(await self._done(uow, message, replies))
 
     async def start_report(self, message: IncomingMessage, category: str | None,
                            normalised: str, now: dt.datetime) -> list[Reply]:
@@ -140,11 +140,9 @@ class TicketDesk:
                 if not flow["building"]:
                     flow["building"] = None  # do not wait: duty staff are paged right away
                     replies += await self._create_report(uow, message, resident, flow, now)
-                    await uow.commit()
-                    return replies
+                    return await self._done(uow, message, replies)
             replies += await self._advance(uow, message, resident, flow, now)
-            await uow.commit()
-            return replies
+            return await self._done(uow, message, replies)
 
     async def start_wish(self, message: IncomingMessage, now: dt.datetime) -> list[Reply]:
         """A wish begins: the message itself is the wish; ask for the building if unknown."""
@@ -153,8 +151,31 @@ class TicketDesk:
             flow: dict[str, Any] = {"flow": "wish", "description": message.text.strip()[:500],
                                     "building": resident.building, "anonymous": None}
             replies = await self._advance(uow, message, resident, flow, now)
+            return await self._done(uow, message, replies)
+
+    async def seen(self, message: IncomingMessage) -> list[Reply] | None:
+        """The replies already given to this platform message, if it was handled before."""
+        if not message.message_id:
+            return None
+        async with self._uow() as uow:
+            found = await uow.processed.get(_message_key(message))
+        return [Reply(t) for t in found.reply.split(REPLY_SEPARATOR)] if found else None
+
+    async def _done(self, uow: UnitOfWork, message: IncomingMessage, replies: list[Reply]
+                    ) -> list[Reply]:
+        """Commit the message's changes together with the record that it was handled.
+
+        A redelivery racing the first delivery fails on that record and gets the first answer.
+        """
+        if message.message_id:
+            uow.processed.add(_message_key(message),
+                              REPLY_SEPARATOR.join(r.text for r in replies))
+        try:
             await uow.commit()
-            return replies
+        except IntegrityError:
+            await uow.rollback()
+            return await self.seen(message) or replies
+        return replies
 
     async def introduce(self, platform: str, user_id: str, name: str, building: str) -> None:
         """Record who a known resident is and where they live (console stories, imports)."""
@@ -330,6 +351,10 @@ class TicketDesk:
         category = self._categories.get(ticket.category or "")
         name = category.name if category else "报修"
         return f"{name}（{_place(ticket.building, ticket.location)}）"
+
+
+def _message_key(message: IncomingMessage) -> str:
+    return f"{message.platform}:{message.message_id}"
 
 
 def _location(text: str) -> str | None:
