@@ -108,6 +108,13 @@ class TicketRepository:
             select(Ticket).where(Ticket.resident_id == resident_id)
             .order_by(Ticket.created_at.desc()))).scalars())
 
+    async def waiting_on(self, resident_id: int) -> list[Ticket]:
+        """Open tickets whose leader is waiting for this resident's answer (clock paused)."""
+        return list((await self.session.execute(
+            select(Ticket).where(Ticket.resident_id == resident_id,
+                                 Ticket.paused_since.is_not(None),
+                                 Ticket.state.in_(OPEN_STATES)))).scalars())
+
     async def follow(self, ticket: Ticket, resident_id: int) -> bool:
         """Make a resident a follower; False if they already were."""
         exists = (await self.session.execute(select(TicketFollower.id).where(

@@ -12,7 +12,6 @@ from typing import Any
 from sqlalchemy.exc import IntegrityError
 
 from bot.db.models import Resident, Ticket
-from bot.db.repositories import OPEN_STATES
 from bot.db.unit_of_work import UnitOfWork
 from bot.kb.model import Knowledge, ReportCategory
 from bot.messages import IncomingMessage, Reply
@@ -83,8 +82,7 @@ class TicketDesk:
                 return None
             resident = known or await uow.residents.get_or_create(message.platform,
                                                                   message.user_id)
-            waiting = [t for t in await uow.tickets.of_resident(resident.id)
-                       if t.paused_since is not None and t.state in OPEN_STATES]
+            waiting = await uow.tickets.waiting_on(resident.id)
             if waiting and flow is None and not CANCEL.match(text):
                 for ticket in waiting:  # the resident answers the leader: the clock runs again
                     if ticket.due_at is not None and ticket.paused_since is not None:
