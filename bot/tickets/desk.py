@@ -291,15 +291,9 @@ class TicketDesk:
         text = (texts.NOTIFY_EMERGENCY if urgent else texts.NOTIFY_NEW).format(**values)
         recipients = [f"leader:{ticket.assignee}"] if ticket.assignee else []
         if urgent or not ticket.assignee:
-            recipients += [f"staff:{name}" for name in self._on_duty(ticket.created_at)]
+            recipients += [f"staff:{name}" for name in self.router.on_duty(ticket.created_at)]
         for recipient in recipients:
             uow.outbox.add(f"{ticket.code}:created:{recipient}", recipient, text)
-
-    def _on_duty(self, when: dt.datetime) -> list[str]:
-        """Staff on duty that day (all staff if the rota names nobody)."""
-        day = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")[when.weekday()]
-        staff = self.knowledge.roster.staff
-        return [s.name for s in staff if day in s.duty_days] or [s.name for s in staff]
 
     async def _confirm(self, uow: UnitOfWork, resident: Resident, code: str, text: str,
                        now: dt.datetime) -> list[Reply]:
@@ -344,11 +338,9 @@ class TicketDesk:
             .strftime("%m月%d日 %H:%M")))
 
     def _what(self, ticket: Ticket) -> str:
-        if ticket.kind == "wish":
-            return "微心愿"
-        category = self._categories.get(ticket.category or "")
-        name = category.name if category else "报修"
-        return f"{name}（{_place(ticket.building, ticket.location)}）"
+        name = texts.what_it_is(self.knowledge, ticket)
+        return name if ticket.kind == "wish" else (
+            f"{name}（{_place(ticket.building, ticket.location)}）")
 
 
 def _message_key(message: IncomingMessage) -> str:

@@ -105,7 +105,8 @@ class LeaderDesk:
             return Reply(texts.QUEUE_EMPTY)
         tickets.sort(key=lambda t: (URGENCY_ORDER.get(t.urgency, 2), t.created_at))
         lines = "\n".join(texts.QUEUE_LINE.format(
-            code=t.code, what=self._what(t), building=t.building or "", place=t.location or "",
+            code=t.code, what=texts.what_it_is(self.knowledge, t), building=t.building or "",
+            place=t.location or "",
             age=_age(now - t.created_at),
             flag=(texts.OVERDUE if t.due_at and t.due_at <= now else "")
             + (texts.URGENT if t.urgency != "normal" else "")) for t in tickets[:10])
@@ -130,7 +131,7 @@ class LeaderDesk:
             return Reply(texts.CLOSED_ALREADY.format(
                 code=code, state=texts.STATES.get(ticket.state, ticket.state)))
         resident = f"resident:{ticket.resident_id}" if ticket.resident_id else None
-        what = self._what(ticket)
+        what = texts.what_it_is(self.knowledge, ticket)
         step = len(await uow.tickets.events(ticket))
         key = f"{code}:{step}:{command}"
         if command == "claim":
@@ -182,8 +183,8 @@ class LeaderDesk:
             reply = texts.REPLIED.format(code=code)
         else:  # return to the duty queue
             ticket.state, ticket.assignee = "new", None
-            for staff in self.knowledge.roster.staff:
-                uow.outbox.add(f"{key}:{staff.name}", f"staff:{staff.name}",
+            for name in self.router.on_duty(now):
+                uow.outbox.add(f"{key}:{name}", f"staff:{name}",
                                texts.TO_DUTY_RETURNED.format(code=code, name=actor.name,
                                                              note=note))
             reply = texts.RETURNED.format(code=code)
@@ -196,11 +197,6 @@ class LeaderDesk:
         if recipient is not None:
             uow.outbox.add(key, recipient, text)
 
-    def _what(self, ticket: Ticket) -> str:
-        if ticket.kind == "wish":
-            return "微心愿"
-        category = self.knowledge.report_category(ticket.category or "")
-        return category.name if category else "报修"
 
 
 def _who(actor: Actor) -> str:

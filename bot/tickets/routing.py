@@ -36,6 +36,7 @@ class TicketRouter:
     def __init__(self, roster: Roster) -> None:
         self._buildings = {b.name: b for b in roster.buildings}
         self._away = {p.name: p.away_until for p in roster.people}
+        self._staff = roster.staff
 
     def building(self, name: str) -> Building | None:
         """A building of the roster by its exact name."""
@@ -68,6 +69,12 @@ class TicketRouter:
         if found.backup and self.available(found.backup, today):
             return Route(found.backup, "backup")
         return Route(None, "duty")
+
+    def on_duty(self, when: dt.datetime) -> list[str]:
+        """Staff on duty that day (all staff if the rota names nobody)."""
+        day = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")[when.weekday()]
+        return [s.name for s in self._staff if day in s.duty_days] or [
+            s.name for s in self._staff]
 
     def buildings_of(self, leader: str) -> list[str]:
         """Buildings a person leads or backs up."""

@@ -18,6 +18,7 @@ from bot.db.repositories import OPEN_STATES
 from bot.db.unit_of_work import UnitOfWork
 from bot.kb.model import Knowledge
 from bot.tickets import texts
+from bot.tickets.routing import TicketRouter
 
 log = logging.getLogger(__name__)
 AUTO_CLOSE_AFTER = dt.timedelta(days=3)
@@ -39,6 +40,7 @@ class TicketScheduler:
     def __init__(self, knowledge: Knowledge, unit_of_work: Callable[[], UnitOfWork],
                  holder: str) -> None:
         self.knowledge = knowledge
+        self._router = TicketRouter(knowledge.roster)
         self._uow = unit_of_work
         self.holder = holder
 
@@ -73,7 +75,7 @@ class TicketScheduler:
                 Ticket.state.in_((*OPEN_STATES, "resolved"))))).scalars())
             for ticket in tickets:
                 place = "".join(x for x in (ticket.building, ticket.location) if x) or "位置待确认"
-                what = self._what(ticket)
+                what = texts.what_it_is(self.knowledge, ticket)
                 if ticket.state == "resolved":
                     if ticket.resolved_at and now - ticket.resolved_at >= AUTO_CLOSE_AFTER:
                         ticket.state, ticket.closed_at, ticket.updated_at = "closed", now, now
@@ -98,7 +100,7 @@ class TicketScheduler:
                 if ticket.escalated_at is None and now >= ticket.due_at:
                     ticket.escalated_at = now
                     who = ticket.assignee or texts.WHO_DUTY
-                    for name in self._on_duty(now):
+                    for name in self._router.on_duty(now):
                         uow.outbox.add(f"{ticket.code}:escalate:{name}", f"staff:{name}",
                                        texts.ESCALATE.format(code=ticket.code, what=what,
                                                              place=place, who=who))
@@ -121,14 +123,3 @@ class TicketScheduler:
             except Exception:  # a database hiccup must not stop the scheduler for good
                 log.exception("scheduler pass failed; retrying in %s s", every)
             await asyncio.sleep(every)
-
-    def _on_duty(self, when: dt.datetime) -> list[str]:
-        day = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")[when.weekday()]
-        staff = self.knowledge.roster.staff
-        return [s.name for s in staff if day in s.duty_days] or [s.name for s in staff]
-
-    def _what(self, ticket: Ticket) -> str:
-        if ticket.kind == "wish":
-            return "微心愿"
-        category = self.knowledge.report_category(ticket.category or "")
-        return category.name if category else "报修"

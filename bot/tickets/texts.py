@@ -1,5 +1,19 @@
 """What residents and leaders read about tickets: all of it, in one place."""
 
+from __future__ import annotations
+
+from bot.db.models import Ticket
+from bot.kb.model import Knowledge
+
+
+def what_it_is(knowledge: Knowledge, ticket: Ticket) -> str:
+    """"照明" for a lighting report, "微心愿" for a wish."""
+    if ticket.kind == "wish":
+        return "微心愿"
+    category = knowledge.report_category(ticket.category or "")
+    return category.name if category else "报修"
+
+
 ASK_BUILDING = "请问是几号楼？直接回复楼号就行，比如“9号楼”。说“取消”可以不报了。"
 ASK_CATEGORY = ("请问是什么问题？回复数字或直接说：\n{choices}\n说“取消”可以不报了。")
 ASK_WISH = "请说说您的心愿，比如“想学用智能手机”“想请人帮忙换灯泡”。说“取消”可以不许了。"
