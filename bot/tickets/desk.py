@@ -5,13 +5,15 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+import secrets
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from sqlalchemy import update
 from sqlalchemy.exc import IntegrityError
 
-from bot.db.models import Resident, Ticket
+from bot.db.models import Identity, LinkCode, Resident, Ticket, TicketFollower
 from bot.db.unit_of_work import UnitOfWork
 from bot.kb.model import Knowledge, ReportCategory
 from bot.messages import IncomingMessage, Reply
@@ -26,6 +28,10 @@ FLOOR = re.compile(r"(?<![\d号])(\d{1,2})\s*(?:楼|层)(?!道)")
 PLACES = ("楼道", "楼梯", "电梯", "车库", "地下室", "门口", "单元门", "屋顶", "天台", "花园",
           "大门", "走廊", "垃圾房", "绿化带", "自行车棚")
 CONFIRM_ANSWER = re.compile(r"^\s*(1|2|修好了|已修好|没修好|还没修好|没有修好)\s*[。.!！]?\s*$")
+THANKS = re.compile(r"(谢|感激|辛苦|开心|满意|好人)")
+LINK_REQUEST = re.compile(r"^\s*(?:绑定账号|关联账号|绑定|/link)\s*$")
+LINK = re.compile(r"^\s*(?:绑定|关联|/link)\s*(\d{6})\s*$")
+LINK_MINUTES = 10
 ME_TOO_WINDOW = dt.timedelta(hours=72)
 REPLY_SEPARATOR = "\x1e"
 FLOW_MINUTES = 30
@@ -73,7 +79,8 @@ class TicketDesk:
                 await uow.commit()
                 return DeskReply([Reply(texts.CANCELLED)])
             known = await uow.residents.by_identity(message.platform, message.user_id)
-            if known is None and flow is None and not BIND.search(text):
+            if known is None and flow is None and not BIND.search(text) \
+                    and not LINK.match(text) and not LINK_REQUEST.match(text):
                 if QUERY.search(text):
                     return DeskReply([Reply(texts.NOT_YOURS.format(
                         code=QUERY.search(text).group(1).upper()))])  # type: ignore[union-attr]
@@ -96,8 +103,23 @@ class TicketDesk:
                                        texts.RESIDENT_ANSWERED.format(code=ticket.code,
                                                                       text=text[:200]))
                 return DeskReply(await self._done(uow, message, [Reply(texts.RELAYED)]))
+            link = LINK.match(text)
+            if LINK_REQUEST.match(text) or link:
+                replies = await self._link(uow, message, resident, link.group(1) if link
+                                           else None, now)
+                return DeskReply(await self._done(uow, message, replies))
             confirm = await uow.conversations.get(f"resident:{resident.id}")
-            if confirm is not None and flow is None and CONFIRM_ANSWER.match(text):
+            if confirm is not None and confirm.get("flow") == "thanks" and flow is None \
+                    and THANKS.search(text):
+                wish = await uow.tickets.by_code(confirm["code"])
+                if wish is not None:
+                    wish.thank_you = text[:200]
+                    uow.tickets.record(wish, f"resident:{resident.id}", "thanked", text[:200],
+                                       platform=message.platform)
+                await uow.conversations.delete(f"resident:{resident.id}")
+                return DeskReply(await self._done(uow, message, [Reply(texts.THANKS_SAVED)]))
+            if confirm is not None and confirm.get("flow") == "confirm" and flow is None \
+                    and CONFIRM_ANSWER.match(text):
                 replies = await self._confirm(uow, resident, confirm["code"], text, now)
                 return DeskReply(await self._done(uow, message, replies))
             query = QUERY.search(text)
@@ -150,6 +172,30 @@ class TicketDesk:
                                     "building": resident.building, "anonymous": None}
             replies = await self._advance(uow, message, resident, flow, now)
             return await self._done(uow, message, replies)
+
+    async def _link(self, uow: UnitOfWork, message: IncomingMessage, resident: Resident,
+                    code: str | None, now: dt.datetime) -> list[Reply]:
+        """Link this platform identity to the resident who asked for a one-time code."""
+        if code is None:
+            number = f"{secrets.randbelow(900000) + 100000}"
+            uow.session.add(LinkCode(code=number, resident_id=resident.id,
+                                     expires_at=now + dt.timedelta(minutes=LINK_MINUTES)))
+            return [Reply(texts.LINK_CODE.format(code=number))]
+        found = await uow.session.get(LinkCode, code)
+        if found is None or found.expires_at <= now:
+            return [Reply(texts.LINK_UNKNOWN)]
+        await uow.session.delete(found)
+        if found.resident_id == resident.id:
+            return [Reply(texts.LINK_SAME)]
+        target = found.resident_id
+        await uow.session.execute(update(Ticket).where(Ticket.resident_id == resident.id)
+                                  .values(resident_id=target))
+        await uow.session.execute(update(Identity).where(Identity.resident_id == resident.id)
+                                  .values(resident_id=target))
+        await uow.session.execute(update(TicketFollower).where(
+            TicketFollower.resident_id == resident.id).values(resident_id=target))
+        await uow.session.delete(resident)
+        return [Reply(texts.LINKED)]
 
     async def seen(self, message: IncomingMessage) -> list[Reply] | None:
         """The replies already given to this platform message, if it was handled before."""

@@ -8,6 +8,7 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.exc import StaleDataError
 
@@ -24,6 +25,7 @@ log = logging.getLogger(__name__)
 _CODE = r"\s*([RWrw]\d{3,})"
 COMMANDS = (
     ("queue", re.compile(r"^\s*(?:我的工单|待办|工单|/queue|/mine)\s*$")),
+    ("thanks", re.compile(r"^\s*(?:感谢留言|/thanks)\s*$")),
     ("claim", re.compile(r"^\s*(?:接单|认领|/claim)" + _CODE + r"\s*$")),
     ("progress", re.compile(r"^\s*(?:进度|进展|/progress)" + _CODE + r"\s*(.*)$", re.S)),
     ("done", re.compile(r"^\s*(?:完成|实现|已修好|/done)" + _CODE + r"\s*(.*)$", re.S)),
@@ -84,6 +86,8 @@ class LeaderDesk:
                 async with self._uow() as uow:
                     if name == "queue":
                         return [await self._queue(uow, actor, now)]
+                    if name == "thanks":
+                        return [await self._thanks(uow)]
                     code = match.group(1).upper()
                     reply = await self._act(uow, actor, name, code,
                                             (match.group(2) if match.lastindex and
@@ -111,6 +115,16 @@ class LeaderDesk:
             flag=(texts.OVERDUE if t.due_at and t.due_at <= now else "")
             + (texts.URGENT if t.urgency != "normal" else "")) for t in tickets[:10])
         return Reply(texts.QUEUE.format(count=len(tickets), lines=lines))
+
+    async def _thanks(self, uow: UnitOfWork) -> Reply:
+        """Residents' thank-you lines for fulfilled wishes, newest first, to publish."""
+        rows = (await uow.session.execute(
+            select(Ticket).where(Ticket.thank_you.is_not(None))
+            .order_by(Ticket.updated_at.desc()).limit(10))).scalars().all()
+        if not rows:
+            return Reply(texts.NO_THANKS)
+        return Reply(texts.THANKS_LIST.format(lines="\n".join(texts.THANKS_LINE.format(
+            code=t.code, building=t.building or "", text=t.thank_you) for t in rows)))
 
     def _allowed(self, actor: Actor, ticket: Ticket) -> bool:
         if actor.role == "staff":
@@ -152,7 +166,11 @@ class LeaderDesk:
                 ticket.state, ticket.closed_at = ("closed" if command == "done"
                                                   else "cancelled"), now
                 text = (texts.TO_RESIDENT_WISH_DONE if command == "done"
-                        else texts.TO_RESIDENT_PROGRESS).format(code=code, note=note or "")
+                        else texts.TO_RESIDENT_WISH_CANNOT).format(code=code, note=note or "")
+                if command == "done" and ticket.resident_id:  # the next 谢谢 is kept
+                    await uow.conversations.set(f"resident:{ticket.resident_id}",
+                                                {"flow": "thanks", "code": code},
+                                                now + dt.timedelta(days=7))
             else:
                 text = texts.TO_RESIDENT_DONE.format(code=code, note=note or "已处理")
                 if ticket.resident_id:

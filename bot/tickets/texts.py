@@ -83,3 +83,13 @@ ESCALATE = "【超时】{code}（{what}，{place}）已超过处理时限，负�
 AUTO_CLOSED = "{code} 处理完已经3天，没有收到您的确认，已自动结束。如果还有问题，请再报一次。"
 RESIDENT_ANSWERED = "{code} 居民回复：{text}"
 RELAYED = "已转告楼栋长。"
+
+# -- wishes, thanks, linked accounts -----------------------------------------------------------
+TO_RESIDENT_WISH_CANNOT = "很抱歉，您的微心愿 {code} 暂时无法实现：{note}"
+THANKS_LIST = "居民感谢留言（可以公布）：\n{lines}"
+THANKS_LINE = "{code} {building}：{text}"
+NO_THANKS = "还没有新的感谢留言。"
+LINK_CODE = "绑定码 {code}，10分钟内有效。请在另一个平台（服务号或Telegram）发送“绑定 {code}”。"
+LINKED = "已关联，两边的报修和微心愿记录合在一起了。"
+LINK_UNKNOWN = "绑定码不对或已过期。请在原来的平台重新说“绑定账号”获取新码。"
+LINK_SAME = "这个账号已经关联好了，不用再绑定。"

@@ -83,3 +83,34 @@ async def test_two_claims_at_once_exactly_one_wins(
     assert ticket.state == "claimed" and ticket.assignee in ("李琳", "王建华")
     # exactly one update won; the other was refused or found it already claimed
     assert ticket.version == before.version + 1
+
+
+async def test_a_fulfilled_wish_keeps_the_residents_thanks_for_staff(
+        knowledge: Knowledge, engine: IntentEngine, database: Database) -> None:
+    s = Station(knowledge, engine, database)
+    await s.say(RESIDENT, "我住9号楼")
+    await s.say(RESIDENT, "我想学用智能手机")
+    assert "W0001" in await s.say(RESIDENT, "2")
+    assert "已标记 W0001 完成" in await s.say(LEADER, "实现 W0001 志愿者小王周六上门教")
+    assert any("感谢的话" in t for t in await s.sent_to(await s.resident(RESIDENT)))
+    assert "转达" in await s.say(RESIDENT, "谢谢小王，教得很耐心")
+    assert "教得很耐心" in await s.say("staff:王主任", "感谢留言")
+
+
+async def test_a_resident_links_a_second_platform_with_a_one_time_code(
+        knowledge: Knowledge, engine: IntentEngine, database: Database) -> None:
+    from bot.messages import IncomingMessage
+
+    s = Station(knowledge, engine, database)
+    await s.say(RESIDENT, "9号楼3楼楼道灯坏了")
+    reply = await s.say(RESIDENT, "绑定账号")
+    code = next(word for word in reply.replace("“", " ").replace("”", " ").split()
+                if word.isdigit() and len(word) == 6)
+    wrong = await s.dialogue.handle(IncomingMessage("telegram", "42", "绑定 000000"))
+    assert "不对或已过期" in wrong[0].text
+    linked = await s.dialogue.handle(IncomingMessage("telegram", "42", f"绑定 {code}"))
+    assert "已关联" in linked[0].text
+    mine = await s.dialogue.handle(IncomingMessage("telegram", "42", "我的报修"))
+    assert "R0001" in mine[0].text
+    again = await s.dialogue.handle(IncomingMessage("telegram", "42", f"绑定 {code}"))
+    assert "不对或已过期" in again[0].text  # one-time
