@@ -33,6 +33,8 @@ COMMANDS = (
     ("transfer", re.compile(r"^\s*(?:转交|转给|/transfer)" + _CODE + r"\s*(.+)$", re.S)),
     ("reply", re.compile(r"^\s*(?:回复|/reply)" + _CODE + r"\s*(.+)$", re.S)),
     ("return", re.compile(r"^\s*(?:退回|/return)" + _CODE + r"\s*(.*)$", re.S)),
+    ("merge", re.compile(r"^\s*(?:合并|/merge)" + _CODE + r"\s*(?:到|并入|->)?" + _CODE
+                         + r"\s*$")),
 )
 URGENCY_ORDER = {"emergency": 0, "urgent": 1, "normal": 2}
 
@@ -199,6 +201,21 @@ class LeaderDesk:
             if ticket.kind == "report" and ticket.paused_since is None:
                 ticket.paused_since = now  # the deadline waits while the resident answers
             reply = texts.REPLIED.format(code=code)
+        elif command == "merge":
+            into = await uow.tickets.by_code(note.upper()) if note else None
+            if into is None or into.id == ticket.id or into.state not in OPEN_STATES:
+                return Reply(texts.MERGE_UNKNOWN)
+            if not self._allowed(actor, into):
+                return Reply(texts.NOT_YOUR_TICKET.format(code=into.code))
+            ticket.state, ticket.merged_into_id = "merged", into.id
+            for follower in {ticket.resident_id, *await uow.tickets.followers(ticket)}:
+                if follower is not None and follower != into.resident_id:
+                    await uow.tickets.follow(into, follower)
+                    uow.outbox.add(f"{key}:{follower}", f"resident:{follower}",
+                                   texts.TO_RESIDENT_MERGED.format(what=what, code=code,
+                                                                   into=into.code))
+            uow.tickets.record(into, actor.label, "merged_in", code, platform=platform)
+            reply = texts.MERGED.format(code=code, into=into.code)
         else:  # return to the duty queue
             ticket.state, ticket.assignee = "new", None
             for name in self.router.on_duty(now):

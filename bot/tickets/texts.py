@@ -93,3 +93,6 @@ LINK_CODE = "绑定码 {code}，10分钟内有效。请在另一个平台（服�
 LINKED = "已关联，两边的报修和微心愿记录合在一起了。"
 LINK_UNKNOWN = "绑定码不对或已过期。请在原来的平台重新说“绑定账号”获取新码。"
 LINK_SAME = "这个账号已经关联好了，不用再绑定。"
+MERGED = "已把 {code} 合并到 {into}，{code} 的居民会收到 {into} 的进展。"
+MERGE_UNKNOWN = "合并要写两个工单号，比如“合并 R0002 R0001”（把前一个并进后一个）。"
+TO_RESIDENT_MERGED = "您的{what} {code} 和邻居报的 {into} 是同一个问题，已合并，进展会一起通知您。"

@@ -114,3 +114,17 @@ async def test_a_resident_links_a_second_platform_with_a_one_time_code(
     assert "R0001" in mine[0].text
     again = await s.dialogue.handle(IncomingMessage("telegram", "42", f"绑定 {code}"))
     assert "不对或已过期" in again[0].text  # one-time
+
+
+async def test_staff_merge_two_tickets_and_the_reporter_follows_the_survivor(
+        knowledge: Knowledge, engine: IntentEngine, database: Database) -> None:
+    s = await reported(knowledge, engine, database)           # R0001 lighting, 9号楼
+    assert "R0002" in await s.say("wang", "9号楼单元门锁坏了")  # another neighbour
+    assert "合并到 R0001" in await s.say(LEADER, "合并 R0002 R0001")
+    first, second = await s.tickets()
+    assert (second.state, second.merged_into_id) == ("merged", first.id)
+    assert any("已合并" in t for t in await s.sent_to(await s.resident("wang")))
+    assert "合并要写两个工单号" in await s.say(LEADER, "合并 R0001 R0001")
+    await s.say(LEADER, "接单 R0001")
+    await s.say(LEADER, "完成 R0001 修好了")
+    assert any("R0001 已处理" in t for t in await s.sent_to(await s.resident("wang")))
