@@ -208,8 +208,11 @@ class LeaderDesk:
             if not self._allowed(actor, into):
                 return Reply(texts.NOT_YOUR_TICKET.format(code=into.code))
             ticket.state, ticket.merged_into_id = "merged", into.id
-            for follower in {ticket.resident_id, *await uow.tickets.followers(ticket)}:
-                if follower is not None and follower != into.resident_id:
+            reporters = await uow.tickets.followers(ticket)
+            if ticket.resident_id is not None:
+                reporters.append(ticket.resident_id)
+            for follower in sorted(set(reporters)):
+                if follower != into.resident_id:
                     await uow.tickets.follow(into, follower)
                     uow.outbox.add(f"{key}:{follower}", f"resident:{follower}",
                                    texts.TO_RESIDENT_MERGED.format(what=what, code=code,
