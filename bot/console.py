@@ -22,7 +22,7 @@ from bot.messages import IncomingMessage
 from bot.tickets.outbox import OutboxSender
 from bot.tickets.scheduler import TicketScheduler
 
-SPEAKER = re.compile(r"^(resident|leader|staff):([^:@\s]+)(?:@(\S+))?$")
+SPEAKER = re.compile(r"^(resident|leader|volunteer|staff):([^:@\s]+)(?:@(\S+))?$")
 TURN = re.compile(r"^\s*([a-z]+:[^:：\s]+)\s*[:：]\s?(.*)$")
 CLOCK = re.compile(r"^\s*@clock\s+\+(\d+(?:\.\d+)?)\s*([mhd])\s*$")
 UNITS = {"m": "minutes", "h": "hours", "d": "days"}
@@ -118,7 +118,7 @@ class ConsoleStory:
         """One message from a speaker; its replies, then any notifications."""
         if speaker.role == "staff":
             self.names.setdefault(f"staff:{self._staff_name(speaker.name)}", speaker.notation)
-        if speaker.role == "leader":
+        if speaker.role in ("leader", "volunteer"):
             self.names.setdefault(f"leader:{speaker.name}", speaker.notation)
         if speaker.role == "resident" and speaker.building:
             await self._introduce(speaker)

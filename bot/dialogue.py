@@ -68,6 +68,8 @@ class Dialogue:
         """Answer one message."""
         now = self.clock()
         ctx = self._context(now)
+        if message.kind == "image" and self.desk is not None:
+            return await self.desk.attach_photo(message, now)
         if message.kind != "text":
             return [Reply(NON_TEXT)]
         if self.desk is not None:

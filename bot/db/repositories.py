@@ -108,6 +108,12 @@ class TicketRepository:
             select(Ticket).where(Ticket.resident_id == resident_id)
             .order_by(Ticket.created_at.desc()))).scalars())
 
+    async def open_wishes(self) -> list[Ticket]:
+        """Open 微心愿 of the whole station, oldest first."""
+        return list((await self.session.execute(
+            select(Ticket).where(Ticket.kind == "wish", Ticket.state.in_(OPEN_STATES))
+            .order_by(Ticket.created_at))).scalars())
+
     async def waiting_on(self, resident_id: int) -> list[Ticket]:
         """Open tickets whose leader is waiting for this resident's answer (clock paused)."""
         return list((await self.session.execute(

@@ -13,7 +13,15 @@ from typing import Any
 from sqlalchemy import update
 from sqlalchemy.exc import IntegrityError
 
-from bot.db.models import Identity, LinkCode, Resident, Ticket, TicketFollower
+from bot.db.models import (
+    Identity,
+    LinkCode,
+    Resident,
+    Ticket,
+    TicketFollower,
+    TicketPhoto,
+)
+from bot.db.repositories import OPEN_STATES
 from bot.db.unit_of_work import UnitOfWork
 from bot.kb.model import Knowledge, ReportCategory
 from bot.messages import IncomingMessage, Reply
@@ -32,6 +40,7 @@ THANKS = re.compile(r"(谢|感激|辛苦|开心|满意|好人)")
 LINK_REQUEST = re.compile(r"^\s*(?:绑定账号|关联账号|绑定|/link)\s*$")
 LINK = re.compile(r"^\s*(?:绑定|关联|/link)\s*(\d{6})\s*$")
 LINK_MINUTES = 10
+PHOTO_WINDOW = dt.timedelta(minutes=30)  # a photo right after a report belongs to it
 ME_TOO_WINDOW = dt.timedelta(hours=72)
 REPLY_SEPARATOR = "\x1e"
 FLOW_MINUTES = 30
@@ -197,6 +206,32 @@ class TicketDesk:
         await uow.session.delete(resident)
         return [Reply(texts.LINKED)]
 
+    async def attach_photo(self, message: IncomingMessage, now: dt.datetime) -> list[Reply]:
+        """An image: into the report being made, else onto the resident's newest open report."""
+        ref = message.text.strip()[:500]
+        async with self._uow() as uow:
+            resident = await uow.residents.by_identity(message.platform, message.user_id)
+            flow = await uow.conversations.get(message.session_key)
+            if resident is not None and flow and flow.get("flow") == "report":
+                flow.setdefault("photos", []).append(ref)
+                await uow.conversations.set(message.session_key, flow, None)
+                return await self._done(uow, message, [Reply(texts.PHOTO_IN_FLOW)])
+            recent = [t for t in (await uow.tickets.of_resident(resident.id) if resident else [])
+                      if t.kind == "report" and t.state in OPEN_STATES
+                      and now - t.created_at <= PHOTO_WINDOW]
+            if not recent:
+                return [Reply(texts.PHOTO_ALONE)]
+            ticket = recent[0]
+            uow.session.add(TicketPhoto(ticket_id=ticket.id, ref=ref,
+                                        added_by=f"resident:{ticket.resident_id}"))
+            uow.tickets.record(ticket, f"resident:{ticket.resident_id}", "photo", ref,
+                               platform=message.platform)
+            if ticket.assignee:
+                uow.outbox.add(f"{ticket.code}:photo:{ref[:60]}", f"leader:{ticket.assignee}",
+                               texts.TO_LEADER_PHOTO.format(code=ticket.code))
+            return await self._done(uow, message, [Reply(texts.PHOTO_ATTACHED.format(
+                code=ticket.code))])
+
     async def seen(self, message: IncomingMessage) -> list[Reply] | None:
         """The replies already given to this platform message, if it was handled before."""
         if not message.message_id:
@@ -306,6 +341,9 @@ class TicketDesk:
         uow.tickets.record(ticket, f"resident:{resident.id}", "created",
                            f"routed to {route.assignee or 'duty'} ({route.reason})",
                            platform=message.platform)
+        for ref in flow.get("photos", []):
+            uow.session.add(TicketPhoto(ticket_id=ticket.id, ref=ref,
+                                        added_by=f"resident:{resident.id}"))
         self._notify_new(uow, ticket, category)
         who = (texts.WHO_LEADER.format(name=route.assignee) if route.assignee
                else texts.WHO_DUTY)

@@ -43,7 +43,7 @@ URGENCY_ORDER = {"emergency": 0, "urgent": 1, "normal": 2}
 class Actor:
     """Who is acting: a building leader or station staff, by roster name."""
 
-    role: str      # "leader" or "staff"
+    role: str      # "leader", "volunteer" or "staff"
     name: str
 
     @property
@@ -62,6 +62,7 @@ class LeaderDesk:
         self.router = router
         roster = knowledge.roster
         self._leaders = {p.name for p in roster.people}
+        self._volunteers = {p.name for p in roster.people if p.role == "volunteer"}
         self._staff = {s.name: s.name for s in roster.staff}
         self._staff.update({alias: s.name for s in roster.staff for alias in s.aliases})
         self._wecom = {p.wecom_userid: Actor("leader", p.name) for p in roster.people
@@ -73,6 +74,8 @@ class LeaderDesk:
             role, name = message.user_id.split(":", 1)
             if role == "leader" and name in self._leaders:
                 return Actor("leader", name)
+            if role == "volunteer" and name in self._volunteers:
+                return Actor("volunteer", name)
             if role == "staff" and name in self._staff:
                 return Actor("staff", self._staff[name])
         if message.platform == "wecom":
@@ -105,6 +108,9 @@ class LeaderDesk:
     async def _queue(self, uow: UnitOfWork, actor: Actor, now: dt.datetime) -> Reply:
         if actor.role == "staff":
             tickets = await uow.tickets.queue(None)
+        elif actor.role == "volunteer":  # open wishes nobody has claimed, and their own
+            tickets = [t for t in await uow.tickets.open_wishes()
+                       if t.state == "new" or t.assignee == actor.name]
         else:
             tickets = await uow.tickets.queue(actor.name)
         if not tickets:
@@ -129,10 +135,15 @@ class LeaderDesk:
             code=t.code, building=t.building or "", text=t.thank_you) for t in rows)))
 
     def _allowed(self, actor: Actor, ticket: Ticket) -> bool:
+        """Staff: everything. Leaders and backups: their buildings and what is assigned to them.
+        Volunteers registered in the roster: also any wish nobody has claimed yet."""
         if actor.role == "staff":
             return True
-        return ticket.assignee == actor.name or (
-            ticket.building in self.router.buildings_of(actor.name))
+        if ticket.assignee == actor.name or ticket.building in self.router.buildings_of(
+                actor.name):
+            return True
+        return (actor.name in self._volunteers and ticket.kind == "wish"
+                and ticket.state == "new")
 
     async def _act(self, uow: UnitOfWork, actor: Actor, command: str, code: str, note: str,
                    platform: str, now: dt.datetime) -> Reply:
@@ -238,7 +249,7 @@ class LeaderDesk:
 
 
 def _who(actor: Actor) -> str:
-    return ("楼栋长" if actor.role == "leader" else "工作人员") + actor.name
+    return {"leader": "楼栋长", "volunteer": "志愿者"}.get(actor.role, "工作人员") + actor.name
 
 
 def _age(delta: dt.timedelta) -> str:

@@ -128,3 +128,19 @@ async def test_staff_merge_two_tickets_and_the_reporter_follows_the_survivor(
     await s.say(LEADER, "接单 R0001")
     await s.say(LEADER, "完成 R0001 修好了")
     assert any("R0001 已处理" in t for t in await s.sent_to(await s.resident("wang")))
+
+
+async def test_a_registered_volunteer_takes_wishes_but_not_reports(
+        knowledge: Knowledge, engine: IntentEngine, database: Database) -> None:
+    volunteer = next(p.name for p in knowledge.roster.people if p.role == "volunteer"
+                     and p.name not in {b.backup for b in knowledge.roster.buildings
+                                        if b.name in ("9号楼", "12号楼")})
+    s = await reported(knowledge, engine, database)           # R0001, a report in 9号楼
+    await s.say("c", "我住12号楼")
+    await s.say("c", "想找人陪我去医院复查")
+    await s.say("c", "2")                                      # W0002, not anonymous
+    queue = await s.say(f"volunteer:{volunteer}", "我的工单")
+    assert "W0002" in queue and "R0001" not in queue
+    assert "不是您负责" in await s.say(f"volunteer:{volunteer}", "接单 R0001")
+    assert "已接单" in await s.say(f"volunteer:{volunteer}", "接单 W0002")
+    assert any(f"志愿者{volunteer}" in t for t in await s.sent_to(await s.resident("c")))

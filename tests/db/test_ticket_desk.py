@@ -133,3 +133,21 @@ async def test_a_wish_asks_building_and_anonymity_and_remembers_the_building(
     [wish] = await s.tickets()
     assert (wish.kind, wish.building, wish.anonymous, wish.assignee) == (
         "wish", "12号楼", True, "周国平")
+
+
+async def test_photos_join_the_report_being_made_or_the_one_just_made(
+        knowledge: Knowledge, engine: IntentEngine, database: Database) -> None:
+    s = await station(knowledge, engine, database)
+    lone = await s.dialogue.handle(IncomingMessage("console", "p", "media-0", kind="image"))
+    assert "再说说是什么问题" in lone[0].text
+    assert "几号楼" in await s.say("p", "水管漏水了")
+    during = await s.dialogue.handle(IncomingMessage("console", "p", "media-1", kind="image"))
+    assert "附在这次报修" in during[0].text
+    assert "R0001" in await s.say("p", "9号楼")
+    after = await s.dialogue.handle(IncomingMessage("console", "p", "media-2", kind="image"))
+    assert "已附在 R0001" in after[0].text
+    async with UnitOfWork(database.sessions) as uow:
+        from bot.db.models import TicketPhoto
+
+        refs = (await uow.session.execute(select(TicketPhoto.ref).order_by(TicketPhoto.id)))
+        assert list(refs.scalars()) == ["media-1", "media-2"]
