@@ -13,9 +13,10 @@ class IncomingMessage:
     platform: str                 # "console", "wechat_mp", "wecom", "telegram"
     user_id: str                  # the platform's id of the sender
     text: str
-    kind: str = "text"            # text, image, voice, event
+    kind: str = "text"            # text, image (text = media ref), voice, event (text = name)
     chat_id: str | None = None    # group chat, if any
     message_id: str | None = None
+    addressed: bool = True        # in a group: mentioned, replied to, or a command
     received_at: dt.datetime = field(default_factory=lambda: dt.datetime.now(dt.UTC))
 
     @property
@@ -31,3 +32,4 @@ class Reply:
 
     text: str
     choices: tuple[str, ...] = ()
+    private: bool = False         # in a group, send this to the sender privately instead

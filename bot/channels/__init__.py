@@ -1,0 +1,1 @@
+"""Platform adapters: each maps its platform to the one message model and back."""
