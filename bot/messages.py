@@ -28,8 +28,14 @@ class IncomingMessage:
 
 @dataclass(frozen=True)
 class Reply:
-    """A message the bot sends back; `choices` may become buttons where a platform has them."""
+    """A message the bot sends back.
+
+    `choices` are the labels of numbered options (a button for option n sends "n");
+    `actions` are commands a button sends verbatim ("接单 R0012"); both may become buttons
+    where a platform has them and are already spelled out in `text` for the others.
+    """
 
     text: str
     choices: tuple[str, ...] = ()
+    actions: tuple[str, ...] = ()
     private: bool = False         # in a group, send this to the sender privately instead
