@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Awaitable, Callable
-from typing import Protocol
+from typing import Any, Protocol
 
 from bot.messages import IncomingMessage, Reply
 
@@ -47,3 +48,35 @@ def split_text(text: str, max_bytes: int | None = None, max_chars: int | None = 
         else:
             pieces.append(text[start:end])
             start = end
+
+
+class SharedState(Protocol):
+    """Small values every worker of a deployment reads (access tokens, send quotas)."""
+
+    async def get(self, key: str, now: dt.datetime) -> dict[str, Any] | None:
+        """The value, or None when absent or expired."""
+        ...
+
+    async def put(self, key: str, value: dict[str, Any], expires_at: dt.datetime | None
+                  ) -> None:
+        """Store a value, replacing any earlier one."""
+        ...
+
+
+class MemorySharedState:
+    """SharedState for one process (tests, console)."""
+
+    def __init__(self) -> None:
+        self._values: dict[str, tuple[dict[str, Any], dt.datetime | None]] = {}
+
+    async def get(self, key: str, now: dt.datetime) -> dict[str, Any] | None:
+        """The value, or None when absent or expired."""
+        found = self._values.get(key)
+        if found is None or (found[1] is not None and found[1] <= now):
+            return None
+        return dict(found[0])
+
+    async def put(self, key: str, value: dict[str, Any], expires_at: dt.datetime | None
+                  ) -> None:
+        """Store a value, replacing any earlier one."""
+        self._values[key] = (dict(value), expires_at)
