@@ -17,7 +17,7 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import func, select, text
 
-from bot.bootstrap import intent_handlers
+from bot.bootstrap import intent_handlers, ticket_desks
 from bot.db.database import Database, upgrade_async
 from bot.db.models import Ticket
 from bot.db.unit_of_work import UnitOfWork
@@ -26,9 +26,6 @@ from bot.kb.loader import load_knowledge
 from bot.kb.phrasebook import build_phrasebook
 from bot.messages import IncomingMessage
 from bot.sessions import MemorySessionStore
-from bot.tickets.desk import TicketDesk
-from bot.tickets.leaders import LeaderDesk
-from bot.tickets.routing import TicketRouter
 from intents.engine import IntentEngine
 
 PHRASES = ("楼道灯坏了", "单元门锁坏了", "下水道堵了", "电梯坏了", "垃圾桶满了没人清",
@@ -42,12 +39,10 @@ async def run(url: str, count: int, concurrency: int, engine: IntentEngine) -> f
     knowledge = load_knowledge(Path("knowledge"))
     await upgrade_async(url)
     database = Database(url)
-    router = TicketRouter(knowledge.roster)
-    desk = TicketDesk(knowledge, lambda: UnitOfWork(database.sessions), router)
-    leaders = LeaderDesk(knowledge, lambda: UnitOfWork(database.sessions), router)
-    now = dt.datetime(2026, 11, 23, 10, 0, tzinfo=ZoneInfo("Asia/Shanghai"))
+    zone = ZoneInfo("Asia/Shanghai")
+    now = dt.datetime(2026, 11, 23, 10, 0, tzinfo=zone)
     dialogue = Dialogue(knowledge, engine, MemorySessionStore(), intent_handlers(),
-                        DialogueSettings(), lambda: now, desk, leaders)
+                        DialogueSettings(), lambda: now, ticket_desks(knowledge, database, zone))
     # One resident per building; a resident's repeated reports are separate tickets.
     messages = [IncomingMessage("bench", f"r{n % 40}",
                                 f"{n % 40 + 1}号楼{PHRASES[n % len(PHRASES)]}",

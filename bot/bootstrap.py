@@ -10,7 +10,7 @@ from zoneinfo import ZoneInfo
 from bot.config import Settings
 from bot.db.database import Database, upgrade
 from bot.db.unit_of_work import UnitOfWork
-from bot.dialogue import Dialogue, DialogueSettings, IntentHandler
+from bot.dialogue import Dialogue, DialogueSettings, IntentHandler, TicketDesks
 from bot.kb.loader import load_knowledge
 from bot.kb.model import Knowledge
 from bot.kb.phrasebook import build_phrasebook
@@ -71,6 +71,13 @@ def build_engine(settings: Settings, knowledge: Knowledge) -> IntentEngine:
     return IntentEngine(build_phrasebook(knowledge), settings.engine, settings.cache_dir)
 
 
+def ticket_desks(knowledge: Knowledge, database: Database, zone: ZoneInfo) -> TicketDesks:
+    """The ticket side of the dialogue over one database."""
+    router = TicketRouter(knowledge.roster)
+    return TicketDesks(lambda: UnitOfWork(database.sessions),
+                       TicketDesk(knowledge, router, zone), LeaderDesk(knowledge, router, zone))
+
+
 def bootstrap(settings: Settings, sessions: SessionStore | None = None,
               clock: Callable[[], dt.datetime] | None = None, tickets: bool = True
               ) -> Assistant:
@@ -81,16 +88,14 @@ def bootstrap(settings: Settings, sessions: SessionStore | None = None,
     knowledge = load_knowledge(settings.knowledge_dir)
     engine = build_engine(settings, knowledge)
     zone = ZoneInfo(settings.chat.timezone)
-    database = desk = leader_desk = None
+    database = desks = None
     if tickets:
         upgrade(settings.database_url)
         database = Database(settings.database_url)
-        router = TicketRouter(knowledge.roster)
-        desk = TicketDesk(knowledge, lambda: UnitOfWork(database.sessions), router)
-        leader_desk = LeaderDesk(knowledge, lambda: UnitOfWork(database.sessions), router)
+        desks = ticket_desks(knowledge, database, zone)
     dialogue = Dialogue(
         knowledge, engine, sessions or MemorySessionStore(), intent_handlers(),
         DialogueSettings(settings.chat.session_minutes, settings.chat.max_reply_chars),
-        clock or (lambda: dt.datetime.now(zone)), desk, leader_desk,
+        clock or (lambda: dt.datetime.now(zone)), desks,
     )
     return Assistant(settings, knowledge, engine, dialogue, database)

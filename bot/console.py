@@ -162,7 +162,5 @@ class ConsoleStory:
 
     async def _introduce(self, speaker: Speaker) -> None:
         """A scripted resident lives where the script says."""
-        desk = self.dialogue.desk
-        if desk is None:
-            return
-        await desk.introduce("console", speaker.notation, speaker.name, speaker.building or "")
+        await self.dialogue.introduce("console", speaker.notation, speaker.name,
+                                      speaker.building or "")

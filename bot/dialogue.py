@@ -3,14 +3,22 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
 import re
 from collections.abc import Awaitable, Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
+from typing import Any
 
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm.exc import StaleDataError
+
+from bot.db.repositories import MessageContext
+from bot.db.unit_of_work import UnitOfWork
 from bot.kb.model import Knowledge
 from bot.messages import IncomingMessage, Reply
 from bot.sessions import Choice, Session, SessionStore
-from bot.tickets.desk import TicketDesk
+from bot.tickets import texts as ticket_texts
+from bot.tickets.desk import TicketDesk, wish_text
 from bot.tickets.leaders import LeaderDesk
 from handlers import affairs, faq, menu
 from handlers.context import HandlerContext, HandlerResult
@@ -24,6 +32,8 @@ _CN_DIGIT = {"一": 1, "二": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 
 
 PICK_OUT_OF_RANGE = "请回复 1 到 {count} 之间的数字，或者直接打字问。"
 NON_TEXT = "我现在只看得懂文字。请打字告诉我您想问什么。"
+CONFLICT = "刚才同时有别的操作，这条没有保存。请再发一次。"
+TICKET_CODE = re.compile(r"[RWrw]\d{3,}")
 
 
 def picked_number(text: str) -> int | None:
@@ -45,15 +55,27 @@ class DialogueSettings:
     max_reply_chars: int = 300
 
 
+@dataclass(frozen=True)
+class TicketDesks:
+    """The ticket side: the database's units of work and the two desks that use them."""
+
+    unit_of_work: Callable[[], UnitOfWork]
+    residents: TicketDesk
+    leaders: LeaderDesk
+
+
 class Dialogue:
-    """Turns an incoming message into replies. One instance per process."""
+    """Turns an incoming message into replies. One instance per process.
+
+    With tickets, each message is one unit of work: its state is read in one query, every
+    change it causes (ticket, audit event, outbox notification, conversation state, the
+    processed-message record) is committed together at the end, or not at all.
+    """
 
     def __init__(self, knowledge: Knowledge, engine: IntentEngine, sessions: SessionStore,
                  handlers: Mapping[str, IntentHandler], settings: DialogueSettings,
-                 clock: Callable[[], dt.datetime], desk: TicketDesk | None = None,
-                 leader_desk: LeaderDesk | None = None) -> None:
-        self.desk = desk
-        self.leader_desk = leader_desk
+                 clock: Callable[[], dt.datetime], tickets: TicketDesks | None = None) -> None:
+        self.tickets = tickets
         self.knowledge = knowledge
         self.engine = engine
         self.sessions = sessions
@@ -61,48 +83,135 @@ class Dialogue:
         self.settings = settings
         self.clock = clock
 
+    @property
+    def desk(self) -> TicketDesk | None:
+        """The residents' ticket desk, when tickets are on."""
+        return self.tickets.residents if self.tickets else None
+
     def _context(self, now: dt.datetime) -> HandlerContext:
         return HandlerContext(self.knowledge, now.date(), self.settings.max_reply_chars)
 
     async def handle(self, message: IncomingMessage) -> list[Reply]:
         """Answer one message."""
         now = self.clock()
-        ctx = self._context(now)
-        if message.kind == "image" and self.desk is not None:
-            return await self.desk.attach_photo(message, now)
+        if self.tickets is None:
+            return await self._answer_only(message, now)
+        async with self.tickets.unit_of_work() as uow:
+            ctx = await uow.conversations.context(
+                message.platform, message.user_id, message.session_key,
+                _processed_key(message), now)
+            if ctx.earlier_reply is not None:  # the platform delivered this message again
+                return decode_replies(ctx.earlier_reply)
+            replies = await self._handle(uow, ctx, message, now)
+            if not uow.has_changes:
+                return replies
+            if message.message_id:
+                uow.processed.add(_processed_key(message) or "", encode_replies(replies))
+            try:
+                await uow.commit()
+                return replies
+            except (IntegrityError, StaleDataError):
+                await uow.rollback()
+        # Someone else changed the same thing at the same moment (or this very message was
+        # handled by another worker): give the first answer, or ask to send again.
+        async with self.tickets.unit_of_work() as uow:
+            earlier = await uow.processed.get(_processed_key(message) or "")
+        if earlier is not None:
+            return decode_replies(earlier.reply)
+        code = TICKET_CODE.search(message.text)
+        return [Reply(ticket_texts.CONFLICT.format(code=code.group(0).upper()) if code
+                      else CONFLICT)]
+
+    async def introduce(self, platform: str, user_id: str, name: str, building: str) -> None:
+        """Record a known resident and their building (console stories, imports)."""
+        if self.tickets is None:
+            return
+        async with self.tickets.unit_of_work() as uow:
+            await self.tickets.residents.introduce(uow, platform, user_id, name, building)
+            await uow.commit()
+
+    async def _handle(self, uow: UnitOfWork, ctx: MessageContext, message: IncomingMessage,
+                      now: dt.datetime) -> list[Reply]:
+        assert self.tickets is not None
+        desk, leaders = self.tickets.residents, self.tickets.leaders
+        if message.kind == "event":
+            return await self._event(uow, message, now)
+        if message.kind == "image":
+            return await desk.attach_photo(uow, ctx, message, now)
         if message.kind != "text":
             return [Reply(NON_TEXT)]
-        if self.desk is not None:
-            earlier = await self.desk.seen(message)
-            if earlier is not None:  # the platform delivered this message again
-                return earlier
-        if self.leader_desk is not None:
-            actor = self.leader_desk.actor(message)
-            if actor is not None:
-                done = await self.leader_desk.handle(actor, message, now)
-                if done is not None:
-                    return done
-        if self.desk is not None:
-            pending = await self.desk.pending(message, now)
-            if pending is not None:
-                await self.sessions.delete(message.session_key)
-                return pending.replies
+        if not message.addressed and ctx.state is None:
+            return []  # group talk not meant for the bot
+        actor = leaders.actor(message)
+        if actor is not None:
+            done = await leaders.handle(uow, actor, message, now)
+            if done is not None:
+                return done
+        pending = await desk.pending(uow, ctx, message, now)
+        if pending is not None:
+            return pending
+        stored = ctx.state if ctx.state and ctx.state.get("flow") == "choices" else None
+        session = _session(stored) if stored else None
+        ctx_h = self._context(now)
+        number = picked_number(message.text)
+        if number is not None and session is not None and session.live(now):
+            if not 1 <= number <= len(session.choices):
+                return [Reply(PICK_OUT_OF_RANGE.format(count=len(session.choices)))]
+            result = await self._choose(ctx_h, session.choices[number - 1])
+        else:
+            classification = self.engine.classify(message.text, ctx_h.today)
+            if classification.intent == "wish.new":
+                return await desk.start_wish(uow, ctx, message, wish_text(message.text), now)
+            if classification.intent == "report.new":
+                return await desk.start_report(uow, ctx, message, classification.category,
+                                               classification.normalised, now)
+            result = await self._route(ctx_h, classification)
+        if result.choices:
+            expires = now + dt.timedelta(minutes=self.settings.session_minutes)
+            await uow.conversations.set(message.session_key, {
+                "flow": "choices", "expires": expires.isoformat(),
+                "choices": [asdict(c) for c in result.choices]}, expires)
+        elif stored is not None:
+            await uow.conversations.delete(message.session_key)
+        return result.replies
+
+    async def _event(self, uow: UnitOfWork, message: IncomingMessage, now: dt.datetime
+                     ) -> list[Reply]:
+        """Platform events: a new follower is greeted; one who leaves is forgotten."""
+        assert self.tickets is not None
+        if message.text == "subscribe":
+            greeting = await self.handlers["greeting"](
+                self._context(now), self.engine.classify("你好", now.date()))
+            return greeting.replies
+        if message.text == "unsubscribe":
+            await self.tickets.residents.forget(uow, message.platform, message.user_id)
+        return []
+
+    async def _answer_only(self, message: IncomingMessage, now: dt.datetime) -> list[Reply]:
+        """Questions and answers without a database: choices live in the session store."""
+        ctx = self._context(now)
+        if message.kind == "event":
+            if message.text != "subscribe":
+                return []
+            return (await self.handlers["greeting"](
+                ctx, self.engine.classify("你好", ctx.today))).replies
+        if message.kind != "text":
+            return [Reply(NON_TEXT)]
         session = await self.sessions.get(message.session_key)
+        if not message.addressed and session is None:
+            return []
         number = picked_number(message.text)
         if number is not None and session is not None and session.live(now):
             if not 1 <= number <= len(session.choices):
                 return [Reply(PICK_OUT_OF_RANGE.format(count=len(session.choices)))]
             result = await self._choose(ctx, session.choices[number - 1])
         else:
-            classification = self.engine.classify(message.text, ctx.today)
-            if self.desk is not None and classification.intent in ("report.new", "wish.new"):
-                await self.sessions.delete(message.session_key)
-                if classification.intent == "wish.new":
-                    return await self.desk.start_wish(message, now)
-                return await self.desk.start_report(message, classification.category,
-                                                    classification.normalised, now)
-            result = await self._route(ctx, classification)
-        await self._remember(message.session_key, result, now)
+            result = await self._route(ctx, self.engine.classify(message.text, ctx.today))
+        if result.choices:
+            expires = now + dt.timedelta(minutes=self.settings.session_minutes)
+            await self.sessions.set(message.session_key, Session(result.choices, expires))
+        else:
+            await self.sessions.delete(message.session_key)
         return result.replies
 
     async def _route(self, ctx: HandlerContext, c: Classification) -> HandlerResult:
@@ -122,9 +231,24 @@ class Dialogue:
             return await menu.menu_for(ctx, date, meal, point)
         return await affairs.item_detail(ctx, choice.ref, choice.action)
 
-    async def _remember(self, key: str, result: HandlerResult, now: dt.datetime) -> None:
-        if result.choices:
-            expires = now + dt.timedelta(minutes=self.settings.session_minutes)
-            await self.sessions.set(key, Session(result.choices, expires))
-        else:
-            await self.sessions.delete(key)
+
+def _session(state: dict[str, Any]) -> Session:
+    return Session(tuple(Choice(**c) for c in state.get("choices", [])),
+                   dt.datetime.fromisoformat(state["expires"]))
+
+
+def _processed_key(message: IncomingMessage) -> str | None:
+    return f"{message.platform}:{message.message_id}" if message.message_id else None
+
+
+def encode_replies(replies: list[Reply]) -> str:
+    """Replies as stored with a processed message, to answer a redelivery the same way."""
+    return json.dumps([asdict(r) for r in replies], ensure_ascii=False)
+
+
+def decode_replies(stored: str) -> list[Reply]:
+    """The replies stored by `encode_replies` (or, from older records, texts joined by \\x1e)."""
+    if not stored.startswith("["):
+        return [Reply(text) for text in stored.split("\x1e")]
+    return [Reply(r["text"], tuple(r.get("choices", ())), tuple(r.get("actions", ())),
+                  bool(r.get("private", False))) for r in json.loads(stored)]

@@ -10,6 +10,7 @@ from sqlalchemy import (
     DateTime,
     Dialect,
     ForeignKey,
+    Index,
     Integer,
     String,
     Text,
@@ -70,7 +71,8 @@ class Identity(Base):
     """(platform, platform user id) -> resident."""
 
     __tablename__ = "identities"
-    __table_args__ = (UniqueConstraint("platform", "user_id"),)
+    __table_args__ = (UniqueConstraint("platform", "user_id"),
+                      Index("ix_identities_resident", "resident_id"))
 
     id: Mapped[int] = mapped_column(primary_key=True)
     platform: Mapped[str] = mapped_column(String(16))
@@ -94,7 +96,6 @@ class Ticket(Base):
     __tablename__ = "tickets"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    code: Mapped[str | None] = mapped_column(String(16), unique=True)
     kind: Mapped[str] = mapped_column(String(8))                  # report, wish
     category: Mapped[str | None] = mapped_column(String(32))      # report category id
     urgency: Mapped[str] = mapped_column(String(16), default="normal")
@@ -118,8 +119,35 @@ class Ticket(Base):
     thank_you: Mapped[str | None] = mapped_column(Text)
     version: Mapped[int] = mapped_column(Integer, default=1)
 
+    __table_args__ = (
+        Index("ix_tickets_resident", "resident_id"),
+        Index("ix_tickets_building_category", "building", "category", "state"),
+        Index("ix_tickets_assignee_state", "assignee", "state"),
+    )
     # Optimistic locking: two leaders claiming at once, the second update finds no row.
     __mapper_args__ = {"version_id_col": version}  # noqa: RUF012 (SQLAlchemy's own attribute)
+
+    @property
+    def code(self) -> str:
+        """The code residents and leaders use: R0123 for a report, W0045 for a wish."""
+        return ticket_code(self.kind, self.id)
+
+
+CODE_PREFIXES = {"report": "R", "wish": "W"}
+
+
+def ticket_code(kind: str, ticket_id: int) -> str:
+    """R0123 / W0045: the kind's letter and the id, at least four digits."""
+    return f"{CODE_PREFIXES.get(kind, 'R')}{ticket_id:04d}"
+
+
+def parse_ticket_code(code: str) -> tuple[str, int] | None:
+    """("report", 123) for "R0123" (any case); None if it is not a ticket code."""
+    code = code.strip().upper()
+    kind = next((k for k, p in CODE_PREFIXES.items() if code.startswith(p)), None)
+    if kind is None or not code[1:].isdigit():
+        return None
+    return kind, int(code[1:])
 
 
 class TicketFollower(Base):
@@ -137,6 +165,7 @@ class TicketEvent(Base):
     """One change of a ticket: who, when, what, from which platform (the audit trail)."""
 
     __tablename__ = "ticket_events"
+    __table_args__ = (Index("ix_ticket_events_ticket", "ticket_id"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     ticket_id: Mapped[int] = mapped_column(ForeignKey("tickets.id", ondelete="CASCADE"))
@@ -163,6 +192,7 @@ class OutboxMessage(Base):
     """A notification written in the same transaction as the change it announces."""
 
     __tablename__ = "outbox"
+    __table_args__ = (Index("ix_outbox_due", "state", "next_attempt_at"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     idempotency_key: Mapped[str] = mapped_column(String(128), unique=True)

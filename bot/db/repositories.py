@@ -5,9 +5,13 @@ from __future__ import annotations
 import datetime as dt
 import json
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import ColumnElement, String, cast, exists, literal, or_, select, update
+from sqlalchemy import delete as sql_delete
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -20,6 +24,7 @@ from bot.db.models import (
     Ticket,
     TicketEvent,
     TicketFollower,
+    parse_ticket_code,
     utcnow,
 )
 
@@ -63,6 +68,11 @@ class ResidentRepository:
         """A resident by id."""
         return await self.session.get(Resident, resident_id)
 
+    async def identities(self, resident_id: int) -> list[Identity]:
+        """Every platform identity linked to a resident."""
+        return list((await self.session.execute(
+            select(Identity).where(Identity.resident_id == resident_id))).scalars())
+
 
 class TicketRepository:
     """Tickets, their followers and their audit events."""
@@ -70,18 +80,19 @@ class TicketRepository:
     def __init__(self, session: AsyncSession) -> None:
         self.session = session
 
-    async def add(self, ticket: Ticket, prefix: str) -> Ticket:
-        """Stage a new ticket and give it its code (R0123 / W0045) from its id."""
+    async def add(self, ticket: Ticket) -> Ticket:
+        """Stage a new ticket; its id (and so its code, R0123 / W0045) is known on return."""
         self.session.add(ticket)
-        await self.session.flush()
-        ticket.code = f"{prefix}{ticket.id:04d}"
         await self.session.flush()
         return ticket
 
     async def by_code(self, code: str) -> Ticket | None:
         """A ticket by its code (case-insensitive)."""
-        return (await self.session.execute(
-            select(Ticket).where(Ticket.code == code.upper()))).scalar_one_or_none()
+        parsed = parse_ticket_code(code)
+        if parsed is None:
+            return None
+        found = await self.session.get(Ticket, parsed[1])
+        return found if found is not None and found.kind == parsed[0] else None
 
     async def open_duplicate(self, building: str, category: str, since: dt.datetime
                              ) -> Ticket | None:
@@ -197,34 +208,91 @@ class ProcessedMessageRepository:
         self.session.add(ProcessedMessage(key=key, reply=reply))
 
 
+@dataclass(frozen=True)
+class MessageContext:
+    """What the database knows about the sender of a message, read in one query."""
+
+    resident: Resident | None
+    earlier_reply: str | None               # this very message was handled before
+    state: dict[str, Any] | None            # this conversation: a flow or pending choices
+    personal: dict[str, Any] | None         # the resident's open question (confirm, thanks)
+    waiting: bool                           # a leader waits for this resident's answer
+
+
 class ConversationRepository:
-    """Per-person conversation state as JSON."""
+    """Per-person conversation state as JSON, written with one statement each."""
 
     def __init__(self, session: AsyncSession) -> None:
         self.session = session
 
+    def _live(self, now: dt.datetime) -> ColumnElement[bool]:
+        return or_(Conversation.expires_at.is_(None), Conversation.expires_at > now)
+
+    async def context(self, platform: str, user_id: str, key: str,
+                      processed_key: str | None, now: dt.datetime) -> MessageContext:
+        """The sender, this conversation's state, their open question and whether the message
+        was handled already: one round trip for a known resident, two for a new one."""
+        earlier = select(ProcessedMessage.reply).where(
+            ProcessedMessage.key == (processed_key or "")).scalar_subquery()
+        state = select(Conversation.state).where(
+            Conversation.key == key, self._live(now)).scalar_subquery()
+        personal = select(Conversation.state).where(
+            Conversation.key == literal("resident:") + cast(Resident.id, String),
+            self._live(now)).correlate(Resident).scalar_subquery()
+        waiting = exists().where(Ticket.resident_id == Resident.id,
+                                 Ticket.paused_since.is_not(None),
+                                 Ticket.state.in_(OPEN_STATES)).correlate(Resident)
+        row = (await self.session.execute(
+            select(Resident, earlier, state, personal, waiting)
+            .join(Identity, Identity.resident_id == Resident.id)
+            .where(Identity.platform == platform, Identity.user_id == user_id))).first()
+        if row is not None:
+            return MessageContext(row[0], row[1], _json(row[2]), _json(row[3]), bool(row[4]))
+        first = (await self.session.execute(select(earlier, state))).one()
+        return MessageContext(None, first[0], _json(first[1]), None, False)
+
     async def get(self, key: str, now: dt.datetime | None = None) -> dict[str, Any] | None:
         """The state of a conversation, if any and not expired."""
-        row = await self.session.get(Conversation, key)
-        if row is None:
-            return None
-        if row.expires_at is not None and row.expires_at <= (now or utcnow()):
-            return None
-        state: dict[str, Any] = json.loads(row.state)
-        return state
+        text = (await self.session.execute(select(Conversation.state).where(
+            Conversation.key == key, self._live(now or utcnow())))).scalar_one_or_none()
+        return _json(text)
 
     async def set(self, key: str, state: dict[str, Any], expires_at: dt.datetime | None
                   ) -> None:
-        """Store a conversation's state."""
-        row = await self.session.get(Conversation, key)
-        text = json.dumps(state, ensure_ascii=False)
-        if row is None:
-            self.session.add(Conversation(key=key, state=text, expires_at=expires_at))
-        else:
-            row.state, row.expires_at, row.updated_at = text, expires_at, utcnow()
+        """Store a conversation's state (insert or replace)."""
+        values = {"key": key, "state": json.dumps(state, ensure_ascii=False),
+                  "expires_at": expires_at, "updated_at": utcnow()}
+        insert = (postgresql_insert if _dialect(self.session) == "postgresql"
+                  else sqlite_insert)
+        statement = insert(Conversation).values(**values)
+        await self.session.execute(statement.on_conflict_do_update(
+            index_elements=[Conversation.key],
+            set_={k: statement.excluded[k] for k in ("state", "expires_at", "updated_at")}))
+        mark_changed(self.session)
 
     async def delete(self, key: str) -> None:
         """Forget a conversation."""
-        row = await self.session.get(Conversation, key)
-        if row is not None:
-            await self.session.delete(row)
+        await self.session.execute(sql_delete(Conversation).where(Conversation.key == key))
+        mark_changed(self.session)
+
+
+def mark_changed(session: AsyncSession) -> None:
+    """Note that a statement outside the ORM wrote something in this unit of work."""
+    session.info["changed"] = True
+
+
+def has_changes(session: AsyncSession) -> bool:
+    """Whether this unit of work wrote or staged anything."""
+    return bool(session.new or session.dirty or session.deleted or session.info.get("changed"))
+
+
+def _json(text: str | None) -> dict[str, Any] | None:
+    if text is None:
+        return None
+    state: dict[str, Any] = json.loads(text)
+    return state
+
+
+def _dialect(session: AsyncSession) -> str:
+    bind = session.bind
+    return bind.dialect.name if bind is not None else ""

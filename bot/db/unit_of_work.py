@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from types import TracebackType
 
+from sqlalchemy import event
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlalchemy.orm import Session, UOWTransaction
 
 from bot.db.repositories import (
     ConversationRepository,
@@ -12,7 +14,13 @@ from bot.db.repositories import (
     ProcessedMessageRepository,
     ResidentRepository,
     TicketRepository,
+    has_changes,
+    mark_changed,
 )
+
+
+def _flushed(session: Session, transaction: UOWTransaction) -> None:
+    session.info["changed"] = True
 
 
 class UnitOfWork:
@@ -33,6 +41,7 @@ class UnitOfWork:
 
     async def __aenter__(self) -> UnitOfWork:
         self.session = self._sessions()
+        event.listen(self.session.sync_session, "after_flush", _flushed)
         self.residents = ResidentRepository(self.session)
         self.tickets = TicketRepository(self.session)
         self.outbox = OutboxRepository(self.session)
@@ -45,6 +54,15 @@ class UnitOfWork:
         # Closing ends the transaction; anything not committed is rolled back. Objects loaded
         # in the unit stay readable afterwards (detached, not expired).
         await self.session.close()
+
+    def mark_changed(self) -> None:
+        """Note a write made with a plain statement (the ORM notes its own)."""
+        mark_changed(self.session)
+
+    @property
+    def has_changes(self) -> bool:
+        """Whether anything was written or staged in this unit."""
+        return has_changes(self.session)
 
     async def commit(self) -> None:
         """Make every staged change durable, atomically."""

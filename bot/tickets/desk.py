@@ -1,17 +1,17 @@
-"""The resident's side of tickets: report and wish flows, me-too, status. One unit of work per
-message owns the transaction; notifications go to the outbox in that same transaction."""
+"""The resident's side of tickets: report and wish flows, me-too, status.
+
+Every method works inside the unit of work the dialogue opened for the message and never
+commits; notifications go to the outbox in that same transaction."""
 
 from __future__ import annotations
 
 import datetime as dt
 import re
 import secrets
-from collections.abc import Callable
-from dataclasses import dataclass
 from typing import Any
+from zoneinfo import ZoneInfo
 
-from sqlalchemy import update
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy import delete, update
 
 from bot.db.models import (
     Identity,
@@ -21,7 +21,7 @@ from bot.db.models import (
     TicketFollower,
     TicketPhoto,
 )
-from bot.db.repositories import OPEN_STATES
+from bot.db.repositories import OPEN_STATES, MessageContext
 from bot.db.unit_of_work import UnitOfWork
 from bot.kb.model import Knowledge, ReportCategory
 from bot.messages import IncomingMessage, Reply
@@ -39,19 +39,14 @@ CONFIRM_ANSWER = re.compile(r"^\s*(1|2|修好了|已修好|没修好|还没修�
 THANKS = re.compile(r"(谢|感激|辛苦|开心|满意|好人)")
 LINK_REQUEST = re.compile(r"^\s*(?:绑定账号|关联账号|绑定|/link)\s*$")
 LINK = re.compile(r"^\s*(?:绑定|关联|/link)\s*(\d{6})\s*$")
+WISH_TRIGGER = re.compile(
+    r"(?:我(?:要|想|有)?(?:一个|个)?)?(?:微心愿|心愿|许愿|许个愿)(?:是|：|:)?|/wish")
+PHONE = re.compile(r"(?<!\d)(1[3-9]\d)[ -]?(\d{4})[ -]?(\d{4})(?!\d)")
 LINK_MINUTES = 10
 PHOTO_WINDOW = dt.timedelta(minutes=30)  # a photo right after a report belongs to it
 ME_TOO_WINDOW = dt.timedelta(hours=72)
-REPLY_SEPARATOR = "\x1e"
 FLOW_MINUTES = 30
 CATEGORY_CHOICES = ("lighting", "water_leak", "drainage", "elevator", "door_access", "other")
-
-
-@dataclass(frozen=True)
-class DeskReply:
-    """The desk's answer to a message, or None when the message is not the desk's."""
-
-    replies: list[Reply]
 
 
 def _place(ticket_building: str | None, location: str | None) -> str:
@@ -61,126 +56,138 @@ def _place(ticket_building: str | None, location: str | None) -> str:
 class TicketDesk:
     """Takes reports and wishes from residents and routes them. Platform-neutral."""
 
-    def __init__(self, knowledge: Knowledge, unit_of_work: Callable[[], UnitOfWork],
-                 router: TicketRouter) -> None:
+    def __init__(self, knowledge: Knowledge, router: TicketRouter, zone: ZoneInfo) -> None:
         self.knowledge = knowledge
-        self._uow = unit_of_work
         self.router = router
+        self.zone = zone
         self._categories = {c.id: c for c in knowledge.reports}
 
     # -- entry points ---------------------------------------------------------------------
-    async def pending(self, message: IncomingMessage, now: dt.datetime) -> DeskReply | None:
+    async def pending(self, uow: UnitOfWork, ctx: MessageContext, message: IncomingMessage,
+                      now: dt.datetime) -> list[Reply] | None:
         """Continue a flow in progress, cancel it, or answer a ticket command; else None."""
         text = message.text.strip()
-        async with self._uow() as uow:
-            key = message.session_key
-            raw = await uow.conversations.get(key)  # flows keep their own expiry time
-            flow = raw if raw and raw.get("flow") in ("report", "wish") else None
-            if flow is not None and dt.datetime.fromisoformat(flow["expires"]) <= now:
-                await uow.conversations.delete(key)
-                await uow.commit()
-                return DeskReply([Reply(texts.EXPIRED)]) if not CANCEL.match(text) else \
-                    DeskReply([Reply(texts.NOTHING_TO_CANCEL)])
-            if CANCEL.match(text):
-                if flow is None:
-                    return DeskReply([Reply(texts.NOTHING_TO_CANCEL)])
-                await uow.conversations.delete(key)
-                await uow.commit()
-                return DeskReply([Reply(texts.CANCELLED)])
-            known = await uow.residents.by_identity(message.platform, message.user_id)
-            if known is None and flow is None and not BIND.search(text) \
-                    and not LINK.match(text) and not LINK_REQUEST.match(text):
-                if QUERY.search(text):
-                    return DeskReply([Reply(texts.NOT_YOURS.format(
-                        code=QUERY.search(text).group(1).upper()))])  # type: ignore[union-attr]
-                if MY_TICKETS.search(text):
-                    return DeskReply([Reply(texts.NO_TICKETS)])
-                return None
-            resident = known or await uow.residents.get_or_create(message.platform,
-                                                                  message.user_id)
-            waiting = await uow.tickets.waiting_on(resident.id)
-            if waiting and flow is None and not CANCEL.match(text):
-                for ticket in waiting:  # the resident answers the leader: the clock runs again
-                    if ticket.due_at is not None and ticket.paused_since is not None:
-                        ticket.due_at += now - ticket.paused_since
-                    ticket.paused_since = None
-                    uow.tickets.record(ticket, f"resident:{resident.id}", "answered", text,
-                                       platform=message.platform)
-                    if ticket.assignee:
-                        uow.outbox.add(f"{ticket.code}:answer:{now.isoformat()}",
-                                       f"leader:{ticket.assignee}",
-                                       texts.RESIDENT_ANSWERED.format(code=ticket.code,
-                                                                      text=text[:200]))
-                return DeskReply(await self._done(uow, message, [Reply(texts.RELAYED)]))
-            link = LINK.match(text)
-            if LINK_REQUEST.match(text) or link:
-                replies = await self._link(uow, message, resident, link.group(1) if link
-                                           else None, now)
-                return DeskReply(await self._done(uow, message, replies))
-            confirm = await uow.conversations.get(f"resident:{resident.id}")
-            if confirm is not None and confirm.get("flow") == "thanks" and flow is None \
-                    and THANKS.search(text):
-                wish = await uow.tickets.by_code(confirm["code"])
-                if wish is not None:
-                    wish.thank_you = text[:200]
-                    uow.tickets.record(wish, f"resident:{resident.id}", "thanked", text[:200],
-                                       platform=message.platform)
-                await uow.conversations.delete(f"resident:{resident.id}")
-                return DeskReply(await self._done(uow, message, [Reply(texts.THANKS_SAVED)]))
-            if confirm is not None and confirm.get("flow") == "confirm" and flow is None \
-                    and CONFIRM_ANSWER.match(text):
-                replies = await self._confirm(uow, resident, confirm["code"], text, now)
-                return DeskReply(await self._done(uow, message, replies))
-            query = QUERY.search(text)
-            if query:
-                reply = await self._status(uow, resident, query.group(1).upper())
-                return DeskReply([reply])
-            if MY_TICKETS.search(text):
-                return DeskReply([await self._mine(uow, resident)])
-            if BIND.search(text) and flow is None:
-                address = self.router.address(_digits(text))
-                if address is not None:
-                    resident.building, resident.unit, resident.room = (
-                        address.building, address.unit, address.room)
-                    await uow.commit()
-                    place = address.building + (f"{address.unit}单元" if address.unit else "") \
-                        + (address.room or "")
-                    return DeskReply([Reply(texts.BOUND.format(place=place))])
+        key = message.session_key
+        state = ctx.state
+        flow = state if state and state.get("flow") in ("report", "wish") else None
+        if flow is not None and dt.datetime.fromisoformat(flow["expires"]) <= now:
+            await uow.conversations.delete(key)
+            return [Reply(texts.NOTHING_TO_CANCEL if CANCEL.match(text) else texts.EXPIRED)]
+        if CANCEL.match(text):
             if flow is None:
-                return None
-            replies = await self._continue(uow, message, resident, flow, now)
-            return DeskReply(await self._done(uow, message, replies))
+                return [Reply(texts.NOTHING_TO_CANCEL)]
+            await uow.conversations.delete(key)
+            return [Reply(texts.CANCELLED)]
+        query = QUERY.search(text)
+        if ctx.resident is None and flow is None and not BIND.search(text) \
+                and not LINK.match(text) and not LINK_REQUEST.match(text):
+            if query:
+                return [Reply(texts.NOT_YOURS.format(code=query.group(1).upper()))]
+            if MY_TICKETS.search(text):
+                return [Reply(texts.NO_TICKETS)]
+            return None
+        resident = ctx.resident or await uow.residents.get_or_create(message.platform,
+                                                                     message.user_id)
+        if ctx.waiting and flow is None:
+            for ticket in await uow.tickets.waiting_on(resident.id):
+                # the resident answers the leader: the deadline clock runs again
+                if ticket.due_at is not None and ticket.paused_since is not None:
+                    ticket.due_at += now - ticket.paused_since
+                ticket.paused_since = None
+                uow.tickets.record(ticket, f"resident:{resident.id}", "answered", text,
+                                   platform=message.platform)
+                if ticket.assignee:
+                    uow.outbox.add(f"{ticket.code}:answer:{now.isoformat()}",
+                                   f"leader:{ticket.assignee}",
+                                   texts.RESIDENT_ANSWERED.format(code=ticket.code,
+                                                                  text=_masked(text)[:200]))
+            return [Reply(texts.RELAYED)]
+        link = LINK.match(text)
+        if LINK_REQUEST.match(text) or link:
+            return _private(message, await self._link(
+                uow, message, resident, link.group(1) if link else None, now))
+        personal = ctx.personal if flow is None else None
+        if personal is not None and personal.get("flow") == "thanks" and THANKS.search(text):
+            wish = await uow.tickets.by_code(personal["code"])
+            if wish is not None:
+                wish.thank_you = text[:200]
+                uow.tickets.record(wish, f"resident:{resident.id}", "thanked", text[:200],
+                                   platform=message.platform)
+            await uow.conversations.delete(f"resident:{resident.id}")
+            return [Reply(texts.THANKS_SAVED)]
+        if personal is not None and personal.get("flow") == "confirm" \
+                and CONFIRM_ANSWER.match(text):
+            return await self._confirm(uow, resident, personal["code"], text, now)
+        if query:
+            return _private(message, [await self._status(uow, resident,
+                                                         query.group(1).upper())])
+        if MY_TICKETS.search(text):
+            return _private(message, [await self._mine(uow, resident)])
+        if BIND.search(text) and flow is None:
+            address = self.router.address(_digits(text))
+            if address is not None:
+                resident.building, resident.unit, resident.room = (
+                    address.building, address.unit, address.room)
+                place = address.building + (f"{address.unit}单元" if address.unit else "") \
+                    + (address.room or "")
+                return _private(message, [Reply(texts.BOUND.format(place=place))])
+        if flow is None:
+            return None
+        return await self._continue(uow, message, resident, flow, now)
 
-    async def start_report(self, message: IncomingMessage, category: str | None,
-                           normalised: str, now: dt.datetime) -> list[Reply]:
+    async def start_report(self, uow: UnitOfWork, ctx: MessageContext,
+                           message: IncomingMessage, category: str | None, normalised: str,
+                           now: dt.datetime) -> list[Reply]:
         """A report begins: take what the message says, ask only for what is missing."""
-        async with self._uow() as uow:
-            resident = await uow.residents.get_or_create(message.platform, message.user_id)
-            address = self.router.address(normalised)
-            flow: dict[str, Any] = {
-                "flow": "report", "category": category,
-                "building": address.building if address else resident.building,
-                "location": _location(normalised), "description": message.text.strip()[:500],
-            }
-            replies: list[Reply] = []
-            found = self._categories.get(category or "")
-            if found is not None and found.urgency == "emergency" and found.safety:
-                replies.append(Reply(texts.EMERGENCY_FIRST.format(safety=found.safety)))
-                if not flow["building"]:
-                    flow["building"] = None  # do not wait: duty staff are paged right away
-                    replies += await self._create_report(uow, message, resident, flow, now)
-                    return await self._done(uow, message, replies)
-            replies += await self._advance(uow, message, resident, flow, now)
-            return await self._done(uow, message, replies)
+        resident = ctx.resident or await uow.residents.get_or_create(message.platform,
+                                                                     message.user_id)
+        _remember_phone(resident, message.text)
+        address = self.router.address(normalised)
+        flow: dict[str, Any] = {
+            "flow": "report", "category": category,
+            "building": address.building if address else resident.building,
+            "location": _location(normalised),
+            "description": _masked(message.text.strip())[:500],
+        }
+        replies: list[Reply] = []
+        found = self._categories.get(category or "")
+        if found is not None and found.urgency == "emergency" and found.safety:
+            replies.append(Reply(texts.EMERGENCY_FIRST.format(safety=found.safety)))
+            if not flow["building"]:
+                flow["building"] = None  # do not wait: duty staff are paged right away
+                if ctx.state is not None:
+                    await uow.conversations.delete(message.session_key)
+                return replies + await self._create_report(uow, message, resident, flow, now)
+        return replies + await self._advance(uow, message, resident, flow, now,
+                                             stored=ctx.state is not None)
 
-    async def start_wish(self, message: IncomingMessage, now: dt.datetime) -> list[Reply]:
-        """A wish begins: the message itself is the wish; ask for the building if unknown."""
-        async with self._uow() as uow:
-            resident = await uow.residents.get_or_create(message.platform, message.user_id)
-            flow: dict[str, Any] = {"flow": "wish", "description": message.text.strip()[:500],
-                                    "building": resident.building, "anonymous": None}
-            replies = await self._advance(uow, message, resident, flow, now)
-            return await self._done(uow, message, replies)
+    async def start_wish(self, uow: UnitOfWork, ctx: MessageContext, message: IncomingMessage,
+                         wish: str, now: dt.datetime) -> list[Reply]:
+        """A wish begins: `wish` is what the resident wishes for ("" when not said yet)."""
+        resident = ctx.resident or await uow.residents.get_or_create(message.platform,
+                                                                     message.user_id)
+        flow: dict[str, Any] = {"flow": "wish", "description": _masked(wish.strip())[:500],
+                                "building": resident.building, "anonymous": None}
+        return await self._advance(uow, message, resident, flow, now,
+                                   stored=ctx.state is not None)
+
+    async def forget(self, uow: UnitOfWork, platform: str, user_id: str) -> None:
+        """The person left the platform (unsubscribed): delete what identifies them there.
+
+        Their tickets stay, without the person, once no other linked identity remains."""
+        resident = await uow.residents.by_identity(platform, user_id)
+        await uow.session.execute(delete(Identity).where(Identity.platform == platform,
+                                                         Identity.user_id == user_id))
+        await uow.conversations.delete(f"{platform}:{user_id}")
+        uow.mark_changed()
+        if resident is None or await uow.residents.identities(resident.id):
+            return
+        await uow.conversations.delete(f"resident:{resident.id}")
+        await uow.session.execute(update(Ticket).where(Ticket.resident_id == resident.id)
+                                  .values(resident_id=None))
+        await uow.session.execute(delete(TicketFollower).where(
+            TicketFollower.resident_id == resident.id))
+        await uow.session.delete(resident)
 
     async def _link(self, uow: UnitOfWork, message: IncomingMessage, resident: Resident,
                     code: str | None, now: dt.datetime) -> list[Reply]:
@@ -204,70 +211,46 @@ class TicketDesk:
         await uow.session.execute(update(TicketFollower).where(
             TicketFollower.resident_id == resident.id).values(resident_id=target))
         await uow.session.delete(resident)
+        uow.mark_changed()
         return [Reply(texts.LINKED)]
 
-    async def attach_photo(self, message: IncomingMessage, now: dt.datetime) -> list[Reply]:
+    async def attach_photo(self, uow: UnitOfWork, ctx: MessageContext,
+                           message: IncomingMessage, now: dt.datetime) -> list[Reply]:
         """An image: into the report being made, else onto the resident's newest open report."""
         ref = message.text.strip()[:500]
-        async with self._uow() as uow:
-            resident = await uow.residents.by_identity(message.platform, message.user_id)
-            flow = await uow.conversations.get(message.session_key)
-            if resident is not None and flow and flow.get("flow") == "report":
-                flow.setdefault("photos", []).append(ref)
-                await uow.conversations.set(message.session_key, flow, None)
-                return await self._done(uow, message, [Reply(texts.PHOTO_IN_FLOW)])
-            recent = [t for t in (await uow.tickets.of_resident(resident.id) if resident else [])
-                      if t.kind == "report" and t.state in OPEN_STATES
-                      and now - t.created_at <= PHOTO_WINDOW]
-            if not recent:
-                return [Reply(texts.PHOTO_ALONE)]
-            ticket = recent[0]
-            uow.session.add(TicketPhoto(ticket_id=ticket.id, ref=ref,
-                                        added_by=f"resident:{ticket.resident_id}"))
-            uow.tickets.record(ticket, f"resident:{ticket.resident_id}", "photo", ref,
-                               platform=message.platform)
-            if ticket.assignee:
-                uow.outbox.add(f"{ticket.code}:photo:{ref[:60]}", f"leader:{ticket.assignee}",
-                               texts.TO_LEADER_PHOTO.format(code=ticket.code))
-            return await self._done(uow, message, [Reply(texts.PHOTO_ATTACHED.format(
-                code=ticket.code))])
+        flow = ctx.state
+        if ctx.resident is not None and flow and flow.get("flow") == "report":
+            flow.setdefault("photos", []).append(ref)
+            await uow.conversations.set(message.session_key, flow, None)
+            return [Reply(texts.PHOTO_IN_FLOW)]
+        recent = [t for t in (await uow.tickets.of_resident(ctx.resident.id)
+                              if ctx.resident else [])
+                  if t.kind == "report" and t.state in OPEN_STATES
+                  and now - t.created_at <= PHOTO_WINDOW]
+        if not recent:
+            return [Reply(texts.PHOTO_ALONE)]
+        ticket = recent[0]
+        uow.session.add(TicketPhoto(ticket_id=ticket.id, ref=ref,
+                                    added_by=f"resident:{ticket.resident_id}"))
+        uow.tickets.record(ticket, f"resident:{ticket.resident_id}", "photo", ref,
+                           platform=message.platform)
+        if ticket.assignee:
+            uow.outbox.add(f"{ticket.code}:photo:{ref[:60]}", f"leader:{ticket.assignee}",
+                           texts.TO_LEADER_PHOTO.format(code=ticket.code))
+        return [Reply(texts.PHOTO_ATTACHED.format(code=ticket.code))]
 
-    async def seen(self, message: IncomingMessage) -> list[Reply] | None:
-        """The replies already given to this platform message, if it was handled before."""
-        if not message.message_id:
-            return None
-        async with self._uow() as uow:
-            found = await uow.processed.get(_message_key(message))
-        return [Reply(t) for t in found.reply.split(REPLY_SEPARATOR)] if found else None
-
-    async def _done(self, uow: UnitOfWork, message: IncomingMessage, replies: list[Reply]
-                    ) -> list[Reply]:
-        """Commit the message's changes together with the record that it was handled.
-
-        A redelivery racing the first delivery fails on that record and gets the first answer.
-        """
-        if message.message_id:
-            uow.processed.add(_message_key(message),
-                              REPLY_SEPARATOR.join(r.text for r in replies))
-        try:
-            await uow.commit()
-        except IntegrityError:
-            await uow.rollback()
-            return await self.seen(message) or replies
-        return replies
-
-    async def introduce(self, platform: str, user_id: str, name: str, building: str) -> None:
+    async def introduce(self, uow: UnitOfWork, platform: str, user_id: str, name: str,
+                        building: str) -> None:
         """Record who a known resident is and where they live (console stories, imports)."""
-        async with self._uow() as uow:
-            resident = await uow.residents.get_or_create(platform, user_id, name)
-            if self.router.building(building) is not None and resident.building != building:
-                resident.building, resident.name = building, name
-            await uow.commit()
+        resident = await uow.residents.get_or_create(platform, user_id, name)
+        if self.router.building(building) is not None and resident.building != building:
+            resident.building, resident.name = building, name
 
     # -- the flow -------------------------------------------------------------------------
     async def _continue(self, uow: UnitOfWork, message: IncomingMessage, resident: Resident,
                         flow: dict[str, Any], now: dt.datetime) -> list[Reply]:
         text = message.text.strip()
+        _remember_phone(resident, text)
         awaiting = flow.get("awaiting")
         if awaiting == "building":
             address = self.router.address(_digits(text) if "楼" in text or "栋" in text
@@ -279,34 +262,42 @@ class TicketDesk:
                 resident.building = address.building
         elif awaiting == "category":
             flow["category"] = self._category_answer(text) or "other"
-            flow["description"] = (flow.get("description") or "") + " " + text
+            flow["description"] = (flow.get("description") or "") + " " + _masked(text)
+        elif awaiting == "wish":
+            flow["description"] = _masked(text)[:500]
         elif awaiting == "anonymous":
             flow["anonymous"] = text.startswith("1") or ("匿名" in text and "不" not in text)
         return await self._advance(uow, message, resident, flow, now)
 
     async def _advance(self, uow: UnitOfWork, message: IncomingMessage, resident: Resident,
-                       flow: dict[str, Any], now: dt.datetime) -> list[Reply]:
+                       flow: dict[str, Any], now: dt.datetime, stored: bool = True
+                       ) -> list[Reply]:
+        """Ask for the next missing detail, or file the ticket when nothing is missing.
+
+        `stored`: a conversation row may exist for this message's key and must be cleared."""
         key = message.session_key
-        expires = (now + dt.timedelta(minutes=FLOW_MINUTES)).isoformat()
+        flow["expires"] = (now + dt.timedelta(minutes=FLOW_MINUTES)).isoformat()
+        question: str | None = None
         if flow["flow"] == "report" and not flow.get("category"):
-            flow.update(awaiting="category", expires=expires)
-            await uow.conversations.set(key, flow, None)
+            flow["awaiting"] = "category"
             choices = "\n".join(f"{n}. {self._categories[c].name}"
                                 for n, c in enumerate(CATEGORY_CHOICES, start=1)
                                 if c in self._categories)
-            return [Reply(texts.ASK_CATEGORY.format(choices=choices))]
-        if not flow.get("building"):
-            flow.update(awaiting="building", expires=expires)
+            question = texts.ASK_CATEGORY.format(choices=choices)
+        elif flow["flow"] == "wish" and not flow.get("description"):
+            flow["awaiting"], question = "wish", texts.ASK_WISH
+        elif not flow.get("building"):
+            flow["awaiting"], question = "building", texts.ASK_BUILDING
+        elif flow["flow"] == "wish" and flow.get("anonymous") is None:
+            flow["awaiting"], question = "anonymous", texts.ASK_ANONYMOUS
+        if question is not None:
             await uow.conversations.set(key, flow, None)
-            return [Reply(texts.ASK_BUILDING)]
-        if flow["flow"] == "wish" and flow.get("anonymous") is None:
-            flow.update(awaiting="anonymous", expires=expires)
-            await uow.conversations.set(key, flow, None)
-            return [Reply(texts.ASK_ANONYMOUS)]
-        await uow.conversations.delete(key)
+            return [Reply(question)]
+        if stored:
+            await uow.conversations.delete(key)
         if flow["flow"] == "wish":
-            return await self._create_wish(uow, message, resident, flow, now)
-        return await self._create_report(uow, message, resident, flow, now)
+            return _private(message, await self._create_wish(uow, message, resident, flow, now))
+        return _private(message, await self._create_report(uow, message, resident, flow, now))
 
     def _category_answer(self, text: str) -> str | None:
         digits = re.match(r"^\s*(\d)\s*$", text)
@@ -337,14 +328,14 @@ class TicketDesk:
             location=flow.get("location"), description=flow.get("description") or "",
             resident_id=resident.id, assignee=route.assignee,
             due_at=now + dt.timedelta(hours=category.response_hours if category else 72),
-            created_at=now, updated_at=now), "R")
+            created_at=now, updated_at=now))
         uow.tickets.record(ticket, f"resident:{resident.id}", "created",
                            f"routed to {route.assignee or 'duty'} ({route.reason})",
                            platform=message.platform)
         for ref in flow.get("photos", []):
             uow.session.add(TicketPhoto(ticket_id=ticket.id, ref=ref,
                                         added_by=f"resident:{resident.id}"))
-        self._notify_new(uow, ticket, category)
+        self._notify_new(uow, ticket, category, resident)
         who = (texts.WHO_LEADER.format(name=route.assignee) if route.assignee
                else texts.WHO_DUTY)
         return [Reply(texts.REPORT_CREATED.format(
@@ -358,19 +349,21 @@ class TicketDesk:
         ticket = await uow.tickets.add(Ticket(
             kind="wish", building=flow.get("building"), description=flow["description"],
             anonymous=bool(flow.get("anonymous")), resident_id=resident.id,
-            assignee=route.assignee, created_at=now, updated_at=now), "W")
+            assignee=route.assignee, created_at=now, updated_at=now))
         uow.tickets.record(ticket, f"resident:{resident.id}", "created",
                            f"routed to {route.assignee or 'duty'} ({route.reason})",
                            platform=message.platform)
-        self._notify_new(uow, ticket, None)
+        self._notify_new(uow, ticket, None, resident)
         return [Reply(texts.WISH_CREATED.format(code=ticket.code))]
 
-    def _notify_new(self, uow: UnitOfWork, ticket: Ticket, category: ReportCategory | None
-                    ) -> None:
+    def _notify_new(self, uow: UnitOfWork, ticket: Ticket, category: ReportCategory | None,
+                    resident: Resident) -> None:
+        phone = (texts.PHONE_LINE.format(phone=masked_phone(resident.phone), code=ticket.code)
+                 if resident.phone and not ticket.anonymous else "")
         values = {"kind": texts.KIND_NAMES[ticket.kind], "code": ticket.code,
-                  "building": ticket.building or "楼号未知",
+                  "building": ticket.building or texts.NO_BUILDING,
                   "place": ticket.location or "", "category": category.name if category else "",
-                  "description": ticket.description[:120]}
+                  "description": ticket.description[:120] + phone}
         urgent = category is not None and category.urgency == "emergency"
         text = (texts.NOTIFY_EMERGENCY if urgent else texts.NOTIFY_NEW).format(**values)
         recipients = [f"leader:{ticket.assignee}"] if ticket.assignee else []
@@ -418,8 +411,7 @@ class TicketDesk:
         return Reply(texts.STATUS.format(
             code=ticket.code, what=self._what(ticket),
             state=texts.STATES.get(ticket.state, ticket.state),
-            created=ticket.created_at.astimezone(dt.timezone(dt.timedelta(hours=8)))
-            .strftime("%m月%d日 %H:%M")))
+            created=ticket.created_at.astimezone(self.zone).strftime("%m月%d日 %H:%M")))
 
     def _what(self, ticket: Ticket) -> str:
         name = texts.what_it_is(self.knowledge, ticket)
@@ -427,8 +419,38 @@ class TicketDesk:
             f"{name}（{_place(ticket.building, ticket.location)}）")
 
 
-def _message_key(message: IncomingMessage) -> str:
-    return f"{message.platform}:{message.message_id}"
+def wish_text(text: str) -> str:
+    """What a wish message wishes for; "" when it only says "微心愿" / "我要许愿"."""
+    rest = WISH_TRIGGER.sub("", text).strip(" ，,。.!！?？~")
+    return text.strip() if len(rest) >= 3 else ""
+
+
+def masked_phone(phone: str) -> str:
+    """All but the last four digits hidden: 13800001234 -> *******1234."""
+    digits = re.sub(r"\D", "", phone)
+    return "*" * max(len(digits) - 4, 0) + digits[-4:]
+
+
+def _masked(text: str) -> str:
+    """Phone numbers in free text masked, as leaders see them until they open the ticket."""
+    return PHONE.sub(lambda m: masked_phone("".join(m.groups())), text)
+
+
+def _remember_phone(resident: Resident, text: str) -> None:
+    found = PHONE.search(text)
+    if found:
+        resident.phone = "".join(found.groups())
+
+
+def _private(message: IncomingMessage, replies: list[Reply]) -> list[Reply]:
+    """In a group, personal answers go to the sender privately; the group sees a short note."""
+    if message.chat_id is None:
+        return replies
+    codes = sorted(set(re.findall(r"[RW]\d{4,}", " ".join(r.text for r in replies))))
+    note = (texts.IN_GROUP_CODE.format(code="、".join(codes)) if codes
+            else texts.IN_GROUP_PRIVATE)
+    return [Reply(note), *(Reply(r.text, r.choices, r.actions, private=True)
+                           for r in replies)]
 
 
 def _location(text: str) -> str | None:

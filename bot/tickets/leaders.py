@@ -5,14 +5,12 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import re
-from collections.abc import Callable
 from dataclasses import dataclass
+from zoneinfo import ZoneInfo
 
-from sqlalchemy import select
-from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm.exc import StaleDataError
+from sqlalchemy import func, select
 
-from bot.db.models import Ticket
+from bot.db.models import Ticket, TicketPhoto
 from bot.db.repositories import OPEN_STATES
 from bot.db.unit_of_work import UnitOfWork
 from bot.kb.model import Knowledge
@@ -26,6 +24,7 @@ _CODE = r"\s*([RWrw]\d{3,})"
 COMMANDS = (
     ("queue", re.compile(r"^\s*(?:我的工单|待办|工单|/queue|/mine)\s*$")),
     ("thanks", re.compile(r"^\s*(?:感谢留言|/thanks)\s*$")),
+    ("open", re.compile(r"^\s*(?:查看|详情|打开|/open)" + _CODE + r"\s*$")),
     ("claim", re.compile(r"^\s*(?:接单|认领|/claim)" + _CODE + r"\s*$")),
     ("progress", re.compile(r"^\s*(?:进度|进展|/progress)" + _CODE + r"\s*(.*)$", re.S)),
     ("done", re.compile(r"^\s*(?:完成|实现|已修好|/done)" + _CODE + r"\s*(.*)$", re.S)),
@@ -53,13 +52,12 @@ class Actor:
 
 
 class LeaderDesk:
-    """Ticket commands of leaders and staff, each message one unit of work."""
+    """Ticket commands of leaders and staff, inside the message's unit of work."""
 
-    def __init__(self, knowledge: Knowledge, unit_of_work: Callable[[], UnitOfWork],
-                 router: TicketRouter) -> None:
+    def __init__(self, knowledge: Knowledge, router: TicketRouter, zone: ZoneInfo) -> None:
         self.knowledge = knowledge
-        self._uow = unit_of_work
         self.router = router
+        self.zone = zone
         roster = knowledge.roster
         self._leaders = {p.name for p in roster.people}
         self._volunteers = {p.name for p in roster.people if p.role == "volunteer"}
@@ -82,28 +80,53 @@ class LeaderDesk:
             return self._wecom.get(message.user_id)
         return None
 
-    async def handle(self, actor: Actor, message: IncomingMessage, now: dt.datetime
-                     ) -> list[Reply] | None:
+    async def handle(self, uow: UnitOfWork, actor: Actor, message: IncomingMessage,
+                     now: dt.datetime) -> list[Reply] | None:
         """Run a ticket command; None if the message is not one."""
         for name, pattern in COMMANDS:
             match = pattern.match(message.text)
-            if match:
-                async with self._uow() as uow:
-                    if name == "queue":
-                        return [await self._queue(uow, actor, now)]
-                    if name == "thanks":
-                        return [await self._thanks(uow)]
-                    code = match.group(1).upper()
-                    reply = await self._act(uow, actor, name, code,
-                                            (match.group(2) if match.lastindex and
-                                             match.lastindex >= 2 else "").strip(),
-                                            message.platform, now)
-                    try:
-                        await uow.commit()
-                    except (StaleDataError, IntegrityError):  # changed at the same moment
-                        return [Reply(texts.CONFLICT.format(code=code))]
-                    return [reply]
+            if not match:
+                continue
+            if name == "queue":
+                return [await self._queue(uow, actor, now)]
+            if name == "thanks":
+                return [await self._thanks(uow)]
+            code = match.group(1).upper()
+            if name == "open":
+                return [await self._open(uow, actor, code, message.platform)]
+            note = (match.group(2) if match.lastindex and match.lastindex >= 2 else "").strip()
+            return [await self._act(uow, actor, name, code, note, message.platform, now)]
         return None
+
+    async def _open(self, uow: UnitOfWork, actor: Actor, code: str, platform: str) -> Reply:
+        """The whole ticket, the resident's full phone number included (audited)."""
+        ticket = await uow.tickets.by_code(code)
+        if ticket is None:
+            return Reply(texts.NO_SUCH_TICKET.format(code=code))
+        if not self._allowed(actor, ticket):
+            log.warning("refused: %s tried to open %s", actor.label, code)
+            return Reply(texts.NOT_YOUR_TICKET.format(code=code))
+        resident = (await uow.residents.get(ticket.resident_id)
+                    if ticket.resident_id is not None else None)
+        photos = (await uow.session.execute(select(func.count(TicketPhoto.id)).where(
+            TicketPhoto.ticket_id == ticket.id))).scalar_one()
+        if resident is None:
+            who, phone = texts.NOBODY, texts.NO_PHONE
+        elif ticket.anonymous:
+            who, phone = texts.ANONYMOUS, texts.NO_PHONE
+        else:
+            who = resident.name + "".join(
+                x for x in (resident.building, resident.unit and f"{resident.unit}单元",
+                            resident.room) if x)
+            phone = resident.phone or texts.NO_PHONE
+        uow.tickets.record(ticket, actor.label, "opened", platform=platform)
+        return Reply(texts.OPENED.format(
+            code=ticket.code, what=texts.what_it_is(self.knowledge, ticket),
+            state=texts.STATES.get(ticket.state, ticket.state),
+            place=(ticket.building or "") + (ticket.location or ""),
+            description=ticket.description, resident=who or texts.NOBODY, phone=phone,
+            photos=photos,
+            created=ticket.created_at.astimezone(self.zone).strftime("%m月%d日 %H:%M")))
 
     async def _queue(self, uow: UnitOfWork, actor: Actor, now: dt.datetime) -> Reply:
         if actor.role == "staff":

@@ -63,8 +63,8 @@ TRANSFERRED = "已把 {code} 转交给{name}。"
 TRANSFER_UNKNOWN = "没有找到“{target}”。请写楼号（如“12号楼”）或楼栋长的名字。"
 REPLIED = "已把您的话转告 {code} 的居民。"
 RETURNED = "已把 {code} 退回驿站值班队列。"
-COMMAND_HELP = ("楼栋长可以说：我的工单；接单 R0123；进度 R0123 内容；完成 R0123 说明；"
-                "转交 R0123 12号楼；回复 R0123 内容；退回 R0123 原因。")
+COMMAND_HELP = ("楼栋长可以说：我的工单；接单 R0123；查看 R0123；进度 R0123 内容；"
+                "完成 R0123 说明；转交 R0123 12号楼；回复 R0123 内容；退回 R0123 原因。")
 TO_RESIDENT_CLAIMED = "您的{what} {code}，{name}已接单，会尽快处理。"
 TO_RESIDENT_PROGRESS = "{code} 进展：{note}"
 TO_RESIDENT_DONE = "{code} 已处理：{note}\n已修好了吗？回复1确认，回复2没修好。"
@@ -100,3 +100,14 @@ PHOTO_IN_FLOW = "照片收到了，会附在这次报修里。"
 PHOTO_ATTACHED = "照片收到了，已附在 {code} 里，楼栋长能看到。"
 PHOTO_ALONE = "照片收到了。请再说说是什么问题、在几号楼，我帮您登记。"
 TO_LEADER_PHOTO = "{code} 居民补充了一张照片。"
+
+# -- privacy -----------------------------------------------------------------------------------
+PHONE_LINE = "\n联系电话 {phone}（说“查看 {code}”看完整号码）"
+NO_BUILDING = "楼号未知"
+IN_GROUP_CODE = "已收到，编号 {code}。详细情况我私信发给您了。"
+IN_GROUP_PRIVATE = "这是个人信息，我私信发给您了。"
+OPENED = ("{code} {what}（{state}）\n地点：{place}\n内容：{description}\n居民：{resident}\n"
+          "电话：{phone}\n照片：{photos} 张\n登记：{created}")
+NOBODY = "（已注销）"
+NO_PHONE = "未留"
+ANONYMOUS = "（匿名）"

@@ -60,15 +60,16 @@ async def test_ticket_codes_come_from_the_id_and_are_found_again(uow: UnitOfWork
     async with uow:
         resident = await uow.residents.get_or_create("console", "c")
         report = await uow.tickets.add(Ticket(kind="report", category="lighting",
-                                              building="9号楼", resident_id=resident.id), "R")
+                                              building="9号楼", resident_id=resident.id))
         wish = await uow.tickets.add(Ticket(kind="wish", building="9号楼",
-                                            resident_id=resident.id), "W")
+                                            resident_id=resident.id))
         await uow.commit()
-    assert report.code is not None and report.code.startswith("R")
     assert report.code == f"R{report.id:04d}" and wish.code == f"W{wish.id:04d}"
     async with uow:
         found = await uow.tickets.by_code(report.code.lower())
         assert found is not None and found.id == report.id
+        assert await uow.tickets.by_code(f"W{report.id:04d}") is None  # the letter counts
+        assert await uow.tickets.by_code("X12") is None
         assert [t.code for t in await uow.tickets.of_resident(resident.id)] == [wish.code,
                                                                                  report.code]
 
@@ -77,11 +78,10 @@ async def test_queue_duplicates_and_followers(uow: UnitOfWork) -> None:
     now = dt.datetime.now(dt.UTC)
     async with uow:
         a = await uow.tickets.add(Ticket(kind="report", category="lighting", building="9号楼",
-                                         assignee="李琳"), "R")
+                                         assignee="李琳"))
         b = await uow.tickets.add(Ticket(kind="report", category="water_leak",
-                                         building="9号楼", assignee="李琳"), "R")
-        await uow.tickets.add(Ticket(kind="report", category="lighting", building="12号楼"),
-                              "R")
+                                         building="9号楼", assignee="李琳"))
+        await uow.tickets.add(Ticket(kind="report", category="lighting", building="12号楼"))
         b.state = "resolved"
         resident = await uow.residents.get_or_create("console", "d")
         await uow.commit()
@@ -106,7 +106,7 @@ async def test_queue_duplicates_and_followers(uow: UnitOfWork) -> None:
 async def test_two_claims_of_one_ticket_exactly_one_wins(database: Database) -> None:
     setup = UnitOfWork(database.sessions)
     async with setup:
-        ticket = await setup.tickets.add(Ticket(kind="report", building="9号楼"), "R")
+        ticket = await setup.tickets.add(Ticket(kind="report", building="9号楼"))
         await setup.commit()
 
     async def claim(leader: str) -> bool:
@@ -174,3 +174,35 @@ async def test_conversation_state_round_trips_and_expires(uow: UnitOfWork) -> No
         await uow.commit()
     async with uow:
         assert await uow.conversations.get("console:a") is None
+
+
+async def test_the_migrations_build_exactly_the_models_schema(database: Database) -> None:
+    from alembic.autogenerate import compare_metadata
+    from alembic.migration import MigrationContext
+
+    from bot.db.models import Base
+
+    async with database.engine.connect() as connection:
+        diff = await connection.run_sync(lambda sync: compare_metadata(
+            MigrationContext.configure(sync), Base.metadata))
+    assert diff == []
+
+
+async def test_a_message_context_is_read_in_one_query(uow: UnitOfWork) -> None:
+    now = dt.datetime.now(dt.UTC)
+    async with uow:
+        resident = await uow.residents.get_or_create("console", "ctx")
+        await uow.conversations.set("console:ctx", {"flow": "report"}, None)
+        await uow.conversations.set(f"resident:{resident.id}", {"flow": "confirm"}, None)
+        await uow.conversations.set("console:old", {"flow": "choices"},
+                                    now - dt.timedelta(minutes=1))
+        uow.processed.add("console:m1", "[]")
+        await uow.commit()
+    async with uow:
+        ctx = await uow.conversations.context("console", "ctx", "console:ctx", "console:m1", now)
+        assert ctx.resident is not None and ctx.resident.id == resident.id
+        assert (ctx.state, ctx.personal, ctx.earlier_reply, ctx.waiting) == (
+            {"flow": "report"}, {"flow": "confirm"}, "[]", False)
+        stranger = await uow.conversations.context("console", "old", "console:old", None, now)
+        assert stranger.resident is None and stranger.state is None  # expired choices
+        assert not uow.has_changes

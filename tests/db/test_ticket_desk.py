@@ -7,7 +7,7 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 
-from bot.bootstrap import intent_handlers
+from bot.bootstrap import intent_handlers, ticket_desks
 from bot.db.database import Database
 from bot.db.models import OutboxMessage, Ticket
 from bot.db.unit_of_work import UnitOfWork
@@ -15,9 +15,6 @@ from bot.dialogue import Dialogue, DialogueSettings
 from bot.kb.model import Knowledge
 from bot.messages import IncomingMessage
 from bot.sessions import MemorySessionStore
-from bot.tickets.desk import TicketDesk
-from bot.tickets.leaders import LeaderDesk
-from bot.tickets.routing import TicketRouter
 from intents.engine import IntentEngine
 
 ZONE = ZoneInfo("Asia/Shanghai")
@@ -29,11 +26,9 @@ class Station:
     def __init__(self, knowledge: Knowledge, engine: IntentEngine, database: Database) -> None:
         self.database = database
         self.now = dt.datetime(2026, 11, 23, 10, 0, tzinfo=ZONE)
-        router = TicketRouter(knowledge.roster)
-        desk = TicketDesk(knowledge, lambda: UnitOfWork(database.sessions), router)
-        leaders = LeaderDesk(knowledge, lambda: UnitOfWork(database.sessions), router)
         self.dialogue = Dialogue(knowledge, engine, MemorySessionStore(), intent_handlers(),
-                                 DialogueSettings(), lambda: self.now, desk, leaders)
+                                 DialogueSettings(), lambda: self.now,
+                                 ticket_desks(knowledge, database, ZONE))
 
     async def say(self, who: str, text: str) -> str:
         replies = await self.dialogue.handle(IncomingMessage("console", who, text))
