@@ -10,12 +10,14 @@ from intents.engine import Candidate
 
 # User-facing text of this feature, in one place.
 HANDLING = {
-    "当场办结": "当场办结，材料齐全当场就能办好。",
-    "当场受理": "当场受理，{time_limit}出结果。",
-    "收受分离": "驿站收材料，由户籍地或居住地的中心办理，{time_limit}。",
-    "仅咨询": "驿站只提供咨询，要到{department}办理（{time_limit}）。",
+    "当场办结": "当场办结：材料齐全，当场就能办好{detail}。",
+    "当场受理": "窗口当场收材料，{when}。",
+    "收受分离": "驿站收材料，交给主管部门办理，{when}。",
+    "仅咨询": "驿站只能咨询，不能办理：要到{department}办，办多久以{department}为准。",
 }
+WITHIN = "{time_limit}内办好"          # "20个工作日" -> "20个工作日内办好"
 WHERE = "在哪办：{station}{floor}{window}。{hours}"
+WHERE_TO_ASK = "在哪咨询：{station}{floor}{window}。{hours}"
 BRING = "要带：{materials}"
 MORE_MATERIALS = "等{count}样"
 HOTLINE = "咨询电话：{hotline}"
@@ -26,7 +28,7 @@ FOLLOW_ELIGIBLE = "看谁能办"
 MATERIALS_TITLE = "【{name}】所需材料："
 STEPS_TITLE = "【{name}】办理流程："
 ELIGIBLE_TITLE = "【{name}】谁能办：{eligible}\n费用：{fee}"
-CLARIFY = "您想问的是哪一项？\n{choices}\n回复数字就行。"
+CLARIFY = "您想问的是哪一项？\n{choices}\n回复数字就行。\n都不是？换个说法，或打驿站电话 {phone}"
 NOT_FOUND = "这个事项资料暂时没有，请打 {phone} 问一下。"
 
 
@@ -41,7 +43,18 @@ def _where(knowledge: Knowledge, item: AffairsItem) -> str:
     hours = clauses[0]
     if item.on_the_spot:  # a Saturday that only does on-the-spot items is worth saying
         hours += "".join("，" + c for c in clauses[1:] if "当场办结" in c)
-    return WHERE.format(station=station.name, floor=floor, window=window, hours=hours)
+    template = WHERE_TO_ASK if item.handling == "仅咨询" else WHERE
+    return template.format(station=station.name, floor=floor, window=window, hours=hours)
+
+
+def handling_text(item: AffairsItem) -> str:
+    """How the item is handled, in plain words ("窗口当场收材料，20个工作日内办好。")."""
+    limit = item.time_limit
+    when = WITHIN.format(time_limit=limit) if limit.endswith("工作日") else limit
+    detail = limit.removeprefix("当场").strip("（）()")
+    template = HANDLING.get(item.handling, "{when}。")
+    return template.format(when=when, department=item.department,
+                           detail=f"，{detail}" if detail else "")
 
 
 def item_follow_ups(item: AffairsItem) -> tuple[Choice, ...]:
@@ -63,8 +76,7 @@ async def answer_item(ctx: HandlerContext, item_id: str) -> HandlerResult:
     item = knowledge.item(item_id)
     if item is None:
         return HandlerResult(Reply(NOT_FOUND.format(phone=knowledge.station.phone)))
-    handling = HANDLING.get(item.handling, "{time_limit}").format(
-        time_limit=item.time_limit, department=item.department)
+    handling = handling_text(item)
     materials = "、".join(item.materials[:3])
     if len(item.materials) > 3:
         materials += MORE_MATERIALS.format(count=len(item.materials))
@@ -106,5 +118,5 @@ async def clarify(ctx: HandlerContext, candidates: tuple[Candidate, ...],
     choices = tuple(Choice("faq" if c.intent == "faq.ask" else "item", c.item, c.label)
                     for c in candidates[:limit])
     lines = "\n".join(f"{n}. {c.label}" for n, c in enumerate(choices, start=1))
-    return HandlerResult(Reply(CLARIFY.format(choices=lines), tuple(c.label for c in choices)),
-                         choices)
+    text = CLARIFY.format(choices=lines, phone=ctx.knowledge.station.phone)
+    return HandlerResult(Reply(text, tuple(c.label for c in choices)), choices)

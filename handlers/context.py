@@ -12,11 +12,16 @@ from bot.sessions import Choice
 
 @dataclass(frozen=True)
 class HandlerContext:
-    """Read-only facts a handler may use."""
+    """Read-only facts a handler may use.
+
+    `today` is the station's date and `now`, when the caller knows it, the station's local time
+    (both in the configured time zone): "今天吃什么" in the evening is about dinner.
+    """
 
     knowledge: Knowledge
     today: dt.date
     max_chars: int = 300
+    now: dt.datetime | None = None
 
 
 @dataclass(frozen=True)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from bot.messages import Reply
 from handlers.context import HandlerContext, HandlerResult, fill, fit
-from intents.engine import Classification
+from intents.engine import NUMBER, PROMPT, THANKS, Classification
 
 # User-facing text of this feature, in one place.
 GREETING = ("您好，我是{station}的小助手。可以直接问我：\n"
@@ -13,14 +13,16 @@ GREETING = ("您好，我是{station}的小助手。可以直接问我：\n"
             "3. 驿站几点开门、在哪里\n"
             "4. 报修和微心愿，比如“9号楼楼道灯坏了”\n"
             "找工作人员请打 {duty_phone}。")
-HANDOFF = ("好的，请找工作人员：打 {duty_phone}，或到{station}{duty_window}（{address}）。"
-           "开放时间：{hours}")
+THANKS_REPLY = "不客气。还有想问的，直接打字发给我就行。"
+PROMPT_REPLY = "请问您想问什么？直接打字发给我就行，比如“敬老卡怎么办”“明天中午吃什么”。"
+HANDOFF = "好的，请打值班电话 {duty_phone} 找工作人员，或到驿站{duty_window}。"
 FALLBACK = ("这个问题我还答不上来。我能回答：驿站188个办事事项（要带什么、去哪办）、食堂菜单、"
             "驿站开放时间和地址，也能登记报修和微心愿。您可以换个说法再问，或打 {duty_phone} "
             "找工作人员。")
 EMPTY = "您好像没有打字。想问什么，直接打字发给我就行，比如“敬老卡怎么办”。"
 SYMBOLS_ONLY = "我看不懂表情和符号。想问什么，请打字发给我，比如“敬老卡怎么办”。"
 TOO_LONG = "消息有点长，我没看明白。请用一句话说想办什么事，比如“居住证怎么续签”。"
+NO_PENDING_CHOICE = "现在没有要选的编号。想问什么，直接打字发给我就行，比如“敬老卡怎么办”。"
 NOT_CHINESE = "请用中文提问，比如“敬老卡怎么办”。Please ask in Chinese, or call {duty_phone}."
 REPORT = ("收到，这是“{category}”问题。请打驿站值班电话 {duty_phone} 报修，或直接找您的楼栋长，"
           "说清楼号、位置和情况。")
@@ -30,11 +32,13 @@ REPORT_EMERGENCY = "紧急！{safety}\n处理完安全问题后，请再打驿�
 WISH = ("您的微心愿我们很重视。请到{station}{duty_window}登记，或打 {duty_phone}，"
         "说说您的心愿和住在几号楼，志愿者会和您联系。")
 
-LONG_MESSAGE = 1000
-
 
 async def greet(ctx: HandlerContext, c: Classification) -> HandlerResult:
-    """Welcome, and what the bot can do."""
+    """Welcome and what the bot can do; a short reply to thanks, "好的" or a bare "请问"."""
+    if c.topic == THANKS:
+        return HandlerResult(Reply(THANKS_REPLY))
+    if c.topic == PROMPT:
+        return HandlerResult(Reply(PROMPT_REPLY))
     return HandlerResult(Reply(fill(GREETING, ctx.knowledge.station.placeholders())))
 
 
@@ -50,7 +54,9 @@ async def fall_back(ctx: HandlerContext, c: Classification) -> HandlerResult:
     text = c.text
     if not c.normalised.strip():
         return HandlerResult(Reply(SYMBOLS_ONLY if text.strip() else EMPTY))
-    if len(text) > LONG_MESSAGE:
+    if c.topic == NUMBER:
+        return HandlerResult(Reply(NO_PENDING_CHOICE))
+    if c.truncated:
         return HandlerResult(Reply(TOO_LONG))
     if not any("\u3400" <= ch <= "\u9fff" for ch in c.normalised):
         return HandlerResult(Reply(fill(NOT_CHINESE, values)))

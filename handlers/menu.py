@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
+from dataclasses import dataclass
 
 from bot.kb.model import Canteen, MealPoint
 from bot.messages import Reply
@@ -32,30 +34,103 @@ DELIVERY = "老人送餐服务\n谁能送：{eligible}\n怎么报名：{signup}"
 DELIVERY_MORE = "送餐费用：{fee}\n送到时间：{hours}\n订餐：{deadline}"
 POINTS_TITLE = "食堂和助餐点："
 POINT_LINE = "{n}. {name}：{address}，{meals}"
+POINT_DETAIL = "{name}\n地址：{address}\n开放：{days}\n{meals}"
+OPEN_DAY = "{day}{point}开。{meals}"
+CLOSED_DAY = "{day}{point}不开。它的开放日：{days}。"
+CLOSED_ALTERNATIVE = "可以到{canteen}，{canteen_days}开。"
+HOLIDAY = "{day}是节假日。"
+ASK_DAY = "您问的是哪一天的菜单？请说日期，比如“12月3日”“下周三”“明天”。"
+NO_CANTEEN = "食堂的资料暂时没有，请打 {phone} 问一下。"
+
+# How a meal point's `days` text is read ("每天", "周一至周五（周末和节假日不开）", "工作日").
+_DAY_INDEX = {"一": 0, "二": 1, "三": 2, "四": 3, "五": 4, "六": 5, "日": 6, "天": 6}
+_EVERY_DAY = ("每天", "天天", "每日", "全年", "一周七天")
+_BRACKETS = re.compile(r"[（(][^）)]*[）)]")
+_DAY_RANGE = re.compile(r"(?:周|星期|礼拜)([一二三四五六日天])\s*(?:至|到|~|～|-|－|—)\s*"
+                        r"(?:周|星期|礼拜)?([一二三四五六日天])")
+_DAY_LIST = re.compile(r"(?:周|星期|礼拜)([一二三四五六日天](?:[、，,和及]?[一二三四五六日天])*)")
+_HOLIDAYS_CLOSED = re.compile(r"节假日[^，。；,;]*?(不开|休息|除外|关门|不供应|停)")
+
+
+@dataclass(frozen=True)
+class OpeningDays:
+    """The weekdays (0 = Monday) a meal point opens, and whether public holidays close it."""
+
+    weekdays: frozenset[int]
+    closed_on_holidays: bool
+
+
+def opening_days(days: str) -> OpeningDays:
+    """Read a point's `days` text; text it cannot read means every day (never a false no)."""
+    closed_on_holidays = bool(_HOLIDAYS_CLOSED.search(days)) or "工作日" in days
+    main = _BRACKETS.sub("", days)
+    if any(word in main for word in _EVERY_DAY):
+        return OpeningDays(frozenset(range(7)), closed_on_holidays)
+    weekdays: set[int] = set()
+    if "工作日" in main:
+        weekdays |= set(range(5))
+    for match in _DAY_RANGE.finditer(main):
+        first, last = _DAY_INDEX[match.group(1)], _DAY_INDEX[match.group(2)]
+        weekdays |= set(range(first, last + 1)) if first <= last else (
+            set(range(first, 7)) | set(range(last + 1)))
+    main = _DAY_RANGE.sub("", main)
+    for match in _DAY_LIST.finditer(main):
+        weekdays |= {_DAY_INDEX[ch] for ch in match.group(1) if ch in _DAY_INDEX}
+    if "周末" in main:
+        weekdays |= {5, 6}
+    return OpeningDays(frozenset(weekdays or range(7)), closed_on_holidays)
 
 
 def _day(date: dt.date) -> str:
     return DAY.format(month=date.month, day=date.day, weekday=WEEKDAY_NAMES[date.weekday()])
 
 
-def _serves(point: MealPoint, date: dt.date) -> bool:
-    """Whether a point opens that day (its `days` text, read plainly)."""
-    days = point.days
-    if "每天" in days or "天天" in days:
-        return True
-    if "工作日" in days or "周一至周五" in days or "周一到周五" in days:
-        return date.weekday() < 5
-    return True
+def _serves(point: MealPoint, date: dt.date, public_holiday: bool = False) -> bool:
+    """Whether a point opens that day."""
+    days = opening_days(point.days)
+    return date.weekday() in days.weekdays and not (public_holiday and days.closed_on_holidays)
 
 
 def _meal_hours(point: MealPoint, meal: str) -> str:
     return point.hours.get(meal, "")
 
 
+def _meals_line(point: MealPoint) -> str:
+    return "，".join(f"{MEAL_NAMES.get(m, m)} {point.hours.get(m, '')}".strip()
+                    for m in point.meals)
+
+
+def _main_point(canteen: Canteen) -> MealPoint | None:
+    return next((p for p in canteen.points if p.kind == "canteen"),
+                canteen.points[0] if canteen.points else None)
+
+
+def _end_of(hours: str) -> dt.time | None:
+    """"11:00-12:30" -> 12:30."""
+    match = re.search(r"(\d{1,2})[:：](\d{2})\s*$", hours)
+    if match is None or int(match.group(1)) > 23 or int(match.group(2)) > 59:
+        return None
+    return dt.time(int(match.group(1)), int(match.group(2)))
+
+
+def _meal_now(ctx: HandlerContext, point: MealPoint | None) -> str:
+    """The meal "今天吃什么" means: dinner once lunch is over, lunch before."""
+    if ctx.now is None or point is None or ctx.now.date() != ctx.today:
+        return "lunch"
+    lunch_end = _end_of(point.hours.get("lunch", ""))
+    if lunch_end is not None and ctx.now.time() > lunch_end and "dinner" in point.meals:
+        return "dinner"
+    return "lunch"
+
+
 async def answer_menu(ctx: HandlerContext, c: Classification) -> HandlerResult:
     """Route a canteen question by its topic."""
     canteen = ctx.knowledge.canteen
-    if c.topic == "hours":
+    main = _main_point(canteen)
+    if main is None:
+        return HandlerResult(Reply(NO_CANTEEN.format(phone=ctx.knowledge.station.phone)))
+    point = (canteen.point(c.meal_point) if c.meal_point else None)
+    if c.topic == "hours" or (c.topic == "open" and c.date is None):
         return HandlerResult(Reply(fit(_hours(canteen, c.meal_point), ctx.max_chars)))
     if c.topic == "price":
         return HandlerResult(Reply(fit(_prices(canteen), ctx.max_chars)))
@@ -64,17 +139,28 @@ async def answer_menu(ctx: HandlerContext, c: Classification) -> HandlerResult:
         return HandlerResult(Reply(fit(first, ctx.max_chars)),
                              more=(Reply(fit(second, ctx.max_chars)),))
     if c.topic == "points":
-        return HandlerResult(Reply(fit(_points(canteen), ctx.max_chars)))
-    return await menu_for(ctx, c.date or ctx.today, c.meal or "lunch", c.meal_point)
+        text = _point_detail(point) if point is not None else _points(canteen)
+        return HandlerResult(Reply(fit(text, ctx.max_chars)))
+    if c.topic == "open" and c.date is not None:
+        return HandlerResult(Reply(fit(_open_on(ctx, canteen, point or main, c.date),
+                                       ctx.max_chars)))
+    if c.date_unreadable:
+        return HandlerResult(Reply(ASK_DAY))
+    date = c.date or ctx.today
+    meal = c.meal or (_meal_now(ctx, point or main) if date == ctx.today else "lunch")
+    also = tuple(date + dt.timedelta(days=n) for n in range(1, max(c.days, 1)))
+    return await menu_for(ctx, date, meal, c.meal_point, also=also)
 
 
-async def menu_for(ctx: HandlerContext, date: dt.date, meal: str,
-                   point_id: str | None) -> HandlerResult:
-    """The menu of one day and meal at one point (the canteen by default)."""
+async def menu_for(ctx: HandlerContext, date: dt.date, meal: str, point_id: str | None,
+                   also: tuple[dt.date, ...] = ()) -> HandlerResult:
+    """The menu of one day and meal at one point (the canteen by default); `also` offers the
+    same meal of other days (the Sunday of a weekend) as follow-ups."""
     canteen = ctx.knowledge.canteen
-    main = next((p for p in canteen.points if p.kind == "canteen"), canteen.points[0])
-    point = canteen.point(point_id) if point_id else main
-    point = point or main
+    main = _main_point(canteen)
+    if main is None:
+        return HandlerResult(Reply(NO_CANTEEN.format(phone=ctx.knowledge.station.phone)))
+    point = (canteen.point(point_id) if point_id else None) or main
     day = _day(date)
     menu = canteen.menu.get(date)
     if menu is None:
@@ -86,7 +172,7 @@ async def menu_for(ctx: HandlerContext, date: dt.date, meal: str,
         alternatives = "、".join(p.name for p in canteen.points if meal in p.meals)
         return HandlerResult(Reply(POINT_NO_MEAL.format(point=point.name, meal=meal_name,
                                                         alternatives=alternatives)))
-    if not _serves(point, date):
+    if not _serves(point, date, ctx.knowledge.public_holiday(date)):
         return HandlerResult(Reply(POINT_CLOSED_DAY.format(
             point=point.name, days=point.days, day=day, canteen=main.name,
             canteen_days=main.days)))
@@ -104,20 +190,42 @@ async def menu_for(ctx: HandlerContext, date: dt.date, meal: str,
         price = prices.breakfast if meal == "breakfast" else prices.dinner
         text = OTHER_MEAL.format(day=day, meal=meal_name, point=point.name, price=price,
                                  dishes="、".join(dishes), hours=_meal_hours(point, meal))
-    others = tuple(Choice("menu", f"{date.isoformat()}|{m}|{point.id}",
-                          FOLLOW_OTHER_MEAL.format(day="", meal=MEAL_NAMES[m]))
-                   for m in ("breakfast", "lunch", "dinner") if m != meal and m in point.meals)
+    others = tuple(Choice("menu", f"{other.isoformat()}|{meal}|{point.id}",
+                          FOLLOW_OTHER_MEAL.format(day=WEEKDAY_NAMES[other.weekday()],
+                                                   meal=meal_name)) for other in also)
+    others += tuple(Choice("menu", f"{date.isoformat()}|{m}|{point.id}",
+                           FOLLOW_OTHER_MEAL.format(day="", meal=MEAL_NAMES[m]))
+                    for m in ("breakfast", "lunch", "dinner") if m != meal and m in point.meals)
     follow = numbered(others) if others else ""
     text = fit(text, ctx.max_chars - len(follow) - 1) + ("\n" + follow if follow else "")
     return HandlerResult(Reply(text, tuple(c.label for c in others)), others)
 
 
+def _open_on(ctx: HandlerContext, canteen: Canteen, point: MealPoint, date: dt.date) -> str:
+    """Whether a point opens on a day ("礼拜六食堂开吗"), with its hours or an alternative."""
+    holiday = ctx.knowledge.public_holiday(date)
+    prefix = HOLIDAY.format(day=_day(date)) if holiday else ""
+    if _serves(point, date, holiday):
+        return prefix + OPEN_DAY.format(day="" if holiday else _day(date), point=point.name,
+                                        meals=_meals_line(point))
+    text = prefix + CLOSED_DAY.format(day="" if holiday else _day(date), point=point.name,
+                                      days=point.days)
+    main = _main_point(canteen)
+    if main is not None and main.id != point.id and _serves(main, date, holiday):
+        text += CLOSED_ALTERNATIVE.format(canteen=main.name, canteen_days=main.days)
+    return text
+
+
+def _point_detail(point: MealPoint) -> str:
+    text = POINT_DETAIL.format(name=point.name, address=point.address, days=point.days,
+                               meals=_meals_line(point))
+    return text + ("\n" + point.note if point.note else "")
+
+
 def _hours(canteen: Canteen, point_id: str | None) -> str:
     points = [p for p in canteen.points if point_id in (None, p.id)]
-    lines = [HOURS_TITLE] + [HOURS_LINE.format(
-        name=p.name, days=p.days,
-        meals="，".join(f"{MEAL_NAMES[m]} {p.hours.get(m, '')}" for m in p.meals))
-        for p in points]
+    lines = [HOURS_TITLE] + [HOURS_LINE.format(name=p.name, days=p.days, meals=_meals_line(p))
+                             for p in points]
     return "\n".join(lines)
 
 
@@ -138,7 +246,7 @@ def _delivery(ctx: HandlerContext, canteen: Canteen) -> tuple[str, str]:
 def _points(canteen: Canteen) -> str:
     lines = [POINTS_TITLE] + [POINT_LINE.format(
         n=n, name=p.name, address=p.address,
-        meals="、".join(MEAL_NAMES[m] for m in p.meals)) for n, p in enumerate(
+        meals="、".join(MEAL_NAMES.get(m, m) for m in p.meals)) for n, p in enumerate(
         canteen.points, start=1)]
     return "\n".join(lines)
 

@@ -1,11 +1,14 @@
 """The intent engine: a pure, synchronous classifier over the station's knowledge.
 
-Scoring, for each entry (affairs item, FAQ, report category):
-- recall: how much of the entry's best-matching phrase (name or alias) the message contains,
-  over jieba tokens and in-word character bigrams weighted by rarity (IDF);
-- fuzzy: rapidfuzz's partial ratio of that phrase against the message (typos, word order);
-- coverage: how much of the message's own content the entry explains (near-misses such as
-  "低保真音箱" share a word with an item but are mostly about something else).
+Routing comes first (greetings, thanks, 转人工, canteen questions, wishes, reports); everything
+else is ranked. Candidates are the entries (affairs items, FAQs, report categories) most similar
+to the message by character n-gram TF-IDF cosine; each is scored by
+- cosine: that character n-gram similarity over the entry's pooled name and aliases;
+- coverage: how much of the message's own IDF-weighted content the entry explains, word by word
+  (near-misses such as "低保真音箱" share a word with an item but are mostly about something
+  else; long messages are also judged window by window);
+- fuzzy: rapidfuzz's partial ratio of the entry's best-matching phrase against the message;
+- recall: how much of that best phrase the message contains (weighted 0 by the current tuning).
 The best entries' scores and their margin decide between answering, clarifying and falling back.
 """
 
@@ -24,17 +27,20 @@ from typing import Any
 from rapidfuzz import fuzz
 
 from intents.chargrams import CharGramIndex
-from intents.dates import parse_date, parse_meal
-from intents.normalise import HomophoneCorrector, NormalisedText, TextNormaliser
+from intents.dates import parse_meal, read_day
+from intents.normalise import HomophoneCorrector, TextNormaliser
 from intents.phrasebook import Phrasebook
 from intents.tokens import DomainTokenizer
 
 _CJK_RUN = re.compile(r"[\u3400-\u9fff]+")
 _HAS_CJK = re.compile(r"[\u3400-\u9fff]")
 _LATIN = re.compile(r"[a-z]")
-# "梅园小区助餐点" is also called "梅园".
-_POINT_SUFFIX = re.compile(r"(睦邻点)?(助餐点|吃饭点)$|(小区|新村|公寓)$")
-_FOOD = ("饭", "吃", "菜", "餐", "有什么", "有啥", "鱼", "肉", "面", "饺子", "馄饨", "粥", "包子")
+_DIGITS = re.compile(r"\d+")
+# A report cue right after a negation is no report: 我不是报修, 不是要报修, 没有坏.
+_NEGATED = re.compile(r"(不是|不要|不用|不想|不需要|无需|并非|没有|没|别)(要|想|来|去|在)?$")
+# Without a problem word, a message asking when or where is a question, not a report
+# (广场舞几点跳).
+_QUESTION = re.compile(r"几点|什么时候|啥时候|哪天|哪里|在哪|几号|怎么报名|怎么参加|多少钱")
 
 SHORTLIST = 12          # entries kept per message
 CANDIDATES = 12         # entries scored in full (the best by character n-gram cosine)
@@ -51,13 +57,9 @@ TOPICLESS = 0.4
 AFFAIRS, FAQ, REPORT = "affairs.ask", "faq.ask", "report.new"
 MENU, WISH, GREETING, HANDOFF, FALLBACK = ("menu.ask", "wish.new", "greeting", "handoff",
                                            "fallback")
-
-_MENU_TOPICS = (
-    ("delivery", ("送餐", "送饭", "送上门", "上门送", "送到家", "配送")),
-    ("price", ("多少钱", "几块", "几元", "价格", "价钱", "收费", "贵不贵", "饭钱", "补贴", "优惠")),
-    ("hours", ("几点", "时间", "开门", "关门", "营业", "开饭", "什么时候", "开不开", "开吗")),
-    ("points", ("在哪", "地址", "哪里有", "怎么走", "哪几个", "助餐点有", "近的")),
-)
+# Topics of greetings and fallbacks, for the handlers: a welcome, thanks or "ok", only
+# fillers ("请问"), a bare number.
+HELLO, THANKS, PROMPT, NUMBER = "hello", "thanks", "prompt", "number"
 
 
 def _alternation(words: Iterable[str]) -> re.Pattern[str]:
@@ -68,21 +70,27 @@ def _alternation(words: Iterable[str]) -> re.Pattern[str]:
 
 @dataclass(frozen=True)
 class EngineSettings:
-    """Thresholds deciding answer / clarify / fallback."""
+    """Thresholds deciding answer / clarify / fallback, and how the signals add up.
+
+    The defaults mirror config.toml's [engine] table (chosen by bench/tune_engine.py).
+    """
 
     answer_threshold: float = 0.35
     answer_margin: float = 0.12
     clarify_threshold: float = 0.25
     clarify_choices: int = 3
-    # A clear lead also answers: a lower score, but far ahead of the runner-up.
-    lead_threshold: float = 0.15
+    # A clear lead also answers: any score at or above clarify_threshold, this far ahead of
+    # the runner-up.
     lead_margin: float = 0.25
-    # How the three signals add up to a score (tuned on the dev set: bench/tune_engine.py).
+    # How the signals add up to a score (tuned on the dev set: bench/tune_engine.py).
     weight_recall: float = 0.0
     weight_coverage: float = 0.35
     weight_fuzzy: float = 0.05
     weight_cosine: float = 0.6
     faq_weight: float = 0.7
+    # Longer messages are read up to here only (and answered "please say it in one sentence"
+    # when nothing in that part is understood).
+    max_message_chars: int = 1000
 
 
 @dataclass(frozen=True)
@@ -111,6 +119,9 @@ class Classification:
     score: float = 0.0
     candidates: tuple[Candidate, ...] = ()
     normalised: str = ""
+    days: int = 1                  # menu: 2 for a weekend (date is its Saturday)
+    date_unreadable: bool = False  # menu: a day is named but cannot be read (2月30号)
+    truncated: bool = False        # longer than max_message_chars: only its start was read
 
     def as_json(self) -> dict[str, Any]:
         """The `yizhan classify` contract."""
@@ -162,7 +173,6 @@ class _Index:
     phrases: list[_Phrase] = field(default_factory=list)
     postings: dict[str, list[int]] = field(default_factory=lambda: defaultdict(list))
     idf: dict[str, float] = field(default_factory=dict)
-    doc_features: list[frozenset[str]] = field(default_factory=list)
     doc_tf: list[dict[str, float]] = field(default_factory=list)
     unknown_idf: float = 1.0
     min_phrase_weight: float = 1.0
@@ -179,7 +189,8 @@ class IntentEngine:
         self.phrasebook = phrasebook
         self.entries = phrasebook.entries
         base = TextNormaliser(phrasebook.fillers, phrasebook.homophones)
-        phrase_texts = [[self._compact(base.basic(p)) for p in e.phrases] for e in self.entries]
+        phrase_texts = [[self._compact(base.standard(p)) for p in e.phrases]
+                        for e in self.entries]
         terms = {p for texts in phrase_texts for p in texts if 2 <= len(p) <= 5}
         terms |= {self._compact(base.basic(w)) for w in (
             *phrasebook.menu_words, *phrasebook.wish_cues, *phrasebook.report_cues,
@@ -216,6 +227,14 @@ class IntentEngine:
         self._handoff = self._word_list(base, phrasebook.handoff)
         self._wish = self._word_list(base, phrasebook.wish_cues)
         self._menu = self._word_list(base, phrasebook.menu_words)
+        self._acknowledgements = self._word_list(base, phrasebook.acknowledgements)
+        self._eat = self._word_list(base, phrasebook.eat_words)
+        self._food = self._word_list(base, phrasebook.food_words)
+        self._menu_topics = tuple((topic, self._word_list(base, words))
+                                  for topic, words in phrasebook.menu_topics)
+        self._station_words = self._word_list(base, phrasebook.station_words)
+        self._other_places = self._word_list(base, phrasebook.other_places)
+        self._holidays = phrasebook.holidays
         self._report_cues = self._word_list(base, phrasebook.report_cues)
         self._affairs_cues = self._word_list(base, phrasebook.affairs_cues)
         self._actions = frozenset(self._affairs_cues)
@@ -225,12 +244,20 @@ class IntentEngine:
         self._affairs_re = _alternation(w for w in self._affairs_cues if len(w) >= 2)
         self._menu_re = _alternation(self._menu)
         self._wish_re = _alternation(self._wish)
+        self._not_cue_re = _alternation(self._word_list(base, phrasebook.report_not_cues))
+        # Text of FAQs, to tell whether a FAQ itself is about a place (送医院).
+        self._entry_text = ["|".join(texts) for texts in phrase_texts]
         point_names = {(self._compact(base.basic(name)), point_id)
                        for point_id, names in phrasebook.meal_points for name in names}
+        suffixes = self._word_list(base, phrasebook.place_suffixes)
         for point_id, names in phrasebook.meal_points:  # 梅园小区助餐点 -> 梅园小区 -> 梅园
-            short = self._compact(base.basic(names[0]))
-            while (shorter := _POINT_SUFFIX.sub("", short)) != short and len(shorter) >= 2:
-                short = shorter
+            short = self._compact(base.basic(names[0])) if names else ""
+            while True:
+                suffix = next((x for x in suffixes if short.endswith(x)
+                               and len(short) - len(x) >= 2), None)
+                if suffix is None:
+                    break
+                short = short[:-len(suffix)]
                 point_names.add((short, point_id))
         self._points = sorted(point_names, key=lambda pair: len(pair[0]), reverse=True)
 
@@ -278,7 +305,6 @@ class IntentEngine:
             phrase.weight = math.fsum(index.idf[f] * self._shape(f) for f in phrase.features)
             for feature in phrase.features:
                 index.postings[feature].append(phrase_no)
-        index.doc_features = [frozenset(d) for d in docs]
         phrase_counts: list[dict[str, int]] = [defaultdict(int) for _ in docs]
         phrases_per_entry = [0] * len(docs)
         for phrase in index.phrases:
@@ -303,49 +329,56 @@ class IntentEngine:
         return 0.35 if len(feature) == 1 else 1.0
 
     # -- classifying ------------------------------------------------------------------------
-    def classify(self, text: str, today: dt.date | None = None) -> Classification:
-        """Classify one message; pure, no I/O."""
-        today = today or dt.date.today()
-        norm = self.normaliser.normalise(text[:2000])
+    def classify(self, text: str, today: dt.date) -> Classification:
+        """Classify one message; pure, no I/O. `today` is the station's date (its time zone)."""
+        limit = self.settings.max_message_chars
+        truncated = len(text) > limit
+        norm = self.normaliser.normalise(text[:limit])
         core = self._compact(norm.core)
         clean = self._compact(norm.clean)
         if not core and not clean:
-            return Classification(text, FALLBACK, normalised="")
-        if self._is_greeting(clean):
-            return Classification(text, GREETING, score=1.0, normalised=core)
+            return Classification(text, FALLBACK, normalised="", truncated=truncated)
+        if self._only(clean, self._greetings):
+            return Classification(text, GREETING, topic=HELLO, score=1.0, normalised=core)
+        if self._only(clean, self._acknowledgements):
+            return Classification(text, GREETING, topic=THANKS, score=1.0, normalised=core)
         if self._handoff_re.search(clean):
             return Classification(text, HANDOFF, score=1.0, normalised=core)
+        if not core and not truncated and _HAS_CJK.search(clean):  # only fillers: "请问"
+            return Classification(text, GREETING, topic=PROMPT, score=1.0, normalised=core)
+        if _DIGITS.fullmatch(core):  # a bare "2" with no choice pending
+            return Classification(text, FALLBACK, topic=NUMBER, normalised=core)
         if not _HAS_CJK.search(core):
-            return Classification(text, FALLBACK, normalised=core)
+            return Classification(text, FALLBACK, normalised=core, truncated=truncated)
 
         exact = self._exact.get(core)
         if exact is not None:
             return self._exactly(text, core, exact)
         ranked = self._rank(norm.core)
-        answerable = [s for s in ranked if self.entries[s.entry].intent != REPORT]
+        elsewhere = self._names_another_place(core)
+        answerable = [s for s in ranked if self.entries[s.entry].intent != REPORT
+                      and not (elsewhere and self.entries[s.entry].intent == FAQ
+                               and not any(p in self._entry_text[s.entry] for p in elsewhere))]
         top_answer = answerable[0].score if answerable else 0.0
         report_best = next((s for s in ranked if self.entries[s.entry].intent == REPORT), None)
         report_score = report_best.score if report_best else 0.0
-        has_report_cue = bool(self._report_re.search(core))
+        has_report_cue = self._has_report_cue(core)
         has_affairs_cue = bool(self._affairs_re.search(core))
         settings = self.settings
         strong_answer = top_answer >= settings.answer_threshold
 
-        point = next((pid for name, pid in self._points if name in core), None)
-        date, meal = parse_date(core, today), parse_meal(core)
-        menu_signal = bool(self._menu_re.search(core)) or (
-            point is not None and (date is not None or meal is not None
-                                   or any(w in core for w in _FOOD))) or (
-            date is not None and meal is not None and any(w in core for w in _FOOD))
+        menu = self._menu_question(text, core, today)
         named = bool(answerable) and answerable[0].recall >= EXACT_ALIAS and strong_answer
-        if menu_signal and not (strong_answer and has_affairs_cue) and not named:
-            return self._menu_answer(text, core, today, point)
+        if menu is not None and not (strong_answer and has_affairs_cue) and not named:
+            return menu
         if self._wish_re.search(core) and not strong_answer and \
                 report_score < settings.answer_threshold:
             return Classification(text, WISH, score=1.0, normalised=core)
-        # Without a problem word ("坏了", "漏") a report needs a strong match of its own words:
-        # a bare "3楼" is not a report.
+        # Without a problem word ("坏了", "漏") a report needs a strong match of its own words
+        # (a bare "3楼" is not a report), and a question (广场舞几点跳) is not one.
         report_bar = settings.clarify_threshold + (0.0 if has_report_cue else REPORT_WITHOUT_CUE)
+        if not has_report_cue and _QUESTION.search(core):
+            report_bar = math.inf
         if report_best is not None and report_score >= report_bar and (
                 report_score >= top_answer or (has_report_cue and not strong_answer)):
             return Classification(text, REPORT, category=self.entries[report_best.entry].ref,
@@ -353,6 +386,49 @@ class IntentEngine:
         if has_report_cue and top_answer < settings.clarify_threshold:
             return Classification(text, REPORT, score=0.5, normalised=core)
         return self._decide(text, core, answerable)
+
+    def _names_another_place(self, core: str) -> tuple[str, ...]:
+        """Other places the message is about (医院, 银行), unless it also names the station."""
+        if any(w in core for w in self._station_words):
+            return ()
+        return tuple(p for p in self._other_places if p in core)
+
+    def _has_report_cue(self, core: str) -> bool:
+        """A problem word (坏了, 报修) that is not negated (我不是报修) and not part of a word
+        that is no report (摔倒了)."""
+        text = self._not_cue_re.sub("|", core)
+        return any(not _NEGATED.search(text[:m.start()]) for m in self._report_re.finditer(text))
+
+    def _menu_question(self, text: str, core: str, today: dt.date) -> Classification | None:
+        """A canteen question (menu, hours, prices, delivery, meal points), or None.
+
+        It needs a canteen word (食堂, 午饭), or a meal point's name with a day, a meal, food or
+        a canteen topic (梅园在哪里), or a day or a meal with eating (明天吃什么): "血压高吃什么好"
+        is not about the canteen.
+        """
+        point = next((pid for name, pid in self._points if name in core), None)
+        day = read_day(core, today, self._holidays)
+        date = day.date if day else None
+        meal = parse_meal(core)
+        topic = next((name for name, words in self._menu_topics
+                      if any(w in core for w in words)), None)
+        has_food = any(w in core for w in self._food)
+        has_eat = any(w in core for w in self._eat)
+        about_point = point is not None and (
+            date is not None or meal is not None or has_food or (
+                topic is not None and not self._has_report_cue(core)
+                and not any(w in core for w in self._station_words)))
+        if not (self._menu_re.search(core) or about_point
+                or (date is not None and meal is not None and has_food)
+                or ((date is not None or meal is not None) and has_eat)):
+            return None
+        if topic is None:
+            topic = "dishes"
+        elif date is not None and topic in ("hours", "points") and "几点" not in core:
+            topic = "dishes"  # 明天食堂有什么 (a day named): the menu, not the opening hours
+        return Classification(text, MENU, date=date, meal=meal, meal_point=point, topic=topic,
+                              score=1.0, normalised=core, days=day.days if day else 1,
+                              date_unreadable=bool(day and day.unreadable))
 
     def _exactly(self, text: str, core: str, entry_no: int) -> Classification:
         """A message that is exactly one entry's name or alias."""
@@ -368,10 +444,11 @@ class IntentEngine:
                               candidates=candidates[:max(3, self.settings.clarify_choices)],
                               normalised=core)
 
-    def _is_greeting(self, clean: str) -> bool:
+    def _only(self, clean: str, words: tuple[str, ...]) -> bool:
+        """Whether the message is only these words (at least one), give or take fillers."""
         found = False
         rest = clean
-        for word in self._greetings:
+        for word in words:
             if word in rest:
                 found = True
                 rest = rest.replace(word, "")
@@ -380,16 +457,6 @@ class IntentEngine:
         for word in self._fillers:
             rest = rest.replace(word, "")
         return not rest.strip()
-
-    def _menu_answer(self, text: str, core: str, today: dt.date,
-                     point: str | None) -> Classification:
-        topic = next((name for name, words in _MENU_TOPICS if any(w in core for w in words)),
-                     "dishes")
-        date = parse_date(core, today)
-        if date is not None and topic in ("hours", "points"):
-            topic = "dishes" if "几点" not in core else topic
-        return Classification(text, MENU, date=date, meal=parse_meal(core), meal_point=point,
-                              topic=topic, score=1.0, normalised=core)
 
     def _rank(self, spaced: str) -> list[_Scored]:
         """Entries scored against the message: best alias recall, coverage, fuzzy similarity."""
@@ -493,13 +560,16 @@ class IntentEngine:
 
     def rank(self, text: str) -> tuple[Candidate, ...]:
         """Every shortlisted entry scored, best first, without the exact-alias shortcut."""
-        ranked = self._rank(self.normaliser.normalise(text[:2000]).core)
+        ranked = self._rank(self._normalised_core(text))
         return tuple(Candidate(self.entries[s.entry].ref, s.score, self.entries[s.entry].intent,
                                self.entries[s.entry].label) for s in ranked)
 
+    def _normalised_core(self, text: str) -> str:
+        return self.normaliser.normalise(text[:self.settings.max_message_chars]).core
+
     def signals(self, text: str) -> list[tuple[str, str, float, float, float, float]]:
         """(entry key, intent, recall, coverage, fuzzy, cosine) of the shortlist, for tuning."""
-        ranked = self._rank(self.normaliser.normalise(text[:2000]).core)
+        ranked = self._rank(self._normalised_core(text))
         return [(self.entries[s.entry].key, self.entries[s.entry].intent, s.recall, s.coverage,
                  s.fuzzy, s.cosine) for s in ranked]
 
@@ -515,15 +585,11 @@ class IntentEngine:
         entry = self.entries[top.entry]
         runner_up = ranked[1].score if len(ranked) > 1 else 0.0
         lead = top.score - runner_up
-        if (top.score >= settings.answer_threshold and lead >= settings.answer_margin) or (
-                top.score >= settings.lead_threshold and lead >= settings.lead_margin):
+        if (top.score >= settings.answer_threshold and lead >= settings.answer_margin) or \
+                lead >= settings.lead_margin:
             return Classification(text, entry.intent, item=entry.ref, score=top.score,
                                   candidates=candidates[:max(3, settings.clarify_choices)],
                                   normalised=core)
         return Classification(text, entry.intent, item=None, clarify=True, score=top.score,
                               candidates=candidates[:max(3, settings.clarify_choices)],
                               normalised=core)
-
-    def explain(self, text: str) -> NormalisedText:
-        """The normalised forms of a message (for debugging and `kb eval`)."""
-        return self.normaliser.normalise(text)

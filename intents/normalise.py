@@ -22,6 +22,11 @@ _CN_UNITS = {"十": 10, "百": 100, "千": 1000}
 _NUMERAL = re.compile(
     r"([零〇一二两三四五六七八九十百千]+)(?=号|楼|层|单元|室|月|日|岁|点|元|块|栋|幢|弄|周|个月|天|年)")
 _WEEKDAY_NUMERAL = re.compile(r"(周|星期|礼拜)([一二三四五六日天])")
+# 12/3, 12-3, 2026/12/3 are dates: written out (12月3日) before punctuation goes. Not 3-5个,
+# not 9号楼3-201 (a room), not 1/2 of something.
+_SLASH_DATE = re.compile(
+    r"(?<![\d./\-])(?:(\d{4})[/\-])?(\d{1,2})[/\-](\d{1,2})(?:号|日)?"
+    r"(?![\d./\-]|个|天|年|元|块|岁|楼|号|室|单元|层|栋|幢|点|分|人|次|%)")
 _TONES = str.maketrans("", "", "\u0300\u0301\u0304\u030c\u0308")
 
 
@@ -41,6 +46,17 @@ def chinese_numeral_to_int(text: str) -> int | None:
         else:
             return None
     return total + current
+
+
+def _slash_dates(text: str) -> str:
+    def replace(match: re.Match[str]) -> str:
+        month, day = int(match.group(2)), int(match.group(3))
+        if not (1 <= month <= 12 and 1 <= day <= 31):
+            return match.group(0)
+        year = f"{match.group(1)}年" if match.group(1) else ""
+        return f"{year}{month}月{day}日"
+
+    return _SLASH_DATE.sub(replace, text)
 
 
 def _numerals_to_digits(text: str) -> str:
@@ -193,6 +209,7 @@ class TextNormaliser:
         text = unicodedata.normalize("NFKC", text).lower()
         text = "".join(ch if unicodedata.category(ch)[0] != "C" else " " for ch in text)
         text = self._converter.convert(text)
+        text = _slash_dates(text)
         text = _KEEP.sub(" ", text)
         text = _WEEKDAY_NUMERAL.sub(lambda m: m.group(1) + m.group(2), text)
         text = _numerals_to_digits(text)
@@ -209,12 +226,18 @@ class TextNormaliser:
         """Width, script, case, punctuation, emoji and numerals only (for dictionary phrases)."""
         return self._basic(text)
 
+    def standard(self, text: str) -> str:
+        """Basic normalisation plus the lexicon's replacements (户口本 -> 户口簿): how the
+        knowledge base's own phrases are compared with messages."""
+        text = self._basic(text)
+        for wrong, right in self._replacements:
+            if wrong in text:
+                text = text.replace(wrong, right)
+        return text
+
     def normalise(self, text: str) -> NormalisedText:
         """Full normalisation of a resident's message."""
-        clean = self._basic(text)
-        for wrong, right in self._replacements:
-            if wrong in clean:
-                clean = clean.replace(wrong, right)
+        clean = self.standard(text)
         if self._corrector is not None:
             clean = " ".join(self._corrector.correct(part) for part in clean.split(" "))
         core = self._filler_re.sub(" ", clean) if self._filler_re else clean

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from intents.dates import NamedDay
+
 
 @dataclass(frozen=True)
 class Entry:
@@ -28,11 +30,20 @@ class Phrasebook:
     entries: tuple[Entry, ...]
     fillers: tuple[str, ...] = ()
     greetings: tuple[str, ...] = ()
+    acknowledgements: tuple[str, ...] = ()     # 谢谢, 好的: answered with a short reply
     handoff: tuple[str, ...] = ()
     wish_cues: tuple[str, ...] = ()
-    menu_words: tuple[str, ...] = ()
+    menu_words: tuple[str, ...] = ()           # words that are about the canteen on their own
+    eat_words: tuple[str, ...] = ()            # 吃: about the canteen with a day or a meal
+    food_words: tuple[str, ...] = ()           # about the menu with a meal point's name
+    menu_topics: tuple[tuple[str, tuple[str, ...]], ...] = ()   # (topic, words), in order
     affairs_cues: tuple[str, ...] = ()
     report_cues: tuple[str, ...] = ()
+    report_not_cues: tuple[str, ...] = ()      # 摔倒了 hides the cue 倒了
+    station_words: tuple[str, ...] = ()        # 驿站, 你们: the station is the subject
+    other_places: tuple[str, ...] = ()         # 医院, 银行: another place is the subject
     stopwords: tuple[str, ...] = ()
     homophones: dict[str, str] = field(default_factory=dict)
     meal_points: tuple[tuple[str, tuple[str, ...]], ...] = ()   # (point id, names)
+    place_suffixes: tuple[str, ...] = ()       # 助餐点, 小区: a meal point's short name drops them
+    holidays: tuple[NamedDay, ...] = ()

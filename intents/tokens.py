@@ -10,8 +10,6 @@ from pathlib import Path
 
 import jieba
 
-jieba.setLogLevel(logging.WARNING)
-
 _MAX_TERM = 6
 # Words rarer than this in jieba's general dictionary are left out of it: messages to a station
 # do not need them, and the 105k-word dictionary loads in a quarter of the time of the 349k one.
@@ -42,6 +40,7 @@ class DomainTokenizer:
                  cache_dir: Path | None = None) -> None:
         folder = cache_dir or Path(tempfile.gettempdir()) / "yizhan"
         folder.mkdir(parents=True, exist_ok=True)
+        jieba.setLogLevel(logging.WARNING)  # "Building prefix dict..." is not worth a line
         self._tokenizer = jieba.Tokenizer(dictionary=str(_general_dictionary(folder)))
         self._tokenizer.tmp_dir = str(folder)
         self._tokenizer.cache_file = f"yizhan-jieba-f{GENERAL_MIN_FREQ}.cache"

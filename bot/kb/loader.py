@@ -21,6 +21,7 @@ from bot.kb.model import (
     DayMenu,
     Delivery,
     FaqEntry,
+    Holiday,
     Knowledge,
     Lexicon,
     MealPoint,
@@ -39,6 +40,8 @@ ITEM_ID = re.compile(r"^A\d{3,4}$")
 FAQ_ID = re.compile(r"^[a-z0-9_.]+$")
 PLACEHOLDER = re.compile(r"\{([^{}]*)\}")
 URGENCIES = ("normal", "urgent", "emergency")
+# The canteen topics of lexicon.toml's [menu_topics], in the order they are tried.
+MENU_TOPICS = ("delivery", "price", "open", "hours", "points")
 
 
 class KnowledgeError(Exception):
@@ -52,8 +55,9 @@ class KnowledgeError(Exception):
         super().__init__(f"knowledge base has {len(errors)} error(s):\n{shown}{more}")
 
 
-class _Entry:
-    """Typed access to one TOML table, reporting wrong or missing fields."""
+class _TomlTable:
+    """Typed access to one TOML table (a file's top level, a `[section]` or one `[[entry]]`),
+    reporting wrong or missing fields with their line."""
 
     def __init__(self, source: TomlSource, problems: list[Problem], data: Any,
                  table: str | None = None, index: int = 0, label: str = "",
@@ -137,6 +141,16 @@ class _Entry:
             return None
         return value
 
+    def dates(self, key: str) -> tuple[dt.date, ...]:
+        value = self._get(key, True)
+        if value is None:
+            return ()
+        if not isinstance(value, list) or not all(
+                isinstance(v, dt.date) and not isinstance(v, dt.datetime) for v in value):
+            self.error(key, f"`{key}` must be a list of dates: [2026-12-25, 2027-01-01]")
+            return ()
+        return tuple(value)
+
     def table_list(self, key: str) -> list[Any]:
         value = self.data.get(key, [])
         if not isinstance(value, list):
@@ -182,10 +196,10 @@ class KnowledgeLoader:
         src = self._open("station.toml")
         if src is None:
             return Station("", "", "", "", "", "", "", ())
-        top = _Entry(src, self.problems, src.data)
+        top = _TomlTable(src, self.problems, src.data)
         windows = []
         for i, raw in enumerate(top.table_list("window")):
-            entry = _Entry(src, self.problems, raw, "window", i, f"window {i + 1}")
+            entry = _TomlTable(src, self.problems, raw, "window", i, f"window {i + 1}")
             entry.unknown(("name", "floor", "categories"))
             windows.append(Window(entry.text("name"), entry.text("floor"),
                                   entry.texts("categories")))
@@ -208,11 +222,11 @@ class KnowledgeLoader:
             src = self._open(f"affairs/{path.name}")
             if src is None:
                 continue
-            top = _Entry(src, self.problems, src.data)
+            top = _TomlTable(src, self.problems, src.data)
             top.unknown(("category", "item"))
             category = top.text("category")
             for i, raw in enumerate(top.table_list("item")):
-                entry = _Entry(src, self.problems, raw, "item", i,
+                entry = _TomlTable(src, self.problems, raw, "item", i,
                                str(raw.get("id", f"item {i + 1}")) if isinstance(raw, dict)
                                else f"item {i + 1}")
                 item = self._item(entry, category)
@@ -222,7 +236,7 @@ class KnowledgeLoader:
                     items.append(item)
         return tuple(items)
 
-    def _item(self, entry: _Entry, category: str) -> AffairsItem | None:
+    def _item(self, entry: _TomlTable, category: str) -> AffairsItem | None:
         entry.unknown(("id", "name", "department", "handling", "time_limit", "provenance",
                        "confirmed", "note", "aliases", "eligible", "materials", "steps", "fee",
                        "hotline", "window"))
@@ -257,11 +271,11 @@ class KnowledgeLoader:
         src = self._open("faq.toml")
         if src is None:
             return ()
-        top = _Entry(src, self.problems, src.data)
+        top = _TomlTable(src, self.problems, src.data)
         top.unknown(("faq",))
         entries = []
         for i, raw in enumerate(top.table_list("faq")):
-            entry = _Entry(src, self.problems, raw, "faq", i, f"faq {i + 1}")
+            entry = _TomlTable(src, self.problems, raw, "faq", i, f"faq {i + 1}")
             entry.unknown(("id", "question", "aliases", "answer"))
             faq_id = entry.text("id")
             if faq_id and not FAQ_ID.match(faq_id):
@@ -282,18 +296,18 @@ class KnowledgeLoader:
         points: list[MealPoint] = []
         prices, delivery = empty_prices, empty_delivery
         if src is not None:
-            top = _Entry(src, self.problems, src.data)
+            top = _TomlTable(src, self.problems, src.data)
             top.unknown(("prices", "point", "delivery"))
-            p = _Entry(src, self.problems, src.data.get("prices", {}), label="[prices]",
+            p = _TomlTable(src, self.problems, src.data.get("prices", {}), label="[prices]",
                        section="prices")
             prices = Prices(p.integer("set_a"), p.integer("set_b"), p.integer("breakfast"),
                             p.integer("dinner"), p.text("subsidy"), p.text("payment"))
-            d = _Entry(src, self.problems, src.data.get("delivery", {}), label="[delivery]",
+            d = _TomlTable(src, self.problems, src.data.get("delivery", {}), label="[delivery]",
                        section="delivery")
             delivery = Delivery(d.text("eligible"), d.text("signup"), d.text("fee"),
                                 d.text("hours"), d.text("order_deadline"))
             for i, raw in enumerate(top.table_list("point")):
-                entry = _Entry(src, self.problems, raw, "point", i, f"point {i + 1}")
+                entry = _TomlTable(src, self.problems, raw, "point", i, f"point {i + 1}")
                 entry.unknown(("id", "name", "kind", "address", "aliases", "meals", "days",
                                "note", *MEALS))
                 meals = entry.texts("meals")
@@ -314,11 +328,11 @@ class KnowledgeLoader:
         src = self._open("menu.toml")
         if src is None:
             return {}
-        top = _Entry(src, self.problems, src.data)
+        top = _TomlTable(src, self.problems, src.data)
         top.unknown(("week",))
         menu: dict[dt.date, DayMenu] = {}
         for i, raw in enumerate(top.table_list("week")):
-            entry = _Entry(src, self.problems, raw, "week", i, f"week {i + 1}")
+            entry = _TomlTable(src, self.problems, raw, "week", i, f"week {i + 1}")
             entry.unknown(("monday", "set_a", "set_b", "breakfast", "dinner"))
             monday = entry.date("monday")
             if monday is None:
@@ -358,16 +372,17 @@ class KnowledgeLoader:
                                              ("set_a", "set_b", "breakfast", "dinner")))
         return dict(sorted(menu.items()))
 
-    def reports(self) -> tuple[tuple[ReportCategory, ...], tuple[str, ...]]:
+    def reports(self) -> tuple[tuple[ReportCategory, ...], tuple[str, ...], tuple[str, ...]]:
         src = self._open("reports.toml")
         if src is None:
-            return (), ()
-        top = _Entry(src, self.problems, src.data)
-        top.unknown(("cues", "category"))
+            return (), (), ()
+        top = _TomlTable(src, self.problems, src.data)
+        top.unknown(("cues", "not_cues", "category"))
         cues = top.texts("cues")
+        not_cues = top.texts("not_cues", required=False)
         categories = []
         for i, raw in enumerate(top.table_list("category")):
-            entry = _Entry(src, self.problems, raw, "category", i, f"category {i + 1}")
+            entry = _TomlTable(src, self.problems, raw, "category", i, f"category {i + 1}")
             entry.unknown(("id", "name", "urgency", "response_hours", "keywords", "safety",
                            "examples"))
             urgency = entry.text("urgency")
@@ -380,15 +395,19 @@ class KnowledgeLoader:
                                              entry.integer("response_hours"),
                                              entry.texts("keywords"), safety,
                                              entry.texts("examples", required=False)))
-        return tuple(categories), cues
+        return tuple(categories), cues, not_cues
 
-    def lexicon(self, report_cues: tuple[str, ...]) -> Lexicon:
+    def lexicon(self, report_cues: tuple[str, ...], report_not_cues: tuple[str, ...] = ()
+                ) -> Lexicon:
         src = self._open("lexicon.toml")
         if src is None:
-            return Lexicon((), (), (), (), (), (), report_cues, {}, ())
-        top = _Entry(src, self.problems, src.data)
+            return Lexicon((), (), (), (), (), (), report_cues, {}, (),
+                           report_not_cues=report_not_cues)
+        top = _TomlTable(src, self.problems, src.data)
         top.unknown(("fillers", "greetings", "handoff", "wish_cues", "menu_words",
-                     "affairs_cues", "stopwords", "homophones"))
+                     "affairs_cues", "stopwords", "homophones", "acknowledgements",
+                     "station_words", "other_places", "eat_words", "food_words",
+                     "place_suffixes", "menu_topics"))
         raw = src.data.get("homophones", {})
         homophones: dict[str, str] = {}
         if not isinstance(raw, dict) or not all(isinstance(v, str) for v in raw.values()):
@@ -396,40 +415,66 @@ class KnowledgeLoader:
                                          '[homophones] must map text to text: "居住正" = "居住证"'))
         else:
             homophones = dict(raw)
+        topics_table = _TomlTable(src, self.problems, src.data.get("menu_topics", {}),
+                                  label="[menu_topics]", section="menu_topics")
+        topics_table.unknown(MENU_TOPICS)
+        menu_topics = tuple((topic, words) for topic in MENU_TOPICS
+                            if (words := topics_table.texts(topic, required=False)))
         return Lexicon(top.texts("fillers"), top.texts("greetings"), top.texts("handoff"),
                        top.texts("wish_cues"), top.texts("menu_words"),
                        top.texts("affairs_cues"), report_cues, homophones,
-                       top.texts("stopwords"))
+                       top.texts("stopwords"),
+                       acknowledgements=top.texts("acknowledgements", required=False),
+                       station_words=top.texts("station_words", required=False),
+                       other_places=top.texts("other_places", required=False),
+                       eat_words=top.texts("eat_words", required=False),
+                       food_words=top.texts("food_words", required=False),
+                       place_suffixes=top.texts("place_suffixes", required=False),
+                       menu_topics=menu_topics, report_not_cues=report_not_cues)
+
+    def calendar(self) -> tuple[Holiday, ...]:
+        src = self._open("calendar.toml")
+        if src is None:
+            return ()
+        top = _TomlTable(src, self.problems, src.data)
+        top.unknown(("holiday",))
+        holidays = []
+        for i, raw in enumerate(top.table_list("holiday")):
+            entry = _TomlTable(src, self.problems, raw, "holiday", i, f"holiday {i + 1}")
+            entry.unknown(("name", "aliases", "dates", "public"))
+            holidays.append(Holiday(entry.text("name"), entry.texts("aliases", required=False),
+                                    entry.dates("dates"), entry.boolean("public")))
+        return tuple(holidays)
 
     def roster(self) -> Roster:
         src = self._open("roster.toml")
         if src is None:
             return Roster((), (), (), ())
-        top = _Entry(src, self.problems, src.data)
+        top = _TomlTable(src, self.problems, src.data)
         top.unknown(("compound", "building", "person", "staff"))
         compounds = []
         for i, raw in enumerate(top.table_list("compound")):
-            e = _Entry(src, self.problems, raw, "compound", i, f"compound {i + 1}")
+            e = _TomlTable(src, self.problems, raw, "compound", i, f"compound {i + 1}")
             e.unknown(("name", "aliases", "address"))
             compounds.append(Compound(e.text("name"), e.texts("aliases", required=False),
                                       e.text("address", required=False)))
         buildings = []
         for i, raw in enumerate(top.table_list("building")):
-            e = _Entry(src, self.problems, raw, "building", i, f"building {i + 1}")
+            e = _TomlTable(src, self.problems, raw, "building", i, f"building {i + 1}")
             e.unknown(("name", "compound", "units", "floors", "leader", "backup"))
             buildings.append(Building(e.text("name"), e.text("compound"), e.integer("units"),
                                       e.integer("floors"), e.text("leader"),
                                       e.text("backup")))
         people = []
         for i, raw in enumerate(top.table_list("person")):
-            e = _Entry(src, self.problems, raw, "person", i, f"person {i + 1}")
+            e = _TomlTable(src, self.problems, raw, "person", i, f"person {i + 1}")
             e.unknown(("name", "phone", "role", "away_until", "wecom_userid"))
             people.append(Person(e.text("name"), e.text("phone"), e.text("role"),
                                  e.date("away_until", required=False),
                                  e.text("wecom_userid", required=False)))
         staff = []
         for i, raw in enumerate(top.table_list("staff")):
-            e = _Entry(src, self.problems, raw, "staff", i, f"staff {i + 1}")
+            e = _TomlTable(src, self.problems, raw, "staff", i, f"staff {i + 1}")
             e.unknown(("name", "aliases", "phone", "title", "duty_days", "wecom_userid"))
             staff.append(StaffMember(e.text("name"), e.texts("aliases", required=False),
                                      e.text("phone"), e.text("title"),
@@ -438,11 +483,11 @@ class KnowledgeLoader:
 
     def load(self) -> Knowledge:
         """Read every file; problems are in `self.problems`."""
-        reports, cues = self.reports()
+        reports, cues, not_cues = self.reports()
         return Knowledge(
             station=self.station(), items=self.items(), faq=self.faq(),
-            canteen=self.canteen(), reports=reports, lexicon=self.lexicon(cues),
-            roster=self.roster(),
+            canteen=self.canteen(), reports=reports, lexicon=self.lexicon(cues, not_cues),
+            roster=self.roster(), holidays=self.calendar(),
         )
 
 

@@ -191,6 +191,29 @@ class Lexicon:
     report_cues: tuple[str, ...]
     homophones: dict[str, str]
     stopwords: tuple[str, ...]
+    acknowledgements: tuple[str, ...] = ()
+    station_words: tuple[str, ...] = ()
+    other_places: tuple[str, ...] = ()
+    eat_words: tuple[str, ...] = ()
+    food_words: tuple[str, ...] = ()
+    place_suffixes: tuple[str, ...] = ()
+    # canteen topic (delivery, price, hours, points, open) -> the words that ask about it
+    menu_topics: tuple[tuple[str, tuple[str, ...]], ...] = ()
+    # words that contain a report cue but are no report (摔倒了 contains 倒了)
+    report_not_cues: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Holiday:
+    """A holiday or festival residents name (圣诞节, 元旦) and the dates it falls on.
+
+    `public` holidays (法定节假日) close the station and the meal points that say so.
+    """
+
+    name: str
+    aliases: tuple[str, ...]
+    dates: tuple[dt.date, ...]
+    public: bool = False
 
 
 @dataclass(frozen=True)
@@ -257,6 +280,7 @@ class Knowledge:
     reports: tuple[ReportCategory, ...]
     lexicon: Lexicon
     roster: Roster
+    holidays: tuple[Holiday, ...] = ()
     items_by_id: dict[str, AffairsItem] = field(default_factory=dict, compare=False)
 
     def __post_init__(self) -> None:
@@ -274,3 +298,7 @@ class Knowledge:
     def report_category(self, category_id: str) -> ReportCategory | None:
         """A report category by id."""
         return next((c for c in self.reports if c.id == category_id), None)
+
+    def public_holiday(self, date: dt.date) -> bool:
+        """Whether a day is a public holiday (法定节假日) listed in calendar.toml."""
+        return any(h.public and date in h.dates for h in self.holidays)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from bot.kb.model import Knowledge
+from intents.dates import named_days
 from intents.phrasebook import Entry, Phrasebook
 
 
@@ -23,7 +24,13 @@ def build_phrasebook(knowledge: Knowledge) -> Phrasebook:
     points = tuple((p.id, (p.name, *p.aliases)) for p in knowledge.canteen.points)
     return Phrasebook(
         entries=tuple(entries), fillers=lexicon.fillers, greetings=lexicon.greetings,
-        handoff=lexicon.handoff, wish_cues=lexicon.wish_cues, menu_words=lexicon.menu_words,
-        affairs_cues=lexicon.affairs_cues, report_cues=lexicon.report_cues,
+        acknowledgements=lexicon.acknowledgements, handoff=lexicon.handoff,
+        wish_cues=lexicon.wish_cues, menu_words=lexicon.menu_words,
+        eat_words=lexicon.eat_words, food_words=lexicon.food_words,
+        menu_topics=lexicon.menu_topics, affairs_cues=lexicon.affairs_cues,
+        report_cues=lexicon.report_cues, report_not_cues=lexicon.report_not_cues,
+        station_words=lexicon.station_words, other_places=lexicon.other_places,
         stopwords=lexicon.stopwords, homophones=dict(lexicon.homophones), meal_points=points,
+        place_suffixes=lexicon.place_suffixes,
+        holidays=named_days(((h.name, *h.aliases), h.dates) for h in knowledge.holidays),
     )

@@ -6,7 +6,7 @@ import datetime as dt
 
 import pytest
 
-from intents.dates import parse_date, parse_meal
+from intents.dates import DayReference, NamedDay, named_days, parse_date, parse_meal, read_day
 
 MONDAY = dt.date(2026, 11, 23)      # the tests' "today": Monday 23 November 2026
 WEDNESDAY = dt.date(2026, 11, 25)
@@ -107,3 +107,45 @@ def test_meals(text: str, meal: str) -> None:
 @pytest.mark.parametrize("text", ["", "吃什么", "明天", "菜单", "敬老卡怎么办"])
 def test_no_meal(text: str) -> None:
     assert parse_meal(text) is None
+
+
+# -- days that used to be read as "today" ---------------------------------------------------
+
+def test_a_day_this_month_does_not_have_is_next_months() -> None:
+    assert parse_date("31号", MONDAY) == dt.date(2026, 12, 31)      # November has 30 days
+
+
+def test_next_month_and_this_month() -> None:
+    assert parse_date("下个月3号", MONDAY) == dt.date(2026, 12, 3)
+    assert parse_date("这个月28号", MONDAY) == dt.date(2026, 11, 28)
+
+
+@pytest.mark.parametrize(("text", "saturday"), [
+    ("下周末", dt.date(2026, 12, 5)),
+    ("这周末", dt.date(2026, 11, 28)),
+    ("周末吃什么", dt.date(2026, 11, 28)),
+])
+def test_a_weekend_is_its_saturday_and_two_days(text: str, saturday: dt.date) -> None:
+    found = read_day(text, MONDAY)
+    assert found == DayReference(saturday, days=2)
+
+
+CHRISTMAS = NamedDay(("圣诞节", "圣诞"), (dt.date(2025, 12, 25), dt.date(2026, 12, 25)))
+
+
+def test_holidays_from_the_knowledge_base() -> None:
+    assert parse_date("圣诞节吃什么", MONDAY, (CHRISTMAS,)) == dt.date(2026, 12, 25)
+    assert parse_date("圣诞吃什么", MONDAY, (CHRISTMAS,)) == dt.date(2026, 12, 25)
+
+
+@pytest.mark.parametrize("text", ["2月30号", "13月1日", "情人节", "圣诞节"])
+def test_a_named_day_that_cannot_be_read_says_so(text: str) -> None:
+    found = read_day(text, MONDAY)          # no holidays listed: 圣诞节 is unknown here
+    assert found is not None
+    assert found.date is None and found.unreadable
+
+
+def test_holidays_longest_name_first() -> None:
+    days = named_days([(("平安",), (dt.date(2026, 1, 1),)),
+                       (("平安夜",), (dt.date(2026, 12, 24),))])
+    assert parse_date("平安夜", MONDAY, days) == dt.date(2026, 12, 24)

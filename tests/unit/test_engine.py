@@ -11,10 +11,15 @@ from bot.kb.model import Knowledge
 from intents.engine import (
     AFFAIRS,
     FALLBACK,
+    FAQ,
     GREETING,
     HANDOFF,
+    HELLO,
     MENU,
+    NUMBER,
+    PROMPT,
     REPORT,
+    THANKS,
     WISH,
     Classification,
     IntentEngine,
@@ -253,3 +258,117 @@ def test_item_aliases_are_not_stolen_by_other_intents(engine: IntentEngine, know
     c = classify(engine, alias)
     assert c.intent == AFFAIRS
     assert c.candidates[0].item == item_id
+
+
+# -- review findings: no confident answer about the wrong thing -------------------------------
+
+@pytest.mark.parametrize(("text", "wrong"), [
+    ("医保卡余额怎么查", "A059"),        # withdrawing a dead person's balance
+    ("老人体检免费吗", "A124"),          # pre-pregnancy check-up
+    ("医院几点开门", "station.hours"),   # another place's hours
+    ("银行几点开门", "station.hours"),
+])
+def test_no_confident_wrong_answer(engine: IntentEngine, text: str, wrong: str) -> None:
+    assert classify(engine, text).item != wrong
+
+
+def test_the_station_named_with_another_place_is_still_the_station(engine: IntentEngine
+                                                                  ) -> None:
+    c = classify(engine, "驿站几点开门，医院那边我去过了")
+    assert c.candidates[0].item == "station.hours"
+
+
+@pytest.mark.parametrize("text", ["血压高吃什么好", "吃什么对身体好"])
+def test_eating_without_a_canteen_cue_is_not_the_menu(engine: IntentEngine, text: str) -> None:
+    assert classify(engine, text).intent != MENU
+
+
+@pytest.mark.parametrize("text", ["今天吃什么", "中午吃啥", "梅园明天有鱼吗", "周三食堂有什么"])
+def test_eating_with_a_day_a_meal_or_a_place_is_the_menu(engine: IntentEngine,
+                                                         text: str) -> None:
+    assert classify(engine, text).intent == MENU
+
+
+# -- reports: negation, questions, people falling -------------------------------------------
+
+@pytest.mark.parametrize("text", ["我不是报修", "不是要报修", "广场舞几点跳"])
+def test_not_a_report(engine: IntentEngine, text: str) -> None:
+    assert classify(engine, text).intent != REPORT
+
+
+@pytest.mark.parametrize("text", ["老人摔倒了怎么办", "我妈摔倒了", "老伴跌倒了起不来"])
+def test_a_person_falling_is_first_aid_not_a_facade(engine: IntentEngine, text: str) -> None:
+    c = classify(engine, text)
+    assert c.intent == FAQ
+    assert c.item == "safety.fall"
+
+
+def test_a_falling_wall_is_still_a_report(engine: IntentEngine) -> None:
+    assert classify(engine, "9号楼外墙要倒了").intent == REPORT
+
+
+# -- clarifications and names ---------------------------------------------------------------
+
+def test_medical_card_finds_the_social_security_card_items(engine: IntentEngine,
+                                                           knowledge: Knowledge) -> None:
+    c = classify(engine, "医保卡")
+    assert c.clarify
+    for cand in c.candidates[:3]:
+        item = knowledge.item(cand.item)
+        assert item is not None and item.category == "社保卡与证明"
+
+
+@pytest.mark.parametrize(("text", "topic"), [("梅园在哪里", "points"),
+                                             ("梅园几点开门", "hours")])
+def test_a_meal_point_by_its_short_name(engine: IntentEngine, text: str, topic: str) -> None:
+    c = classify(engine, text)
+    assert (c.intent, c.meal_point, c.topic) == (MENU, "meiyuan", topic)
+
+
+# -- short social messages ------------------------------------------------------------------
+
+@pytest.mark.parametrize(("text", "topic"), [
+    ("谢谢", THANKS), ("好的谢谢", THANKS), ("嗯嗯", THANKS), ("好的", THANKS),
+    ("请问", PROMPT), ("麻烦问一下", PROMPT), ("你好", HELLO),
+])
+def test_thanks_and_fillers(engine: IntentEngine, text: str, topic: str) -> None:
+    c = classify(engine, text)
+    assert (c.intent, c.topic) == (GREETING, topic)
+
+
+def test_a_bare_number_is_a_number(engine: IntentEngine) -> None:
+    c = classify(engine, "2")
+    assert (c.intent, c.topic) == (FALLBACK, NUMBER)
+
+
+# -- dates in menu questions ----------------------------------------------------------------
+
+@pytest.mark.parametrize(("text", "date", "days"), [
+    ("12/3吃什么", dt.date(2026, 12, 3), 1),
+    ("12-3中午吃什么", dt.date(2026, 12, 3), 1),
+    ("31号吃什么", dt.date(2026, 12, 31), 1),
+    ("下周末吃什么", dt.date(2026, 12, 5), 2),
+    ("圣诞节吃什么", dt.date(2026, 12, 25), 1),    # knowledge/calendar.toml
+])
+def test_menu_dates(engine: IntentEngine, text: str, date: dt.date, days: int) -> None:
+    c = classify(engine, text)
+    assert (c.intent, c.date, c.days, c.date_unreadable) == (MENU, date, days, False)
+
+
+@pytest.mark.parametrize("text", ["2月30号食堂吃什么", "情人节食堂吃什么"])
+def test_an_unreadable_day_is_not_today(engine: IntentEngine, text: str) -> None:
+    c = classify(engine, text)
+    assert c.intent == MENU
+    assert c.date is None and c.date_unreadable
+
+
+def test_open_on_a_day(engine: IntentEngine) -> None:
+    c = classify(engine, "礼拜六食堂开吗")
+    assert (c.intent, c.topic, c.date, c.meal_point) == (MENU, "open", dt.date(2026, 11, 28),
+                                                         "canteen")
+
+
+def test_long_messages_are_read_up_to_the_limit(engine: IntentEngine) -> None:
+    limit = engine.settings.max_message_chars
+    assert classify(engine, "啊" * (limit + 1)).truncated
+    assert not classify(engine, "居住证续签").truncated

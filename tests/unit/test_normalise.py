@@ -135,3 +135,24 @@ def test_everyday_words_and_known_text_are_not_corrected(engine: IntentEngine,
 def test_normalising_is_deterministic(engine: IntentEngine) -> None:
     text = "請問阿姨，居住正 九号楼 社保咔😀"
     assert engine.normaliser.normalise(text) == engine.normaliser.normalise(text)
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    ("12/3吃什么", "12月3日吃什么"),
+    ("12-3中午", "12月3日中午"),
+    ("１２／３号", "12月3日"),
+    ("2026/12/3", "2026年12月3日"),
+])
+def test_slash_dates_are_written_out(normaliser: TextNormaliser, text: str,
+                                     expected: str) -> None:
+    assert normaliser.basic(text) == expected
+
+
+@pytest.mark.parametrize("text", ["9号楼3-201室", "3-5个工作日", "12/3号楼", "13/40"])
+def test_numbers_with_dashes_that_are_not_dates(normaliser: TextNormaliser, text: str) -> None:
+    assert "月" not in normaliser.basic(text)
+
+
+def test_colloquial_medical_card_is_the_social_security_card(
+        normaliser: TextNormaliser) -> None:
+    assert normaliser.normalise("医保卡丢了").core == "社保卡丢了"
