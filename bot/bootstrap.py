@@ -79,8 +79,8 @@ def ticket_desks(knowledge: Knowledge, database: Database, zone: ZoneInfo) -> Ti
 
 
 def bootstrap(settings: Settings, sessions: SessionStore | None = None,
-              clock: Callable[[], dt.datetime] | None = None, tickets: bool = True
-              ) -> Assistant:
+              clock: Callable[[], dt.datetime] | None = None, tickets: bool = True,
+              observe: Callable[[str, str], None] | None = None) -> Assistant:
     """Load the knowledge, build the engine, migrate the database and wire the dialogue.
 
     Call it outside a running event loop: a fresh database is created and migrated here.
@@ -96,6 +96,6 @@ def bootstrap(settings: Settings, sessions: SessionStore | None = None,
     dialogue = Dialogue(
         knowledge, engine, sessions or MemorySessionStore(), intent_handlers(),
         DialogueSettings(settings.chat.session_minutes, settings.chat.max_reply_chars),
-        clock or (lambda: dt.datetime.now(zone)), desks,
+        clock or (lambda: dt.datetime.now(zone)), desks, observe,
     )
     return Assistant(settings, knowledge, engine, dialogue, database)

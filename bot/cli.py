@@ -71,7 +71,8 @@ def cmd_ask(args: argparse.Namespace) -> int:
     from bot.messages import IncomingMessage
 
     settings = _settings(args)
-    assistant = bootstrap(settings, clock=_fixed_clock(settings, _today(args)))
+    # One question: no tickets, so nothing is written to the station's database.
+    assistant = bootstrap(settings, clock=_fixed_clock(settings, _today(args)), tickets=False)
 
     async def answer() -> None:
         try:
@@ -106,7 +107,9 @@ def cmd_chat(args: argparse.Namespace) -> int:
         start = dt.datetime.combine(today, dt.time(9, 0), zone)
     clock = ConsoleClock(start)
     scratch = None
-    if args.script:  # a story runs on a fresh database, so it reads the same every time
+    if args.script or not args.keep:
+        # A story or a console demo runs on a fresh database, so it reads the same every time
+        # and never touches the station's real tickets (--keep uses the configured database).
         scratch = tempfile.TemporaryDirectory(prefix="yizhan-story-")
         settings = dataclasses.replace(
             settings, database_url=f"sqlite+aiosqlite:///{Path(scratch.name) / 'story.db'}")
@@ -174,7 +177,7 @@ def cmd_chat(args: argparse.Namespace) -> int:
 
 
 def cmd_classify(args: argparse.Namespace) -> int:
-    """One question per stdin line -> one JSON object per line."""
+    """One question per stdin line -> one JSON object per line (a blank line -> fallback)."""
     from bot.bootstrap import build_engine
     from bot.kb.loader import load_knowledge
 
@@ -183,8 +186,6 @@ def cmd_classify(args: argparse.Namespace) -> int:
     today = _today(args) or _station_today(settings)
     for line in sys.stdin:
         text = line.rstrip("\n")
-        if not text.strip():
-            continue
         print(json.dumps(engine.classify(text, today).as_json(), ensure_ascii=False),
               flush=True)
     return 0
@@ -237,6 +238,22 @@ def cmd_kb_eval(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_serve(args: argparse.Namespace) -> int:
+    """The server: every channel switched on, /healthz, /metrics, scheduler and outbox."""
+    from aiohttp import web
+
+    from bot.bootstrap import bootstrap
+    from bot.server import ServerMetrics, create_app
+
+    settings = _settings(args)
+    logging.getLogger().setLevel(logging.INFO)
+    metrics = ServerMetrics()
+    assistant = bootstrap(settings, observe=metrics.observe_intent)
+    web.run_app(create_app(settings, assistant, metrics), host=args.host, port=args.port,
+                print=None, access_log=None)
+    return 0
+
+
 def cmd_db_upgrade(args: argparse.Namespace) -> int:
     """Migrate the database schema to the current version."""
     from bot.db.database import upgrade
@@ -269,7 +286,15 @@ def build_parser() -> argparse.ArgumentParser:
     chat.add_argument("--as", dest="as_", metavar="WHO",
                       help="talk as resident:NAME@BUILDING, leader:NAME or staff:NAME")
     chat.add_argument("--script", help="run a multi-party story file (SPEAKER: text per line)")
+    chat.add_argument("--keep", action="store_true",
+                      help="use the configured database instead of a fresh one")
     chat.set_defaults(func=cmd_chat)
+    serve = add("serve", "run the server (channels, /healthz, /metrics)")
+    serve.add_argument("--host", default="127.0.0.1")
+    serve.add_argument("--port", type=int, default=8080)
+    serve.add_argument("--config", default=argparse.SUPPRESS,
+                       help="config file (default: config.toml of the project)")
+    serve.set_defaults(func=cmd_serve)
     ask = add("ask", "ask one question")
     ask.add_argument("question", nargs="+")
     ask.add_argument("--today", help="pretend today is YYYY-MM-DD")

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import os
 import tomllib
-from dataclasses import dataclass, fields, replace
+from collections.abc import Mapping
+from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 from typing import Any
 
@@ -28,6 +29,15 @@ class ChatSettings:
 
 
 @dataclass(frozen=True)
+class ServerSettings:
+    """`yizhan serve`: background loops and request limits."""
+
+    scheduler_seconds: float = 30.0      # how often reminders/escalations/auto-close run
+    outbox_seconds: float = 2.0          # how often due notifications are sent
+    notice_groups: tuple[str, ...] = ()  # buildings/compounds whose group gets ticket notices
+
+
+@dataclass(frozen=True)
 class Settings:
     """Everything configurable, resolved to absolute paths."""
 
@@ -38,6 +48,9 @@ class Settings:
     database_url: str
     engine: EngineSettings
     chat: ChatSettings
+    server: ServerSettings = field(default_factory=ServerSettings)
+    channels: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)  # [channels.*]
+    environ: Mapping[str, str] = field(default_factory=dict)  # secrets come only from here
 
 
 def _section(data: dict[str, Any], name: str) -> dict[str, Any]:
@@ -73,7 +86,17 @@ def load_settings(path: Path | None = None, environ: dict[str, str] | None = Non
     engine = _section(data, "engine")
     chat = _section(data, "chat")
     database = _section(data, "database")
+    server = _section(data, "server")
+    channels = _section(data, "channels")
+    for name, table in channels.items():
+        if not isinstance(table, dict):
+            raise ConfigError(f"{config_path}: [channels.{name}] must be a table")
     try:
+        server_settings = ServerSettings(
+            scheduler_seconds=float(server.get("scheduler_seconds", 30.0)),
+            outbox_seconds=float(server.get("outbox_seconds", 2.0)),
+            notice_groups=tuple(str(g) for g in server.get("notice_groups", ())),
+        )
         engine_settings = _engine_settings(engine)
         chat_settings = ChatSettings(
             max_reply_chars=int(chat.get("max_reply_chars", 300)),
@@ -91,4 +114,7 @@ def load_settings(path: Path | None = None, environ: dict[str, str] | None = Non
             database.get("url", "sqlite+aiosqlite:///var/yizhan.db"))), root),
         engine=engine_settings,
         chat=chat_settings,
+        server=server_settings,
+        channels=channels,
+        environ=dict(env),
     )

@@ -74,8 +74,10 @@ class Dialogue:
 
     def __init__(self, knowledge: Knowledge, engine: IntentEngine, sessions: SessionStore,
                  handlers: Mapping[str, IntentHandler], settings: DialogueSettings,
-                 clock: Callable[[], dt.datetime], tickets: TicketDesks | None = None) -> None:
+                 clock: Callable[[], dt.datetime], tickets: TicketDesks | None = None,
+                 observe: Callable[[str, str], None] | None = None) -> None:
         self.tickets = tickets
+        self._observe = observe or (lambda platform, intent: None)
         self.knowledge = knowledge
         self.engine = engine
         self.sessions = sessions
@@ -101,6 +103,7 @@ class Dialogue:
                 message.platform, message.user_id, message.session_key,
                 _processed_key(message), now)
             if ctx.earlier_reply is not None:  # the platform delivered this message again
+                self._observe(message.platform, "redelivered")
                 return decode_replies(ctx.earlier_reply)
             replies = await self._handle(uow, ctx, message, now)
             if not uow.has_changes:
@@ -134,21 +137,25 @@ class Dialogue:
                       now: dt.datetime) -> list[Reply]:
         assert self.tickets is not None
         desk, leaders = self.tickets.residents, self.tickets.leaders
-        if message.kind == "event":
-            return await self._event(uow, message, now)
-        if message.kind == "image":
-            return await desk.attach_photo(uow, ctx, message, now)
         if message.kind != "text":
+            self._observe(message.platform, message.kind)
+            if message.kind == "event":
+                return await self._event(uow, message, now)
+            if message.kind == "image":
+                return await desk.attach_photo(uow, ctx, message, now)
             return [Reply(NON_TEXT)]
         if not message.addressed and ctx.state is None:
+            self._observe(message.platform, "not_addressed")
             return []  # group talk not meant for the bot
         actor = leaders.actor(message)
         if actor is not None:
             done = await leaders.handle(uow, actor, message, now)
             if done is not None:
+                self._observe(message.platform, "ticket.command")
                 return done
         pending = await desk.pending(uow, ctx, message, now)
         if pending is not None:
+            self._observe(message.platform, "ticket.flow")
             return pending
         stored = ctx.state if ctx.state and ctx.state.get("flow") == "choices" else None
         session = _session(stored) if stored else None
@@ -157,9 +164,12 @@ class Dialogue:
         if number is not None and session is not None and session.live(now):
             if not 1 <= number <= len(session.choices):
                 return [Reply(PICK_OUT_OF_RANGE.format(count=len(session.choices)))]
+            self._observe(message.platform, "choice")
             result = await self._choose(ctx_h, session.choices[number - 1])
         else:
             classification = self.engine.classify(message.text, ctx_h.today)
+            self._observe(message.platform, "clarify" if classification.clarify
+                          else classification.intent)
             if classification.intent == "wish.new":
                 return await desk.start_wish(uow, ctx, message, wish_text(message.text), now)
             if classification.intent == "report.new":

@@ -22,7 +22,7 @@ def test_classify_prints_one_json_object_per_line(monkeypatch: pytest.MonkeyPatc
     assert main(["classify", "--today", "2026-11-23"]) == 0
     output = capsys.readouterr().out.splitlines()
     objects = [json.loads(line) for line in output]
-    assert [o["text"] for o in objects] == [line for line in lines if line]   # blank skipped
+    assert [o["text"] for o in objects] == lines   # line for line, a blank one included
     for data in objects:
         assert set(data) == CONTRACT_KEYS
     menu = objects[0]
@@ -30,9 +30,10 @@ def test_classify_prints_one_json_object_per_line(monkeypatch: pytest.MonkeyPatc
     assert menu["date"] == "2026-11-24"
     assert menu["meal"] == "lunch"
     assert objects[1]["intent"] == "greeting"
-    assert objects[2]["intent"] == "affairs.ask"
-    assert objects[3]["intent"] == "fallback"
-    assert objects[4]["category"] == "lighting"
+    assert objects[2]["intent"] == "fallback"
+    assert objects[3]["intent"] == "affairs.ask"
+    assert objects[4]["intent"] == "fallback"
+    assert objects[5]["category"] == "lighting"
 
 
 def test_classify_keeps_chinese_readable(monkeypatch: pytest.MonkeyPatch,

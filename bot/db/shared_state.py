@@ -1,0 +1,30 @@
+"""Small values every worker reads (access tokens, send quotas), kept in the database."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+from typing import Any
+
+from bot.db.unit_of_work import UnitOfWork
+
+PREFIX = "shared:"
+
+
+class DatabaseSharedState:
+    """The channels' SharedState over the conversations table: one short transaction each."""
+
+    def __init__(self, unit_of_work: Callable[[], UnitOfWork]) -> None:
+        self._uow = unit_of_work
+
+    async def get(self, key: str, now: dt.datetime) -> dict[str, Any] | None:
+        """The value, or None when absent or expired."""
+        async with self._uow() as uow:
+            return await uow.conversations.get(PREFIX + key, now)
+
+    async def put(self, key: str, value: dict[str, Any], expires_at: dt.datetime | None
+                  ) -> None:
+        """Store a value, replacing any earlier one."""
+        async with self._uow() as uow:
+            await uow.conversations.set(PREFIX + key, value, expires_at)
+            await uow.commit()

@@ -1,0 +1,259 @@
+"""`yizhan serve`: one aiohttp application for every channel, the scheduler and the outbox.
+
+The app factory is the server's composition root: it takes the assistant (built by
+`bootstrap`), builds the channels the settings switch on, and ties their lifetimes to the
+application's with `cleanup_ctx`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import datetime as dt
+import logging
+import os
+import socket
+import time
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+import aiohttp
+from aiohttp import web
+from prometheus_client import (
+    CONTENT_TYPE_LATEST,
+    CollectorRegistry,
+    Counter,
+    Gauge,
+    Histogram,
+    generate_latest,
+)
+from sqlalchemy import func, select
+
+from bot.bootstrap import Assistant
+from bot.channels.base import ChannelSender, MessageHandler
+from bot.channels.delivery import ChannelDeliverer
+from bot.config import ConfigError, Settings
+from bot.db.models import OutboxMessage, Ticket
+from bot.db.shared_state import DatabaseSharedState
+from bot.db.unit_of_work import UnitOfWork
+from bot.messages import IncomingMessage, Reply
+from bot.tickets.outbox import OutboxSender
+from bot.tickets.scheduler import TicketScheduler
+
+log = logging.getLogger(__name__)
+
+
+class ServerMetrics:
+    """The Prometheus figures of one server process (a registry of its own, no globals)."""
+
+    def __init__(self) -> None:
+        self.registry = CollectorRegistry()
+        self.messages = Counter("yizhan_messages", "Messages handled, by channel and intent",
+                                ("channel", "intent"), registry=self.registry)
+        self.latency = Histogram(
+            "yizhan_message_seconds", "Time to answer one message, by channel", ("channel",),
+            buckets=(0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5),
+            registry=self.registry)
+        self.errors = Counter("yizhan_message_errors", "Messages whose handling failed",
+                              ("channel",), registry=self.registry)
+        self.tickets = Gauge("yizhan_tickets", "Tickets by kind and state", ("kind", "state"),
+                             registry=self.registry)
+        self.outbox = Gauge("yizhan_outbox", "Notifications by delivery state", ("state",),
+                            registry=self.registry)
+
+    def observe_intent(self, channel: str, intent: str) -> None:
+        """Count one message under the intent the dialogue settled on."""
+        self.messages.labels(channel, intent).inc()
+
+    async def refresh(self, unit_of_work: Callable[[], UnitOfWork]) -> None:
+        """Read the ticket and outbox gauges from the database (at scrape time)."""
+        async with unit_of_work() as uow:
+            tickets = (await uow.session.execute(
+                select(Ticket.kind, Ticket.state, func.count()).group_by(
+                    Ticket.kind, Ticket.state))).all()
+            outbox = (await uow.session.execute(
+                select(OutboxMessage.state, func.count()).group_by(OutboxMessage.state))).all()
+        self.tickets.clear()
+        for kind, state, count in tickets:
+            self.tickets.labels(kind, state).set(count)
+        self.outbox.clear()
+        for state, count in outbox:
+            self.outbox.labels(state).set(count)
+
+
+def timed_handler(handle: MessageHandler, metrics: ServerMetrics) -> MessageHandler:
+    """The dialogue's entry point, timed; a failure is logged and answered politely."""
+
+    async def handler(message: IncomingMessage) -> list[Reply]:
+        started = time.perf_counter()
+        try:
+            return await handle(message)
+        except Exception:
+            metrics.errors.labels(message.platform).inc()
+            log.exception("handling a %s message failed", message.platform)
+            return [Reply(SORRY)]
+        finally:
+            metrics.latency.labels(message.platform).observe(time.perf_counter() - started)
+
+    return handler
+
+
+SORRY = "抱歉，系统出了点问题，您的消息没有处理。请稍后再发一次。"
+
+
+@dataclass
+class Channels:
+    """The channels switched on, their senders, and what to start and stop with the app."""
+
+    senders: dict[str, ChannelSender] = field(default_factory=dict)
+    start: list[Callable[[], Awaitable[None]]] = field(default_factory=list)
+    stop: list[Callable[[], Awaitable[None]]] = field(default_factory=list)
+    routes: list[str] = field(default_factory=list)
+    telegram_groups: dict[str, str] = field(default_factory=dict)
+
+
+def _table(settings: Settings, name: str, own: tuple[str, ...] = ()) -> dict[str, Any]:
+    """[channels.NAME] without the keys the server reads itself."""
+    return {k: v for k, v in settings.channels.get(name, {}).items() if k not in own}
+
+
+def build_channels(app: web.Application, settings: Settings, handler: MessageHandler,
+                   state: DatabaseSharedState, http: aiohttp.ClientSession) -> Channels:
+    """Every channel the settings switch on, its routes added to `app`.
+
+    A channel switched on with a secret missing raises ConfigError (naming the variable)."""
+    from bot.channels.telegram import TelegramChannel, TelegramSettings
+    from bot.channels.wechat_mp import WeChatMpChannel, WeChatMpSettings
+    from bot.channels.wecom import (
+        WeComChannel,
+        WeComRobotSender,
+        WeComRobotSettings,
+        WeComSettings,
+    )
+
+    env = settings.environ
+    channels = Channels()
+    mp_settings = WeChatMpSettings.from_env(env, _table(settings, "wechat_mp"))
+    if mp_settings is not None:
+        mp = WeChatMpChannel(mp_settings, handler, state, http)
+        mp.add_routes(app, "/wechat/mp")
+        channels.senders["wechat_mp"] = mp.sender
+        channels.stop.append(mp.close)
+        channels.routes.append("/wechat/mp")
+    wecom_settings = WeComSettings.from_env(env, _table(settings, "wecom"))
+    if wecom_settings is not None:
+        wecom = WeComChannel(wecom_settings, handler, state, http)
+        wecom.add_routes(app, "/wechat/work")
+        channels.senders["wecom"] = wecom.sender
+        channels.stop.append(wecom.close)
+        channels.routes.append("/wechat/work")
+    robots = WeComRobotSettings.from_env(env, _table(settings, "wecom"))
+    if robots is not None:
+        channels.senders["wecom_robot"] = WeComRobotSender(robots, http, state)
+    telegram_table = _table(settings, "telegram", own=("groups",))
+    telegram_settings = TelegramSettings.from_env(env, telegram_table)
+    if telegram_settings is not None:
+        telegram = TelegramChannel(telegram_settings, handler)
+        telegram.add_routes(app)
+        channels.senders["telegram"] = telegram.sender
+        channels.start.append(telegram.start)
+        channels.stop.append(telegram.stop)
+        channels.routes.append(telegram.route)
+        groups = settings.channels.get("telegram", {}).get("groups", {})
+        if not isinstance(groups, Mapping):
+            raise ConfigError("[channels.telegram] groups must be a table: building = chat id")
+        channels.telegram_groups = {str(k): str(v) for k, v in groups.items()}
+    return channels
+
+
+async def _every(seconds: float, work: Callable[[], Awaitable[object]], name: str) -> None:
+    """Run `work` forever at a steady pace; an error is logged and the loop goes on."""
+    while True:
+        try:
+            await work()
+        except Exception:
+            log.exception("%s failed; retrying in %s s", name, seconds)
+        await asyncio.sleep(seconds)
+
+
+HEALTHY = "ok\n"
+ASSISTANT = web.AppKey("assistant", Assistant)
+METRICS = web.AppKey("metrics", ServerMetrics)
+CHANNELS = web.AppKey("channels", Channels)
+
+
+async def create_app(settings: Settings, assistant: Assistant,
+                     metrics: ServerMetrics | None = None,
+                     clock: Callable[[], dt.datetime] | None = None,
+                     background: bool = True) -> web.Application:
+    """The whole server: channels, /healthz, /metrics, the scheduler and the outbox sender.
+
+    `assistant` comes from `bootstrap(settings, observe=metrics.observe_intent)`, built outside
+    the event loop (it migrates the database). `background=False` leaves the scheduler and
+    outbox loops to the caller (tests drive them by hand)."""
+    database = assistant.database
+    if database is None:
+        raise ConfigError("the server needs the ticket database (bootstrap with tickets=True)")
+    metrics = metrics or ServerMetrics()
+    now = clock or (lambda: dt.datetime.now(dt.UTC))
+    app = web.Application(client_max_size=1 << 20)
+    app[ASSISTANT] = assistant
+    app[METRICS] = metrics
+
+    def unit_of_work() -> UnitOfWork:
+        return UnitOfWork(database.sessions)
+
+    http = aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=15))
+    handler = timed_handler(assistant.dialogue.handle, metrics)
+    channels = build_channels(app, settings, handler, DatabaseSharedState(unit_of_work), http)
+    app[CHANNELS] = channels
+    deliverer = ChannelDeliverer(unit_of_work, assistant.knowledge.roster, channels.senders,
+                                 channels.telegram_groups)
+    outbox = OutboxSender(unit_of_work, deliverer)
+    holder = f"{socket.gethostname()}:{os.getpid()}"
+    scheduler = TicketScheduler(assistant.knowledge, unit_of_work, holder=holder)
+
+    async def healthz(request: web.Request) -> web.Response:
+        async with unit_of_work() as uow:
+            await uow.session.execute(select(1))
+        return web.Response(text=HEALTHY)
+
+    async def metrics_page(request: web.Request) -> web.Response:
+        await metrics.refresh(unit_of_work)
+        return web.Response(body=generate_latest(metrics.registry),
+                            headers={"Content-Type": CONTENT_TYPE_LATEST})
+
+    async def lifetime(app: web.Application) -> AsyncIterator[None]:
+        for start in channels.start:
+            await start()
+        loops = []
+        if background:
+            loops = [
+                asyncio.create_task(_every(settings.server.scheduler_seconds,
+                                           lambda: _scheduler_pass(scheduler, now()),
+                                           "scheduler")),
+                asyncio.create_task(_every(settings.server.outbox_seconds,
+                                           lambda: outbox.deliver_due(now()), "outbox")),
+            ]
+        log.info("serving %s", ", ".join(channels.routes) or "no channels (health only)")
+        yield
+        for task in loops:
+            task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+        for stop in reversed(channels.stop):
+            await stop()
+        await http.close()
+        await assistant.close()
+
+    app.router.add_get("/healthz", healthz)
+    app.router.add_get("/metrics", metrics_page)
+    app.cleanup_ctx.append(lifetime)
+    return app
+
+
+async def _scheduler_pass(scheduler: TicketScheduler, now: dt.datetime) -> None:
+    """One scheduler pass, only on the worker holding the lease."""
+    if await scheduler.acquire(now):
+        await scheduler.tick(now)
