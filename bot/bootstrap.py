@@ -71,11 +71,13 @@ def build_engine(settings: Settings, knowledge: Knowledge) -> IntentEngine:
     return IntentEngine(build_phrasebook(knowledge), settings.engine, settings.cache_dir)
 
 
-def ticket_desks(knowledge: Knowledge, database: Database, zone: ZoneInfo) -> TicketDesks:
+def ticket_desks(knowledge: Knowledge, database: Database, zone: ZoneInfo,
+                 notice_groups: tuple[str, ...] = ()) -> TicketDesks:
     """The ticket side of the dialogue over one database."""
     router = TicketRouter(knowledge.roster)
     return TicketDesks(lambda: UnitOfWork(database.sessions),
-                       TicketDesk(knowledge, router, zone), LeaderDesk(knowledge, router, zone))
+                       TicketDesk(knowledge, router, zone),
+                       LeaderDesk(knowledge, router, zone, notice_groups))
 
 
 def bootstrap(settings: Settings, sessions: SessionStore | None = None,
@@ -92,7 +94,7 @@ def bootstrap(settings: Settings, sessions: SessionStore | None = None,
     if tickets:
         upgrade(settings.database_url)
         database = Database(settings.database_url)
-        desks = ticket_desks(knowledge, database, zone)
+        desks = ticket_desks(knowledge, database, zone, settings.server.notice_groups)
     dialogue = Dialogue(
         knowledge, engine, sessions or MemorySessionStore(), intent_handlers(),
         DialogueSettings(settings.chat.session_minutes, settings.chat.max_reply_chars),

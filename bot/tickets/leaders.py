@@ -24,6 +24,7 @@ _CODE = r"\s*([RWrw]\d{3,})"
 COMMANDS = (
     ("queue", re.compile(r"^\s*(?:我的工单|待办|工单|/queue|/mine)\s*$")),
     ("thanks", re.compile(r"^\s*(?:感谢留言|/thanks)\s*$")),
+    ("broadcast", re.compile(r"^\s*(?:广播|群通知|/broadcast)\s*[:：]?\s*(.+)$", re.S)),
     ("open", re.compile(r"^\s*(?:查看|详情|打开|/open)" + _CODE + r"\s*$")),
     ("claim", re.compile(r"^\s*(?:接单|认领|/claim)" + _CODE + r"\s*$")),
     ("progress", re.compile(r"^\s*(?:进度|进展|/progress)" + _CODE + r"\s*(.*)$", re.S)),
@@ -54,10 +55,12 @@ class Actor:
 class LeaderDesk:
     """Ticket commands of leaders and staff, inside the message's unit of work."""
 
-    def __init__(self, knowledge: Knowledge, router: TicketRouter, zone: ZoneInfo) -> None:
+    def __init__(self, knowledge: Knowledge, router: TicketRouter, zone: ZoneInfo,
+                 notice_groups: tuple[str, ...] = ()) -> None:
         self.knowledge = knowledge
         self.router = router
         self.zone = zone
+        self.notice_groups = notice_groups  # buildings/compounds whose group hears of results
         roster = knowledge.roster
         self._leaders = {p.name for p in roster.people}
         self._volunteers = {p.name for p in roster.people if p.role == "volunteer"}
@@ -91,11 +94,33 @@ class LeaderDesk:
                 return [await self._queue(uow, actor, now)]
             if name == "thanks":
                 return [await self._thanks(uow)]
+            if name == "broadcast":
+                return [self._broadcast(uow, actor, match.group(1).strip(), now)]
             code = match.group(1).upper()
             if name == "open":
                 return [await self._open(uow, actor, code, message.platform)]
             note = (match.group(2) if match.lastindex and match.lastindex >= 2 else "").strip()
             return [await self._act(uow, actor, name, code, note, message.platform, now)]
+        return None
+
+    def _broadcast(self, uow: UnitOfWork, actor: Actor, text: str, now: dt.datetime) -> Reply:
+        """Staff post a notice to every building group the station configured."""
+        if actor.role != "staff":
+            log.warning("refused: %s tried to broadcast", actor.label)
+            return Reply(texts.BROADCAST_STAFF_ONLY)
+        if not self.notice_groups:
+            return Reply(texts.BROADCAST_NO_GROUPS)
+        for group in self.notice_groups:
+            uow.outbox.add(f"broadcast:{now.isoformat()}:{group}", f"group:{group}",
+                           texts.BROADCAST.format(text=text[:500]))
+        return Reply(texts.BROADCAST_SENT.format(count=len(self.notice_groups)))
+
+    def _notice_group(self, ticket: Ticket) -> str | None:
+        """The group that hears about this ticket's building, if the station set one up."""
+        building = self.router.building(ticket.building or "")
+        for name in (ticket.building, building.compound if building else None):
+            if name and name in self.notice_groups:
+                return name
         return None
 
     async def _open(self, uow: UnitOfWork, actor: Actor, code: str, platform: str) -> Reply:
@@ -209,6 +234,11 @@ class LeaderDesk:
                                                 now + dt.timedelta(days=7))
             else:
                 text = texts.TO_RESIDENT_DONE.format(code=code, note=note or "已处理")
+                group = self._notice_group(ticket)
+                if group is not None:  # the neighbours hear it is fixed, without who reported
+                    uow.outbox.add(f"{key}:group", f"group:{group}", texts.GROUP_RESOLVED.format(
+                        code=code, place=(ticket.building or "") + (ticket.location or ""),
+                        what=what))
                 if ticket.resident_id:
                     await uow.conversations.set(f"resident:{ticket.resident_id}",
                                                 {"flow": "confirm", "code": code}, None)

@@ -110,3 +110,23 @@ async def test_a_redelivered_message_gets_its_first_replies_with_their_flags(
     again = await s.dialogue.handle(message)
     assert again == first and any(isinstance(r, Reply) and r.private for r in again)
     assert len(await s.tickets()) == 1
+
+
+async def test_a_resolved_report_and_staff_notices_reach_the_building_group(
+        knowledge: Knowledge, engine: IntentEngine, database: Database) -> None:
+    from bot.bootstrap import intent_handlers, ticket_desks
+    from bot.dialogue import Dialogue, DialogueSettings
+    from bot.sessions import MemorySessionStore
+    from tests.db.test_ticket_desk import ZONE
+
+    s = Station(knowledge, engine, database)
+    s.dialogue = Dialogue(knowledge, engine, MemorySessionStore(), intent_handlers(),
+                          DialogueSettings(), lambda: s.now,
+                          ticket_desks(knowledge, database, ZONE, ("9号楼", "梅园小区")))
+    await s.say("zhang", "9号楼3楼楼道灯坏了，电话13812345678")
+    await s.say(LEADER, "完成 R0001 换了灯泡")
+    [notice] = await s.sent_to("group:9号楼")
+    assert "R0001" in notice and "已处理" in notice and "1381234" not in notice
+    assert "只有驿站工作人员" in await s.say(LEADER, "广播 明天停水")
+    assert "2 个楼栋群" in await s.say("staff:王主任", "广播 明天上午9点到12点停水")
+    assert any("停水" in t for t in await s.sent_to("group:梅园小区"))
