@@ -206,7 +206,12 @@ async def create_app(settings: Settings, assistant: Assistant,
 
     http = aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=15))
     handler = timed_handler(assistant.dialogue.handle, metrics)
-    channels = build_channels(app, settings, handler, DatabaseSharedState(unit_of_work), http)
+    try:
+        channels = build_channels(app, settings, handler, DatabaseSharedState(unit_of_work),
+                                  http)
+    except BaseException:
+        await http.close()
+        raise
     app[CHANNELS] = channels
     deliverer = ChannelDeliverer(unit_of_work, assistant.knowledge.roster, channels.senders,
                                  channels.telegram_groups)

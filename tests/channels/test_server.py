@@ -1,0 +1,50 @@
+"""The server as a station deploys it: health, metrics, config errors, and a whole story."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import pytest
+from aiohttp.test_utils import TestClient, TestServer
+
+from bot.bootstrap import bootstrap
+from bot.config import ConfigError, Settings, load_settings
+from bot.server import ServerMetrics, create_app
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def settings_for(tmp_path: Path, **environ: str) -> Settings:
+    env = {"YIZHAN_DATABASE_URL": f"sqlite+aiosqlite:///{tmp_path / 'server.db'}", **environ}
+    return load_settings(ROOT / "config.toml", environ=env)
+
+
+@pytest.fixture
+async def plain_server(tmp_path: Path) -> AsyncIterator[TestClient[object, object]]:
+    settings = settings_for(tmp_path)
+    metrics = ServerMetrics()
+    assistant = await asyncio.to_thread(bootstrap, settings, observe=metrics.observe_intent)
+    app = await create_app(settings, assistant, metrics, background=False)
+    async with TestClient(TestServer(app)) as client:
+        yield client
+
+
+async def test_health_and_metrics_answer_with_no_channel_switched_on(
+        plain_server: TestClient[object, object]) -> None:
+    health = await plain_server.get("/healthz")
+    assert health.status == 200 and await health.text() == "ok\n"
+    page = await (await plain_server.get("/metrics")).text()
+    assert "yizhan_message_seconds" in page and "yizhan_outbox" in page
+    assert (await plain_server.post("/wechat/mp", data=b"<xml/>")).status == 404
+
+
+async def test_a_channel_switched_on_without_its_secret_stops_the_start(tmp_path: Path) -> None:
+    settings = settings_for(tmp_path, YIZHAN_WECHAT_TOKEN="token-only")
+    assistant = await asyncio.to_thread(bootstrap, settings)
+    try:
+        with pytest.raises(ConfigError, match="YIZHAN_WECHAT"):
+            await create_app(settings, assistant, background=False)
+    finally:
+        await assistant.close()
