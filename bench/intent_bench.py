@@ -38,7 +38,7 @@ from rapidfuzz import fuzz, process
 from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.metrics.pairwise import linear_kernel
 
-from bot.evaluation import DEFAULT_TODAY, LabelledQuestion, read_questions
+from bot.evaluation import DEFAULT_TODAY, LabelledQuestion, Outcome, read_questions
 from bot.kb.loader import load_knowledge
 from bot.kb.model import Knowledge
 from bot.kb.phrasebook import build_phrasebook
@@ -57,6 +57,7 @@ COLD_QUESTION = "敬老卡怎么办"
 COLD_START_CODE = f"""\
 import time
 t0 = time.perf_counter()
+import datetime
 import json
 from pathlib import Path
 from bot.kb.loader import load_knowledge
@@ -69,7 +70,7 @@ pb = build_phrasebook(kb)
 t3 = time.perf_counter()
 engine = IntentEngine(pb)
 t4 = time.perf_counter()
-r = engine.classify({COLD_QUESTION!r})
+r = engine.classify({COLD_QUESTION!r}, datetime.date(2026, 11, 23))
 t5 = time.perf_counter()
 print(json.dumps({{"intent": r.intent, "item": r.item, "import": t1 - t0, "load": t2 - t1,
                   "phrasebook": t3 - t2, "engine": t4 - t3, "classify": t5 - t4}}), flush=True)
@@ -175,6 +176,7 @@ class EngineFigures:
     fallback_predicted: int
     fallback_labelled: int
     fallback_correct: int
+    oos_answered: int = 0        # out-of-scope questions answered directly (item, menu, ticket)
 
     @property
     def oos_precision(self) -> float:
@@ -214,6 +216,7 @@ def engine_figures(questions: Sequence[LabelledQuestion],
         fallback_predicted=len(predicted),
         fallback_labelled=sum(q.intent == FALLBACK for q in questions),
         fallback_correct=sum(q.intent == FALLBACK for q, _ in predicted),
+        oos_answered=sum(q.intent == FALLBACK and Outcome(q, r).wrong_direct for q, r in pairs),
     )
 
 
@@ -367,7 +370,8 @@ def oos_line(name: str, figures: EngineFigures) -> str:
     return (f"  {name}: fallback precision {pct(figures.oos_precision).strip()} "
             f"({figures.fallback_correct}/{figures.fallback_predicted} predicted), "
             f"recall {pct(figures.oos_recall).strip()} "
-            f"({figures.fallback_correct}/{figures.fallback_labelled} labelled)")
+            f"({figures.fallback_correct}/{figures.fallback_labelled} labelled); "
+            f"answered directly (wrong) {figures.oos_answered}/{figures.fallback_labelled}")
 
 
 def emit(line: str = "") -> None:

@@ -33,6 +33,7 @@ def main() -> None:
     parser.add_argument("data", nargs="?", default="tests/data/dev_questions.jsonl")
     args = parser.parse_args()
     engine = IntentEngine(build_phrasebook(load_knowledge(Path("knowledge"))))
+    # the grid below re-creates the engine's decision: keep it in step with IntentEngine._decide
     rows = []
     for q in read_questions(Path(args.data)):
         if q.intent not in ("affairs.ask", "faq.ask", "fallback", "report.new"):
@@ -72,9 +73,9 @@ def main() -> None:
             report_right[i] = bool(right[best_report]) and bool(is_report[best_report])
         lead = top - second
         found: tuple[float, tuple[float, ...]] = (float("-inf"), ())
-        for answer, margin, clarify, lead_at, lead_margin in grid:
-            direct = ((top >= answer) & (lead >= margin)) | ((top >= lead_at)
-                                                              & (lead >= lead_margin))
+        for answer, margin, clarify, lead_margin in grid:
+            # below clarify_threshold is a fallback whatever the lead (checked first below)
+            direct = ((top >= answer) & (lead >= margin)) | (lead >= lead_margin)
             fallback = top < clarify
             reported = (report_top >= clarify) & (report_top >= top)
             answered = np.where(
@@ -89,18 +90,18 @@ def main() -> None:
                     np.where(fallback, OOS_RIGHT, np.where(direct, WRONG, OOS_CLARIFY))))
             ).sum())
             if value > found[0]:
-                found = (value, (answer, margin, clarify, lead_at, lead_margin))
+                found = (value, (answer, margin, clarify, lead_margin))
         return found
 
     def thresholds(answers: tuple[float, ...], margins: tuple[float, ...],
-                   clarifies: tuple[float, ...], leads: tuple[float, ...],
-                   lead_margins: tuple[float, ...]) -> list[tuple[float, ...]]:
-        return [g for g in itertools.product(answers, margins, clarifies, leads, lead_margins)
-                if g[2] <= g[0] and g[3] <= g[0]]
+                   clarifies: tuple[float, ...], lead_margins: tuple[float, ...]
+                   ) -> list[tuple[float, ...]]:
+        return [g for g in itertools.product(answers, margins, clarifies, lead_margins)
+                if g[2] <= g[0]]
 
     # Stage 1: weights on a coarse grid.
     coarse = thresholds((0.3, 0.4, 0.5, 0.6), (0.04, 0.08, 0.12), (0.15, 0.25, 0.35),
-                        (0.2, 0.3, 0.4), (0.1, 0.2, 0.3))
+                        (0.1, 0.2, 0.3))
     best: tuple[float, tuple[float, ...]] = (float("-inf"), ())
     steps = [x / 10 for x in range(11)]
     # rapidfuzz's similarity keeps a small floor: it is what tells typos of an alias apart when
@@ -116,7 +117,7 @@ def main() -> None:
     # Stage 2: finer weights around the best, and a fine threshold grid.
     fine = thresholds(tuple(x / 100 for x in range(25, 70, 5)), (0.02, 0.04, 0.06, 0.08, 0.1,
                       0.12, 0.16), tuple(x / 100 for x in range(10, 50, 5)),
-                      tuple(x / 100 for x in range(15, 50, 5)), (0.1, 0.15, 0.2, 0.25, 0.3))
+                      (0.1, 0.15, 0.2, 0.25, 0.3))
     wr0, wc0, wf0, _, fw0 = best[1][:5]
     around = [-0.05, 0.0, 0.05]
     for dr, dc, df in itertools.product(around, around, around):
@@ -127,10 +128,11 @@ def main() -> None:
         value, found = evaluate(np.array([wr, wc, wf, wk]), fw0, fine)
         if value > best[0]:
             best = (value, (round(wr, 2), round(wc, 2), round(wf, 2), wk, fw0, *found))
-    value, (wr, wc, wf, wk, faq_weight, answer, margin, clarify, lead_at, lead_margin) = best
+    value, (wr, wc, wf, wk, faq_weight, answer, margin, clarify, lead_margin) = best
     print(f"best value {value:.1f} over {len(rows)} questions")
+    print("copy into config.toml [engine] AND the EngineSettings defaults in intents/engine.py:")
     print(f"answer_threshold = {answer}\nanswer_margin = {margin}\nclarify_threshold = "
-          f"{clarify}\nlead_threshold = {lead_at}\nlead_margin = {lead_margin}\n"
+          f"{clarify}\nlead_margin = {lead_margin}\n"
           f"faq_weight = {faq_weight}\nweight_recall = {wr}\nweight_coverage = {wc}\n"
           f"weight_fuzzy = {wf}\nweight_cosine = {wk}")
 

@@ -10,7 +10,20 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from intents.engine import AFFAIRS, FALLBACK, MENU, REPORT, Classification, IntentEngine
+from intents.engine import (
+    AFFAIRS,
+    FALLBACK,
+    FAQ,
+    MENU,
+    REPORT,
+    WISH,
+    Classification,
+    IntentEngine,
+)
+
+# Intents that answer (or start a ticket) without asking: menus, reports and wishes always,
+# affairs items and FAQs when the engine names one.
+ACTING_INTENTS = (MENU, REPORT, WISH)
 
 DEFAULT_TODAY = dt.date(2026, 11, 23)
 
@@ -77,15 +90,23 @@ class Outcome:
 
     @property
     def wrong_direct(self) -> bool:
-        """A confident answer about the wrong thing: the costly mistake."""
-        if self.result.intent == AFFAIRS or self.result.intent == "faq.ask":
-            return self.direct and (self.question.intent != self.result.intent or (
-                self.question.item is not None and self.result.item != self.question.item))
+        """A confident answer about the wrong thing: the costly mistake.
+
+        An item or FAQ named for another question, or a menu, report or wish answer given to a
+        question that is about something else (an out-of-scope question answered with the
+        canteen menu or a new ticket is as wrong as one answered with an item).
+        """
+        q, r = self.question, self.result
+        if r.intent in (AFFAIRS, FAQ):
+            return self.direct and (q.intent != r.intent or (
+                q.item is not None and r.item != q.item))
+        if r.intent in ACTING_INTENTS:
+            return q.intent != r.intent
         return False
 
 
 @dataclass
-class Report:
+class EvaluationReport:
     """Aggregated figures of an evaluation run."""
 
     outcomes: list[Outcome] = field(default_factory=list)
@@ -164,16 +185,16 @@ def _menu_slots_ok(o: Outcome) -> bool:
 
 def evaluate(engine: IntentEngine, questions: Iterable[LabelledQuestion],
              progress: Callable[[Iterable[LabelledQuestion]], Iterable[LabelledQuestion]]
-             | None = None) -> Report:
+             | None = None) -> EvaluationReport:
     """Classify every question."""
-    report = Report()
+    report = EvaluationReport()
     iterable = progress(questions) if progress else questions
     for question in iterable:
         report.outcomes.append(Outcome(question, engine.classify(question.text, question.today)))
     return report
 
 
-def format_report(report: Report, group_of: Callable[[str], str]) -> str:
+def format_report(report: EvaluationReport, group_of: Callable[[str], str]) -> str:
     """Plain-text figures, confusion pairs and the per-category table."""
     f = report.figures()
     lines = [

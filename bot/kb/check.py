@@ -8,10 +8,18 @@ from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from bot.kb.loader import KnowledgeLoader
 from bot.kb.model import Knowledge
 from bot.kb.source import Problem
+from intents.normalise import TextNormaliser
+
+if TYPE_CHECKING:
+    from intents.engine import IntentEngine
+
+# What builds the engine for the confusion check (the real one needs the cache folder).
+EngineFactory = Callable[[Knowledge], "IntentEngine"]
 
 # Two items whose names and aliases score within this margin of each other are reported.
 CONFUSION_MARGIN = 0.05
@@ -47,8 +55,12 @@ class KnowledgeChecker:
     def _add(self, path: str, line: int, message: str, severity: str = "error") -> None:
         self.problems.append(Problem(path, line, message, severity))
 
-    def run(self, engine_factory: Callable[[Knowledge], object] | None = None) -> CheckResult:
-        """Load, then check ids, catalogue, menu, roster, aliases and (with an engine) overlaps."""
+    def run(self, engine_factory: EngineFactory | None = None) -> CheckResult:
+        """Load, then check ids, catalogue, menu, roster, aliases and (with an engine) overlaps.
+
+        `catalogue` None means "not asked for"; a catalogue folder that is given but missing is
+        an error (ids would go unchecked).
+        """
         knowledge = self.loader.load()
         self.problems.extend(self.loader.problems)
         self._duplicate_items()
@@ -60,6 +72,8 @@ class KnowledgeChecker:
         self._windows(knowledge)
         self._roster(knowledge)
         self._aliases(knowledge)
+        self._point_names(knowledge)
+        self._aliases_of_other_kinds(knowledge)
         if engine_factory is not None and not any(
                 p.severity == "error" for p in self.problems):
             self._confusions(knowledge, engine_factory(knowledge))
@@ -77,7 +91,8 @@ class KnowledgeChecker:
             return
         items_csv = self.catalogue / "affairs_items.csv"
         if not items_csv.is_file():
-            self._add(str(items_csv), 0, "catalogue not found: ids not cross-checked", "warning")
+            self._add(str(items_csv), 0, "catalogue not found: ids not cross-checked (give "
+                      "the right folder with --catalogue)")
             return
         with items_csv.open(encoding="utf-8") as handle:
             rows = {row["id"]: row for row in csv.DictReader(handle)}
@@ -100,7 +115,10 @@ class KnowledgeChecker:
                     self._add(path, where, f"{item.id} {field} is 「{actual}」 but the "
                               f"catalogue says 「{expected}」")
         reports_csv = self.catalogue / "report_categories.csv"
-        if reports_csv.is_file():
+        if not reports_csv.is_file():
+            self._add(str(reports_csv), 0, "catalogue of report categories not found: "
+                      "report ids not cross-checked")
+        else:
             with reports_csv.open(encoding="utf-8") as handle:
                 report_rows = {row["id"]: row for row in csv.DictReader(handle)}
             ids = {c.id for c in knowledge.reports}
@@ -133,11 +151,8 @@ class KnowledgeChecker:
                 day = monday + dt.timedelta(days=7)
                 continue
             day += dt.timedelta(days=1)
-        points = {p.id for p in knowledge.canteen.points}
         if not any(p.kind == "canteen" for p in knowledge.canteen.points):
             self._add("canteen.toml", 0, "no point has kind = \"canteen\"")
-        if len(points) != len(knowledge.canteen.points):
-            return
 
     def _week_line_after(self, monday: dt.date) -> int:
         """Line of the first [[week]] after a gap in the calendar."""
@@ -190,15 +205,20 @@ class KnowledgeChecker:
                 self._add("roster.toml", line, f"{building.name}: leader and backup are the "
                           "same person")
 
+    @staticmethod
+    def _normaliser(knowledge: Knowledge) -> Callable[[str], str]:
+        """How the engine compares phrases: width, script, numerals and the lexicon's
+        replacements (医保卡 -> 社保卡), without spaces."""
+        normaliser = TextNormaliser((), knowledge.lexicon.homophones)
+        return lambda text: normaliser.standard(text).replace(" ", "")
+
     def _aliases(self, knowledge: Knowledge) -> None:
         """An alias that normalises to the same text for two items, or to another's name."""
-        from intents.normalise import TextNormaliser
-
-        normaliser = TextNormaliser((), {})
+        key_of = self._normaliser(knowledge)
         owners: dict[str, list[tuple[str, str]]] = defaultdict(list)
         for item in knowledge.items:
             for phrase in (item.name, *item.aliases):
-                key = normaliser.basic(phrase).replace(" ", "")
+                key = key_of(phrase)
                 if key and (item.id, phrase) not in owners[key]:
                     owners[key].append((item.id, phrase))
         for owned in owners.values():
@@ -212,11 +232,44 @@ class KnowledgeChecker:
                           f"{item_id}: 「{phrase}」 also names {others}: residents cannot be "
                           "told which one they mean")
 
-    def _confusions(self, knowledge: Knowledge, engine: object) -> None:
-        """Items the engine cannot tell apart from their own names and aliases."""
-        from intents.engine import IntentEngine
+    def _point_names(self, knowledge: Knowledge) -> None:
+        """A name or alias shared by two meal points: the engine could only pick one."""
+        key_of = self._normaliser(knowledge)
+        owners: dict[str, list[str]] = defaultdict(list)
+        for point in knowledge.canteen.points:
+            for name in (point.name, *point.aliases):
+                key = key_of(name)
+                if key and point.id not in owners[key]:
+                    owners[key].append(point.id)
+                    if len(owners[key]) > 1:
+                        line = self._at("canteen.toml", f'"{name}"',
+                                        self._at("canteen.toml", f'id = "{point.id}"'))
+                        self._add("canteen.toml", line, f"meal point {point.id}: 「{name}」 "
+                                  f"also names {', '.join(owners[key][:-1])}: residents cannot "
+                                  "be told which one they mean")
 
-        assert isinstance(engine, IntentEngine)
+    def _aliases_of_other_kinds(self, knowledge: Knowledge) -> None:
+        """An item alias that is also a FAQ question or a report word: one of them never
+        answers."""
+        key_of = self._normaliser(knowledge)
+        others: dict[str, str] = {}
+        for faq in knowledge.faq:
+            for phrase in (faq.question, *faq.aliases):
+                others.setdefault(key_of(phrase), f"FAQ {faq.id}")
+        for category in knowledge.reports:
+            for phrase in (category.name, *category.keywords, *category.examples):
+                others.setdefault(key_of(phrase), f"report category {category.id}")
+        for item in knowledge.items:
+            path, line = self.loader.item_locations[item.id][0]
+            for phrase in (item.name, *item.aliases):
+                owner = others.get(key_of(phrase))
+                if owner is not None:
+                    self._add(path, self._at(path, f'"{phrase}"', line),
+                              f"{item.id}: 「{phrase}」 is also a phrase of {owner}: make it "
+                              "more specific", "warning")
+
+    def _confusions(self, knowledge: Knowledge, engine: IntentEngine) -> None:
+        """Items the engine cannot tell apart from their own names and aliases."""
         reported: set[tuple[str, str]] = set()
         today = dt.date(2026, 1, 5)
         for item in knowledge.items:

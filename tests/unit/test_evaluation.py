@@ -9,14 +9,25 @@ import pytest
 
 from bot.evaluation import (
     DEFAULT_TODAY,
+    EvaluationReport,
     LabelledQuestion,
     Outcome,
-    Report,
     evaluate,
     format_report,
     read_questions,
 )
-from intents.engine import AFFAIRS, FALLBACK, MENU, REPORT, Candidate, Classification, IntentEngine
+from intents.engine import (
+    AFFAIRS,
+    FALLBACK,
+    FAQ,
+    GREETING,
+    MENU,
+    REPORT,
+    WISH,
+    Candidate,
+    Classification,
+    IntentEngine,
+)
 from tests.support import DEV_QUESTIONS
 
 GOOD = "\n".join([
@@ -74,10 +85,10 @@ def outcome(question: LabelledQuestion, result: Classification) -> Outcome:
     return Outcome(question, result)
 
 
-def synthetic_report() -> Report:
+def synthetic_report() -> EvaluationReport:
     """Eight questions with known outcomes."""
     ask = AFFAIRS
-    return Report([
+    return EvaluationReport([
         # 1. affairs, answered directly and right
         outcome(LabelledQuestion("q1", ask, item="A001"),
                 Classification("q1", ask, item="A001", score=0.9,
@@ -137,7 +148,7 @@ def test_report_figures() -> None:
 
 
 def test_report_figures_of_nothing() -> None:
-    figures = Report().figures()
+    figures = EvaluationReport().figures()
     assert figures["questions"] == 0
     assert figures["top1"] == 0.0
     assert figures["oos_precision"] == 1.0
@@ -146,10 +157,9 @@ def test_report_figures_of_nothing() -> None:
 
 
 def test_menu_slot_mismatch() -> None:
-    report = Report([outcome(LabelledQuestion("m", MENU, date="2026-11-24", meal="lunch",
-                                              meal_point="meiyuan"),
-                             Classification("m", MENU, date=dt.date(2026, 11, 24), meal="lunch",
-                                            meal_point=None))])
+    report = EvaluationReport([outcome(
+        LabelledQuestion("m", MENU, date="2026-11-24", meal="lunch", meal_point="meiyuan"),
+        Classification("m", MENU, date=dt.date(2026, 11, 24), meal="lunch", meal_point=None))])
     assert report.figures()["menu_slots"] == 0.0
 
 
@@ -187,3 +197,29 @@ def test_evaluate_with_the_engine(engine: IntentEngine, tmp_path: Path) -> None:
     assert report.outcomes[1].result.date == dt.date(2026, 11, 24)
     assert report.outcomes[2].result.intent == REPORT
     assert report.figures()["questions"] == 4
+
+
+@pytest.mark.parametrize("result", [
+    Classification("q", MENU, topic="dishes"),
+    Classification("q", REPORT, category="lighting"),
+    Classification("q", REPORT),
+    Classification("q", WISH),
+    Classification("q", FAQ, item="station.hours", candidates=(cand("station.hours"),)),
+])
+def test_an_out_of_scope_question_answered_directly_is_wrong(result: Classification) -> None:
+    assert outcome(LabelledQuestion("q", FALLBACK), result).wrong_direct
+
+
+@pytest.mark.parametrize("result", [
+    Classification("q", FALLBACK),
+    Classification("q", AFFAIRS, clarify=True, candidates=(cand("A001"),)),
+    Classification("q", GREETING),
+])
+def test_an_out_of_scope_question_not_answered_is_not_wrong(result: Classification) -> None:
+    assert not outcome(LabelledQuestion("q", FALLBACK), result).wrong_direct
+
+
+def test_the_right_menu_or_report_is_not_wrong() -> None:
+    assert not outcome(LabelledQuestion("q", MENU), Classification("q", MENU)).wrong_direct
+    assert not outcome(LabelledQuestion("q", REPORT, category="gas"),
+                       Classification("q", REPORT, category="gas")).wrong_direct

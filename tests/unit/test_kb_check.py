@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.kb.check import CheckResult, KnowledgeChecker
+from bot.kb.check import CheckResult, EngineFactory, KnowledgeChecker
 from bot.kb.model import Knowledge
 from bot.kb.phrasebook import build_phrasebook
 from bot.kb.source import Problem
@@ -86,7 +86,7 @@ class KbCopy:
 
 
 def check(root: Path, catalogue: Path | None = None,
-          engine_factory: Callable[[Knowledge], object] | None = None) -> CheckResult:
+          engine_factory: EngineFactory | None = None) -> CheckResult:
     return KnowledgeChecker(root, catalogue).run(engine_factory)
 
 
@@ -157,10 +157,15 @@ def test_real_knowledge_base_matches_the_station_catalogue() -> None:
     assert result.errors == [], describe(result.errors)
 
 
-def test_a_missing_catalogue_is_a_warning(tmp_path: Path) -> None:
+def test_a_missing_catalogue_is_an_error(tmp_path: Path) -> None:
     result = check(KNOWLEDGE_DIR, tmp_path / "no-catalogue")
-    assert result.errors == []
-    assert any("catalogue not found" in p.message for p in result.warnings)
+    assert any("catalogue not found" in p.message for p in result.errors)
+
+
+def test_a_catalogue_without_report_categories_is_an_error(catalogue: Path) -> None:
+    (catalogue / "report_categories.csv").unlink()
+    result = check(KNOWLEDGE_DIR, catalogue)
+    assert any("report categories not found" in p.message for p in result.errors)
 
 
 def test_fake_catalogue_matches_the_knowledge_base(catalogue: Path) -> None:
@@ -576,9 +581,9 @@ def test_confusion_check_is_skipped_when_there_are_errors(kb: KbCopy) -> None:
     kb.edit_line(ELDERLY, "handling =", 'handling = "马上办"', after=A082)
     calls: list[Knowledge] = []
 
-    def engine_factory(knowledge: Knowledge) -> object:
+    def engine_factory(knowledge: Knowledge) -> IntentEngine:
         calls.append(knowledge)
-        return object()
+        raise AssertionError("the engine is not built when there are errors")
 
     result = check(kb.root, engine_factory=engine_factory)
     assert result.errors
@@ -606,3 +611,29 @@ def test_an_item_category_differing_from_the_catalogue(kb: KbCopy, catalogue: Pa
     result = check(kb.root, catalogue)
     assert_problem(result.errors, ELDERLY, kb.line_of(ELDERLY, "category = "),
                    "A082 category is 「养老服务」 but the catalogue says 「社会救助」")
+
+
+# -- names shared across kinds --------------------------------------------------------------
+
+def test_two_meal_points_with_one_name(kb: KbCopy) -> None:
+    kb.edit_line("canteen.toml", "aliases =", 'aliases = ["桂花苑食堂", "梅园食堂"]',
+                 after='id = "guihua"')
+    result = check(kb.root)
+    line = kb.line_of("canteen.toml", '"梅园食堂"', after='id = "guihua"')
+    problem = assert_problem(result.errors, "canteen.toml", line, "梅园食堂")
+    assert "meiyuan" in problem.message
+
+
+def test_an_item_alias_that_is_a_faq_question(kb: KbCopy) -> None:
+    kb.edit_line(ELDERLY, "aliases =", 'aliases = ["老年卡丢了", "托老所"]', after=A082)
+    result = check(kb.root)
+    line = kb.line_of(ELDERLY, '"托老所"', after=A082)
+    problem = assert_problem(result.warnings, ELDERLY, line, "FAQ elder.daycare")
+    assert problem.severity == "warning"
+
+
+def test_an_item_alias_that_is_a_report_word_after_normalising(kb: KbCopy) -> None:
+    kb.edit_line(ELDERLY, "aliases =", 'aliases = ["老年卡丢了", "楼道燈"]', after=A082)
+    result = check(kb.root)
+    line = kb.line_of(ELDERLY, '"楼道燈"', after=A082)
+    assert_problem(result.warnings, ELDERLY, line, "report category lighting")
