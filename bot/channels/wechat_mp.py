@@ -70,6 +70,8 @@ TABLE_KEYS = frozenset({"enabled", "passive_seconds", "max_body_bytes", "templat
                         "template_field", "menu", "allow_plaintext"})
 CS_WINDOW = dt.timedelta(hours=48)
 CS_MESSAGES_PER_WINDOW = 5
+WINDOW_REFRESH_SECONDS = 600   # a chatting resident's window start is rewritten at most this often
+FRESH_CAPACITY = 50_000
 NOTHING_NOW = "success"   # tells WeChat "no passive reply, do not retry"
 
 
@@ -141,14 +143,26 @@ class CustomerServiceWindow:
         self._allowed = allowed
         self._length = length
         self._locks = [asyncio.Lock() for _ in range(16)]   # one process; Tencent enforces too
+        # openid -> when this process last recorded a fresh window for them (unix time)
+        self._fresh: collections.OrderedDict[str, int] = collections.OrderedDict()
 
     async def open(self, openid: str, created: int) -> None:
-        """The resident wrote at `created` (unix time); a retried delivery changes nothing."""
+        """The resident wrote at `created` (unix time); a retried delivery changes nothing.
+
+        A resident chatting away is not written down on every message: while this process
+        recorded an untouched window for them in the last few minutes, the stored start is
+        kept (the window then closes those minutes early, never late)."""
+        recorded = self._fresh.get(openid)
+        if recorded is not None and 0 <= created - recorded < WINDOW_REFRESH_SECONDS:
+            return
         async with self._lock(openid):
             found = await self._state.get(self._key(openid), self._clock())
-            if found is not None and int(found["opened_at"]) >= created:
-                return
-            await self._put(openid, created, sent=0)
+            if found is None or int(found["opened_at"]) < created:
+                await self._put(openid, created, sent=0)
+            self._fresh[openid] = max(created, int(found["opened_at"]) if found else 0)
+            self._fresh.move_to_end(openid)
+            while len(self._fresh) > FRESH_CAPACITY:
+                self._fresh.popitem(last=False)
 
     async def take(self, openid: str) -> str | None:
         """Count one message: None when allowed, else why not."""
@@ -159,6 +173,7 @@ class CustomerServiceWindow:
             if int(found["sent"]) >= self._allowed:
                 return f"{self._allowed} messages already sent in this window"
             await self._put(openid, int(found["opened_at"]), int(found["sent"]) + 1)
+            self._fresh.pop(openid, None)  # the window is used now: the next message renews it
             return None
 
     async def give_back(self, openid: str) -> None:

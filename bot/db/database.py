@@ -39,7 +39,11 @@ class Database:
         self.url = url
         kwargs: dict[str, object] = {}
         if make_url(url).get_backend_name() == "sqlite":
-            kwargs["connect_args"] = {"timeout": 30}
+            # SQLite has one writer at a time. One connection per process makes transactions
+            # queue on the pool (an asyncio wait) instead of in SQLite's busy handler, which
+            # sleeps in steps of up to 100 ms; other processes still wait on the busy timeout.
+            kwargs.update(connect_args={"timeout": 30}, pool_size=1, max_overflow=0,
+                          pool_timeout=60)
         else:
             kwargs.update(pool_size=10, max_overflow=20, pool_pre_ping=True)
         self.engine: AsyncEngine = create_async_engine(url, **kwargs)

@@ -8,7 +8,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import ColumnElement, String, cast, exists, literal, or_, select, update
+from sqlalchemy import ColumnElement, String, and_, cast, exists, literal, or_, select, update
 from sqlalchemy import delete as sql_delete
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
@@ -231,7 +231,7 @@ class ConversationRepository:
     async def context(self, platform: str, user_id: str, key: str,
                       processed_key: str | None, now: dt.datetime) -> MessageContext:
         """The sender, this conversation's state, their open question and whether the message
-        was handled already: one round trip for a known resident, two for a new one."""
+        was handled already, in one round trip (the sender may be unknown yet)."""
         earlier = select(ProcessedMessage.reply).where(
             ProcessedMessage.key == (processed_key or "")).scalar_subquery()
         state = select(Conversation.state).where(
@@ -242,14 +242,13 @@ class ConversationRepository:
         waiting = exists().where(Ticket.resident_id == Resident.id,
                                  Ticket.paused_since.is_not(None),
                                  Ticket.state.in_(OPEN_STATES)).correlate(Resident)
+        one_row = select(literal(1).label("one")).subquery()
         row = (await self.session.execute(
-            select(Resident, earlier, state, personal, waiting)
-            .join(Identity, Identity.resident_id == Resident.id)
-            .where(Identity.platform == platform, Identity.user_id == user_id))).first()
-        if row is not None:
-            return MessageContext(row[0], row[1], _json(row[2]), _json(row[3]), bool(row[4]))
-        first = (await self.session.execute(select(earlier, state))).one()
-        return MessageContext(None, first[0], _json(first[1]), None, False)
+            select(Resident, earlier, state, personal, waiting).select_from(one_row)
+            .outerjoin(Identity, and_(Identity.platform == platform,
+                                      Identity.user_id == user_id))
+            .outerjoin(Resident, Resident.id == Identity.resident_id))).one()
+        return MessageContext(row[0], row[1], _json(row[2]), _json(row[3]), bool(row[4]))
 
     async def get(self, key: str, now: dt.datetime | None = None) -> dict[str, Any] | None:
         """The state of a conversation, if any and not expired."""
