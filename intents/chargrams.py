@@ -20,7 +20,8 @@ def char_grams(text: str, sizes: Sequence[int]) -> Counter[str]:
 
 
 class CharGramIndex:
-    """Sparse TF-IDF vectors of entries over character 1-3-grams, l2-normalised."""
+    """Sparse TF-IDF vectors of entries over character n-grams of the given sizes (the engine
+    uses 1-2), l2-normalised."""
 
     def __init__(self, documents: Iterable[Iterable[str]], sizes: Sequence[int] = (1, 2, 3)
                  ) -> None:
