@@ -91,7 +91,8 @@ class Dialogue:
         return self.tickets.residents if self.tickets else None
 
     def _context(self, now: dt.datetime) -> HandlerContext:
-        return HandlerContext(self.knowledge, now.date(), self.settings.max_reply_chars)
+        return HandlerContext(self.knowledge, now.date(), self.settings.max_reply_chars,
+                              now=now)
 
     async def handle(self, message: IncomingMessage) -> list[Reply]:
         """Answer one message."""

@@ -181,6 +181,8 @@ HEALTHY = "ok\n"
 ASSISTANT = web.AppKey("assistant", Assistant)
 METRICS = web.AppKey("metrics", ServerMetrics)
 CHANNELS = web.AppKey("channels", Channels)
+OUTBOX = web.AppKey("outbox", OutboxSender)
+SCHEDULER = web.AppKey("scheduler", TicketScheduler)
 
 
 async def create_app(settings: Settings, assistant: Assistant,
@@ -218,6 +220,7 @@ async def create_app(settings: Settings, assistant: Assistant,
     outbox = OutboxSender(unit_of_work, deliverer)
     holder = f"{socket.gethostname()}:{os.getpid()}"
     scheduler = TicketScheduler(assistant.knowledge, unit_of_work, holder=holder)
+    app[OUTBOX], app[SCHEDULER] = outbox, scheduler
 
     async def healthz(request: web.Request) -> web.Response:
         async with unit_of_work() as uow:

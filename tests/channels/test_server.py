@@ -7,6 +7,7 @@ from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
+from aiohttp import web
 from aiohttp.test_utils import TestClient, TestServer
 
 from bot.bootstrap import bootstrap
@@ -22,7 +23,7 @@ def settings_for(tmp_path: Path, **environ: str) -> Settings:
 
 
 @pytest.fixture
-async def plain_server(tmp_path: Path) -> AsyncIterator[TestClient[object, object]]:
+async def plain_server(tmp_path: Path) -> AsyncIterator[TestClient[web.Request, web.Application]]:
     settings = settings_for(tmp_path)
     metrics = ServerMetrics()
     assistant = await asyncio.to_thread(bootstrap, settings, observe=metrics.observe_intent)
@@ -32,7 +33,7 @@ async def plain_server(tmp_path: Path) -> AsyncIterator[TestClient[object, objec
 
 
 async def test_health_and_metrics_answer_with_no_channel_switched_on(
-        plain_server: TestClient[object, object]) -> None:
+        plain_server: TestClient[web.Request, web.Application]) -> None:
     health = await plain_server.get("/healthz")
     assert health.status == 200 and await health.text() == "ok\n"
     page = await (await plain_server.get("/metrics")).text()
