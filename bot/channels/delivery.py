@@ -66,16 +66,12 @@ class ChannelDeliverer:
                                           if t[0] in RESIDENT_PLATFORMS else 99))
         elif role in ("leader", "volunteer") and name in self._people:
             person = self._people[name]
-            found = [("wecom", person.wecom_userid)] if person.wecom_userid else []
-            telegram = str(getattr(person, "telegram_id", ""))
-            if telegram:
-                found.append(("telegram", telegram))
+            found = [("wecom", person.wecom_userid), ("telegram", person.telegram_id)]
         elif role == "staff" and name in self._staff:
             member = self._staff[name]
-            userid = getattr(member, "wecom_userid", "")
-            found = [("wecom", userid)] if userid else []
+            found = [("wecom", member.wecom_userid), ("telegram", member.telegram_id)]
         elif role == "group":
             found = [("wecom_robot", name)]
             if name in self._groups:
                 found.append(("telegram", self._groups[name]))
-        return [t for t in found if t[0] in self._senders]
+        return [t for t in found if t[1] and t[0] in self._senders]

@@ -468,17 +468,21 @@ class KnowledgeLoader:
         people = []
         for i, raw in enumerate(top.table_list("person")):
             e = _TomlTable(src, self.problems, raw, "person", i, f"person {i + 1}")
-            e.unknown(("name", "phone", "role", "away_until", "wecom_userid"))
+            e.unknown(("name", "phone", "role", "away_until", "wecom_userid", "telegram_id"))
             people.append(Person(e.text("name"), e.text("phone"), e.text("role"),
                                  e.date("away_until", required=False),
-                                 e.text("wecom_userid", required=False)))
+                                 e.text("wecom_userid", required=False),
+                                 e.text("telegram_id", required=False)))
         staff = []
         for i, raw in enumerate(top.table_list("staff")):
             e = _TomlTable(src, self.problems, raw, "staff", i, f"staff {i + 1}")
-            e.unknown(("name", "aliases", "phone", "title", "duty_days", "wecom_userid"))
+            e.unknown(("name", "aliases", "phone", "title", "duty_days", "wecom_userid",
+                       "telegram_id"))
             staff.append(StaffMember(e.text("name"), e.texts("aliases", required=False),
                                      e.text("phone"), e.text("title"),
-                                     e.texts("duty_days", required=False)))
+                                     e.texts("duty_days", required=False),
+                                     e.text("wecom_userid", required=False),
+                                     e.text("telegram_id", required=False)))
         return Roster(tuple(compounds), tuple(buildings), tuple(people), tuple(staff))
 
     def load(self) -> Knowledge:

@@ -224,7 +224,8 @@ class Person:
     phone: str
     role: str
     away_until: dt.date | None = None
-    wecom_userid: str = ""
+    wecom_userid: str = ""      # WeCom account: notifications and ticket commands
+    telegram_id: str = ""       # Telegram user id, for a leader who works from Telegram
 
 
 @dataclass(frozen=True)
@@ -236,6 +237,8 @@ class StaffMember:
     phone: str
     title: str
     duty_days: tuple[str, ...]
+    wecom_userid: str = ""
+    telegram_id: str = ""
 
 
 @dataclass(frozen=True)

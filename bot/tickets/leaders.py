@@ -10,7 +10,7 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import func, select
 
-from bot.db.models import Ticket, TicketPhoto
+from bot.db.models import OutboxMessage, Ticket, TicketPhoto
 from bot.db.repositories import OPEN_STATES
 from bot.db.unit_of_work import UnitOfWork
 from bot.kb.model import Knowledge
@@ -24,6 +24,7 @@ _CODE = r"\s*([RWrw]\d{3,})"
 COMMANDS = (
     ("queue", re.compile(r"^\s*(?:我的工单|待办|工单|/queue|/mine)\s*$")),
     ("thanks", re.compile(r"^\s*(?:感谢留言|/thanks)\s*$")),
+    ("failed", re.compile(r"^\s*(?:发送失败|未送达|/failed)\s*$")),
     ("broadcast", re.compile(r"^\s*(?:广播|群通知|/broadcast)\s*[:：]?\s*(.+)$", re.S)),
     ("open", re.compile(r"^\s*(?:查看|详情|打开|/open)" + _CODE + r"\s*$")),
     ("claim", re.compile(r"^\s*(?:接单|认领|/claim)" + _CODE + r"\s*$")),
@@ -66,8 +67,15 @@ class LeaderDesk:
         self._volunteers = {p.name for p in roster.people if p.role == "volunteer"}
         self._staff = {s.name: s.name for s in roster.staff}
         self._staff.update({alias: s.name for s in roster.staff for alias in s.aliases})
-        self._wecom = {p.wecom_userid: Actor("leader", p.name) for p in roster.people
-                       if p.wecom_userid}
+        # platform identities of the roster: WeCom accounts, and Telegram ids where given
+        self._accounts: dict[tuple[str, str], Actor] = {}
+        for p in roster.people:
+            actor = Actor("volunteer" if p.role == "volunteer" else "leader", p.name)
+            self._accounts.update({(k, v): actor for k, v in (
+                ("wecom", p.wecom_userid), ("telegram", p.telegram_id)) if v})
+        for s in roster.staff:
+            self._accounts.update({(k, v): Actor("staff", s.name) for k, v in (
+                ("wecom", s.wecom_userid), ("telegram", s.telegram_id)) if v})
 
     def actor(self, message: IncomingMessage) -> Actor | None:
         """The leader or staff member behind a message, if it is one."""
@@ -79,9 +87,7 @@ class LeaderDesk:
                 return Actor("volunteer", name)
             if role == "staff" and name in self._staff:
                 return Actor("staff", self._staff[name])
-        if message.platform == "wecom":
-            return self._wecom.get(message.user_id)
-        return None
+        return self._accounts.get((message.platform, message.user_id))
 
     async def handle(self, uow: UnitOfWork, actor: Actor, message: IncomingMessage,
                      now: dt.datetime) -> list[Reply] | None:
@@ -94,6 +100,8 @@ class LeaderDesk:
                 return [await self._queue(uow, actor, now)]
             if name == "thanks":
                 return [await self._thanks(uow)]
+            if name == "failed":
+                return [await self._failed(uow, actor)]
             if name == "broadcast":
                 return [self._broadcast(uow, actor, match.group(1).strip(), now)]
             code = match.group(1).upper()
@@ -103,11 +111,24 @@ class LeaderDesk:
             return [await self._act(uow, actor, name, code, note, message.platform, now)]
         return None
 
+    async def _failed(self, uow: UnitOfWork, actor: Actor) -> Reply:
+        """Staff see the notifications that could not be delivered after every retry."""
+        if actor.role != "staff":
+            return Reply(texts.STAFF_ONLY)
+        rows = (await uow.session.execute(
+            select(OutboxMessage).where(OutboxMessage.state == "failed")
+            .order_by(OutboxMessage.id.desc()).limit(10))).scalars().all()
+        if not rows:
+            return Reply(texts.NO_FAILED)
+        return Reply(texts.FAILED_LIST.format(lines="\n".join(texts.FAILED_LINE.format(
+            recipient=m.recipient, text=m.text.replace("\n", " ")[:40],
+            error=(m.last_error or "")[:60]) for m in rows)))
+
     def _broadcast(self, uow: UnitOfWork, actor: Actor, text: str, now: dt.datetime) -> Reply:
         """Staff post a notice to every building group the station configured."""
         if actor.role != "staff":
             log.warning("refused: %s tried to broadcast", actor.label)
-            return Reply(texts.BROADCAST_STAFF_ONLY)
+            return Reply(texts.STAFF_ONLY)
         if not self.notice_groups:
             return Reply(texts.BROADCAST_NO_GROUPS)
         for group in self.notice_groups:

@@ -65,7 +65,7 @@ REPLIED = "已把您的话转告 {code} 的居民。"
 RETURNED = "已把 {code} 退回驿站值班队列。"
 COMMAND_HELP = ("楼栋长可以说：我的工单；接单 R0123；查看 R0123；进度 R0123 内容；"
                 "完成 R0123 说明；转交 R0123 12号楼；回复 R0123 内容；退回 R0123 原因。"
-                "工作人员还可以说：广播 通知内容。")
+                "工作人员还可以说：广播 通知内容；发送失败。")
 TO_RESIDENT_CLAIMED = "您的{what} {code}，{name}已接单，会尽快处理。"
 TO_RESIDENT_PROGRESS = "{code} 进展：{note}"
 TO_RESIDENT_DONE = "{code} 已处理：{note}\n已修好了吗？回复1确认，回复2没修好。"
@@ -118,4 +118,7 @@ GROUP_RESOLVED = "【已处理】{place}的{what}问题（{code}）已处理好�
 BROADCAST = "【驿站通知】{text}"
 BROADCAST_SENT = "已发到 {count} 个楼栋群。"
 BROADCAST_NO_GROUPS = "还没有设置可以通知的楼栋群（config.toml 的 notice_groups）。"
-BROADCAST_STAFF_ONLY = "只有驿站工作人员可以发群通知。"
+STAFF_ONLY = "这个只有驿站工作人员可以用。"
+NO_FAILED = "没有发送失败的通知。"
+FAILED_LIST = "发送失败的通知（请电话联系本人）：\n{lines}"
+FAILED_LINE = "给 {recipient}：{text}（{error}）"

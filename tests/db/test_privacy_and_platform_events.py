@@ -127,6 +127,24 @@ async def test_a_resolved_report_and_staff_notices_reach_the_building_group(
     await s.say(LEADER, "完成 R0001 换了灯泡")
     [notice] = await s.sent_to("group:9号楼")
     assert "R0001" in notice and "已处理" in notice and "1381234" not in notice
-    assert "只有驿站工作人员" in await s.say(LEADER, "广播 明天停水")
+    assert "只有驿站工作人员可以用" in await s.say(LEADER, "广播 明天停水")
+    assert "只有驿站工作人员可以用" in await s.say(LEADER, "发送失败")
     assert "2 个楼栋群" in await s.say("staff:王主任", "广播 明天上午9点到12点停水")
     assert any("停水" in t for t in await s.sent_to("group:梅园小区"))
+
+
+async def test_staff_see_notifications_that_could_not_be_delivered(
+        knowledge: Knowledge, engine: IntentEngine, database: Database) -> None:
+    from sqlalchemy import update
+
+    from bot.db.models import OutboxMessage
+
+    s = Station(knowledge, engine, database)
+    assert "没有发送失败" in await s.say("staff:王主任", "发送失败")
+    await s.say("zhang", "9号楼楼道灯坏了")
+    async with UnitOfWork(database.sessions) as uow:
+        await uow.session.execute(update(OutboxMessage).values(
+            state="failed", last_error="no configured channel reaches leader:李琳"))
+        await uow.commit()
+    listed = await s.say("staff:王主任", "发送失败")
+    assert "leader:李琳" in listed and "no configured channel" in listed
