@@ -49,3 +49,54 @@ async def test_a_channel_switched_on_without_its_secret_stops_the_start(tmp_path
             await create_app(settings, assistant, background=False)
     finally:
         await assistant.close()
+
+
+async def test_yizhan_serve_starts_with_the_deployment_contract(tmp_path: Path) -> None:
+    """`yizhan serve --host H --port P --config FILE` as operators' scripts call it."""
+    import os
+    import socket
+    import subprocess
+    import sys
+
+    import aiohttp
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    env = {k: v for k, v in os.environ.items() if not k.startswith("YIZHAN_")}
+    env["YIZHAN_DATABASE_URL"] = f"sqlite+aiosqlite:///{tmp_path / 'serve.db'}"
+    server = subprocess.Popen(
+        [sys.executable, "-m", "bot.cli", "serve", "--host", "127.0.0.1", "--port", str(port),
+         "--config", str(ROOT / "config.toml")], cwd=tmp_path, env=env,
+        stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    try:
+        async with aiohttp.ClientSession() as client:
+            for _ in range(200):
+                assert server.poll() is None, server.stderr.read() if server.stderr else ""
+                try:
+                    async with client.get(f"http://127.0.0.1:{port}/healthz") as response:
+                        assert response.status == 200
+                        break
+                except aiohttp.ClientConnectionError:
+                    await asyncio.sleep(0.1)
+            else:
+                pytest.fail("yizhan serve did not answer /healthz")
+    finally:
+        server.terminate()
+        assert server.wait(timeout=20) == 0
+
+
+async def test_serve_exits_with_a_clear_message_when_a_secret_is_missing(tmp_path: Path
+                                                                        ) -> None:
+    import os
+    import subprocess
+    import sys
+
+    env = {k: v for k, v in os.environ.items() if not k.startswith("YIZHAN_")}
+    env.update(YIZHAN_DATABASE_URL=f"sqlite+aiosqlite:///{tmp_path / 'serve.db'}",
+               YIZHAN_TELEGRAM_TOKEN="123:abc")
+    done = await asyncio.to_thread(subprocess.run, [
+        sys.executable, "-m", "bot.cli", "serve", "--port", "1", "--config",
+        str(ROOT / "config.toml")], cwd=tmp_path, env=env, capture_output=True, text=True,
+        timeout=60)
+    assert done.returncode == 2 and "YIZHAN_TELEGRAM_SECRET" in done.stderr

@@ -4,6 +4,8 @@ the building leader on WeCom, every platform a fake on loopback."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import dataclasses
 import datetime as dt
 import time
 from collections.abc import AsyncIterator
@@ -17,7 +19,7 @@ from aiohttp.test_utils import TestClient, TestServer
 
 from bot.bootstrap import bootstrap
 from bot.channels.telegram import SECRET_HEADER
-from bot.config import load_settings
+from bot.config import ServerSettings, load_settings
 from bot.server import OUTBOX, create_app
 from tests.channels.fake_telegram import TOKEN as TELEGRAM_TOKEN
 from tests.channels.fake_telegram import FakeBotApi, group_chat, message_update
@@ -57,6 +59,13 @@ class Station:
 
 @pytest.fixture
 async def station(tmp_path: Path) -> AsyncIterator[Station]:
+    async with running_station(tmp_path, background=False) as ready:
+        yield ready
+
+
+@contextlib.asynccontextmanager
+async def running_station(tmp_path: Path, background: bool) -> AsyncIterator[Station]:
+    """The server with every channel on, pointed at fakes; `background` runs its loops."""
     tencent, telegram = FakeTencent(), FakeBotApi()
     base = await tencent.start()
     await telegram.start()
@@ -73,8 +82,10 @@ async def station(tmp_path: Path) -> AsyncIterator[Station]:
         "YIZHAN_TELEGRAM_API_BASE": telegram.base_url,
     }
     settings = load_settings(ROOT / "config.toml", environ=env)
+    settings = dataclasses.replace(settings, server=ServerSettings(
+        scheduler_seconds=0.05, outbox_seconds=0.05))
     assistant = await asyncio.to_thread(bootstrap, settings)
-    app = await create_app(settings, assistant, background=False)
+    app = await create_app(settings, assistant, background=background)
     client: TestClient[web.Request, web.Application] = TestClient(TestServer(app))
     await client.start_server()
     clock = FakeClock()
@@ -162,3 +173,13 @@ async def test_the_same_story_inside_a_telegram_group(station: Station) -> None:
     told = [c for c in station.telegram.sent if c.chat_id == "7001"][-1]
     assert "R0001" in told.params["text"] and "修好了" in told.params["text"]
     assert ("1", "1") in told.buttons and ("2", "2") in told.buttons   # 已修好了吗: 1 / 2
+
+
+async def test_the_server_sends_notifications_by_itself(tmp_path: Path) -> None:
+    async with running_station(tmp_path, background=True) as station:
+        await station.resident.push(text_xml("1号楼楼道灯坏了", user="o-wu", msg_id=701,
+                                             created=NOW))
+        async with asyncio.timeout(10):
+            while not station.work_texts(LEADER_WECOM):
+                await asyncio.sleep(0.05)
+        assert "R0001" in station.work_texts(LEADER_WECOM)[0]
