@@ -356,3 +356,12 @@ async def test_every_faq_answer_is_filled_in(knowledge: Knowledge) -> None:
 ])
 def test_picked_number(text: str, number: int | None) -> None:
     assert picked_number(text) == number
+
+
+async def test_the_official_account_menu_labels_are_understood(conversation: Conversation
+                                                               ) -> None:
+    """The 服务号 menu sends these words when a resident taps a button."""
+    assert "188项" in await conversation.say("办事指南")
+    assert "套餐" in await conversation.say("今日菜单")
+    assert "楼栋长" in await conversation.say("我要报修")     # without tickets: whom to call
+    assert "心愿" in await conversation.say("微心愿")
