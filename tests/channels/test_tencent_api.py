@@ -4,7 +4,6 @@ XML safety, query parsing, one core call per delivery."""
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
 
 import aiohttp
 import pytest
@@ -42,20 +41,6 @@ BOMB = ('<?xml version="1.0"?><!DOCTYPE lolz [<!ENTITY lol "lol">'
         ']><xml><Encrypt>&lol3;</Encrypt></xml>')
 XXE = ('<?xml version="1.0"?><!DOCTYPE x [<!ENTITY xxe SYSTEM "file:///etc/passwd">]>'
        '<xml><Encrypt>&xxe;</Encrypt></xml>')
-
-
-@pytest.fixture
-async def fake() -> AsyncIterator[FakeTencent]:
-    server = FakeTencent()
-    await server.start()
-    yield server
-    await server.close()
-
-
-@pytest.fixture
-async def http() -> AsyncIterator[aiohttp.ClientSession]:
-    async with aiohttp.ClientSession() as session:
-        yield session
 
 
 def mp_api(fake: FakeTencent, http: aiohttp.ClientSession, state: MemorySharedState,

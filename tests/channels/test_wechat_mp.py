@@ -60,20 +60,6 @@ V3_SAFE_BODY = ("<xml><ToUserName><![CDATA[gh_10f6c3c3ac5a]]></ToUserName>"
                 f"<Encrypt><![CDATA[{V3_ENCRYPT}]]></Encrypt></xml>")
 
 
-@pytest.fixture
-async def fake() -> AsyncIterator[FakeTencent]:
-    server = FakeTencent()
-    await server.start()
-    yield server
-    await server.close()
-
-
-@pytest.fixture
-async def http() -> AsyncIterator[aiohttp.ClientSession]:
-    async with aiohttp.ClientSession() as session:
-        yield session
-
-
 @dataclass
 class Station:
     """One running 服务号 callback server with its fakes."""

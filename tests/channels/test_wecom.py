@@ -64,20 +64,6 @@ V1_POST_BODY = (
     "ZZIs2pDBS8R07+qN+E7Q==]]></Encrypt><AgentID><![CDATA[218]]></AgentID></xml>")
 
 
-@pytest.fixture
-async def fake() -> AsyncIterator[FakeTencent]:
-    server = FakeTencent()
-    await server.start()
-    yield server
-    await server.close()
-
-
-@pytest.fixture
-async def http() -> AsyncIterator[aiohttp.ClientSession]:
-    async with aiohttp.ClientSession() as session:
-        yield session
-
-
 @dataclass
 class Office:
     """One running WeCom callback server with its fakes."""
