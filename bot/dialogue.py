@@ -106,12 +106,12 @@ class Dialogue:
             if ctx.earlier_reply is not None:  # the platform delivered this message again
                 self._observe(message.platform, "redelivered")
                 return decode_replies(ctx.earlier_reply)
-            replies = await self._handle(uow, ctx, message, now)
-            if not uow.has_changes:
-                return replies
-            if message.message_id:
-                uow.processed.add(_processed_key(message) or "", encode_replies(replies))
-            try:
+            try:  # a flush inside the handlers may meet the conflict as well as the commit
+                replies = await self._handle(uow, ctx, message, now)
+                if not uow.has_changes:
+                    return replies
+                if message.message_id:
+                    uow.processed.add(_processed_key(message) or "", encode_replies(replies))
                 await uow.commit()
                 return replies
             except (IntegrityError, StaleDataError):
