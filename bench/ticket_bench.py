@@ -2,7 +2,7 @@
 
 Each message goes through Dialogue.handle: classification, the report flow, routing, the ticket,
 its audit event and the leader's outbox notification, committed in one unit of work.
-Usage: python bench/ticket_bench.py [--tickets N] [--postgres URL]
+Usage: python bench/ticket_bench.py [--tickets N] [--in-flight 1 8 16 32] [--postgres URL]
 """
 
 from __future__ import annotations
@@ -79,13 +79,15 @@ def main() -> None:
     """Print tickets/s for each backend and concurrency."""
     parser = argparse.ArgumentParser()
     parser.add_argument("--tickets", type=int, default=1000)
+    parser.add_argument("--in-flight", type=int, nargs="+", default=[1, 8, 16, 32],
+                        help="messages handled at once (one row per value and backend)")
     parser.add_argument("--postgres", default=os.environ.get(
         "YIZHAN_TEST_POSTGRES_URL", "postgresql+asyncpg://postgres@127.0.0.1:5432/test"))
     args = parser.parse_args()
     engine = IntentEngine(build_phrasebook(load_knowledge(Path("knowledge"))))
     print(f"{args.tickets} reports through Dialogue.handle, one worker process")
     print(f"{'backend':<12} {'in flight':>9} {'tickets/s':>10}")
-    for concurrency in (1, 8):
+    for concurrency in args.in_flight:
         with tempfile.TemporaryDirectory() as folder:
             url = f"sqlite+aiosqlite:///{Path(folder) / 'bench.db'}"
             rate = asyncio.run(run(url, args.tickets, concurrency, engine))

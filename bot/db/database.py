@@ -3,9 +3,14 @@
 from __future__ import annotations
 
 import asyncio
+import sqlite3
+from collections import deque
+from collections.abc import Callable
+from functools import partial
 from pathlib import Path
 from typing import Any
 
+import aiosqlite
 from alembic import command
 from alembic.config import Config
 from sqlalchemy import event
@@ -16,6 +21,9 @@ from sqlalchemy.ext.asyncio import (
     async_sessionmaker,
     create_async_engine,
 )
+from sqlalchemy.pool import PoolResetState
+
+from bot.db.unit_of_work import UnitOfWorkSession
 
 MIGRATIONS = Path(__file__).with_name("migrations")
 
@@ -42,15 +50,16 @@ class Database:
             # SQLite has one writer at a time. One connection per process makes transactions
             # queue on the pool (an asyncio wait) instead of in SQLite's busy handler, which
             # sleeps in steps of up to 100 ms; other processes still wait on the busy timeout.
-            kwargs.update(connect_args={"timeout": 30}, pool_size=1, max_overflow=0,
-                          pool_timeout=60)
+            path = make_url(url).database or ":memory:"
+            kwargs.update(async_creator=partial(_connect_sqlite, path), pool_size=1,
+                          max_overflow=0, pool_timeout=60, pool_reset_on_return=None)
         else:
             kwargs.update(pool_size=10, max_overflow=20, pool_pre_ping=True)
         self.engine: AsyncEngine = create_async_engine(url, **kwargs)
         if self.is_sqlite:
             _sqlite_transactions(self.engine)
         self.sessions: async_sessionmaker[AsyncSession] = async_sessionmaker(
-            self.engine, expire_on_commit=False)
+            self.engine, expire_on_commit=False, sync_session_class=UnitOfWorkSession)
 
     @property
     def is_sqlite(self) -> bool:
@@ -60,6 +69,79 @@ class Database:
     async def dispose(self) -> None:
         """Close every pooled connection."""
         await self.engine.dispose()
+
+
+async def _connect_sqlite(path: str) -> aiosqlite.Connection:
+    """An aiosqlite connection whose statements take one trip to its thread; 30 s busy wait."""
+    connection = _OneTripConnection(partial(
+        sqlite3.connect, path, timeout=30, isolation_level=None, check_same_thread=False),
+        iter_chunk_size=64)
+    # As SQLAlchemy's own connect does: a connection nobody closed must not keep the process
+    # alive. (Before aiosqlite 0.22 the connection was itself the thread.)
+    thread: Any = getattr(connection, "_thread", connection)
+    thread.daemon = True
+    return await connection
+
+
+class _OneTripConnection(aiosqlite.Connection):
+    """aiosqlite whose cursors run a statement, read its rows and close in one thread trip."""
+
+    # SQLAlchemy's adapter opens, executes, fetches and closes a cursor per statement: four
+    # trips to the SQLite thread and back, each costing more than a small statement itself.
+    def cursor(self) -> _OneTripCursor:  # type: ignore[override]
+        return _OneTripCursor(self)
+
+    async def in_thread(self, function: Callable[[sqlite3.Connection], None]) -> None:
+        """Call `function` with the sqlite3 connection, in the SQLite thread."""
+        await self._execute(function, self._conn)  # type: ignore[no-untyped-call]
+
+
+class _OneTripCursor:
+    """The cursor SQLAlchemy's adapter uses; rows are read with the statement."""
+
+    arraysize = 1
+
+    def __init__(self, connection: _OneTripConnection) -> None:
+        self._connection = connection
+        self._rows: deque[Any] = deque()
+        self.description: Any = None
+        self.rowcount = -1
+        self.lastrowid: int | None = None
+
+    async def __aenter__(self) -> _OneTripCursor:
+        return self
+
+    async def execute(self, sql: str, parameters: Any = ()) -> None:
+        await self._connection.in_thread(partial(self._run, "execute", sql, parameters))
+
+    async def executemany(self, sql: str, parameters: Any) -> None:
+        await self._connection.in_thread(partial(self._run, "executemany", sql, parameters))
+
+    def _run(self, method: str, sql: str, parameters: Any, connection: sqlite3.Connection
+             ) -> None:
+        cursor = connection.cursor()
+        try:
+            getattr(cursor, method)(sql, parameters)
+            self.description = cursor.description
+            self._rows = deque(cursor.fetchall() if cursor.description else ())
+            self.rowcount, self.lastrowid = cursor.rowcount, cursor.lastrowid
+        finally:
+            cursor.close()
+
+    async def fetchone(self) -> Any:
+        return self._rows.popleft() if self._rows else None
+
+    async def fetchmany(self, size: int | None = None) -> list[Any]:
+        return [self._rows.popleft()
+                for _ in range(min(size or self.arraysize, len(self._rows)))]
+
+    async def fetchall(self) -> list[Any]:
+        rows = list(self._rows)
+        self._rows.clear()
+        return rows
+
+    async def close(self) -> None:
+        self._rows.clear()
 
 
 def _sqlite_transactions(engine: AsyncEngine) -> None:
@@ -81,6 +163,14 @@ def _sqlite_transactions(engine: AsyncEngine) -> None:
     @event.listens_for(engine.sync_engine, "begin")
     def _begin(connection: Connection) -> None:
         connection.exec_driver_sql("BEGIN IMMEDIATE")
+
+    @event.listens_for(engine.sync_engine, "reset")
+    def _reset(dbapi_connection: Any, record: Any, state: PoolResetState) -> None:
+        # A unit of work has committed or rolled back before its connection comes back;
+        # roll back only a transaction something left open (the pool's own reset would
+        # roll back every time, one more trip to the SQLite thread per message).
+        if state.asyncio_safe and dbapi_connection.driver_connection.in_transaction:
+            dbapi_connection.rollback()
 
 
 def alembic_config(url: str) -> Config:

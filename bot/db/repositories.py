@@ -4,12 +4,25 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import ColumnElement, String, and_, cast, exists, literal, or_, select, update
-from sqlalchemy import delete as sql_delete
+from sqlalchemy import (
+    ColumnElement,
+    Executable,
+    Select,
+    String,
+    Table,
+    and_,
+    bindparam,
+    cast,
+    exists,
+    literal,
+    or_,
+    select,
+    update,
+)
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError
@@ -29,6 +42,69 @@ from bot.db.models import (
 )
 
 OPEN_STATES = ("new", "claimed", "in_progress", "reopened", "transferred")
+CONVERSATIONS = Conversation.metadata.tables[Conversation.__tablename__]
+
+
+def _live(now: ColumnElement[Any]) -> ColumnElement[bool]:
+    """A conversation row that has not expired at `now`."""
+    return or_(Conversation.expires_at.is_(None), Conversation.expires_at > now)
+
+
+def _message_context() -> Select[Resident, str, str, str, bool]:
+    """The statement behind `ConversationRepository.context`, built once."""
+    now: ColumnElement[dt.datetime] = bindparam("now")
+    earlier = select(ProcessedMessage.reply).where(
+        ProcessedMessage.key == bindparam("processed_key")).scalar_subquery()
+    state = select(Conversation.state).where(
+        Conversation.key == bindparam("key"), _live(now)).scalar_subquery()
+    personal = select(Conversation.state).where(
+        Conversation.key == literal("resident:") + cast(Resident.id, String),
+        _live(now)).correlate(Resident).scalar_subquery()
+    waiting = exists().where(Ticket.resident_id == Resident.id,
+                             Ticket.paused_since.is_not(None),
+                             Ticket.state.in_(OPEN_STATES)).correlate(Resident)
+    one_row = select(literal(1).label("one")).subquery()
+    return (select(Resident, earlier, state, personal, waiting).select_from(one_row)
+            .outerjoin(Identity, and_(Identity.platform == bindparam("platform"),
+                                      Identity.user_id == bindparam("user_id")))
+            .outerjoin(Resident, Resident.id == Identity.resident_id))
+
+
+def _set_conversation(insert: Callable[[Table], Any]) -> Executable:
+    """Insert-or-replace of one conversation row, in a dialect's ON CONFLICT syntax."""
+    statement = insert(CONVERSATIONS)
+    result: Executable = statement.on_conflict_do_update(
+        index_elements=[CONVERSATIONS.c.key],
+        set_={k: statement.excluded[k] for k in ("state", "expires_at", "updated_at")})
+    return result
+
+
+# The statements of the per-message path, built once with bound parameters: building one and
+# its cache key takes more Python time than SQLite takes to run it.
+MESSAGE_CONTEXT = _message_context()
+CONVERSATION_STATE = select(CONVERSATIONS.c.state).where(
+    CONVERSATIONS.c.key == bindparam("key"), _live(bindparam("now")))
+SET_CONVERSATION_SQLITE = _set_conversation(sqlite_insert)
+SET_CONVERSATION_POSTGRESQL = _set_conversation(postgresql_insert)
+DELETE_CONVERSATION = CONVERSATIONS.delete().where(CONVERSATIONS.c.key == bindparam("key"))
+INSERT_PROCESSED = ProcessedMessage.metadata.tables[ProcessedMessage.__tablename__].insert()
+RESIDENT_BY_IDENTITY = (
+    select(Resident).join(Identity, Identity.resident_id == Resident.id)
+    .where(Identity.platform == bindparam("platform"), Identity.user_id == bindparam("user_id")))
+OPEN_DUPLICATE = (
+    select(Ticket).where(Ticket.kind == "report", Ticket.building == bindparam("building"),
+                         Ticket.category == bindparam("category"),
+                         Ticket.state.in_(OPEN_STATES), Ticket.created_at >= bindparam("since"))
+    .order_by(Ticket.created_at).limit(1))
+WAITING_ON = select(Ticket).where(Ticket.resident_id == bindparam("resident_id"),
+                                  Ticket.paused_since.is_not(None),
+                                  Ticket.state.in_(OPEN_STATES))
+FOLLOWING = select(TicketFollower.id).where(TicketFollower.ticket_id == bindparam("ticket_id"),
+                                            TicketFollower.resident_id == bindparam("resident_id"))
+FOLLOWERS = select(TicketFollower.resident_id).where(
+    TicketFollower.ticket_id == bindparam("ticket_id"))
+EVENTS = (select(TicketEvent).where(TicketEvent.ticket_id == bindparam("ticket_id"))
+          .order_by(TicketEvent.id))
 
 
 class ResidentRepository:
@@ -39,10 +115,8 @@ class ResidentRepository:
 
     async def by_identity(self, platform: str, user_id: str) -> Resident | None:
         """The resident behind a platform identity, if known."""
-        return (await self.session.execute(
-            select(Resident).join(Identity, Identity.resident_id == Resident.id)
-            .where(Identity.platform == platform, Identity.user_id == user_id)
-        )).scalar_one_or_none()
+        return (await self.session.execute(RESIDENT_BY_IDENTITY, {
+            "platform": platform, "user_id": user_id})).scalar_one_or_none()
 
     async def get_or_create(self, platform: str, user_id: str, name: str = "") -> Resident:
         """The resident behind an identity, created on first contact."""
@@ -97,11 +171,8 @@ class TicketRepository:
     async def open_duplicate(self, building: str, category: str, since: dt.datetime
                              ) -> Ticket | None:
         """An open report of the same building and category since a moment ("me too")."""
-        return (await self.session.execute(
-            select(Ticket).where(Ticket.kind == "report", Ticket.building == building,
-                                 Ticket.category == category, Ticket.state.in_(OPEN_STATES),
-                                 Ticket.created_at >= since)
-            .order_by(Ticket.created_at).limit(1))).scalar_one_or_none()
+        return (await self.session.execute(OPEN_DUPLICATE, {
+            "building": building, "category": category, "since": since})).scalar_one_or_none()
 
     async def queue(self, assignee: str | None, kinds: Sequence[str] = ("report", "wish")
                     ) -> list[Ticket]:
@@ -127,25 +198,22 @@ class TicketRepository:
 
     async def waiting_on(self, resident_id: int) -> list[Ticket]:
         """Open tickets whose leader is waiting for this resident's answer (clock paused)."""
-        return list((await self.session.execute(
-            select(Ticket).where(Ticket.resident_id == resident_id,
-                                 Ticket.paused_since.is_not(None),
-                                 Ticket.state.in_(OPEN_STATES)))).scalars())
+        return list((await self.session.execute(WAITING_ON, {
+            "resident_id": resident_id})).scalars())
 
     async def follow(self, ticket: Ticket, resident_id: int) -> bool:
         """Make a resident a follower; False if they already were."""
-        exists = (await self.session.execute(select(TicketFollower.id).where(
-            TicketFollower.ticket_id == ticket.id,
-            TicketFollower.resident_id == resident_id))).first()
-        if exists:
+        following = (await self.session.execute(FOLLOWING, {
+            "ticket_id": ticket.id, "resident_id": resident_id})).first()
+        if following:
             return False
         self.session.add(TicketFollower(ticket_id=ticket.id, resident_id=resident_id))
         return True
 
     async def followers(self, ticket: Ticket) -> list[int]:
         """Residents following a ticket."""
-        return list((await self.session.execute(select(TicketFollower.resident_id).where(
-            TicketFollower.ticket_id == ticket.id))).scalars())
+        return list((await self.session.execute(FOLLOWERS, {
+            "ticket_id": ticket.id})).scalars())
 
     def record(self, ticket: Ticket, actor: str, action: str, detail: str = "",
                platform: str = "") -> None:
@@ -155,8 +223,7 @@ class TicketRepository:
 
     async def events(self, ticket: Ticket) -> list[TicketEvent]:
         """A ticket's history, oldest first."""
-        return list((await self.session.execute(select(TicketEvent).where(
-            TicketEvent.ticket_id == ticket.id).order_by(TicketEvent.id))).scalars())
+        return list((await self.session.execute(EVENTS, {"ticket_id": ticket.id})).scalars())
 
 
 class OutboxRepository:
@@ -198,14 +265,27 @@ class ProcessedMessageRepository:
 
     def __init__(self, session: AsyncSession) -> None:
         self.session = session
+        self._staged: list[dict[str, str]] = []
 
     async def get(self, key: str) -> ProcessedMessage | None:
         """The record of a handled message."""
         return await self.session.get(ProcessedMessage, key)
 
     def add(self, key: str, reply: str) -> None:
-        """Stage the record of a handled message (its key is the primary key)."""
-        self.session.add(ProcessedMessage(key=key, reply=reply))
+        """Stage the record of a handled message; the unit of work writes it on commit."""
+        self._staged.append({"key": key, "reply": reply})
+        mark_changed(self.session)
+
+    async def write_staged(self) -> None:
+        """Insert the staged records (a key already recorded raises IntegrityError)."""
+        # A plain INSERT: an ORM flush of one object costs more than the rest of an answer.
+        staged, self._staged = self._staged, []
+        if staged:
+            await self.session.execute(INSERT_PROCESSED, staged)
+
+    def discard_staged(self) -> None:
+        """Forget the staged records (the unit rolls back)."""
+        self._staged.clear()
 
 
 @dataclass(frozen=True)
@@ -225,53 +305,34 @@ class ConversationRepository:
     def __init__(self, session: AsyncSession) -> None:
         self.session = session
 
-    def _live(self, now: dt.datetime) -> ColumnElement[bool]:
-        return or_(Conversation.expires_at.is_(None), Conversation.expires_at > now)
-
     async def context(self, platform: str, user_id: str, key: str,
                       processed_key: str | None, now: dt.datetime) -> MessageContext:
         """The sender, this conversation's state, their open question and whether the message
         was handled already, in one round trip (the sender may be unknown yet)."""
-        earlier = select(ProcessedMessage.reply).where(
-            ProcessedMessage.key == (processed_key or "")).scalar_subquery()
-        state = select(Conversation.state).where(
-            Conversation.key == key, self._live(now)).scalar_subquery()
-        personal = select(Conversation.state).where(
-            Conversation.key == literal("resident:") + cast(Resident.id, String),
-            self._live(now)).correlate(Resident).scalar_subquery()
-        waiting = exists().where(Ticket.resident_id == Resident.id,
-                                 Ticket.paused_since.is_not(None),
-                                 Ticket.state.in_(OPEN_STATES)).correlate(Resident)
-        one_row = select(literal(1).label("one")).subquery()
-        row = (await self.session.execute(
-            select(Resident, earlier, state, personal, waiting).select_from(one_row)
-            .outerjoin(Identity, and_(Identity.platform == platform,
-                                      Identity.user_id == user_id))
-            .outerjoin(Resident, Resident.id == Identity.resident_id))).one()
+        row = (await self.session.execute(MESSAGE_CONTEXT, {
+            "platform": platform, "user_id": user_id, "key": key,
+            "processed_key": processed_key or "", "now": now})).one()
         return MessageContext(row[0], row[1], _json(row[2]), _json(row[3]), bool(row[4]))
 
     async def get(self, key: str, now: dt.datetime | None = None) -> dict[str, Any] | None:
         """The state of a conversation, if any and not expired."""
-        text = (await self.session.execute(select(Conversation.state).where(
-            Conversation.key == key, self._live(now or utcnow())))).scalar_one_or_none()
+        text = (await self.session.execute(CONVERSATION_STATE, {
+            "key": key, "now": now or utcnow()})).scalar_one_or_none()
         return _json(text)
 
     async def set(self, key: str, state: dict[str, Any], expires_at: dt.datetime | None
                   ) -> None:
         """Store a conversation's state (insert or replace)."""
-        values = {"key": key, "state": json.dumps(state, ensure_ascii=False),
-                  "expires_at": expires_at, "updated_at": utcnow()}
-        insert = (postgresql_insert if _dialect(self.session) == "postgresql"
-                  else sqlite_insert)
-        statement = insert(Conversation).values(**values)
-        await self.session.execute(statement.on_conflict_do_update(
-            index_elements=[Conversation.key],
-            set_={k: statement.excluded[k] for k in ("state", "expires_at", "updated_at")}))
+        statement = (SET_CONVERSATION_POSTGRESQL if _dialect(self.session) == "postgresql"
+                     else SET_CONVERSATION_SQLITE)
+        await self.session.execute(statement, {
+            "key": key, "state": json.dumps(state, ensure_ascii=False),
+            "expires_at": expires_at, "updated_at": utcnow()})
         mark_changed(self.session)
 
     async def delete(self, key: str) -> None:
         """Forget a conversation."""
-        await self.session.execute(sql_delete(Conversation).where(Conversation.key == key))
+        await self.session.execute(DELETE_CONVERSATION, {"key": key})
         mark_changed(self.session)
 
 

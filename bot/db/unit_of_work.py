@@ -19,6 +19,11 @@ from bot.db.repositories import (
 )
 
 
+class UnitOfWorkSession(Session):
+    """The ORM session of a unit of work: it notes in `info` that a flush wrote something."""
+
+
+@event.listens_for(UnitOfWorkSession, "after_flush")
 def _flushed(session: Session, transaction: UOWTransaction) -> None:
     session.info["changed"] = True
 
@@ -27,6 +32,7 @@ class UnitOfWork:
     """`async with uow:` opens a session; `await uow.commit()` makes the changes stick.
 
     Leaving the block without committing (or with an exception) rolls everything back.
+    Sessions must be `UnitOfWorkSession`s (as `Database.sessions` makes them).
     """
 
     session: AsyncSession
@@ -41,7 +47,6 @@ class UnitOfWork:
 
     async def __aenter__(self) -> UnitOfWork:
         self.session = self._sessions()
-        event.listen(self.session.sync_session, "after_flush", _flushed)
         self.residents = ResidentRepository(self.session)
         self.tickets = TicketRepository(self.session)
         self.outbox = OutboxRepository(self.session)
@@ -66,8 +71,10 @@ class UnitOfWork:
 
     async def commit(self) -> None:
         """Make every staged change durable, atomically."""
+        await self.processed.write_staged()
         await self.session.commit()
 
     async def rollback(self) -> None:
         """Drop every staged change."""
+        self.processed.discard_staged()
         await self.session.rollback()
