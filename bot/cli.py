@@ -17,6 +17,7 @@ from bot.config import ConfigError, Settings, load_settings
 from bot.kb.loader import KnowledgeError
 
 CONSOLE_USER = "console"
+SWITCH_INTERVAL = 0.0005  # seconds; see cmd_serve
 BANNER = "驿站助手（输入问题后回车；输入 q 或按 Ctrl-D 退出）"
 
 
@@ -247,6 +248,9 @@ def cmd_serve(args: argparse.Namespace) -> int:
 
     settings = _settings(args)
     logging.getLogger().setLevel(logging.INFO)
+    # The database driver answers from its own thread; under load the event loop holds the
+    # GIL and each answer would wait out the 5 ms default switch interval.
+    sys.setswitchinterval(SWITCH_INTERVAL)
     metrics = ServerMetrics()
     assistant = bootstrap(settings, observe=metrics.observe_intent)
     web.run_app(create_app(settings, assistant, metrics), host=args.host, port=args.port,
