@@ -10,6 +10,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import os
+import sys
 import tempfile
 import time
 from pathlib import Path
@@ -18,6 +19,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import func, select, text
 
 from bot.bootstrap import intent_handlers, ticket_desks
+from bot.cli import SWITCH_INTERVAL
 from bot.db.database import Database, upgrade_async
 from bot.db.models import Ticket
 from bot.db.unit_of_work import UnitOfWork
@@ -84,6 +86,7 @@ def main() -> None:
     parser.add_argument("--postgres", default=os.environ.get(
         "YIZHAN_TEST_POSTGRES_URL", "postgresql+asyncpg://postgres@127.0.0.1:5432/test"))
     args = parser.parse_args()
+    sys.setswitchinterval(SWITCH_INTERVAL)  # as `yizhan serve` runs
     engine = IntentEngine(build_phrasebook(load_knowledge(Path("knowledge"))))
     print(f"{args.tickets} reports through Dialogue.handle, one worker process")
     print(f"{'backend':<12} {'in flight':>9} {'tickets/s':>10}")
