@@ -758,3 +758,25 @@ def check_api_base(name: str, value: str) -> str:
     if urlsplit(value).scheme not in ("http", "https") or not urlsplit(value).netloc:
         raise ConfigError(f"{name} must be an http(s) URL")
     return value.rstrip("/")
+
+
+class TencentCallback:
+    """What the 服务号 and WeCom callbacks share: their GET and POST routes, a graceful close."""
+
+    default_path = ""
+    _replies: ReplyCoordinator
+
+    def add_routes(self, app: web.Application, path: str | None = None) -> None:
+        """Serve the callback (GET URL check, POST messages) at `path`."""
+        app.router.add_get(path or self.default_path, self._verify_url)
+        app.router.add_post(path or self.default_path, self._receive)
+
+    async def close(self) -> None:
+        """Let replies still being sent finish (a few seconds at most)."""
+        await self._replies.close()
+
+    async def _verify_url(self, request: web.Request) -> web.StreamResponse:
+        raise NotImplementedError
+
+    async def _receive(self, request: web.Request) -> web.StreamResponse:
+        raise NotImplementedError

@@ -35,6 +35,7 @@ from bot.channels.tencent_api import (
     QuotaSpentError,
     ReplyCoordinator,
     SentPieces,
+    TencentCallback,
     UndeliverableError,
     WeChatMpApi,
     WindowClosedError,
@@ -266,10 +267,11 @@ class WeChatMpSender:
         raise UndeliverableError(f"{openid}: {reason}")
 
 
-class WeChatMpChannel:
+class WeChatMpChannel(TencentCallback):
     """The 服务号 callback (add_routes) and the resident sender (`sender`)."""
 
     platform = PLATFORM
+    default_path = "/wechat/mp"
 
     def __init__(self, settings: WeChatMpSettings, handler: MessageHandler, state: SharedState,
                  http: aiohttp.ClientSession, clock: Clock = utc_now) -> None:
@@ -286,15 +288,6 @@ class WeChatMpChannel:
         self.sender = WeChatMpSender(self.api, self.window, SentPieces(state, PLATFORM, clock),
                                      settings, clock)
         self._replies = ReplyCoordinator(handler, self.sender.send, settings.passive_seconds)
-
-    def add_routes(self, app: web.Application, path: str = "/wechat/mp") -> None:
-        """Serve the callback (GET URL check, POST messages) at `path`."""
-        app.router.add_get(path, self._verify_url)
-        app.router.add_post(path, self._receive)
-
-    async def close(self) -> None:
-        """Let replies still being sent finish (a few seconds at most)."""
-        await self._replies.close()
 
     async def _verify_url(self, request: web.Request) -> web.StreamResponse:
         query = callback_query(request)

@@ -32,6 +32,7 @@ from bot.channels.tencent_api import (
     SentPieces,
     Sleep,
     SlidingWindowLimiter,
+    TencentCallback,
     WeComApi,
     WeComRobotApi,
     callback_query,
@@ -210,10 +211,11 @@ class WeComRobotSender:
         await send_pieces(reply.text, key, self._sent, send_one)
 
 
-class WeComChannel:
+class WeComChannel(TencentCallback):
     """The self-built app callback (add_routes) and the app-message sender (`sender`)."""
 
     platform = PLATFORM
+    default_path = "/wechat/work"
 
     def __init__(self, settings: WeComSettings, handler: MessageHandler, state: SharedState,
                  http: aiohttp.ClientSession, clock: Clock = utc_now,
@@ -228,15 +230,6 @@ class WeComChannel:
                             settings.api_base, clock)
         self.sender = WeComAppSender(self.api, state, clock, sleep)
         self._replies = ReplyCoordinator(handler, self.sender.send, settings.passive_seconds)
-
-    def add_routes(self, app: web.Application, path: str = "/wechat/work") -> None:
-        """Serve the callback (GET echostr check, POST messages) at `path`."""
-        app.router.add_get(path, self._verify_url)
-        app.router.add_post(path, self._receive)
-
-    async def close(self) -> None:
-        """Let replies still being sent finish (a few seconds at most)."""
-        await self._replies.close()
 
     async def _verify_url(self, request: web.Request) -> web.StreamResponse:
         query = callback_query(request)
