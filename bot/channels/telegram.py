@@ -63,6 +63,8 @@ SECRET_VAR = "YIZHAN_TELEGRAM_SECRET"
 API_BASE_VAR = "YIZHAN_TELEGRAM_API_BASE"
 SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
 ROUTE_PREFIX = "/telegram/"
+# Said in the group when a private answer cannot reach someone who never opened the bot.
+START_PRIVATE_CHAT = "我没法私信您：请先点我的头像，和我私聊说一句“你好”，我再把详情发给您。"
 MODES = ("webhook", "polling")
 TABLE_KEYS = frozenset({"enabled", "mode", "webhook_path", "webhook_url"})
 WEBHOOK_PORTS = (443, 80, 88, 8443)
@@ -567,6 +569,8 @@ class TelegramChannel:
             await self._sender.deliver(target, reply)
         except Forbidden as exc:
             log.warning("telegram: %s refuses messages from the bot (%s)", target, exc)
+            if private and incoming.chat_id is not None:  # say so where they can see it
+                await self._reply(incoming, Reply(START_PRIVATE_CHAT))
         except TelegramError as exc:
             log.error("telegram: reply to %s failed: %s", target, exc)
 

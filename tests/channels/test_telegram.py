@@ -14,6 +14,7 @@ from aiohttp.test_utils import TestClient, TestServer
 from bot.channels.base import ChannelSender
 from bot.channels.telegram import (
     SECRET_HEADER,
+    START_PRIVATE_CHAT,
     ChatPacer,
     TelegramChannel,
     TelegramSettings,
@@ -308,7 +309,9 @@ async def test_private_reply_in_a_group_goes_to_the_user_and_403_is_tolerated(
 
     harness.api.forbid_chat(BOB)
     await harness.deliver(message_update(71, BOB, text, chat=GROUP, entities=[mention(text)]))
-    assert [s.chat_id for s in harness.api.sent[2:]] == [str(GROUP["id"])]
+    # Bob never opened the bot: the group is told how to get the details, then the note
+    assert [(s.chat_id, s.params["text"]) for s in harness.api.sent[2:]] == [
+        (str(GROUP["id"]), START_PRIVATE_CHAT), (str(GROUP["id"]), "已私信您")]
 
 
 # --- buttons -------------------------------------------------------------------------------
