@@ -358,8 +358,11 @@ class TicketDesk:
 
     def _notify_new(self, uow: UnitOfWork, ticket: Ticket, category: ReportCategory | None,
                     resident: Resident) -> None:
-        phone = (texts.PHONE_LINE.format(phone=masked_phone(resident.phone), code=ticket.code)
-                 if resident.phone and not ticket.anonymous else "")
+        phone = ""
+        if resident.phone and not ticket.anonymous:
+            masked = masked_phone(resident.phone)
+            phone = (texts.PHONE_HINT if masked in ticket.description[:120]
+                     else texts.PHONE_LINE).format(phone=masked, code=ticket.code)
         values = {"kind": texts.KIND_NAMES[ticket.kind], "code": ticket.code,
                   "building": ticket.building or texts.NO_BUILDING,
                   "place": ticket.location or "", "category": category.name if category else "",

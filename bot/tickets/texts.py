@@ -104,6 +104,7 @@ TO_LEADER_PHOTO = "{code} 居民补充了一张照片。"
 
 # -- privacy -----------------------------------------------------------------------------------
 PHONE_LINE = "\n联系电话 {phone}（说“查看 {code}”看完整号码）"
+PHONE_HINT = "（说“查看 {code}”看完整号码）"
 NO_BUILDING = "楼号未知"
 IN_GROUP_CODE = "已收到，编号 {code}。详细情况我私信发给您了。"
 IN_GROUP_PRIVATE = "这是个人信息，我私信发给您了。"
