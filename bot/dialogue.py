@@ -18,7 +18,7 @@ from bot.kb.model import Knowledge
 from bot.messages import IncomingMessage, Reply
 from bot.sessions import Choice, Session, SessionStore
 from bot.tickets import texts as ticket_texts
-from bot.tickets.desk import TicketDesk, wish_text
+from bot.tickets.desk import TicketDesk, in_private, wish_text
 from bot.tickets.leaders import LeaderDesk
 from handlers import affairs, faq, menu
 from handlers.context import HandlerContext, HandlerResult
@@ -138,6 +138,9 @@ class Dialogue:
                       now: dt.datetime) -> list[Reply]:
         assert self.tickets is not None
         desk, leaders = self.tickets.residents, self.tickets.leaders
+        if not message.addressed and ctx.state is None:
+            self._observe(message.platform, "not_addressed")
+            return []  # group talk (or a photo) not meant for the bot
         if message.kind != "text":
             self._observe(message.platform, message.kind)
             if message.kind == "event":
@@ -145,16 +148,17 @@ class Dialogue:
             if message.kind == "image":
                 return await desk.attach_photo(uow, ctx, message, now)
             return [Reply(NON_TEXT)]
-        if not message.addressed and ctx.state is None:
-            self._observe(message.platform, "not_addressed")
-            return []  # group talk not meant for the bot
         actor = leaders.actor(message)
         if actor is not None:
             done = await leaders.handle(uow, actor, message, now)
             if done is not None:
                 self._observe(message.platform, "ticket.command")
-                return done
-        pending = await desk.pending(uow, ctx, message, now)
+                return in_private(message, done)  # in a group, a leader's answers go privately
+        relay = True
+        if ctx.waiting:  # a leader waits for this resident: a new report is not the answer
+            relay = self.engine.classify(message.text, now.date()).intent not in (
+                "report.new", "wish.new")
+        pending = await desk.pending(uow, ctx, message, now, relay)
         if pending is not None:
             self._observe(message.platform, "ticket.flow")
             return pending
@@ -195,7 +199,7 @@ class Dialogue:
                 self._context(now), self.engine.classify("你好", now.date()))
             return greeting.replies
         if message.text == "unsubscribe":
-            await self.tickets.residents.forget(uow, message.platform, message.user_id)
+            await self.tickets.residents.forget(uow, message.platform, message.user_id, now)
         return []
 
     async def _answer_only(self, message: IncomingMessage, now: dt.datetime) -> list[Reply]:

@@ -11,11 +11,12 @@ import secrets
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import delete, update
+from sqlalchemy import delete, select, update
 
 from bot.db.models import (
     Identity,
     LinkCode,
+    OutboxMessage,
     Resident,
     Ticket,
     TicketFollower,
@@ -64,8 +65,11 @@ class TicketDesk:
 
     # -- entry points ---------------------------------------------------------------------
     async def pending(self, uow: UnitOfWork, ctx: MessageContext, message: IncomingMessage,
-                      now: dt.datetime) -> list[Reply] | None:
-        """Continue a flow in progress, cancel it, or answer a ticket command; else None."""
+                      now: dt.datetime, relay: bool = True) -> list[Reply] | None:
+        """Continue a flow in progress, cancel it, or answer a ticket command; else None.
+
+        `relay`: whether a message may be an answer to a leader who waits for one (not when it
+        is plainly a new report or wish)."""
         text = message.text.strip()
         key = message.session_key
         state = ctx.state
@@ -88,7 +92,8 @@ class TicketDesk:
             return None
         resident = ctx.resident or await uow.residents.get_or_create(message.platform,
                                                                      message.user_id)
-        if ctx.waiting and flow is None:
+        choosing = state is not None and state.get("flow") == "choices"
+        if ctx.waiting and flow is None and relay and not choosing:
             for ticket in await uow.tickets.waiting_on(resident.id):
                 # the resident answers the leader: the deadline clock runs again
                 if ticket.due_at is not None and ticket.paused_since is not None:
@@ -104,7 +109,7 @@ class TicketDesk:
             return [Reply(texts.RELAYED)]
         link = LINK.match(text)
         if LINK_REQUEST.match(text) or link:
-            return _private(message, await self._link(
+            return in_private(message, await self._link(
                 uow, message, resident, link.group(1) if link else None, now))
         personal = ctx.personal if flow is None else None
         if personal is not None and personal.get("flow") == "thanks" and THANKS.search(text):
@@ -116,13 +121,14 @@ class TicketDesk:
             await uow.conversations.delete(f"resident:{resident.id}")
             return [Reply(texts.THANKS_SAVED)]
         if personal is not None and personal.get("flow") == "confirm" \
-                and CONFIRM_ANSWER.match(text):
-            return await self._confirm(uow, resident, personal["code"], text, now)
+                and CONFIRM_ANSWER.match(text) and not (choosing and text.isdigit()):
+            return await self._confirm(uow, resident, personal["code"], text, now,
+                                       message.platform)
         if query:
-            return _private(message, [await self._status(uow, resident,
+            return in_private(message, [await self._status(uow, resident,
                                                          query.group(1).upper())])
         if MY_TICKETS.search(text):
-            return _private(message, [await self._mine(uow, resident)])
+            return in_private(message, [await self._mine(uow, resident)])
         if BIND.search(text) and flow is None:
             address = self.router.address(_digits(text))
             if address is not None:
@@ -130,7 +136,7 @@ class TicketDesk:
                     address.building, address.unit, address.room)
                 place = address.building + (f"{address.unit}单元" if address.unit else "") \
                     + (address.room or "")
-                return _private(message, [Reply(texts.BOUND.format(place=place))])
+                return in_private(message, [Reply(texts.BOUND.format(place=place))])
         if flow is None:
             return None
         return await self._continue(uow, message, resident, flow, now)
@@ -157,7 +163,8 @@ class TicketDesk:
                 flow["building"] = None  # do not wait: duty staff are paged right away
                 if ctx.state is not None:
                     await uow.conversations.delete(message.session_key)
-                return replies + await self._create_report(uow, message, resident, flow, now)
+                return replies + in_private(message, await self._create_report(
+                    uow, message, resident, flow, now))
         return replies + await self._advance(uow, message, resident, flow, now,
                                              stored=ctx.state is not None)
 
@@ -171,7 +178,8 @@ class TicketDesk:
         return await self._advance(uow, message, resident, flow, now,
                                    stored=ctx.state is not None)
 
-    async def forget(self, uow: UnitOfWork, platform: str, user_id: str) -> None:
+    async def forget(self, uow: UnitOfWork, platform: str, user_id: str, now: dt.datetime
+                     ) -> None:
         """The person left the platform (unsubscribed): delete what identifies them there.
 
         Their tickets stay, without the person, once no other linked identity remains."""
@@ -187,7 +195,13 @@ class TicketDesk:
                                   .values(resident_id=None))
         await uow.session.execute(delete(TicketFollower).where(
             TicketFollower.resident_id == resident.id))
-        await uow.session.delete(resident)
+        await uow.session.execute(delete(OutboxMessage).where(
+            OutboxMessage.recipient == f"resident:{resident.id}",
+            OutboxMessage.state == "pending"))
+        # The row stays, emptied, so its id is never given to somebody else.
+        resident.name, resident.building, resident.unit, resident.room, resident.phone = (
+            "", None, None, None, None)
+        resident.anonymised_at = now
 
     async def _link(self, uow: UnitOfWork, message: IncomingMessage, resident: Resident,
                     code: str | None, now: dt.datetime) -> list[Reply]:
@@ -208,6 +222,11 @@ class TicketDesk:
                                   .values(resident_id=target))
         await uow.session.execute(update(Identity).where(Identity.resident_id == resident.id)
                                   .values(resident_id=target))
+        await uow.session.execute(delete(TicketFollower).where(  # already theirs: drop
+            TicketFollower.resident_id == resident.id,
+            TicketFollower.ticket_id.in_(
+                select(TicketFollower.ticket_id).where(TicketFollower.resident_id == target)
+                .union(select(Ticket.id).where(Ticket.resident_id == target)))))
         await uow.session.execute(update(TicketFollower).where(
             TicketFollower.resident_id == resident.id).values(resident_id=target))
         await uow.session.delete(resident)
@@ -296,8 +315,8 @@ class TicketDesk:
         if stored:
             await uow.conversations.delete(key)
         if flow["flow"] == "wish":
-            return _private(message, await self._create_wish(uow, message, resident, flow, now))
-        return _private(message, await self._create_report(uow, message, resident, flow, now))
+            return in_private(message, await self._create_wish(uow, message, resident, flow, now))
+        return in_private(message, await self._create_report(uow, message, resident, flow, now))
 
     def _category_answer(self, text: str) -> str | None:
         digits = re.match(r"^\s*(\d)\s*$", text)
@@ -376,7 +395,7 @@ class TicketDesk:
             uow.outbox.add(f"{ticket.code}:created:{recipient}", recipient, text)
 
     async def _confirm(self, uow: UnitOfWork, resident: Resident, code: str, text: str,
-                       now: dt.datetime) -> list[Reply]:
+                       now: dt.datetime, platform: str) -> list[Reply]:
         """The resident answers "已修好了吗": 1 closes the ticket, 2 reopens it."""
         await uow.conversations.delete(f"resident:{resident.id}")
         ticket = await uow.tickets.by_code(code)
@@ -386,10 +405,10 @@ class TicketDesk:
         ticket.updated_at = now
         if text.strip().startswith("1") or ("修好了" in text and "没" not in text):
             ticket.state, ticket.closed_at = "closed", now
-            uow.tickets.record(ticket, actor, "confirmed")
+            uow.tickets.record(ticket, actor, "confirmed", platform=platform)
             return [Reply(texts.CONFIRMED.format(code=code))]
         ticket.state, ticket.resolved_at = "reopened", None
-        uow.tickets.record(ticket, actor, "reopened")
+        uow.tickets.record(ticket, actor, "reopened", platform=platform)
         if ticket.assignee:
             uow.outbox.add(f"{code}:reopened:{now.isoformat()}", f"leader:{ticket.assignee}",
                            texts.TO_LEADER_REOPENED.format(code=code))
@@ -445,7 +464,7 @@ def _remember_phone(resident: Resident, text: str) -> None:
         resident.phone = "".join(found.groups())
 
 
-def _private(message: IncomingMessage, replies: list[Reply]) -> list[Reply]:
+def in_private(message: IncomingMessage, replies: list[Reply]) -> list[Reply]:
     """In a group, personal answers go to the sender privately; the group sees a short note."""
     if message.chat_id is None:
         return replies

@@ -37,6 +37,7 @@ COMMANDS = (
     ("merge", re.compile(r"^\s*(?:合并|/merge)" + _CODE + r"\s*(?:到|并入|->)?" + _CODE
                          + r"\s*$")),
 )
+CONFIRM_DAYS = dt.timedelta(days=3)  # "已修好了吗" waits as long as the ticket does
 URGENCY_ORDER = {"emergency": 0, "urgent": 1, "normal": 2}
 
 
@@ -262,7 +263,8 @@ class LeaderDesk:
                         what=what))
                 if ticket.resident_id:
                     await uow.conversations.set(f"resident:{ticket.resident_id}",
-                                                {"flow": "confirm", "code": code}, None)
+                                                {"flow": "confirm", "code": code},
+                                                now + CONFIRM_DAYS)
             self._tell(uow, resident, key, text)
             for follower in await uow.tickets.followers(ticket):
                 self._tell(uow, f"resident:{follower}", f"{key}:{follower}", text)

@@ -70,7 +70,11 @@ async def test_unsubscribing_forgets_the_person_but_keeps_the_ticket(
     assert ticket.resident_id is None and ticket.state == "new"
     async with UnitOfWork(database.sessions) as uow:
         assert (await uow.session.execute(select(Identity))).first() is None
-        assert (await uow.session.execute(select(Resident))).first() is None
+        [person] = (await uow.session.execute(select(Resident))).scalars().all()
+        # emptied, not deleted: the id is never given to somebody else
+        assert (person.name, person.building, person.room, person.phone) == ("", None, None,
+                                                                             None)
+        assert person.anonymised_at is not None
     assert "R0001" in await s.say(LEADER, "查看 R0001")  # the leader still has the work
 
 
@@ -148,3 +152,74 @@ async def test_staff_see_notifications_that_could_not_be_delivered(
         await uow.commit()
     listed = await s.say("staff:王主任", "发送失败")
     assert "leader:李琳" in listed and "no configured channel" in listed
+
+
+
+async def test_a_leaders_commands_in_a_group_are_answered_privately(
+        knowledge: Knowledge, engine: IntentEngine, database: Database) -> None:
+    s = Station(knowledge, engine, database)
+    await s.say("zhang", "我住9号楼2单元301")
+    await s.say("zhang", "9号楼楼道灯坏了，电话13812345678")
+    replies = await s.dialogue.handle(IncomingMessage("console", LEADER, "查看 R0001",
+                                                      chat_id="-100"))
+    public = " ".join(r.text for r in replies if not r.private)
+    assert "13812345678" not in public and "301" not in public
+    assert any("13812345678" in r.text for r in replies if r.private)
+
+
+async def test_a_number_picks_from_a_list_even_while_a_repair_awaits_confirmation(
+        knowledge: Knowledge, engine: IntentEngine, database: Database) -> None:
+    s = Station(knowledge, engine, database)
+    await s.say("zhang", "9号楼楼道灯坏了")
+    await s.say(LEADER, "完成 R0001 换了灯泡")
+    offered = await s.say("zhang", "补贴")
+    assert "1." in offered
+    picked = await s.say("zhang", "2")
+    assert "重新" not in picked and "谢谢确认" not in picked
+    [ticket] = await s.tickets()
+    assert ticket.state == "resolved"
+    assert "已完成" in await s.say("zhang", "修好了")  # the words still confirm
+
+
+async def test_photos_in_a_group_not_meant_for_the_bot_are_ignored(
+        knowledge: Knowledge, engine: IntentEngine, database: Database) -> None:
+    s = Station(knowledge, engine, database)
+    await s.dialogue.handle(in_group("42", "9号楼楼道灯坏了"))
+    photo = IncomingMessage("telegram", "42", "file-1", kind="image", chat_id="-100",
+                            addressed=False)
+    assert await s.dialogue.handle(photo) == []
+    stranger = IncomingMessage("telegram", "77", "file-2", kind="image", chat_id="-100",
+                               addressed=False)
+    assert await s.dialogue.handle(stranger) == []
+
+
+async def test_unsubscribing_drops_notifications_still_waiting_for_the_person(
+        knowledge: Knowledge, engine: IntentEngine, database: Database) -> None:
+    s = Station(knowledge, engine, database)
+    await s.say("zhang", "9号楼楼道灯坏了")
+    me = await s.resident("zhang")
+    await s.say(LEADER, "进度 R0001 明天换灯")
+    assert await s.sent_to(me)
+    await s.dialogue.handle(IncomingMessage("console", "zhang", "unsubscribe", kind="event"))
+    assert await s.sent_to(me) == []
+    await s.say("stranger", "9号楼电梯坏了")
+    assert await s.resident("stranger") != me
+
+
+async def test_linking_two_accounts_that_follow_the_same_ticket(
+        knowledge: Knowledge, engine: IntentEngine, database: Database) -> None:
+    s = Station(knowledge, engine, database)
+    await s.say("a", "9号楼电梯坏了")
+    await s.say("b", "9号楼的电梯又坏了")
+    await s.say("b2", "9号楼电梯也坏了")
+    code = (await s.say("b", "绑定账号")).split("绑定码 ")[1][:6]
+    assert "已关联" in await s.say("b2", f"绑定 {code}")
+
+
+async def test_a_new_report_is_not_taken_for_the_answer_a_leader_waits_for(
+        knowledge: Knowledge, engine: IntentEngine, database: Database) -> None:
+    s = Station(knowledge, engine, database)
+    await s.say("zhang", "9号楼楼道灯坏了")
+    await s.say(LEADER, "回复 R0001 是哪个单元？")
+    assert "R0002" in await s.say("zhang", "9号楼电梯坏了")
+    assert "已转告" in await s.say("zhang", "2单元")
