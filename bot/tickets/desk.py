@@ -26,7 +26,7 @@ from bot.db.repositories import OPEN_STATES, MessageContext
 from bot.db.unit_of_work import UnitOfWork
 from bot.kb.model import Knowledge, ReportCategory
 from bot.messages import IncomingMessage, Reply
-from bot.tickets import texts
+from bot.tickets import questions, texts
 from bot.tickets.routing import TicketRouter
 
 CANCEL = re.compile(r"^\s*(取消|不报了|算了|不要了|cancel)\s*[。.!！]?\s*$", re.IGNORECASE)
@@ -111,19 +111,19 @@ class TicketDesk:
         if LINK_REQUEST.match(text) or link:
             return in_private(message, await self._link(
                 uow, message, resident, link.group(1) if link else None, now))
-        personal = ctx.personal if flow is None else None
-        if personal is not None and personal.get("flow") == "thanks" and THANKS.search(text):
-            wish = await uow.tickets.by_code(personal["code"])
+        asked = questions.read(ctx.personal if flow is None else None)
+        if asked["thanks"] and THANKS.search(text):
+            wish = await uow.tickets.by_code(asked["thanks"])
             if wish is not None:
                 wish.thank_you = text[:200]
                 uow.tickets.record(wish, f"resident:{resident.id}", "thanked", text[:200],
                                    platform=message.platform)
-            await uow.conversations.delete(f"resident:{resident.id}")
+            await questions.settle(uow, resident.id, asked, now, thanks=True)
             return [Reply(texts.THANKS_SAVED)]
-        if personal is not None and personal.get("flow") == "confirm" \
-                and CONFIRM_ANSWER.match(text) and not (choosing and text.isdigit()):
-            return await self._confirm(uow, resident, personal["code"], text, now,
-                                       message.platform)
+        if asked["confirm"] and CONFIRM_ANSWER.match(text) and not (choosing and text.isdigit()):
+            code = asked["confirm"][-1]  # the newest "已修好了吗" is the one answered
+            await questions.settle(uow, resident.id, asked, now, confirm=code)
+            return await self._confirm(uow, resident, code, text, now, message.platform)
         if query:
             return in_private(message, [await self._status(uow, resident,
                                                          query.group(1).upper())])
@@ -397,7 +397,6 @@ class TicketDesk:
     async def _confirm(self, uow: UnitOfWork, resident: Resident, code: str, text: str,
                        now: dt.datetime, platform: str) -> list[Reply]:
         """The resident answers "已修好了吗": 1 closes the ticket, 2 reopens it."""
-        await uow.conversations.delete(f"resident:{resident.id}")
         ticket = await uow.tickets.by_code(code)
         if ticket is None or ticket.state != "resolved":
             return [Reply(texts.NOTHING_TO_CANCEL)]

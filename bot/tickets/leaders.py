@@ -15,7 +15,7 @@ from bot.db.repositories import OPEN_STATES
 from bot.db.unit_of_work import UnitOfWork
 from bot.kb.model import Knowledge
 from bot.messages import IncomingMessage, Reply
-from bot.tickets import texts
+from bot.tickets import questions, texts
 from bot.tickets.routing import TicketRouter
 
 log = logging.getLogger(__name__)
@@ -37,7 +37,6 @@ COMMANDS = (
     ("merge", re.compile(r"^\s*(?:合并|/merge)" + _CODE + r"\s*(?:到|并入|->)?" + _CODE
                          + r"\s*$")),
 )
-CONFIRM_DAYS = dt.timedelta(days=3)  # "已修好了吗" waits as long as the ticket does
 URGENCY_ORDER = {"emergency": 0, "urgent": 1, "normal": 2}
 
 
@@ -251,9 +250,7 @@ class LeaderDesk:
                 text = (texts.TO_RESIDENT_WISH_DONE if command == "done"
                         else texts.TO_RESIDENT_WISH_CANNOT).format(code=code, note=note or "")
                 if command == "done" and ticket.resident_id:  # the next 谢谢 is kept
-                    await uow.conversations.set(f"resident:{ticket.resident_id}",
-                                                {"flow": "thanks", "code": code},
-                                                now + dt.timedelta(days=7))
+                    await questions.ask(uow, ticket.resident_id, now, thanks=code)
             else:
                 text = texts.TO_RESIDENT_DONE.format(code=code, note=note or "已处理")
                 group = self._notice_group(ticket)
@@ -262,9 +259,7 @@ class LeaderDesk:
                         code=code, place=(ticket.building or "") + (ticket.location or ""),
                         what=what))
                 if ticket.resident_id:
-                    await uow.conversations.set(f"resident:{ticket.resident_id}",
-                                                {"flow": "confirm", "code": code},
-                                                now + CONFIRM_DAYS)
+                    await questions.ask(uow, ticket.resident_id, now, confirm=code)
             self._tell(uow, resident, key, text)
             for follower in await uow.tickets.followers(ticket):
                 self._tell(uow, f"resident:{follower}", f"{key}:{follower}", text)

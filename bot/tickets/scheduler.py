@@ -17,7 +17,7 @@ from bot.db.models import SchedulerLease, Ticket
 from bot.db.repositories import OPEN_STATES
 from bot.db.unit_of_work import UnitOfWork
 from bot.kb.model import Knowledge
-from bot.tickets import texts
+from bot.tickets import questions, texts
 from bot.tickets.routing import TicketRouter
 
 log = logging.getLogger(__name__)
@@ -84,7 +84,10 @@ class TicketScheduler:
                             uow.outbox.add(f"{ticket.code}:auto_closed",
                                            f"resident:{ticket.resident_id}",
                                            texts.AUTO_CLOSED.format(code=ticket.code))
-                            await uow.conversations.delete(f"resident:{ticket.resident_id}")
+                            asked = questions.read(await uow.conversations.get(
+                                questions.key(ticket.resident_id), now))
+                            await questions.settle(uow, ticket.resident_id, asked, now,
+                                                   confirm=ticket.code)
                         closed += 1
                     continue
                 if ticket.due_at is None or ticket.paused_since is not None:

@@ -223,3 +223,16 @@ async def test_a_new_report_is_not_taken_for_the_answer_a_leader_waits_for(
     await s.say(LEADER, "回复 R0001 是哪个单元？")
     assert "R0002" in await s.say("zhang", "9号楼电梯坏了")
     assert "已转告" in await s.say("zhang", "2单元")
+
+
+async def test_two_repairs_awaiting_confirmation_are_each_answered(
+        knowledge: Knowledge, engine: IntentEngine, database: Database) -> None:
+    s = Station(knowledge, engine, database)
+    await s.say("zhang", "9号楼楼道灯坏了")
+    await s.say("zhang", "9号楼下水道堵了")
+    await s.say(LEADER, "完成 R0001 换了灯泡")
+    await s.say(LEADER, "完成 R0002 通好了")
+    assert "R0002" in await s.say("zhang", "2")      # the newest question first
+    assert "R0001" in await s.say("zhang", "1")      # the older one is still open
+    first, second = await s.tickets()
+    assert (first.state, second.state) == ("closed", "reopened")
