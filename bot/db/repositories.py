@@ -29,6 +29,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.db.models import (
+    Base,
     Conversation,
     Identity,
     OutboxMessage,
@@ -87,7 +88,32 @@ CONVERSATION_STATE = select(CONVERSATIONS.c.state).where(
 SET_CONVERSATION_SQLITE = _set_conversation(sqlite_insert)
 SET_CONVERSATION_POSTGRESQL = _set_conversation(postgresql_insert)
 DELETE_CONVERSATION = CONVERSATIONS.delete().where(CONVERSATIONS.c.key == bindparam("key"))
-INSERT_PROCESSED = ProcessedMessage.metadata.tables[ProcessedMessage.__tablename__].insert()
+class StagedInserts:
+    """Rows for one table, written with one plain INSERT when the unit of work commits.
+
+    An ORM flush of a few small objects costs more than the rest of a message; these rows are
+    never read back in the unit that writes them (audit events, notifications, processed keys).
+    """
+
+    def __init__(self, session: AsyncSession, table: str) -> None:
+        self._session = session
+        self._insert = Base.metadata.tables[table].insert()
+        self._rows: list[dict[str, Any]] = []
+
+    def add(self, row: dict[str, Any]) -> None:
+        """Stage one row."""
+        self._rows.append(row)
+        mark_changed(self._session)
+
+    async def write(self) -> None:
+        """Insert the staged rows (a duplicate key raises IntegrityError)."""
+        rows, self._rows = self._rows, []
+        if rows:
+            await self._session.execute(self._insert, rows)
+
+    def discard(self) -> None:
+        """Forget the staged rows (the unit rolls back)."""
+        self._rows.clear()
 RESIDENT_BY_IDENTITY = (
     select(Resident).join(Identity, Identity.resident_id == Resident.id)
     .where(Identity.platform == bindparam("platform"), Identity.user_id == bindparam("user_id")))
@@ -153,6 +179,7 @@ class TicketRepository:
 
     def __init__(self, session: AsyncSession) -> None:
         self.session = session
+        self.staged_events = StagedInserts(session, TicketEvent.__tablename__)
 
     async def add(self, ticket: Ticket) -> Ticket:
         """Stage a new ticket; its id (and so its code, R0123 / W0045) is known on return."""
@@ -217,9 +244,9 @@ class TicketRepository:
 
     def record(self, ticket: Ticket, actor: str, action: str, detail: str = "",
                platform: str = "") -> None:
-        """Stage an audit event."""
-        self.session.add(TicketEvent(ticket_id=ticket.id, actor=actor, action=action,
-                                     detail=detail, platform=platform))
+        """Stage an audit event (written on commit)."""
+        self.staged_events.add({"ticket_id": ticket.id, "actor": actor, "action": action,
+                                "detail": detail, "platform": platform})
 
     async def events(self, ticket: Ticket) -> list[TicketEvent]:
         """A ticket's history, oldest first."""
@@ -231,10 +258,12 @@ class OutboxRepository:
 
     def __init__(self, session: AsyncSession) -> None:
         self.session = session
+        self.staged = StagedInserts(session, OutboxMessage.__tablename__)
 
     def add(self, key: str, recipient: str, text: str) -> None:
-        """Stage a notification; the key makes a retried change write it once."""
-        self.session.add(OutboxMessage(idempotency_key=key, recipient=recipient, text=text))
+        """Stage a notification (written on commit); the key makes a retried change write it
+        once."""
+        self.staged.add({"idempotency_key": key, "recipient": recipient, "text": text})
 
     async def due(self, now: dt.datetime, limit: int = 100) -> list[OutboxMessage]:
         """Pending notifications whose next attempt is due, oldest first."""
@@ -265,7 +294,7 @@ class ProcessedMessageRepository:
 
     def __init__(self, session: AsyncSession) -> None:
         self.session = session
-        self._staged: list[dict[str, str]] = []
+        self.staged = StagedInserts(session, ProcessedMessage.__tablename__)
 
     async def get(self, key: str) -> ProcessedMessage | None:
         """The record of a handled message."""
@@ -273,19 +302,7 @@ class ProcessedMessageRepository:
 
     def add(self, key: str, reply: str) -> None:
         """Stage the record of a handled message; the unit of work writes it on commit."""
-        self._staged.append({"key": key, "reply": reply})
-        mark_changed(self.session)
-
-    async def write_staged(self) -> None:
-        """Insert the staged records (a key already recorded raises IntegrityError)."""
-        # A plain INSERT: an ORM flush of one object costs more than the rest of an answer.
-        staged, self._staged = self._staged, []
-        if staged:
-            await self.session.execute(INSERT_PROCESSED, staged)
-
-    def discard_staged(self) -> None:
-        """Forget the staged records (the unit rolls back)."""
-        self._staged.clear()
+        self.staged.add({"key": key, "reply": reply})
 
 
 @dataclass(frozen=True)

@@ -13,6 +13,7 @@ from bot.db.repositories import (
     OutboxRepository,
     ProcessedMessageRepository,
     ResidentRepository,
+    StagedInserts,
     TicketRepository,
     has_changes,
     mark_changed,
@@ -71,10 +72,16 @@ class UnitOfWork:
 
     async def commit(self) -> None:
         """Make every staged change durable, atomically."""
-        await self.processed.write_staged()
+        await self.session.flush()  # tickets first: events refer to them
+        for staged in self._staged():
+            await staged.write()
         await self.session.commit()
 
     async def rollback(self) -> None:
         """Drop every staged change."""
-        self.processed.discard_staged()
+        for staged in self._staged():
+            staged.discard()
         await self.session.rollback()
+
+    def _staged(self) -> tuple[StagedInserts, ...]:
+        return (self.tickets.staged_events, self.outbox.staged, self.processed.staged)
