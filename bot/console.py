@@ -129,8 +129,8 @@ class ConsoleStory:
 
     async def deliver(self) -> None:
         """Run the deadline scheduler at the story's time, then send due notifications."""
-        if self.scheduler is not None and await self.scheduler.acquire(self.clock.now):
-            await self.scheduler.tick(self.clock.now)
+        if self.scheduler is not None:
+            await self.scheduler.tick_if_leader(self.clock.now)
         if self.sender is not None:
             await self.sender.deliver_due(self.clock.now)
 

@@ -154,17 +154,17 @@ class Dialogue:
             if done is not None:
                 self._observe(message.platform, "ticket.command")
                 return in_private(message, done)  # in a group, a leader's answers go privately
-        relay = True
-        if ctx.waiting:  # a leader waits for this resident: a new report is not the answer
-            relay = self.engine.classify(message.text, now.date()).intent not in (
-                "report.new", "wish.new")
+        ctx_h = self._context(now)
+        # A leader waits for this resident: a new report or wish is not the answer. The
+        # classification is kept for the routing below.
+        early = self.engine.classify(message.text, ctx_h.today) if ctx.waiting else None
+        relay = early is None or early.intent not in ("report.new", "wish.new")
         pending = await desk.pending(uow, ctx, message, now, relay)
         if pending is not None:
             self._observe(message.platform, "ticket.flow")
             return pending
         stored = ctx.state if ctx.state and ctx.state.get("flow") == "choices" else None
         session = _session(stored) if stored else None
-        ctx_h = self._context(now)
         number = picked_number(message.text)
         if number is not None and session is not None and session.live(now):
             if not 1 <= number <= len(session.choices):
@@ -172,7 +172,7 @@ class Dialogue:
             self._observe(message.platform, "choice")
             result = await self._choose(ctx_h, session.choices[number - 1])
         else:
-            classification = self.engine.classify(message.text, ctx_h.today)
+            classification = early or self.engine.classify(message.text, ctx_h.today)
             self._observe(message.platform, "clarify" if classification.clarify
                           else classification.intent)
             if classification.intent == "wish.new":
@@ -199,7 +199,7 @@ class Dialogue:
                 self._context(now), self.engine.classify("你好", now.date()))
             return greeting.replies
         if message.text == "unsubscribe":
-            await self.tickets.residents.forget(uow, message.platform, message.user_id, now)
+            await self.tickets.residents.forget(uow, message, now)
         return []
 
     async def _answer_only(self, message: IncomingMessage, now: dt.datetime) -> list[Reply]:

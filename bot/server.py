@@ -239,7 +239,7 @@ async def create_app(settings: Settings, assistant: Assistant,
         if background:
             loops = [
                 asyncio.create_task(_every(settings.server.scheduler_seconds,
-                                           lambda: _scheduler_pass(scheduler, now()),
+                                           lambda: scheduler.tick_if_leader(now()),
                                            "scheduler")),
                 asyncio.create_task(_every(settings.server.outbox_seconds,
                                            lambda: outbox.deliver_due(now()), "outbox")),
@@ -260,8 +260,3 @@ async def create_app(settings: Settings, assistant: Assistant,
     app.cleanup_ctx.append(lifetime)
     return app
 
-
-async def _scheduler_pass(scheduler: TicketScheduler, now: dt.datetime) -> None:
-    """One scheduler pass, only on the worker holding the lease."""
-    if await scheduler.acquire(now):
-        await scheduler.tick(now)

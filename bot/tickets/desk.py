@@ -50,10 +50,6 @@ FLOW_MINUTES = 30
 CATEGORY_CHOICES = ("lighting", "water_leak", "drainage", "elevator", "door_access", "other")
 
 
-def _place(ticket_building: str | None, location: str | None) -> str:
-    return "".join(x for x in (ticket_building, location) if x) or "位置待确认"
-
-
 class TicketDesk:
     """Takes reports and wishes from residents and routes them. Platform-neutral."""
 
@@ -178,19 +174,20 @@ class TicketDesk:
         return await self._advance(uow, message, resident, flow, now,
                                    stored=ctx.state is not None)
 
-    async def forget(self, uow: UnitOfWork, platform: str, user_id: str, now: dt.datetime
+    async def forget(self, uow: UnitOfWork, message: IncomingMessage, now: dt.datetime
                      ) -> None:
-        """The person left the platform (unsubscribed): delete what identifies them there.
+        """The sender left the platform (unsubscribed): delete what identifies them there.
 
         Their tickets stay, without the person, once no other linked identity remains."""
+        platform, user_id = message.platform, message.user_id
         resident = await uow.residents.by_identity(platform, user_id)
         await uow.session.execute(delete(Identity).where(Identity.platform == platform,
                                                          Identity.user_id == user_id))
-        await uow.conversations.delete(f"{platform}:{user_id}")
+        await uow.conversations.delete(message.session_key)
         uow.mark_changed()
         if resident is None or await uow.residents.identities(resident.id):
             return
-        await uow.conversations.delete(f"resident:{resident.id}")
+        await uow.conversations.delete(questions.key(resident.id))
         await uow.session.execute(update(Ticket).where(Ticket.resident_id == resident.id)
                                   .values(resident_id=None))
         await uow.session.execute(delete(TicketFollower).where(
@@ -359,7 +356,7 @@ class TicketDesk:
                else texts.WHO_DUTY)
         return [Reply(texts.REPORT_CREATED.format(
             code=ticket.code, category=category.name if category else "其他",
-            place=_place(building, flow.get("location")), who=who))]
+            place=texts.place_of(building, flow.get("location")), who=who))]
 
     async def _create_wish(self, uow: UnitOfWork, message: IncomingMessage,
                            resident: Resident, flow: dict[str, Any], now: dt.datetime
@@ -437,7 +434,7 @@ class TicketDesk:
     def _what(self, ticket: Ticket) -> str:
         name = texts.what_it_is(self.knowledge, ticket)
         return name if ticket.kind == "wish" else (
-            f"{name}（{_place(ticket.building, ticket.location)}）")
+            f"{name}（{texts.place_of(ticket.building, ticket.location)}）")
 
 
 def wish_text(text: str) -> str:

@@ -3,7 +3,6 @@ closing resolved tickets the resident never confirmed. One worker runs it at a t
 
 from __future__ import annotations
 
-import asyncio
 import datetime as dt
 import logging
 from collections.abc import Callable
@@ -74,7 +73,7 @@ class TicketScheduler:
             tickets = list((await uow.session.execute(select(Ticket).where(
                 Ticket.state.in_((*OPEN_STATES, "resolved"))))).scalars())
             for ticket in tickets:
-                place = "".join(x for x in (ticket.building, ticket.location) if x) or "位置待确认"
+                place = texts.place_of(ticket.building, ticket.location)
                 what = texts.what_it_is(self.knowledge, ticket)
                 if ticket.state == "resolved":
                     if ticket.resolved_at and now - ticket.resolved_at >= AUTO_CLOSE_AFTER:
@@ -116,13 +115,6 @@ class TicketScheduler:
                 return TickReport()
         return TickReport(reminded, escalated, closed)
 
-    async def run(self, clock: Callable[[], dt.datetime], every: float = 30.0) -> None:
-        """Run forever (inside `yizhan serve` / `yizhan chat`): tick while holding the lease."""
-        while True:
-            now = clock()
-            try:
-                if await self.acquire(now):
-                    await self.tick(now)
-            except Exception:  # a database hiccup must not stop the scheduler for good
-                log.exception("scheduler pass failed; retrying in %s s", every)
-            await asyncio.sleep(every)
+    async def tick_if_leader(self, now: dt.datetime) -> TickReport | None:
+        """One pass on the worker holding the lease; None on the others."""
+        return await self.tick(now) if await self.acquire(now) else None

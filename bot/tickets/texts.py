@@ -14,6 +14,12 @@ def what_it_is(knowledge: Knowledge, ticket: Ticket) -> str:
     return category.name if category else "报修"
 
 
+def place_of(building: str | None, location: str | None) -> str:
+    """"9号楼3楼楼道", or a placeholder when neither is known."""
+    return "".join(x for x in (building, location) if x) or UNKNOWN_PLACE
+
+
+UNKNOWN_PLACE = "位置待确认"
 ASK_BUILDING = "请问是几号楼？直接回复楼号就行，比如“9号楼”。说“取消”可以不报了。"
 ASK_CATEGORY = ("请问是什么问题？回复数字或直接说：\n{choices}\n说“取消”可以不报了。")
 ASK_WISH = "请说说您的心愿，比如“想学用智能手机”“想请人帮忙换灯泡”。说“取消”可以不许了。"
