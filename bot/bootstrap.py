@@ -1,53 +1,56 @@
-"""The composition root: configuration in, a ready assistant out. Nothing is built at import."""
+"""The composition root: configuration in, a ready assistant out. Nothing is built at import.
+
+Everything the product runs is built here once: the knowledge, the intent engine, the database,
+the ticket desks, and the dialogue with the route table's handlers, each given its dependencies
+by name (as cosmicpython's bootstrap does). The server, the console, `yizhan ask` and the tests
+all start from `bootstrap`."""
 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable
+import functools
+import inspect
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from bot.config import Settings
+from bot.conversation.routes import ROUTES, Route
+from bot.conversation.turn import Outcome, Turn
 from bot.db.database import Database, upgrade
 from bot.db.unit_of_work import UnitOfWork
-from bot.dialogue import Dialogue, DialogueSettings, IntentHandler, TicketDesks
+from bot.dialogue import BoundRoute, Dialogue
 from bot.kb.loader import load_knowledge
 from bot.kb.model import Knowledge
 from bot.kb.phrasebook import build_phrasebook
-from bot.sessions import MemorySessionStore, SessionStore
 from bot.tickets.desk import TicketDesk
 from bot.tickets.leaders import LeaderDesk
+from bot.tickets.outbox import Deliverer, OutboxPolicy, OutboxSender
+from bot.tickets.people import StationPeople
 from bot.tickets.routing import TicketRouter
-from handlers import conversation
-from handlers.affairs import answer_item
-from handlers.context import HandlerContext, HandlerResult
-from handlers.faq import answer_faq
-from handlers.menu import answer_menu
-from intents.engine import Classification, IntentEngine
+from bot.tickets.scheduler import TicketScheduler
+from handlers.context import DialogueSettings
+from intents.engine import IntentEngine
+
+PER_TURN = ("turn", "uow")   # what every handler receives with each message
 
 
-async def _affairs(ctx: HandlerContext, c: Classification) -> HandlerResult:
-    """An affairs item answered directly."""
-    return await answer_item(ctx, c.item or "")
+def inject(handler: Callable[..., Awaitable[Outcome]], dependencies: Mapping[str, Any]
+           ) -> Callable[[Turn, UnitOfWork], Awaitable[Outcome]]:
+    """The handler with its other parameters filled from `dependencies` by name."""
+    wanted = [name for name in inspect.signature(handler).parameters if name not in PER_TURN]
+    missing = [name for name in wanted if name not in dependencies]
+    if missing:
+        raise TypeError(f"{handler.__module__}.{handler.__name__} needs {', '.join(missing)}, "
+                        "which the composition root does not provide")
+    return functools.partial(handler, **{name: dependencies[name] for name in wanted})
 
 
-async def _faq(ctx: HandlerContext, c: Classification) -> HandlerResult:
-    """A station FAQ answered directly."""
-    return await answer_faq(ctx, c.item or "")
-
-
-def intent_handlers() -> dict[str, IntentHandler]:
-    """The explicit registry: every intent and the handler that answers it."""
-    return {
-        "affairs.ask": _affairs,
-        "faq.ask": _faq,
-        "menu.ask": answer_menu,
-        "report.new": conversation.take_report,
-        "wish.new": conversation.take_wish,
-        "greeting": conversation.greet,
-        "handoff": conversation.hand_off,
-        "fallback": conversation.fall_back,
-    }
+def bind_routes(routes: tuple[Route, ...], dependencies: Mapping[str, Any]
+                ) -> tuple[BoundRoute, ...]:
+    """The route table with every handler's dependencies injected."""
+    return tuple(BoundRoute(r.name, r.when, inject(r.handler, dependencies)) for r in routes)
 
 
 @dataclass(frozen=True)
@@ -57,13 +60,39 @@ class Assistant:
     settings: Settings
     knowledge: Knowledge
     engine: IntentEngine
+    database: Database
     dialogue: Dialogue
-    database: Database | None = None
+    desk: TicketDesk
+    leaders: LeaderDesk
+    router: TicketRouter
+    people: StationPeople
+
+    def unit_of_work(self) -> UnitOfWork:
+        """A new unit of work on the database."""
+        return UnitOfWork(self.database.sessions)
+
+    def notifications(self, deliverer: Deliverer, policy: OutboxPolicy | None = None
+                      ) -> OutboxSender:
+        """The outbox sender delivering through `deliverer` (channels, or the console)."""
+        return OutboxSender(self.unit_of_work, deliverer, policy)
+
+    def scheduler(self, holder: str) -> TicketScheduler:
+        """The deadline scheduler, run by whichever worker holds its lease."""
+        return TicketScheduler(self.knowledge, self.router, self.people, self.unit_of_work,
+                               holder)
+
+    async def introduce(self, platform: str, user_id: str, name: str, building: str) -> None:
+        """Record a known resident and where they live (console stories, imports)."""
+        async with self.unit_of_work() as uow:
+            resident = await uow.residents.get_or_create(platform, user_id, name)
+            if self.router.building(building) is not None and (
+                    resident.building != building or not resident.building_said):
+                resident.building, resident.name, resident.building_said = building, name, True
+            await uow.commit()
 
     async def close(self) -> None:
         """Release the database connections."""
-        if self.database is not None:
-            await self.database.dispose()
+        await self.database.dispose()
 
 
 def build_engine(settings: Settings, knowledge: Knowledge) -> IntentEngine:
@@ -71,33 +100,38 @@ def build_engine(settings: Settings, knowledge: Knowledge) -> IntentEngine:
     return IntentEngine(build_phrasebook(knowledge), settings.engine, settings.cache_dir)
 
 
-def ticket_desks(knowledge: Knowledge, database: Database, zone: ZoneInfo,
-                 notice_groups: tuple[str, ...] = ()) -> TicketDesks:
-    """The ticket side of the dialogue over one database."""
-    router = TicketRouter(knowledge.roster)
-    return TicketDesks(lambda: UnitOfWork(database.sessions),
-                       TicketDesk(knowledge, router, zone),
-                       LeaderDesk(knowledge, router, zone, notice_groups))
-
-
-def bootstrap(settings: Settings, sessions: SessionStore | None = None,
-              clock: Callable[[], dt.datetime] | None = None, tickets: bool = True,
-              observe: Callable[[str, str], None] | None = None) -> Assistant:
+def bootstrap(settings: Settings, clock: Callable[[], dt.datetime] | None = None,
+              observe: Callable[[str, str], None] | None = None,
+              knowledge: Knowledge | None = None, engine: IntentEngine | None = None,
+              database: Database | None = None, migrate: bool = True) -> Assistant:
     """Load the knowledge, build the engine, migrate the database and wire the dialogue.
 
     Call it outside a running event loop: a fresh database is created and migrated here.
-    """
-    knowledge = load_knowledge(settings.knowledge_dir)
-    engine = build_engine(settings, knowledge)
+    `knowledge`, `engine` and `database` may be given already built (tests build them once)."""
+    knowledge = knowledge or load_knowledge(settings.knowledge_dir)
+    engine = engine or build_engine(settings, knowledge)
     zone = ZoneInfo(settings.chat.timezone)
-    database = desks = None
-    if tickets:
+    if migrate:
         upgrade(settings.database_url)
-        database = Database(settings.database_url)
-        desks = ticket_desks(knowledge, database, zone, settings.server.notice_groups)
-    dialogue = Dialogue(
-        knowledge, engine, sessions or MemorySessionStore(), intent_handlers(),
-        DialogueSettings(settings.chat.session_minutes, settings.chat.max_reply_chars),
-        clock or (lambda: dt.datetime.now(zone)), desks, observe,
-    )
-    return Assistant(settings, knowledge, engine, dialogue, database)
+    database = database or Database(settings.database_url)
+    router = TicketRouter(knowledge.roster)
+    holidays = [d for h in knowledge.holidays if h.public for d in h.dates]
+    people = StationPeople(knowledge.roster, knowledge.station.office_hours, holidays)
+    desk = TicketDesk(knowledge, router, people, zone)
+    leaders = LeaderDesk(knowledge, router, people, zone, settings.server.notice_groups)
+
+    def unit_of_work() -> UnitOfWork:
+        return UnitOfWork(database.sessions)
+
+    dependencies: dict[str, Any] = {
+        "knowledge": knowledge, "desk": desk, "leaders": leaders, "router": router,
+        "people": people,
+        "settings": DialogueSettings(settings.chat.session_minutes,
+                                     settings.chat.max_reply_chars,
+                                     settings.engine.clarify_choices),
+    }
+    dialogue = Dialogue(engine, people, knowledge.report_places,
+                        bind_routes(ROUTES, dependencies), unit_of_work,
+                        clock or (lambda: dt.datetime.now(zone)), observe)
+    return Assistant(settings, knowledge, engine, database, dialogue, desk, leaders, router,
+                     people)

@@ -10,10 +10,11 @@ import json
 import logging
 import os
 import sys
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 
 from bot.config import ConfigError, Settings, load_settings
+from bot.console import ScriptError, Speaker
 from bot.kb.loader import KnowledgeError
 
 CONSOLE_USER = "console"
@@ -66,81 +67,80 @@ def _line_editing() -> Callable[[], None]:
     return save
 
 
+@contextlib.contextmanager
+def _scratch_database(settings: Settings) -> Iterator[Settings]:
+    """The settings on a fresh SQLite database in a temporary folder, removed afterwards: a
+    story or a one-off question reads the same every time and never touches the station's
+    real tickets."""
+    import dataclasses
+    import tempfile
+
+    with tempfile.TemporaryDirectory(prefix="yizhan-scratch-") as folder:
+        yield dataclasses.replace(
+            settings, database_url=f"sqlite+aiosqlite:///{Path(folder) / 'scratch.db'}")
+
+
 def cmd_ask(args: argparse.Namespace) -> int:
-    """One question, one answer."""
+    """One question, one answer: the same path as every message, on a scratch database."""
     from bot.bootstrap import bootstrap
     from bot.messages import IncomingMessage
 
-    settings = _settings(args)
-    # One question: no tickets, so nothing is written to the station's database.
-    assistant = bootstrap(settings, clock=_fixed_clock(settings, _today(args)), tickets=False)
+    with _scratch_database(_settings(args)) as settings:
+        assistant = bootstrap(settings, clock=_fixed_clock(settings, _today(args)))
 
-    async def answer() -> None:
-        try:
-            message = IncomingMessage("console", CONSOLE_USER, " ".join(args.question))
-            for reply in await assistant.dialogue.handle(message):
-                print(reply.text)
-        finally:
-            await assistant.close()
+        async def answer() -> None:
+            try:
+                message = IncomingMessage("console", CONSOLE_USER, " ".join(args.question))
+                for reply in await assistant.dialogue.handle(message):
+                    print(reply.text)
+            finally:
+                await assistant.close()
 
-    asyncio.run(answer())
+        asyncio.run(answer())
     return 0
 
 
 def cmd_chat(args: argparse.Namespace) -> int:
-    """A console conversation (as a resident, leader or staff), or a scripted story."""
-    import dataclasses
-    import tempfile
+    """A console conversation (as a resident, leader or staff member), or a scripted story."""
+    settings = _settings(args)
+    try:
+        speaker = Speaker.parse(args.as_ or "resident:居民@1号楼")
+    except ScriptError as exc:
+        raise ValueError(str(exc)) from exc
+    if args.keep and not args.script:
+        return _chat(args, settings, speaker)
+    with _scratch_database(settings) as scratch:
+        return _chat(args, scratch, speaker)
+
+
+def _chat(args: argparse.Namespace, settings: Settings, speaker: Speaker) -> int:
     from zoneinfo import ZoneInfo
 
     from bot.bootstrap import bootstrap
-    from bot.console import ConsoleClock, ConsoleDeliverer, ConsoleStory, ScriptError, Speaker
-    from bot.db.unit_of_work import UnitOfWork
+    from bot.console import ConsoleClock, ConsoleDeliverer, ConsoleStory
     from bot.messages import IncomingMessage
-    from bot.tickets.outbox import OutboxSender
-    from bot.tickets.scheduler import TicketScheduler
 
-    settings = _settings(args)
     zone = ZoneInfo(settings.chat.timezone)
     today = _today(args)
     start = dt.datetime.now(zone)
     if today is not None:
         start = dt.datetime.combine(today, dt.time(9, 0), zone)
     clock = ConsoleClock(start)
-    scratch = None
-    if args.script or not args.keep:
-        # A story or a console demo runs on a fresh database, so it reads the same every time
-        # and never touches the station's real tickets (--keep uses the configured database).
-        scratch = tempfile.TemporaryDirectory(prefix="yizhan-story-")
-        settings = dataclasses.replace(
-            settings, database_url=f"sqlite+aiosqlite:///{Path(scratch.name) / 'story.db'}")
-    try:
-        speaker = Speaker.parse(args.as_ or "resident:居民@1号楼")
-    except ScriptError as exc:
-        raise ValueError(str(exc)) from exc
     assistant = bootstrap(settings, clock=clock)
-    database = assistant.database
-    assert database is not None
     names: dict[str, str] = {}
-    sender = OutboxSender(lambda: UnitOfWork(database.sessions),
-                          ConsoleDeliverer(lambda: UnitOfWork(database.sessions), print, names))
-    scheduler = TicketScheduler(assistant.knowledge, lambda: UnitOfWork(database.sessions),
-                                holder=f"console-{os.getpid()}")
-    story = ConsoleStory(assistant.dialogue, sender, clock, print, names, scheduler)
-
-    async def run_script() -> None:
-        try:
-            with open(args.script, encoding="utf-8") as handle:
-                await story.run(handle)
-        finally:
-            await assistant.close()
+    sender = assistant.notifications(ConsoleDeliverer(assistant.unit_of_work, print, names))
+    story = ConsoleStory(assistant, sender, clock, print, names,
+                         assistant.scheduler(holder=f"console-{os.getpid()}"))
 
     if args.script:
-        try:
-            asyncio.run(run_script())
-        finally:
-            if scratch is not None:
-                scratch.cleanup()
+        async def run_script() -> None:
+            try:
+                with open(args.script, encoding="utf-8") as handle:
+                    await story.run(handle)
+            finally:
+                await assistant.close()
+
+        asyncio.run(run_script())
         return 0
 
     interactive = sys.stdin.isatty()
@@ -260,18 +260,12 @@ def cmd_serve(args: argparse.Namespace) -> int:
 
 def cmd_db_upgrade(args: argparse.Namespace) -> int:
     """Migrate the database schema to the current version."""
-    from bot.db.database import upgrade
+    from bot.db.database import safe_url, upgrade
 
     settings = _settings(args)
     upgrade(settings.database_url, args.revision)
-    print(f"database at {args.revision}: {_safe_url(settings.database_url)}")
+    print(f"database at {args.revision}: {safe_url(settings.database_url)}")
     return 0
-
-
-def _safe_url(url: str) -> str:
-    from sqlalchemy.engine import make_url
-
-    return make_url(url).render_as_string(hide_password=True)
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -10,17 +10,17 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
-from sqlalchemy import select
+from bot.messages import IncomingMessage, Reply
 
-from bot.db.models import Identity
-from bot.db.unit_of_work import UnitOfWork
-from bot.dialogue import Dialogue
-from bot.messages import IncomingMessage
-from bot.tickets.outbox import OutboxSender
-from bot.tickets.scheduler import TicketScheduler
+if TYPE_CHECKING:  # the story format is read without loading the database layer
+    from bot.bootstrap import Assistant
+    from bot.db.unit_of_work import UnitOfWork
+    from bot.tickets.outbox import OutboxSender
+    from bot.tickets.scheduler import TicketScheduler
 
 SPEAKER = re.compile(r"^(resident|leader|volunteer|staff):([^:@\s]+)(?:@(\S+))?$")
 TURN = re.compile(r"^\s*([a-z]+:[^:：\s]+)\s*[:：]\s?(.*)$")
@@ -79,21 +79,59 @@ class ConsoleDeliverer:
         self._write = write
         self._names = names          # canonical recipient -> notation used by the speaker
 
-    async def send(self, recipient: str, text: str, key: str) -> None:
+    async def send(self, recipient: str, reply: Reply, key: str) -> None:
         """Write `-> RECIPIENT: text`."""
-        self._write(line(await self._notation(recipient), text))
+        self._write(line(await self._notation(recipient), reply.text))
 
     async def _notation(self, recipient: str) -> str:
         if recipient in self._names:
             return self._names[recipient]
         if recipient.startswith("resident:"):
             async with self._uow() as uow:
-                user = (await uow.session.execute(select(Identity.user_id).where(
-                    Identity.resident_id == int(recipient.split(":", 1)[1]),
-                    Identity.platform == "console"))).scalar_one_or_none()
+                user = await uow.residents.user_id_on(int(recipient.split(":", 1)[1]),
+                                                      "console")
             if user:
                 return user
         return recipient
+
+
+@dataclass(frozen=True)
+class StoryTurn:
+    """`SPEAKER: text`."""
+
+    speaker: Speaker
+    text: str
+
+
+@dataclass(frozen=True)
+class ClockStep:
+    """`@clock +2h`."""
+
+    amount: float
+    unit: str
+
+
+ScriptStep = StoryTurn | ClockStep
+
+
+def read_script(lines: Iterable[str]) -> Iterator[tuple[int, ScriptStep]]:
+    """The steps of a script with their line numbers (blank lines and comments skipped)."""
+    for number, raw in enumerate(lines, start=1):
+        text = raw.strip()
+        if not text or text.startswith("#"):
+            continue
+        clock = CLOCK.match(text)
+        if clock:
+            yield number, ClockStep(float(clock.group(1)), clock.group(2))
+            continue
+        turn = TURN.match(text)
+        if not turn:
+            raise ScriptError(f"line {number}: expected `SPEAKER: text`: {raw.rstrip()}")
+        try:
+            speaker = Speaker.parse(turn.group(1))
+        except ScriptError as exc:
+            raise ScriptError(f"line {number}: {exc}") from exc
+        yield number, StoryTurn(speaker, turn.group(2))
 
 
 def line(recipient: str, text: str) -> str:
@@ -102,17 +140,19 @@ def line(recipient: str, text: str) -> str:
 
 
 class ConsoleStory:
-    """Runs turns of several people against one dialogue, delivering notifications after each."""
+    """Runs turns of several people against one assistant, delivering notifications after
+    each, exactly as the server would (the same dialogue, scheduler and outbox)."""
 
-    def __init__(self, dialogue: Dialogue, sender: OutboxSender | None, clock: ConsoleClock,
+    def __init__(self, assistant: Assistant, sender: OutboxSender | None, clock: ConsoleClock,
                  write: Callable[[str], None], names: dict[str, str],
                  scheduler: TicketScheduler | None = None) -> None:
         self.scheduler = scheduler
-        self.dialogue = dialogue
+        self.assistant = assistant
         self.sender = sender
         self.clock = clock
         self.write = write
         self.names = names
+        self._introduced: set[str] = set()
 
     async def turn(self, speaker: Speaker, text: str) -> None:
         """One message from a speaker; its replies, then any notifications."""
@@ -120,10 +160,12 @@ class ConsoleStory:
             self.names.setdefault(f"staff:{self._staff_name(speaker.name)}", speaker.notation)
         if speaker.role in ("leader", "volunteer"):
             self.names.setdefault(f"leader:{speaker.name}", speaker.notation)
-        if speaker.role == "resident" and speaker.building:
+        if speaker.role == "resident" and speaker.building \
+                and speaker.notation not in self._introduced:
+            self._introduced.add(speaker.notation)
             await self._introduce(speaker)
         message = IncomingMessage("console", speaker.notation, text)
-        for reply in await self.dialogue.handle(message):
+        for reply in await self.assistant.dialogue.handle(message):
             self.write(line(speaker.notation, reply.text))
         await self.deliver()
 
@@ -136,31 +178,21 @@ class ConsoleStory:
 
     async def run(self, lines: Iterable[str]) -> None:
         """Run a whole script."""
-        for number, raw in enumerate(lines, start=1):
-            text = raw.strip()
-            if not text or text.startswith("#"):
-                continue
-            clock = CLOCK.match(text)
-            if clock:
-                self.clock.advance(float(clock.group(1)), clock.group(2))
-                await self.deliver()
-                continue
-            turn = TURN.match(text)
-            if not turn:
-                raise ScriptError(f"line {number}: expected `SPEAKER: text`: {raw.rstrip()}")
-            try:
-                speaker = Speaker.parse(turn.group(1))
-            except ScriptError as exc:
-                raise ScriptError(f"line {number}: {exc}") from exc
-            await self.turn(speaker, turn.group(2))
+        for _, step in read_script(lines):
+            await self.step(step)
+
+    async def step(self, step: ScriptStep) -> None:
+        """One line of a script: a turn, or the clock moving on."""
+        if isinstance(step, ClockStep):
+            self.clock.advance(step.amount, step.unit)
+            await self.deliver()
+        else:
+            await self.turn(step.speaker, step.text)
 
     def _staff_name(self, name: str) -> str:
-        for member in self.dialogue.knowledge.roster.staff:
-            if name == member.name or name in member.aliases:
-                return member.name
-        return name
+        return self.assistant.people.staff_member(name) or name
 
     async def _introduce(self, speaker: Speaker) -> None:
         """A scripted resident lives where the script says."""
-        await self.dialogue.introduce("console", speaker.notation, speaker.name,
-                                      speaker.building or "")
+        await self.assistant.introduce("console", speaker.notation, speaker.name,
+                                       speaker.building or "")

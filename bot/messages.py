@@ -25,6 +25,11 @@ class IncomingMessage:
         chat = f"{self.chat_id}:" if self.chat_id else ""
         return f"{self.platform}:{chat}{self.user_id}"
 
+    @property
+    def processed_key(self) -> str | None:
+        """The key under which a handled platform message is remembered (redeliveries)."""
+        return f"{self.platform}:{self.message_id}" if self.message_id else None
+
 
 @dataclass(frozen=True)
 class Reply:
@@ -39,3 +44,7 @@ class Reply:
     choices: tuple[str, ...] = ()
     actions: tuple[str, ...] = ()
     private: bool = False         # in a group, send this to the sender privately instead
+
+
+class DeliveryError(Exception):
+    """A platform refused or failed to take a message (worth retrying)."""

@@ -28,13 +28,11 @@ from prometheus_client import (
     Histogram,
     generate_latest,
 )
-from sqlalchemy import func, select
 
 from bot.bootstrap import Assistant
 from bot.channels.base import ChannelSender, MessageHandler
 from bot.channels.delivery import ChannelDeliverer
 from bot.config import ConfigError, Settings
-from bot.db.models import OutboxMessage, Ticket
 from bot.db.shared_state import DatabaseSharedState
 from bot.db.unit_of_work import UnitOfWork
 from bot.messages import IncomingMessage, Reply
@@ -69,11 +67,8 @@ class ServerMetrics:
     async def refresh(self, unit_of_work: Callable[[], UnitOfWork]) -> None:
         """Read the ticket and outbox gauges from the database (at scrape time)."""
         async with unit_of_work() as uow:
-            tickets = (await uow.session.execute(
-                select(Ticket.kind, Ticket.state, func.count()).group_by(
-                    Ticket.kind, Ticket.state))).all()
-            outbox = (await uow.session.execute(
-                select(OutboxMessage.state, func.count()).group_by(OutboxMessage.state))).all()
+            tickets = await uow.tickets.counts()
+            outbox = await uow.outbox.counts()
         self.tickets.clear()
         for kind, state, count in tickets:
             self.tickets.labels(kind, state).set(count)
@@ -194,18 +189,13 @@ async def create_app(settings: Settings, assistant: Assistant,
     `assistant` comes from `bootstrap(settings, observe=metrics.observe_intent)`, built outside
     the event loop (it migrates the database). `background=False` leaves the scheduler and
     outbox loops to the caller (tests drive them by hand)."""
-    database = assistant.database
-    if database is None:
-        raise ConfigError("the server needs the ticket database (bootstrap with tickets=True)")
     metrics = metrics or ServerMetrics()
     now = clock or (lambda: dt.datetime.now(dt.UTC))
     app = web.Application(client_max_size=1 << 20)
     app[ASSISTANT] = assistant
     app[METRICS] = metrics
 
-    def unit_of_work() -> UnitOfWork:
-        return UnitOfWork(database.sessions)
-
+    unit_of_work = assistant.unit_of_work
     http = aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=15))
     handler = timed_handler(assistant.dialogue.handle, metrics)
     try:
@@ -217,14 +207,13 @@ async def create_app(settings: Settings, assistant: Assistant,
     app[CHANNELS] = channels
     deliverer = ChannelDeliverer(unit_of_work, assistant.knowledge.roster, channels.senders,
                                  channels.telegram_groups)
-    outbox = OutboxSender(unit_of_work, deliverer)
-    holder = f"{socket.gethostname()}:{os.getpid()}"
-    scheduler = TicketScheduler(assistant.knowledge, unit_of_work, holder=holder)
+    outbox = assistant.notifications(deliverer)
+    scheduler = assistant.scheduler(holder=f"{socket.gethostname()}:{os.getpid()}")
     app[OUTBOX], app[SCHEDULER] = outbox, scheduler
 
     async def healthz(request: web.Request) -> web.Response:
         async with unit_of_work() as uow:
-            await uow.session.execute(select(1))
+            await uow.ping()
         return web.Response(text=HEALTHY)
 
     async def metrics_page(request: web.Request) -> web.Response:

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
+from bot.conversation.state import Choice
 from bot.kb.model import AffairsItem, Knowledge
 from bot.messages import Reply
-from bot.sessions import Choice
 from handlers.context import HandlerContext, HandlerResult, fit, numbered
 from intents.engine import Candidate
 

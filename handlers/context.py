@@ -5,9 +5,9 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
+from bot.conversation.state import Choice
 from bot.kb.model import Knowledge
 from bot.messages import Reply
-from bot.sessions import Choice
 
 
 @dataclass(frozen=True)
@@ -56,3 +56,12 @@ def fill(template: str, values: dict[str, str]) -> str:
     for name, value in values.items():
         template = template.replace("{" + name + "}", value)
     return template
+
+
+@dataclass(frozen=True)
+class DialogueSettings:
+    """How long choices and half-taken reports stay valid, and how long replies may be."""
+
+    session_minutes: int = 30
+    max_reply_chars: int = 300
+    clarify_choices: int = 3

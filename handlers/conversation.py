@@ -1,9 +1,12 @@
-"""Greeting, asking for a person, reports and wishes before ticketing, and the fallback."""
+"""Greeting, help, the fallback, and messages that are not for the bot or not text."""
 
 from __future__ import annotations
 
+from bot.conversation.turn import Outcome, Turn
+from bot.db.unit_of_work import UnitOfWork
+from bot.kb.model import Knowledge
 from bot.messages import Reply
-from handlers.context import HandlerContext, HandlerResult, fill, fit
+from handlers.context import HandlerContext, HandlerResult, fill
 from intents.engine import NUMBER, PROMPT, THANKS, Classification
 
 # User-facing text of this feature, in one place.
@@ -12,10 +15,9 @@ GREETING = ("您好，我是{station}的小助手。可以直接问我：\n"
             "2. 食堂菜单，比如“明天中午吃什么”\n"
             "3. 驿站几点开门、在哪里\n"
             "4. 报修和微心愿，比如“9号楼楼道灯坏了”\n"
-            "找工作人员请打 {duty_phone}。")
+            "找工作人员说“转人工”，或打 {duty_phone}。")
 THANKS_REPLY = "不客气。还有想问的，直接打字发给我就行。"
 PROMPT_REPLY = "请问您想问什么？直接打字发给我就行，比如“敬老卡怎么办”“明天中午吃什么”。"
-HANDOFF = "好的，请打值班电话 {duty_phone} 找工作人员，或到驿站{duty_window}。"
 FALLBACK = ("这个问题我还答不上来。我能回答：驿站188个办事事项（要带什么、去哪办）、食堂菜单、"
             "驿站开放时间和地址，也能登记报修和微心愿。您可以换个说法再问，或打 {duty_phone} "
             "找工作人员。")
@@ -24,13 +26,14 @@ SYMBOLS_ONLY = "我看不懂表情和符号。想问什么，请打字发给我�
 TOO_LONG = "消息有点长，我没看明白。请用一句话说想办什么事，比如“居住证怎么续签”。"
 NO_PENDING_CHOICE = "现在没有要选的编号。想问什么，直接打字发给我就行，比如“敬老卡怎么办”。"
 NOT_CHINESE = "请用中文提问，比如“敬老卡怎么办”。Please ask in Chinese, or call {duty_phone}."
-REPORT = ("收到，这是“{category}”问题。请打驿站值班电话 {duty_phone} 报修，或直接找您的楼栋长，"
-          "说清楼号、位置和情况。")
-REPORT_UNKNOWN = ("要报修或反映问题，请打驿站值班电话 {duty_phone}，或直接找您的楼栋长，"
-                  "说清楼号、位置和情况。")
-REPORT_EMERGENCY = "紧急！{safety}\n处理完安全问题后，请再打驿站值班电话 {duty_phone} 说明情况。"
-WISH = ("您的微心愿我们很重视。请到{station}{duty_window}登记，或打 {duty_phone}，"
-        "说说您的心愿和住在几号楼，志愿者会和您联系。")
+HELP = ("我可以帮您：\n"
+        "1. 办事：直接问，比如“敬老卡怎么办”“居住证要带什么”\n"
+        "2. 食堂：比如“明天中午吃什么”“饭能送上门吗”\n"
+        "3. 报修：直接说，比如“9号楼3楼楼道灯坏了”，有照片也可以发\n"
+        "4. 微心愿：比如“我有个微心愿，想学用智能手机”\n"
+        "5. 查报修：说“我的报修”或“查询 R0001”；不用修了说“撤销 R0001”\n"
+        "6. 找工作人员：说“转人工”，或打 {duty_phone}")
+NOT_TEXT = "我现在只看得懂文字。请打字告诉我您想问什么。"
 
 
 async def greet(ctx: HandlerContext, c: Classification) -> HandlerResult:
@@ -40,12 +43,6 @@ async def greet(ctx: HandlerContext, c: Classification) -> HandlerResult:
     if c.topic == PROMPT:
         return HandlerResult(Reply(PROMPT_REPLY))
     return HandlerResult(Reply(fill(GREETING, ctx.knowledge.station.placeholders())))
-
-
-async def hand_off(ctx: HandlerContext, c: Classification) -> HandlerResult:
-    """How to reach a person."""
-    return HandlerResult(Reply(fit(fill(HANDOFF, ctx.knowledge.station.placeholders()),
-                                   ctx.max_chars)))
 
 
 async def fall_back(ctx: HandlerContext, c: Classification) -> HandlerResult:
@@ -63,20 +60,21 @@ async def fall_back(ctx: HandlerContext, c: Classification) -> HandlerResult:
     return HandlerResult(Reply(fill(FALLBACK, values)))
 
 
-async def take_report(ctx: HandlerContext, c: Classification) -> HandlerResult:
-    """An issue report: safety first for emergencies, then who to tell."""
-    values = ctx.knowledge.station.placeholders()
-    category = ctx.knowledge.report_category(c.category) if c.category else None
-    if category is None:
-        return HandlerResult(Reply(fill(REPORT_UNKNOWN, values)))
-    if category.urgency == "emergency" and category.safety:
-        return HandlerResult(Reply(fill(REPORT_EMERGENCY, {**values, "safety": category.safety})))
-    text = fill(REPORT, {**values, "category": category.name})
-    if category.safety:
-        text = category.safety + "\n" + text
-    return HandlerResult(Reply(fit(text, ctx.max_chars)))
+async def ignore(turn: Turn, uow: UnitOfWork) -> Outcome:
+    """Group talk not meant for the bot, and platform events it has nothing to say to."""
+    return Outcome([], turn.state)
 
 
-async def take_wish(ctx: HandlerContext, c: Classification) -> HandlerResult:
-    """A 微心愿: where to register it."""
-    return HandlerResult(Reply(fill(WISH, ctx.knowledge.station.placeholders())))
+async def welcome(turn: Turn, uow: UnitOfWork, knowledge: Knowledge) -> Outcome:
+    """A new follower of the 服务号 is greeted."""
+    return turn.reply(fill(GREETING, knowledge.station.placeholders()))
+
+
+async def help_resident(turn: Turn, uow: UnitOfWork, knowledge: Knowledge) -> Outcome:
+    """帮助 / 怎么用: what a resident can say."""
+    return turn.reply(fill(HELP, knowledge.station.placeholders()))
+
+
+async def not_text(turn: Turn, uow: UnitOfWork) -> Outcome:
+    """Voice without recognition, a sticker, a file: ask to type."""
+    return turn.reply(NOT_TEXT)

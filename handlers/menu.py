@@ -6,9 +6,9 @@ import datetime as dt
 import re
 from dataclasses import dataclass
 
+from bot.conversation.state import Choice
 from bot.kb.model import Canteen, MealPoint
 from bot.messages import Reply
-from bot.sessions import Choice
 from handlers.context import HandlerContext, HandlerResult, fill, fit, numbered
 from intents.engine import Classification
 

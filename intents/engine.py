@@ -30,6 +30,7 @@ from intents.chargrams import CharGramIndex
 from intents.dates import parse_meal, read_day
 from intents.normalise import HomophoneCorrector, TextNormaliser
 from intents.phrasebook import Phrasebook
+from intents.safety import EmergencyDetector, EmergencySigns
 from intents.tokens import DomainTokenizer
 
 _CJK_RUN = re.compile(r"[\u3400-\u9fff]+")
@@ -41,6 +42,9 @@ _NEGATED = re.compile(r"(不是|不要|不用|不想|不需要|无需|并非|没
 # Without a problem word, a message asking when or where is a question, not a report
 # (广场舞几点跳).
 _QUESTION = re.compile(r"几点|什么时候|啥时候|哪天|哪里|在哪|几号|怎么报名|怎么参加|多少钱")
+# What is left of "有个问题想反映一下" once its report words are gone: nothing about the problem.
+_GENERIC = re.compile(r"问题|事情|事儿|事|情况|东西|物品|样|想|要|有|个|一|下|点|我|你们|给|帮|请|"
+                      r"能不能|可以|件|这里|这边|说|讲|反馈|些|几|啥|什么|了|的|跟|和|向|找")
 
 SHORTLIST = 12          # entries kept per message
 CANDIDATES = 12         # entries scored in full (the best by character n-gram cosine)
@@ -60,6 +64,8 @@ MENU, WISH, GREETING, HANDOFF, FALLBACK = ("menu.ask", "wish.new", "greeting", "
 # Topics of greetings and fallbacks, for the handlers: a welcome, thanks or "ok", only
 # fillers ("请问"), a bare number.
 HELLO, THANKS, PROMPT, NUMBER = "hello", "thanks", "prompt", "number"
+# Topic of a report that does not yet say what the problem is (有个问题想反映一下).
+UNSAID = "unsaid"
 
 
 def _alternation(words: Iterable[str]) -> re.Pattern[str]:
@@ -120,6 +126,7 @@ class Classification:
     candidates: tuple[Candidate, ...] = ()
     normalised: str = ""
     days: int = 1                  # menu: 2 for a weekend (date is its Saturday)
+    emergency: str | None = None   # report: the emergency situation the message shows
     date_unreadable: bool = False  # menu: a day is named but cannot be read (2月30号)
     truncated: bool = False        # longer than max_message_chars: only its start was read
 
@@ -235,6 +242,11 @@ class IntentEngine:
         self._station_words = self._word_list(base, phrasebook.station_words)
         self._other_places = self._word_list(base, phrasebook.other_places)
         self._holidays = phrasebook.holidays
+        self._emergency_categories = frozenset(phrasebook.emergency_categories)
+        self._emergencies = EmergencyDetector(EmergencySigns(
+            e.id, e.category, self._words(base, e.phrases),
+            tuple(self._words(base, group) for group in e.all_of), self._words(base, e.unless))
+            for e in phrasebook.emergencies)
         self._report_cues = self._word_list(base, phrasebook.report_cues)
         self._affairs_cues = self._word_list(base, phrasebook.affairs_cues)
         self._actions = frozenset(self._affairs_cues)
@@ -265,6 +277,11 @@ class IntentEngine:
     @staticmethod
     def _compact(text: str) -> str:
         return text.replace(" ", "")
+
+    @staticmethod
+    def _words(normaliser: TextNormaliser, words: Iterable[str]) -> tuple[str, ...]:
+        """Words as messages read after normalisation (卡牢 -> 卡住), in their own order."""
+        return tuple(w for w in (normaliser.standard(x).replace(" ", "") for x in words) if w)
 
     @staticmethod
     def _word_list(normaliser: TextNormaliser, words: Iterable[str]) -> tuple[str, ...]:
@@ -338,6 +355,10 @@ class IntentEngine:
         clean = self._compact(norm.clean)
         if not core and not clean:
             return Classification(text, FALLBACK, normalised="", truncated=truncated)
+        emergency = self._emergencies.detect(clean)
+        if emergency is not None:  # safety first, whatever else the message says
+            return Classification(text, REPORT, category=emergency.category, score=1.0,
+                                  normalised=core, emergency=emergency.id)
         if self._only(clean, self._greetings):
             return Classification(text, GREETING, topic=HELLO, score=1.0, normalised=core)
         if self._only(clean, self._acknowledgements):
@@ -354,6 +375,8 @@ class IntentEngine:
         exact = self._exact.get(core)
         if exact is not None:
             return self._exactly(text, core, exact)
+        if self._names_no_problem(core):  # 有个问题想反映一下: a report, the problem still unsaid
+            return Classification(text, REPORT, topic=UNSAID, score=0.5, normalised=core)
         ranked = self._rank(norm.core)
         elsewhere = self._names_another_place(core)
         answerable = [s for s in ranked if self.entries[s.entry].intent != REPORT
@@ -381,8 +404,11 @@ class IntentEngine:
             report_bar = math.inf
         if report_best is not None and report_score >= report_bar and (
                 report_score >= top_answer or (has_report_cue and not strong_answer)):
-            return Classification(text, REPORT, category=self.entries[report_best.entry].ref,
-                                  score=report_score, normalised=core)
+            category = self.entries[report_best.entry].ref
+            return Classification(text, REPORT, category=category, score=report_score,
+                                  normalised=core,
+                                  emergency=category if category in self._emergency_categories
+                                  else None)
         if has_report_cue and top_answer < settings.clarify_threshold:
             return Classification(text, REPORT, score=0.5, normalised=core)
         return self._decide(text, core, answerable)
@@ -392,6 +418,13 @@ class IntentEngine:
         if any(w in core for w in self._station_words):
             return ()
         return tuple(p for p in self._other_places if p in core)
+
+    def _names_no_problem(self, core: str) -> bool:
+        """A message that only says there is something to report (阿姨想反映个问题)."""
+        if not self._has_report_cue(core):
+            return False
+        rest = self._report_re.sub("", core)
+        return not _GENERIC.sub("", rest).strip()
 
     def _has_report_cue(self, core: str) -> bool:
         """A problem word (坏了, 报修) that is not negated (我不是报修) and not part of a word
@@ -434,7 +467,9 @@ class IntentEngine:
         """A message that is exactly one entry's name or alias."""
         entry = self.entries[entry_no]
         if entry.intent == REPORT:
-            return Classification(text, REPORT, category=entry.ref, score=1.0, normalised=core)
+            return Classification(text, REPORT, category=entry.ref, score=1.0, normalised=core,
+                                  emergency=entry.ref if entry.ref in self._emergency_categories
+                                  else None)
         others = [s for s in self._rank(core) if s.entry != entry_no
                   and self.entries[s.entry].intent == entry.intent]
         candidates = (Candidate(entry.ref, 1.0, entry.intent, entry.label), *(

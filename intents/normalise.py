@@ -28,6 +28,10 @@ _SLASH_DATE = re.compile(
     r"(?<![\d./\-])(?:(\d{4})[/\-])?(\d{1,2})[/\-](\d{1,2})(?:号|日)?"
     r"(?![\d./\-]|个|天|年|元|块|岁|楼|号|室|单元|层|栋|幢|点|分|人|次|%)")
 _TONES = str.maketrans("", "", "\u0300\u0301\u0304\u030c\u0308")
+# Full-width digits, letters and the ideographic space as ASCII; punctuation stays as typed.
+_WIDTH = {**{0xFF10 + i: 0x30 + i for i in range(10)},
+          **{0xFF21 + i: 0x41 + i for i in range(26)},
+          **{0xFF41 + i: 0x61 + i for i in range(26)}, 0x3000: 0x20}
 
 
 def chinese_numeral_to_int(text: str) -> int | None:
@@ -225,6 +229,13 @@ class TextNormaliser:
     def basic(self, text: str) -> str:
         """Width, script, case, punctuation, emoji and numerals only (for dictionary phrases)."""
         return self._basic(text)
+
+    def surface(self, text: str) -> str:
+        """The message as typed, in Simplified characters with ASCII digits and letters:
+        what the command grammar reads (查詢 Ｒ０００１ -> 查询 R0001). Punctuation stays, so a
+        leader's note keeps its own."""
+        converted: str = self._converter.convert(text.translate(_WIDTH))
+        return converted.strip()
 
     def standard(self, text: str) -> str:
         """Basic normalisation plus the lexicon's replacements (户口本 -> 户口簿): how the

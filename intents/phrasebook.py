@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from intents.dates import NamedDay
+from intents.safety import EmergencySigns
 
 
 @dataclass(frozen=True)
@@ -47,3 +48,5 @@ class Phrasebook:
     meal_points: tuple[tuple[str, tuple[str, ...]], ...] = ()   # (point id, names)
     place_suffixes: tuple[str, ...] = ()       # 助餐点, 小区: a meal point's short name drops them
     holidays: tuple[NamedDay, ...] = ()
+    emergencies: tuple[EmergencySigns, ...] = ()   # read before anything else
+    emergency_categories: tuple[str, ...] = ()     # a report of these is an emergency too

@@ -2,30 +2,15 @@
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable, Mapping
 
 from bot.channels.base import ChannelSender
 from bot.db.unit_of_work import UnitOfWork
 from bot.kb.model import Roster
-from bot.messages import Reply
-from bot.tickets.outbox import DeliveryError
+from bot.messages import DeliveryError, Reply
 
 # Where a resident is reached first when they use several platforms.
 RESIDENT_PLATFORMS = ("wechat_mp", "telegram", "wecom")
-_CREATED = re.compile(r"^([RW]\d{4,}):created:leader:")
-_RESOLVED = re.compile(r"^(R\d{4,}):\d+:done$")
-
-
-def actions_for(key: str) -> tuple[str, ...]:
-    """Buttons a notification deserves, read from its idempotency key: a leader's new ticket
-    gets 接单 and 查看, a resident asked "已修好了吗" gets 1 and 2."""
-    created = _CREATED.match(key)
-    if created:
-        return (f"接单 {created.group(1)}", f"查看 {created.group(1)}")
-    if _RESOLVED.match(key):
-        return ("1", "2")
-    return ()
 
 
 class ChannelDeliverer:
@@ -40,12 +25,11 @@ class ChannelDeliverer:
         self._people = {p.name: p for p in roster.people}
         self._staff = {s.name: s for s in roster.staff}
 
-    async def send(self, recipient: str, text: str, key: str) -> None:
+    async def send(self, recipient: str, reply: Reply, key: str) -> None:
         """Deliver on the first platform that reaches the recipient; raise if none does."""
         targets = await self._targets(recipient)
         if not targets:
             raise DeliveryError(f"no configured channel reaches {recipient}")
-        reply = Reply(text, actions=actions_for(key))
         failures = []
         for platform, user_id in targets:
             try:

@@ -41,8 +41,7 @@ from telegram.warnings import PTBDeprecationWarning
 
 from bot.channels.base import MessageHandler, split_text
 from bot.config import ConfigError
-from bot.messages import IncomingMessage, Reply
-from bot.tickets.outbox import DeliveryError
+from bot.messages import DeliveryError, IncomingMessage, Reply
 
 log = logging.getLogger(__name__)
 

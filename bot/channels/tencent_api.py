@@ -36,8 +36,7 @@ from wechatpy.exceptions import InvalidAppIdException
 
 from bot.channels.base import MessageHandler, SharedState, split_text
 from bot.config import ConfigError
-from bot.messages import IncomingMessage, Reply
-from bot.tickets.outbox import DeliveryError
+from bot.messages import DeliveryError, IncomingMessage, Reply
 
 log = logging.getLogger(__name__)
 

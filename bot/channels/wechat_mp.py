@@ -54,8 +54,7 @@ from bot.channels.tencent_api import (
     utc_now,
 )
 from bot.config import ConfigError
-from bot.messages import Reply
-from bot.tickets.outbox import DeliveryError
+from bot.messages import DeliveryError, Reply
 
 log = logging.getLogger(__name__)
 

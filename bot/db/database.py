@@ -40,6 +40,11 @@ def resolve_url(url: str, root: Path) -> str:
     return url
 
 
+def safe_url(url: str) -> str:
+    """The URL as it may be shown: the password hidden."""
+    return make_url(url).render_as_string(hide_password=True)
+
+
 class Database:
     """One engine per process; sessions are opened by units of work."""
 
@@ -58,8 +63,11 @@ class Database:
         self.engine: AsyncEngine = create_async_engine(url, **kwargs)
         if self.is_sqlite:
             _sqlite_transactions(self.engine)
+        # No autoflush: a unit of work writes its changes once, at commit (a ticket changed
+        # before a read is not written twice, and its version moves by one).
         self.sessions: async_sessionmaker[AsyncSession] = async_sessionmaker(
-            self.engine, expire_on_commit=False, sync_session_class=UnitOfWorkSession)
+            self.engine, expire_on_commit=False, autoflush=False,
+            sync_session_class=UnitOfWorkSession)
 
     @property
     def is_sqlite(self) -> bool:

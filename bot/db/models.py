@@ -16,6 +16,7 @@ from sqlalchemy import (
     Text,
     TypeDecorator,
     UniqueConstraint,
+    false,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
@@ -63,6 +64,10 @@ class Resident(Base):
     unit: Mapped[str | None] = mapped_column(String(16))
     room: Mapped[str | None] = mapped_column(String(16))
     phone: Mapped[str | None] = mapped_column(String(32))
+    # True when the resident said where they live (我住9号楼, the roster); False when the
+    # building was only remembered from a report (then it is confirmed before it is used).
+    building_said: Mapped[bool] = mapped_column(Boolean, default=False,
+                                                server_default=false())
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
     anonymised_at: Mapped[dt.datetime | None] = mapped_column()
 
@@ -91,12 +96,12 @@ class LinkCode(Base):
 
 
 class Ticket(Base):
-    """An issue report (R0123) or a 微心愿 (W0045)."""
+    """An issue report (R0123), a 微心愿 (W0045) or a resident asking for a person (C0007)."""
 
     __tablename__ = "tickets"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    kind: Mapped[str] = mapped_column(String(8))                  # report, wish
+    kind: Mapped[str] = mapped_column(String(8))                  # report, wish, consult
     category: Mapped[str | None] = mapped_column(String(32))      # report category id
     urgency: Mapped[str] = mapped_column(String(16), default="normal")
     building: Mapped[str | None] = mapped_column(String(32))
@@ -106,13 +111,15 @@ class Ticket(Base):
     anonymous: Mapped[bool] = mapped_column(Boolean, default=False)
     resident_id: Mapped[int | None] = mapped_column(ForeignKey("residents.id",
                                                                ondelete="SET NULL"))
-    assignee: Mapped[str | None] = mapped_column(String(64))      # leader name; None = duty
+    assignee: Mapped[str | None] = mapped_column(String(64))      # leader/staff; None = duty
     merged_into_id: Mapped[int | None] = mapped_column(ForeignKey("tickets.id"))
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
     due_at: Mapped[dt.datetime | None] = mapped_column()
     paused_since: Mapped[dt.datetime | None] = mapped_column()
     reminded_at: Mapped[dt.datetime | None] = mapped_column()
+    # The first response (claim, progress, reply, done): due_at is its deadline.
+    responded_at: Mapped[dt.datetime | None] = mapped_column()
     escalated_at: Mapped[dt.datetime | None] = mapped_column()
     resolved_at: Mapped[dt.datetime | None] = mapped_column()
     closed_at: Mapped[dt.datetime | None] = mapped_column()
@@ -133,11 +140,11 @@ class Ticket(Base):
         return ticket_code(self.kind, self.id)
 
 
-CODE_PREFIXES = {"report": "R", "wish": "W"}
+CODE_PREFIXES = {"report": "R", "wish": "W", "consult": "C"}
 
 
 def ticket_code(kind: str, ticket_id: int) -> str:
-    """R0123 / W0045: the kind's letter and the id, at least four digits."""
+    """R0123 / W0045 / C0007: the kind's letter and the id, at least four digits."""
     return f"{CODE_PREFIXES.get(kind, 'R')}{ticket_id:04d}"
 
 
@@ -198,6 +205,8 @@ class OutboxMessage(Base):
     idempotency_key: Mapped[str] = mapped_column(String(128), unique=True)
     recipient: Mapped[str] = mapped_column(String(96))   # resident:12, leader:李琳, staff:王建华
     text: Mapped[str] = mapped_column(Text)
+    # Buttons the message carries, one command per line ("接单 R0012", "1"): see Reply.actions.
+    actions: Mapped[str] = mapped_column(Text, default="", server_default="")
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
     state: Mapped[str] = mapped_column(String(16), default="pending")  # pending, sent, failed
     attempts: Mapped[int] = mapped_column(Integer, default=0)

@@ -17,32 +17,51 @@ from sqlalchemy import (
     and_,
     bindparam,
     cast,
+    delete,
     exists,
+    func,
     literal,
     or_,
     select,
+    text,
     update,
 )
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm.exc import StaleDataError
 
+from bot.conversation.state import (
+    QUESTIONS_FOR,
+    ConversationState,
+    OpenQuestions,
+    decode_questions,
+    decode_state,
+    encode_questions,
+    encode_state,
+)
+from bot.db.errors import ConcurrentChange
 from bot.db.models import (
     Base,
     Conversation,
     Identity,
+    LinkCode,
     OutboxMessage,
     ProcessedMessage,
     Resident,
+    SchedulerLease,
     Ticket,
     TicketEvent,
     TicketFollower,
+    TicketPhoto,
     parse_ticket_code,
     utcnow,
 )
 
 OPEN_STATES = ("new", "claimed", "in_progress", "reopened", "transferred")
+# States in which a ticket still waits for its first response (the deadline runs).
+AWAITING_RESPONSE = ("new", "transferred", "reopened")
 CONVERSATIONS = Conversation.metadata.tables[Conversation.__tablename__]
 
 
@@ -51,8 +70,15 @@ def _live(now: ColumnElement[Any]) -> ColumnElement[bool]:
     return or_(Conversation.expires_at.is_(None), Conversation.expires_at > now)
 
 
-def _message_context() -> Select[Resident, str, str, str, bool]:
-    """The statement behind `ConversationRepository.context`, built once."""
+def _newest_open_report(column: Any) -> Any:
+    """One column of the sender's newest open report (a correlated scalar subquery)."""
+    return (select(column).where(Ticket.resident_id == Resident.id, Ticket.kind == "report",
+                                 Ticket.state.in_(OPEN_STATES))
+            .order_by(Ticket.id.desc()).limit(1).correlate(Resident).scalar_subquery())
+
+
+def _message_context() -> Select[Any]:
+    """The statement behind `SqlConversationStore.context`, built once."""
     now: ColumnElement[dt.datetime] = bindparam("now")
     earlier = select(ProcessedMessage.reply).where(
         ProcessedMessage.key == bindparam("processed_key")).scalar_subquery()
@@ -65,7 +91,10 @@ def _message_context() -> Select[Resident, str, str, str, bool]:
                              Ticket.paused_since.is_not(None),
                              Ticket.state.in_(OPEN_STATES)).correlate(Resident)
     one_row = select(literal(1).label("one")).subquery()
-    return (select(Resident, earlier, state, personal, waiting).select_from(one_row)
+    return (select(Resident, earlier, state, personal, waiting, _newest_open_report(Ticket.id),
+                   _newest_open_report(Ticket.category), _newest_open_report(Ticket.building),
+                   _newest_open_report(Ticket.created_at))
+            .select_from(one_row)
             .outerjoin(Identity, and_(Identity.platform == bindparam("platform"),
                                       Identity.user_id == bindparam("user_id")))
             .outerjoin(Resident, Resident.id == Identity.resident_id))
@@ -88,6 +117,8 @@ CONVERSATION_STATE = select(CONVERSATIONS.c.state).where(
 SET_CONVERSATION_SQLITE = _set_conversation(sqlite_insert)
 SET_CONVERSATION_POSTGRESQL = _set_conversation(postgresql_insert)
 DELETE_CONVERSATION = CONVERSATIONS.delete().where(CONVERSATIONS.c.key == bindparam("key"))
+
+
 class StagedInserts:
     """Rows for one table, written with one plain INSERT when the unit of work commits.
 
@@ -114,6 +145,8 @@ class StagedInserts:
     def discard(self) -> None:
         """Forget the staged rows (the unit rolls back)."""
         self._rows.clear()
+
+
 RESIDENT_BY_IDENTITY = (
     select(Resident).join(Identity, Identity.resident_id == Resident.id)
     .where(Identity.platform == bindparam("platform"), Identity.user_id == bindparam("user_id")))
@@ -131,6 +164,7 @@ FOLLOWERS = select(TicketFollower.resident_id).where(
     TicketFollower.ticket_id == bindparam("ticket_id"))
 EVENTS = (select(TicketEvent).where(TicketEvent.ticket_id == bindparam("ticket_id"))
           .order_by(TicketEvent.id))
+URGENCY_ORDER = {"emergency": 0, "urgent": 1, "normal": 2}
 
 
 class ResidentRepository:
@@ -173,9 +207,64 @@ class ResidentRepository:
         return list((await self.session.execute(
             select(Identity).where(Identity.resident_id == resident_id))).scalars())
 
+    async def drop_identity(self, platform: str, user_id: str) -> None:
+        """Forget one platform identity (the person left that platform)."""
+        await self.session.execute(delete(Identity).where(Identity.platform == platform,
+                                                          Identity.user_id == user_id))
+        mark_changed(self.session)
+
+    async def anonymise(self, resident: Resident, now: dt.datetime) -> None:
+        """Empty a resident who left: their tickets stay without them, pending notices to them
+        are dropped, and the row stays so that its id is never given to somebody else."""
+        await self.session.execute(update(Ticket).where(Ticket.resident_id == resident.id)
+                                   .values(resident_id=None))
+        await self.session.execute(delete(TicketFollower).where(
+            TicketFollower.resident_id == resident.id))
+        await self.session.execute(delete(OutboxMessage).where(
+            OutboxMessage.recipient == f"resident:{resident.id}",
+            OutboxMessage.state == "pending"))
+        resident.name, resident.building, resident.unit, resident.room, resident.phone = (
+            "", None, None, None, None)
+        resident.building_said = False
+        resident.anonymised_at = now
+
+    def new_link_code(self, code: str, resident: Resident, expires_at: dt.datetime) -> None:
+        """Stage a one-time code linking another platform to this resident."""
+        self.session.add(LinkCode(code=code, resident_id=resident.id, expires_at=expires_at))
+
+    async def take_link_code(self, code: str, now: dt.datetime) -> int | None:
+        """The resident a live link code belongs to; the code is used up."""
+        found = await self.session.get(LinkCode, code)
+        if found is None or found.expires_at <= now:
+            return None
+        await self.session.delete(found)
+        return found.resident_id
+
+    async def merge_into(self, resident: Resident, target_id: int) -> None:
+        """Give a resident's identities, tickets and followings to another and remove them."""
+        await self.session.execute(update(Ticket).where(Ticket.resident_id == resident.id)
+                                   .values(resident_id=target_id))
+        await self.session.execute(update(Identity).where(Identity.resident_id == resident.id)
+                                   .values(resident_id=target_id))
+        await self.session.execute(delete(TicketFollower).where(  # already theirs: drop
+            TicketFollower.resident_id == resident.id,
+            TicketFollower.ticket_id.in_(
+                select(TicketFollower.ticket_id).where(TicketFollower.resident_id == target_id)
+                .union(select(Ticket.id).where(Ticket.resident_id == target_id)))))
+        await self.session.execute(update(TicketFollower).where(
+            TicketFollower.resident_id == resident.id).values(resident_id=target_id))
+        await self.session.delete(resident)
+        mark_changed(self.session)
+
+    async def user_id_on(self, resident_id: int, platform: str) -> str | None:
+        """The resident's user id on one platform, if they use it."""
+        return (await self.session.execute(select(Identity.user_id).where(
+            Identity.resident_id == resident_id, Identity.platform == platform))
+        ).scalars().first()
+
 
 class TicketRepository:
-    """Tickets, their followers and their audit events."""
+    """Tickets, their followers, photos and audit events."""
 
     def __init__(self, session: AsyncSession) -> None:
         self.session = session
@@ -184,8 +273,12 @@ class TicketRepository:
     async def add(self, ticket: Ticket) -> Ticket:
         """Stage a new ticket; its id (and so its code, R0123 / W0045) is known on return."""
         self.session.add(ticket)
-        await self.session.flush()
+        await flush(self.session)
         return ticket
+
+    async def get(self, ticket_id: int) -> Ticket | None:
+        """A ticket by id."""
+        return await self.session.get(Ticket, ticket_id)
 
     async def by_code(self, code: str) -> Ticket | None:
         """A ticket by its code (case-insensitive)."""
@@ -203,7 +296,7 @@ class TicketRepository:
 
     async def queue(self, assignee: str | None, kinds: Sequence[str] = ("report", "wish")
                     ) -> list[Ticket]:
-        """Open tickets of one leader (None: the duty queue), oldest first."""
+        """Open tickets of one person (None: the duty queue), oldest first."""
         condition = (Ticket.assignee.is_(None) if assignee is None
                      else Ticket.assignee == assignee)
         return list((await self.session.execute(
@@ -211,11 +304,29 @@ class TicketRepository:
                                  Ticket.kind.in_(kinds))
             .order_by(Ticket.created_at))).scalars())
 
+    async def open_in(self, buildings: Sequence[str] | None,
+                      kinds: Sequence[str] = ("report", "wish", "consult")) -> list[Ticket]:
+        """Open tickets of some buildings (None: the whole station), most urgent first."""
+        statement = select(Ticket).where(Ticket.state.in_(OPEN_STATES), Ticket.kind.in_(kinds))
+        if buildings is not None:
+            statement = statement.where(Ticket.building.in_(buildings))
+        found = list((await self.session.execute(statement.order_by(Ticket.created_at)))
+                     .scalars())
+        return sorted(found, key=lambda t: (URGENCY_ORDER.get(t.urgency, 2), t.created_at))
+
     async def of_resident(self, resident_id: int) -> list[Ticket]:
         """A resident's own tickets, newest first."""
         return list((await self.session.execute(
             select(Ticket).where(Ticket.resident_id == resident_id)
-            .order_by(Ticket.created_at.desc()))).scalars())
+            .order_by(Ticket.created_at.desc(), Ticket.id.desc()))).scalars())
+
+    async def open_of_resident(self, resident_id: int, kinds: Sequence[str] = ("report",)
+                               ) -> list[Ticket]:
+        """A resident's open tickets of some kinds, newest first."""
+        return list((await self.session.execute(
+            select(Ticket).where(Ticket.resident_id == resident_id, Ticket.kind.in_(kinds),
+                                 Ticket.state.in_(OPEN_STATES))
+            .order_by(Ticket.id.desc()))).scalars())
 
     async def open_wishes(self) -> list[Ticket]:
         """Open 微心愿 of the whole station, oldest first."""
@@ -224,9 +335,14 @@ class TicketRepository:
             .order_by(Ticket.created_at))).scalars())
 
     async def waiting_on(self, resident_id: int) -> list[Ticket]:
-        """Open tickets whose leader is waiting for this resident's answer (clock paused)."""
+        """Open tickets whose leader is waiting for this resident's answer."""
         return list((await self.session.execute(WAITING_ON, {
             "resident_id": resident_id})).scalars())
+
+    async def with_deadlines(self) -> list[Ticket]:
+        """Tickets the scheduler looks at: open ones, and resolved ones awaiting confirmation."""
+        return list((await self.session.execute(select(Ticket).where(
+            Ticket.state.in_((*OPEN_STATES, "resolved"))))).scalars())
 
     async def follow(self, ticket: Ticket, resident_id: int) -> bool:
         """Make a resident a follower; False if they already were."""
@@ -235,12 +351,53 @@ class TicketRepository:
         if following:
             return False
         self.session.add(TicketFollower(ticket_id=ticket.id, resident_id=resident_id))
+        await flush(self.session)
         return True
+
+    async def unfollow(self, ticket: Ticket, resident_id: int) -> None:
+        """A follower no longer follows."""
+        await self.session.execute(delete(TicketFollower).where(
+            TicketFollower.ticket_id == ticket.id, TicketFollower.resident_id == resident_id))
+        mark_changed(self.session)
 
     async def followers(self, ticket: Ticket) -> list[int]:
         """Residents following a ticket."""
         return list((await self.session.execute(FOLLOWERS, {
             "ticket_id": ticket.id})).scalars())
+
+    async def reporters(self, ticket: Ticket) -> list[int]:
+        """The resident who reported a ticket and the neighbours who follow it."""
+        followers = await self.followers(ticket)
+        own = [ticket.resident_id] if ticket.resident_id is not None else []
+        return own + [f for f in followers if f not in own]
+
+    async def followed_by(self, resident_id: int) -> list[Ticket]:
+        """Tickets a resident follows, newest first."""
+        return list((await self.session.execute(
+            select(Ticket).join(TicketFollower, TicketFollower.ticket_id == Ticket.id)
+            .where(TicketFollower.resident_id == resident_id)
+            .order_by(Ticket.id.desc()))).scalars())
+
+    def add_photo(self, ticket: Ticket, ref: str, added_by: str) -> None:
+        """Stage a photo of a ticket."""
+        self.session.add(TicketPhoto(ticket_id=ticket.id, ref=ref, added_by=added_by))
+
+    async def photo_count(self, ticket: Ticket) -> int:
+        """How many photos a ticket has."""
+        return int((await self.session.execute(select(func.count(TicketPhoto.id)).where(
+            TicketPhoto.ticket_id == ticket.id))).scalar_one())
+
+    async def thanked(self, limit: int = 10) -> list[Ticket]:
+        """Fulfilled wishes with a resident's thank-you line, newest first."""
+        return list((await self.session.execute(
+            select(Ticket).where(Ticket.thank_you.is_not(None))
+            .order_by(Ticket.updated_at.desc()).limit(limit))).scalars())
+
+    async def counts(self) -> list[tuple[str, str, int]]:
+        """(kind, state, how many) over every ticket."""
+        rows = await self.session.execute(select(Ticket.kind, Ticket.state, func.count())
+                                          .group_by(Ticket.kind, Ticket.state))
+        return [(kind, state, int(count)) for kind, state, count in rows.all()]
 
     def record(self, ticket: Ticket, actor: str, action: str, detail: str = "",
                platform: str = "") -> None:
@@ -260,10 +417,11 @@ class OutboxRepository:
         self.session = session
         self.staged = StagedInserts(session, OutboxMessage.__tablename__)
 
-    def add(self, key: str, recipient: str, text: str) -> None:
+    def add(self, key: str, recipient: str, text: str, actions: Sequence[str] = ()) -> None:
         """Stage a notification (written on commit); the key makes a retried change write it
-        once."""
-        self.staged.add({"idempotency_key": key, "recipient": recipient, "text": text})
+        once. `actions` are the buttons it carries, each a command ("接单 R0012")."""
+        self.staged.add({"idempotency_key": key, "recipient": recipient, "text": text,
+                         "actions": "\n".join(actions)})
 
     async def due(self, now: dt.datetime, limit: int = 100) -> list[OutboxMessage]:
         """Pending notifications whose next attempt is due, oldest first."""
@@ -286,7 +444,43 @@ class OutboxRepository:
                    OutboxMessage.attempts == attempts)
             .values(attempts=OutboxMessage.attempts + 1, next_attempt_at=now + lease)
             .execution_options(synchronize_session=False))
+        mark_changed(self.session)
         return bool(getattr(result, "rowcount", 0))
+
+    async def sent(self, message_id: int, now: dt.datetime) -> None:
+        """A notification was delivered."""
+        await self._set(message_id, state="sent", sent_at=now, last_error=None)
+
+    async def failed(self, message_id: int, error: str) -> None:
+        """A notification failed for good (every retry spent)."""
+        await self._set(message_id, state="failed", last_error=error)
+
+    async def retry_at(self, message_id: int, when: dt.datetime, error: str) -> None:
+        """A notification failed this time; it is tried again at `when`."""
+        await self._set(message_id, next_attempt_at=when, last_error=error)
+
+    async def _set(self, message_id: int, **values: Any) -> None:
+        await self.session.execute(update(OutboxMessage).where(OutboxMessage.id == message_id)
+                                   .values(**values))
+        mark_changed(self.session)
+
+    async def failures(self, limit: int = 10) -> list[OutboxMessage]:
+        """Notifications that could not be delivered, newest first."""
+        return list((await self.session.execute(
+            select(OutboxMessage).where(OutboxMessage.state == "failed")
+            .order_by(OutboxMessage.id.desc()).limit(limit))).scalars())
+
+    async def counts(self) -> list[tuple[str, int]]:
+        """(state, how many) over every notification."""
+        rows = await self.session.execute(select(OutboxMessage.state, func.count())
+                                          .group_by(OutboxMessage.state))
+        return [(state, int(count)) for state, count in rows.all()]
+
+    async def drop_pending_to(self, recipient: str) -> None:
+        """Drop the notifications still waiting for one recipient."""
+        await self.session.execute(delete(OutboxMessage).where(
+            OutboxMessage.recipient == recipient, OutboxMessage.state == "pending"))
+        mark_changed(self.session)
 
 
 class ProcessedMessageRepository:
@@ -305,52 +499,160 @@ class ProcessedMessageRepository:
         self.staged.add({"key": key, "reply": reply})
 
 
+class LeaseRepository:
+    """Named leases: which worker runs a background job (the deadline scheduler)."""
+
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+
+    async def take(self, name: str, holder: str, now: dt.datetime, lease: dt.timedelta
+                   ) -> bool:
+        """Take or keep a lease; False while another holder's lease runs. A lease two
+        workers create at the same moment fails one of them at commit."""
+        found = await self.session.get(SchedulerLease, name)
+        if found is None:
+            self.session.add(SchedulerLease(name=name, holder=holder, expires_at=now + lease))
+            return True
+        result = await self.session.execute(
+            update(SchedulerLease).where(
+                SchedulerLease.name == name,
+                (SchedulerLease.holder == holder) | (SchedulerLease.expires_at <= now))
+            .values(holder=holder, expires_at=now + lease)
+            .execution_options(synchronize_session=False))
+        mark_changed(self.session)
+        return bool(getattr(result, "rowcount", 0))
+
+
+@dataclass(frozen=True)
+class OpenReport:
+    """The sender's newest open report, as the message context reads it."""
+
+    id: int
+    category: str | None
+    building: str | None
+    created_at: dt.datetime
+
+
 @dataclass(frozen=True)
 class MessageContext:
     """What the database knows about the sender of a message, read in one query."""
 
     resident: Resident | None
     earlier_reply: str | None               # this very message was handled before
-    state: dict[str, Any] | None            # this conversation: a flow or pending choices
-    personal: dict[str, Any] | None         # the resident's open question (confirm, thanks)
+    state: ConversationState                # this conversation: choices, a draft...
+    questions: OpenQuestions                # what the bot asked the resident and waits for
     waiting: bool                           # a leader waits for this resident's answer
+    open_report: OpenReport | None          # the resident's newest open report
 
 
-class ConversationRepository:
-    """Per-person conversation state as JSON, written with one statement each."""
+class SqlConversationStore:
+    """The ConversationStore over the conversations table, inside the unit of work; one
+    statement per read or write. `context` also reads everything about the sender at once."""
 
     def __init__(self, session: AsyncSession) -> None:
         self.session = session
 
     async def context(self, platform: str, user_id: str, key: str,
                       processed_key: str | None, now: dt.datetime) -> MessageContext:
-        """The sender, this conversation's state, their open question and whether the message
-        was handled already, in one round trip (the sender may be unknown yet)."""
+        """The sender, this conversation's state, their open questions, their newest open
+        report and whether the message was handled already, in one round trip (the sender
+        may be unknown yet)."""
         row = (await self.session.execute(MESSAGE_CONTEXT, {
             "platform": platform, "user_id": user_id, "key": key,
             "processed_key": processed_key or "", "now": now})).one()
-        return MessageContext(row[0], row[1], _json(row[2]), _json(row[3]), bool(row[4]))
+        report = (OpenReport(int(row[5]), row[6], row[7], _aware(row[8])) if row[5] is not None
+                  else None)
+        return MessageContext(row[0], row[1], decode_state(row[2]).live(now),
+                              decode_questions(row[3]), bool(row[4]), report)
 
-    async def get(self, key: str, now: dt.datetime | None = None) -> dict[str, Any] | None:
-        """The state of a conversation, if any and not expired."""
-        text = (await self.session.execute(CONVERSATION_STATE, {
-            "key": key, "now": now or utcnow()})).scalar_one_or_none()
-        return _json(text)
+    async def load(self, key: str, now: dt.datetime) -> ConversationState:
+        """The live state of a conversation (empty when there is none)."""
+        return decode_state(await self._get(key, now)).live(now)
 
-    async def set(self, key: str, state: dict[str, Any], expires_at: dt.datetime | None
-                  ) -> None:
-        """Store a conversation's state (insert or replace)."""
+    async def save(self, key: str, state: ConversationState) -> None:
+        """Keep a conversation's state until its parts expire; an empty state is forgotten."""
+        if state.empty:
+            await self.forget(key)
+        else:
+            await self._set(key, encode_state(state), state.expires_at)
+
+    async def forget(self, key: str) -> None:
+        """Drop a conversation's state."""
+        await self.session.execute(DELETE_CONVERSATION, {"key": key})
+        mark_changed(self.session)
+
+    async def load_questions(self, resident_id: int, now: dt.datetime) -> OpenQuestions:
+        """What the bot still waits for from a resident."""
+        return decode_questions(await self._get(questions_key(resident_id), now))
+
+    async def save_questions(self, resident_id: int, questions: OpenQuestions,
+                             now: dt.datetime) -> None:
+        """Keep a resident's open questions (for a week); none left, none kept."""
+        if questions.empty:
+            await self.forget(questions_key(resident_id))
+        else:
+            await self._set(questions_key(resident_id), encode_questions(questions),
+                            now + QUESTIONS_FOR)
+
+    async def _get(self, key: str, now: dt.datetime) -> str | None:
+        found: str | None = (await self.session.execute(CONVERSATION_STATE, {
+            "key": key, "now": now})).scalar_one_or_none()
+        return found
+
+    async def _set(self, key: str, state: str, expires_at: dt.datetime | None) -> None:
         statement = (SET_CONVERSATION_POSTGRESQL if _dialect(self.session) == "postgresql"
                      else SET_CONVERSATION_SQLITE)
         await self.session.execute(statement, {
-            "key": key, "state": json.dumps(state, ensure_ascii=False),
+            "key": key, "state": state, "expires_at": expires_at, "updated_at": utcnow()})
+        mark_changed(self.session)
+
+
+class SharedValues:
+    """Small JSON values every worker reads (access tokens, send quotas), in the
+    conversations table under their own prefix."""
+
+    PREFIX = "shared:"
+
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+
+    async def get(self, key: str, now: dt.datetime) -> dict[str, Any] | None:
+        """The value, or None when absent or expired."""
+        text = (await self.session.execute(CONVERSATION_STATE, {
+            "key": self.PREFIX + key, "now": now})).scalar_one_or_none()
+        if text is None:
+            return None
+        value: dict[str, Any] = json.loads(text)
+        return value
+
+    async def put(self, key: str, value: dict[str, Any], expires_at: dt.datetime | None
+                  ) -> None:
+        """Store a value, replacing any earlier one."""
+        statement = (SET_CONVERSATION_POSTGRESQL if _dialect(self.session) == "postgresql"
+                     else SET_CONVERSATION_SQLITE)
+        await self.session.execute(statement, {
+            "key": self.PREFIX + key, "state": json.dumps(value, ensure_ascii=False),
             "expires_at": expires_at, "updated_at": utcnow()})
         mark_changed(self.session)
 
-    async def delete(self, key: str) -> None:
-        """Forget a conversation."""
-        await self.session.execute(DELETE_CONVERSATION, {"key": key})
-        mark_changed(self.session)
+
+async def ping(session: AsyncSession) -> None:
+    """One trivial statement: the database answers."""
+    await session.execute(text("SELECT 1"))
+
+
+def questions_key(resident_id: int) -> str:
+    """The conversations-table key of a resident's open questions."""
+    return f"resident:{resident_id}"
+
+
+async def flush(session: AsyncSession) -> None:
+    """Write the staged ORM changes now, inside the transaction (a conflict with a concurrent
+    change raises ConcurrentChange)."""
+    try:
+        await session.flush()
+    except (IntegrityError, StaleDataError) as exc:
+        raise ConcurrentChange(str(exc)) from exc
 
 
 def mark_changed(session: AsyncSession) -> None:
@@ -363,11 +665,12 @@ def has_changes(session: AsyncSession) -> bool:
     return bool(session.new or session.dirty or session.deleted or session.info.get("changed"))
 
 
-def _json(text: str | None) -> dict[str, Any] | None:
-    if text is None:
-        return None
-    state: dict[str, Any] = json.loads(text)
-    return state
+def _aware(value: Any) -> dt.datetime:
+    """A timestamp from a raw column (SQLite gives text or a naive time) as UTC-aware."""
+    if isinstance(value, str):
+        value = dt.datetime.fromisoformat(value)
+    assert isinstance(value, dt.datetime)
+    return value.replace(tzinfo=dt.UTC) if value.tzinfo is None else value.astimezone(dt.UTC)
 
 
 def _dialect(session: AsyncSession) -> str:

@@ -8,11 +8,9 @@ from typing import Any
 
 from bot.db.unit_of_work import UnitOfWork
 
-PREFIX = "shared:"
-
 
 class DatabaseSharedState:
-    """The channels' SharedState over the conversations table: one short transaction each."""
+    """The channels' SharedState over the database: one short transaction each."""
 
     def __init__(self, unit_of_work: Callable[[], UnitOfWork]) -> None:
         self._uow = unit_of_work
@@ -20,11 +18,11 @@ class DatabaseSharedState:
     async def get(self, key: str, now: dt.datetime) -> dict[str, Any] | None:
         """The value, or None when absent or expired."""
         async with self._uow() as uow:
-            return await uow.conversations.get(PREFIX + key, now)
+            return await uow.shared.get(key, now)
 
     async def put(self, key: str, value: dict[str, Any], expires_at: dt.datetime | None
                   ) -> None:
         """Store a value, replacing any earlier one."""
         async with self._uow() as uow:
-            await uow.conversations.set(PREFIX + key, value, expires_at)
+            await uow.shared.put(key, value, expires_at)
             await uow.commit()

@@ -5,18 +5,24 @@ from __future__ import annotations
 from types import TracebackType
 
 from sqlalchemy import event
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from sqlalchemy.orm import Session, UOWTransaction
+from sqlalchemy.orm.exc import StaleDataError
 
+from bot.db.errors import ConcurrentChange
 from bot.db.repositories import (
-    ConversationRepository,
+    LeaseRepository,
     OutboxRepository,
     ProcessedMessageRepository,
     ResidentRepository,
+    SharedValues,
+    SqlConversationStore,
     StagedInserts,
     TicketRepository,
     has_changes,
     mark_changed,
+    ping,
 )
 
 
@@ -33,7 +39,8 @@ class UnitOfWork:
     """`async with uow:` opens a session; `await uow.commit()` makes the changes stick.
 
     Leaving the block without committing (or with an exception) rolls everything back.
-    Sessions must be `UnitOfWorkSession`s (as `Database.sessions` makes them).
+    Sessions must be `UnitOfWorkSession`s (as `Database.sessions` makes them). A conflict with
+    a concurrent change, met while flushing or committing, raises `ConcurrentChange`.
     """
 
     session: AsyncSession
@@ -41,7 +48,9 @@ class UnitOfWork:
     tickets: TicketRepository
     outbox: OutboxRepository
     processed: ProcessedMessageRepository
-    conversations: ConversationRepository
+    conversations: SqlConversationStore
+    leases: LeaseRepository
+    shared: SharedValues
 
     def __init__(self, sessions: async_sessionmaker[AsyncSession]) -> None:
         self._sessions = sessions
@@ -52,7 +61,9 @@ class UnitOfWork:
         self.tickets = TicketRepository(self.session)
         self.outbox = OutboxRepository(self.session)
         self.processed = ProcessedMessageRepository(self.session)
-        self.conversations = ConversationRepository(self.session)
+        self.conversations = SqlConversationStore(self.session)
+        self.leases = LeaseRepository(self.session)
+        self.shared = SharedValues(self.session)
         return self
 
     async def __aexit__(self, kind: type[BaseException] | None, error: BaseException | None,
@@ -71,17 +82,26 @@ class UnitOfWork:
         return has_changes(self.session)
 
     async def commit(self) -> None:
-        """Make every staged change durable, atomically."""
-        await self.session.flush()  # tickets first: events refer to them
-        for staged in self._staged():
-            await staged.write()
-        await self.session.commit()
+        """Make every staged change durable, atomically (a conflict raises ConcurrentChange
+        and keeps nothing)."""
+        try:
+            await self.session.flush()  # tickets first: events refer to them
+            for staged in self._staged():
+                await staged.write()
+            await self.session.commit()
+        except (IntegrityError, StaleDataError) as exc:
+            await self.rollback()
+            raise ConcurrentChange(str(exc)) from exc
 
     async def rollback(self) -> None:
         """Drop every staged change."""
         for staged in self._staged():
             staged.discard()
         await self.session.rollback()
+
+    async def ping(self) -> None:
+        """The database answers (health checks)."""
+        await ping(self.session)
 
     def _staged(self) -> tuple[StagedInserts, ...]:
         return (self.tickets.staged_events, self.outbox.staged, self.processed.staged)

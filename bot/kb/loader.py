@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import re
 import tomllib
 from collections.abc import Iterable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -20,6 +22,7 @@ from bot.kb.model import (
     Compound,
     DayMenu,
     Delivery,
+    EmergencySituation,
     FaqEntry,
     Holiday,
     Knowledge,
@@ -42,6 +45,18 @@ PLACEHOLDER = re.compile(r"\{([^{}]*)\}")
 URGENCIES = ("normal", "urgent", "emergency")
 # The canteen topics of lexicon.toml's [menu_topics], in the order they are tried.
 MENU_TOPICS = ("delivery", "price", "open", "hours", "points")
+HOURS = re.compile(r"^\s*(\d{1,2})[:：](\d{2})\s*[-–~～至到]\s*(\d{1,2})[:：](\d{2})\s*$")
+
+
+@dataclass(frozen=True)
+class _Reports:
+    """What reports.toml holds."""
+
+    categories: tuple[ReportCategory, ...]
+    cues: tuple[str, ...]
+    not_cues: tuple[str, ...]
+    emergencies: tuple[EmergencySituation, ...]
+    places: tuple[str, ...]
 
 
 class KnowledgeError(Exception):
@@ -204,13 +219,36 @@ class KnowledgeLoader:
             windows.append(Window(entry.text("name"), entry.text("floor"),
                                   entry.texts("categories")))
         top.unknown(("name", "address", "phone", "hours", "duty_window", "duty_phone",
-                     "confirm_hint", "window"))
+                     "confirm_hint", "window", "office_hours"))
         return Station(
             name=top.text("name"), address=top.text("address"), phone=top.text("phone"),
             hours=top.text("hours"), duty_window=top.text("duty_window"),
             duty_phone=top.text("duty_phone"), confirm_hint=top.text("confirm_hint"),
-            windows=tuple(windows),
+            windows=tuple(windows), office_hours=self._office_hours(src),
         )
+
+    def _office_hours(self, src: TomlSource) -> tuple[tuple[str, dt.time, dt.time], ...]:
+        """[office_hours] mon = "8:30-17:00" ...: when staff answer residents in chat."""
+        table = _TomlTable(src, self.problems, src.data.get("office_hours", {}),
+                           label="[office_hours]", section="office_hours")
+        table.unknown(WEEKDAYS)
+        hours = []
+        for day in WEEKDAYS:
+            text = table.text(day, required=False)
+            if not text:
+                continue
+            match = HOURS.match(text)
+            opening = closing = None
+            if match:
+                numbers = [int(g) for g in match.groups()]
+                with contextlib.suppress(ValueError):
+                    opening = dt.time(numbers[0], numbers[1])
+                    closing = dt.time(numbers[2], numbers[3])
+            if opening is None or closing is None or opening >= closing:
+                table.error(day, f'`{day}` must be opening-closing like "8:30-17:00"')
+                continue
+            hours.append((day, opening, closing))
+        return tuple(hours)
 
     def items(self) -> tuple[AffairsItem, ...]:
         folder = self.root / "affairs"
@@ -372,12 +410,12 @@ class KnowledgeLoader:
                                              ("set_a", "set_b", "breakfast", "dinner")))
         return dict(sorted(menu.items()))
 
-    def reports(self) -> tuple[tuple[ReportCategory, ...], tuple[str, ...], tuple[str, ...]]:
+    def reports(self) -> _Reports:
         src = self._open("reports.toml")
         if src is None:
-            return (), (), ()
+            return _Reports((), (), (), (), ())
         top = _TomlTable(src, self.problems, src.data)
-        top.unknown(("cues", "not_cues", "category"))
+        top.unknown(("cues", "not_cues", "places", "category", "emergency"))
         cues = top.texts("cues")
         not_cues = top.texts("not_cues", required=False)
         categories = []
@@ -395,7 +433,26 @@ class KnowledgeLoader:
                                              entry.integer("response_hours"),
                                              entry.texts("keywords"), safety,
                                              entry.texts("examples", required=False)))
-        return tuple(categories), cues, not_cues
+        emergencies = []
+        for i, raw in enumerate(top.table_list("emergency")):
+            entry = _TomlTable(src, self.problems, raw, "emergency", i, f"emergency {i + 1}")
+            entry.unknown(("id", "name", "category", "phrases", "all_of", "unless", "safety"))
+            all_of = raw.get("all_of", []) if isinstance(raw, dict) else []
+            if not isinstance(all_of, list) or not all(
+                    isinstance(g, list) and g and all(isinstance(w, str) and w.strip() for w in g)
+                    for g in all_of):
+                entry.error("all_of", '`all_of` must be a list of word lists: [["电梯"], '
+                                      '["困", "关在"]]')
+                all_of = []
+            phrases = entry.texts("phrases", required=False)
+            if not phrases and not all_of:
+                entry.error(None, "an emergency needs `phrases` or `all_of`")
+            emergencies.append(EmergencySituation(
+                entry.text("id"), entry.text("name"), entry.text("category"), phrases,
+                tuple(tuple(w.strip() for w in g) for g in all_of),
+                entry.texts("unless", required=False), entry.text("safety", required=False)))
+        return _Reports(tuple(categories), cues, not_cues, tuple(emergencies),
+                        top.texts("places", required=False))
 
     def lexicon(self, report_cues: tuple[str, ...], report_not_cues: tuple[str, ...] = ()
                 ) -> Lexicon:
@@ -487,11 +544,13 @@ class KnowledgeLoader:
 
     def load(self) -> Knowledge:
         """Read every file; problems are in `self.problems`."""
-        reports, cues, not_cues = self.reports()
+        reports = self.reports()
         return Knowledge(
             station=self.station(), items=self.items(), faq=self.faq(),
-            canteen=self.canteen(), reports=reports, lexicon=self.lexicon(cues, not_cues),
-            roster=self.roster(), holidays=self.calendar(),
+            canteen=self.canteen(), reports=reports.categories,
+            lexicon=self.lexicon(reports.cues, reports.not_cues),
+            roster=self.roster(), holidays=self.calendar(), emergencies=reports.emergencies,
+            report_places=reports.places,
         )
 
 

@@ -32,6 +32,8 @@ class Station:
     duty_phone: str
     confirm_hint: str
     windows: tuple[Window, ...]
+    # When staff answer chat (转人工): weekday ("mon") -> (opening, closing); absent = closed.
+    office_hours: tuple[tuple[str, dt.time, dt.time], ...] = ()
 
     def window_for(self, category: str) -> Window | None:
         """The window serving a catalogue category, if any."""
@@ -179,6 +181,19 @@ class ReportCategory:
 
 
 @dataclass(frozen=True)
+class EmergencySituation:
+    """A danger answered with safety instructions first, whatever its report category."""
+
+    id: str
+    name: str
+    category: str                            # report category its ticket is filed under
+    phrases: tuple[str, ...] = ()
+    all_of: tuple[tuple[str, ...], ...] = ()
+    unless: tuple[str, ...] = ()
+    safety: str = ""                         # empty: the category's safety text
+
+
+@dataclass(frozen=True)
 class Lexicon:
     """Words the intent engine treats specially; staff-editable."""
 
@@ -284,6 +299,8 @@ class Knowledge:
     lexicon: Lexicon
     roster: Roster
     holidays: tuple[Holiday, ...] = ()
+    emergencies: tuple[EmergencySituation, ...] = ()
+    report_places: tuple[str, ...] = ()     # 楼道, 车库, 厨房: where residents say a problem is
     items_by_id: dict[str, AffairsItem] = field(default_factory=dict, compare=False)
 
     def __post_init__(self) -> None:
@@ -301,6 +318,19 @@ class Knowledge:
     def report_category(self, category_id: str) -> ReportCategory | None:
         """A report category by id."""
         return next((c for c in self.reports if c.id == category_id), None)
+
+    def emergency(self, situation_id: str) -> EmergencySituation | None:
+        """An emergency situation by id."""
+        return next((e for e in self.emergencies if e.id == situation_id), None)
+
+    def safety_text(self, category_id: str | None, situation_id: str | None = None) -> str:
+        """The safety instruction sent first: the situation's own, else its category's."""
+        situation = self.emergency(situation_id or "")
+        if situation is not None and situation.safety:
+            return situation.safety
+        category = self.report_category(
+            situation.category if situation is not None else (category_id or ""))
+        return category.safety if category is not None else ""
 
     def public_holiday(self, date: dt.date) -> bool:
         """Whether a day is a public holiday (法定节假日) listed in calendar.toml."""

@@ -5,6 +5,7 @@ from __future__ import annotations
 from bot.kb.model import Knowledge
 from intents.dates import named_days
 from intents.phrasebook import Entry, Phrasebook
+from intents.safety import EmergencySigns
 
 
 def build_phrasebook(knowledge: Knowledge) -> Phrasebook:
@@ -33,4 +34,7 @@ def build_phrasebook(knowledge: Knowledge) -> Phrasebook:
         stopwords=lexicon.stopwords, homophones=dict(lexicon.homophones), meal_points=points,
         place_suffixes=lexicon.place_suffixes,
         holidays=named_days(((h.name, *h.aliases), h.dates) for h in knowledge.holidays),
+        emergencies=tuple(EmergencySigns(e.id, e.category, e.phrases, e.all_of, e.unless)
+                          for e in knowledge.emergencies),
+        emergency_categories=tuple(c.id for c in knowledge.reports if c.urgency == "emergency"),
     )

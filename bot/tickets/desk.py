@@ -1,489 +1,483 @@
-"""The resident's side of tickets: report and wish flows, me-too, status.
+"""The residents' side of tickets: filing reports, wishes and requests for a person, the
+details that follow, withdrawing, confirming a repair, photos, linked accounts.
 
 Every method works inside the unit of work the dialogue opened for the message and never
-commits; notifications go to the outbox in that same transaction."""
+commits; notifications go to the outbox in that same transaction. Nothing here reads a
+message: handlers do, and call these with what they understood."""
 
 from __future__ import annotations
 
 import datetime as dt
-import re
 import secrets
-from typing import Any
+from dataclasses import dataclass
+from typing import Literal
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import delete, select, update
-
-from bot.db.models import (
-    Identity,
-    LinkCode,
-    OutboxMessage,
-    Resident,
-    Ticket,
-    TicketFollower,
-    TicketPhoto,
-)
-from bot.db.repositories import OPEN_STATES, MessageContext
+from bot.conversation.state import OpenQuestions, Said
+from bot.db.models import Resident, Ticket
+from bot.db.repositories import OPEN_STATES
 from bot.db.unit_of_work import UnitOfWork
 from bot.kb.model import Knowledge, ReportCategory
-from bot.messages import IncomingMessage, Reply
-from bot.tickets import questions, texts
-from bot.tickets.routing import TicketRouter
+from bot.tickets import texts
+from bot.tickets.outbox import notice_key
+from bot.tickets.people import StationPeople
+from bot.tickets.routing import Assignment, TicketRouter
+from intents.details import Place, mask_phones, masked_phone
 
-CANCEL = re.compile(r"^\s*(取消|不报了|算了|不要了|cancel)\s*[。.!！]?\s*$", re.IGNORECASE)
-MY_TICKETS = re.compile(r"(我的报修|我的工单|我的心愿|我报的)")
-QUERY = re.compile(r"(?:查询|查一下|查)\s*([RW]\d{3,})", re.IGNORECASE)
-BIND = re.compile(r"(?:我住|我是|我家|住在).{0,6}?\d{1,3}\s*(?:号楼|栋|幢|号)")
-FLOOR = re.compile(r"(?<![\d号])(\d{1,2})\s*(?:楼|层)(?!道)")
-PLACES = ("楼道", "楼梯", "电梯", "车库", "地下室", "门口", "单元门", "屋顶", "天台", "花园",
-          "大门", "走廊", "垃圾房", "绿化带", "自行车棚")
-CONFIRM_ANSWER = re.compile(r"^\s*(1|2|修好了|已修好|没修好|还没修好|没有修好)\s*[。.!！]?\s*$")
-THANKS = re.compile(r"(谢|感激|辛苦|开心|满意|好人)")
-LINK_REQUEST = re.compile(r"^\s*(?:绑定账号|关联账号|绑定|/link)\s*$")
-LINK = re.compile(r"^\s*(?:绑定|关联|/link)\s*(\d{6})\s*$")
-WISH_TRIGGER = re.compile(
-    r"(?:我(?:要|想|有)?(?:一个|个)?)?(?:微心愿|心愿|许愿|许个愿)(?:是|：|:)?|/wish")
-PHONE = re.compile(r"(?<!\d)(1[3-9]\d)[ -]?(\d{4})[ -]?(\d{4})(?!\d)")
 LINK_MINUTES = 10
-PHOTO_WINDOW = dt.timedelta(minutes=30)  # a photo right after a report belongs to it
+PHOTO_WINDOW = dt.timedelta(minutes=30)   # a photo right after a report belongs to it
 ME_TOO_WINDOW = dt.timedelta(hours=72)
-FLOW_MINUTES = 30
-CATEGORY_CHOICES = ("lighting", "water_leak", "drainage", "elevator", "door_access", "other")
+MOVE_WINDOW = dt.timedelta(hours=2)       # a wrong building can be corrected this long
+EMERGENCY_RESPONSE = dt.timedelta(hours=1)
+CONSULT_RESPONSE = dt.timedelta(minutes=30)
+
+
+@dataclass(frozen=True)
+class NewReport:
+    """What a resident reported, as far as the conversation found out."""
+
+    category: str | None
+    building: str | None
+    location: str | None
+    description: str
+    photos: tuple[str, ...] = ()
+    emergency: str | None = None          # an emergency situation (lift_trapped, medical...)
+
+
+@dataclass(frozen=True)
+class Filing:
+    """What became of a report: a new ticket, the resident's own open one (reported again), or
+    a neighbour's (the resident now follows it)."""
+
+    ticket: Ticket
+    outcome: Literal["new", "again", "follower"]
+    who: str                              # who handles it, in words: 楼栋长李琳
 
 
 class TicketDesk:
-    """Takes reports and wishes from residents and routes them. Platform-neutral."""
+    """Takes reports, wishes and requests for a person from residents. Platform-neutral."""
 
-    def __init__(self, knowledge: Knowledge, router: TicketRouter, zone: ZoneInfo) -> None:
+    def __init__(self, knowledge: Knowledge, router: TicketRouter, people: StationPeople,
+                 zone: ZoneInfo) -> None:
         self.knowledge = knowledge
         self.router = router
+        self.people = people
         self.zone = zone
         self._categories = {c.id: c for c in knowledge.reports}
 
-    # -- entry points ---------------------------------------------------------------------
-    async def pending(self, uow: UnitOfWork, ctx: MessageContext, message: IncomingMessage,
-                      now: dt.datetime, relay: bool = True) -> list[Reply] | None:
-        """Continue a flow in progress, cancel it, or answer a ticket command; else None.
+    # -- who handles what ---------------------------------------------------------------------
+    def handler_of(self, ticket: Ticket) -> str:
+        """Who handles a ticket, in words for the resident."""
+        if ticket.assignee is None:
+            return texts.WHO_DUTY
+        if ticket.kind == "consult":
+            return texts.WHO_STAFF.format(name=ticket.assignee)
+        return texts.WHO_LEADER.format(name=ticket.assignee)
 
-        `relay`: whether a message may be an answer to a leader who waits for one (not when it
-        is plainly a new report or wish)."""
-        text = message.text.strip()
-        key = message.session_key
-        state = ctx.state
-        flow = state if state and state.get("flow") in ("report", "wish") else None
-        if flow is not None and dt.datetime.fromisoformat(flow["expires"]) <= now:
-            await uow.conversations.delete(key)
-            return [Reply(texts.NOTHING_TO_CANCEL if CANCEL.match(text) else texts.EXPIRED)]
-        if CANCEL.match(text):
-            if flow is None:
-                return [Reply(texts.NOTHING_TO_CANCEL)]
-            await uow.conversations.delete(key)
-            return [Reply(texts.CANCELLED)]
-        query = QUERY.search(text)
-        if ctx.resident is None and flow is None and not BIND.search(text) \
-                and not LINK.match(text) and not LINK_REQUEST.match(text):
-            if query:
-                return [Reply(texts.NOT_YOURS.format(code=query.group(1).upper()))]
-            if MY_TICKETS.search(text):
-                return [Reply(texts.NO_TICKETS)]
-            return None
-        resident = ctx.resident or await uow.residents.get_or_create(message.platform,
-                                                                     message.user_id)
-        choosing = state is not None and state.get("flow") == "choices"
-        if ctx.waiting and flow is None and relay and not choosing:
-            for ticket in await uow.tickets.waiting_on(resident.id):
-                # the resident answers the leader: the deadline clock runs again
-                if ticket.due_at is not None and ticket.paused_since is not None:
-                    ticket.due_at += now - ticket.paused_since
-                ticket.paused_since = None
-                uow.tickets.record(ticket, f"resident:{resident.id}", "answered", text,
-                                   platform=message.platform)
-                if ticket.assignee:
-                    uow.outbox.add(f"{ticket.code}:answer:{now.isoformat()}",
-                                   f"leader:{ticket.assignee}",
-                                   texts.RESIDENT_ANSWERED.format(code=ticket.code,
-                                                                  text=_masked(text)[:200]))
-            return [Reply(texts.RELAYED)]
-        link = LINK.match(text)
-        if LINK_REQUEST.match(text) or link:
-            return in_private(message, await self._link(
-                uow, message, resident, link.group(1) if link else None, now))
-        asked = questions.read(ctx.personal if flow is None else None)
-        if asked["thanks"] and THANKS.search(text):
-            wish = await uow.tickets.by_code(asked["thanks"])
-            if wish is not None:
-                wish.thank_you = text[:200]
-                uow.tickets.record(wish, f"resident:{resident.id}", "thanked", text[:200],
-                                   platform=message.platform)
-            await questions.settle(uow, resident.id, asked, now, thanks=True)
-            return [Reply(texts.THANKS_SAVED)]
-        if asked["confirm"] and CONFIRM_ANSWER.match(text) and not (choosing and text.isdigit()):
-            code = asked["confirm"][-1]  # the newest "已修好了吗" is the one answered
-            await questions.settle(uow, resident.id, asked, now, confirm=code)
-            return await self._confirm(uow, resident, code, text, now, message.platform)
-        if query:
-            return in_private(message, [await self._status(uow, resident,
-                                                         query.group(1).upper())])
-        if MY_TICKETS.search(text):
-            return in_private(message, [await self._mine(uow, resident)])
-        if BIND.search(text) and flow is None:
-            address = self.router.address(_digits(text))
-            if address is not None:
-                resident.building, resident.unit, resident.room = (
-                    address.building, address.unit, address.room)
-                place = address.building + (f"{address.unit}单元" if address.unit else "") \
-                    + (address.room or "")
-                return in_private(message, [Reply(texts.BOUND.format(place=place))])
-        if flow is None:
-            return None
-        return await self._continue(uow, message, resident, flow, now)
+    def _who(self, route: Assignment) -> str:
+        if route.assignee is None:
+            return texts.WHO_DUTY
+        template = texts.WHO_BACKUP if route.reason == "backup" else texts.WHO_LEADER
+        return template.format(name=route.assignee)
 
-    async def start_report(self, uow: UnitOfWork, ctx: MessageContext,
-                           message: IncomingMessage, category: str | None, normalised: str,
-                           now: dt.datetime) -> list[Reply]:
-        """A report begins: take what the message says, ask only for what is missing."""
-        resident = ctx.resident or await uow.residents.get_or_create(message.platform,
-                                                                     message.user_id)
-        _remember_phone(resident, message.text)
-        address = self.router.address(normalised)
-        flow: dict[str, Any] = {
-            "flow": "report", "category": category,
-            "building": address.building if address else resident.building,
-            "location": _location(normalised),
-            "description": _masked(message.text.strip())[:500],
-        }
-        replies: list[Reply] = []
-        found = self._categories.get(category or "")
-        if found is not None and found.urgency == "emergency" and found.safety:
-            replies.append(Reply(texts.EMERGENCY_FIRST.format(safety=found.safety)))
-            if not flow["building"]:
-                flow["building"] = None  # do not wait: duty staff are paged right away
-                if ctx.state is not None:
-                    await uow.conversations.delete(message.session_key)
-                return replies + in_private(message, await self._create_report(
-                    uow, message, resident, flow, now))
-        return replies + await self._advance(uow, message, resident, flow, now,
-                                             stored=ctx.state is not None)
+    def _tell_handler(self, uow: UnitOfWork, ticket: Ticket, key: str, text: str,
+                      now: dt.datetime, actions: tuple[str, ...] = ()) -> None:
+        """A note for whoever handles the ticket: its assignee, else the staff on duty (both
+        for an emergency)."""
+        recipients = [self.people.recipient(ticket.assignee)] if ticket.assignee else []
+        if not recipients or ticket.urgency == "emergency":
+            recipients += [f"staff:{name}" for name in self.router.on_duty(now)
+                           if f"staff:{name}" not in recipients]
+        for recipient in recipients:
+            uow.outbox.add(f"{key}:{recipient}", recipient, text, actions)
 
-    async def start_wish(self, uow: UnitOfWork, ctx: MessageContext, message: IncomingMessage,
-                         wish: str, now: dt.datetime) -> list[Reply]:
-        """A wish begins: `wish` is what the resident wishes for ("" when not said yet)."""
-        resident = ctx.resident or await uow.residents.get_or_create(message.platform,
-                                                                     message.user_id)
-        flow: dict[str, Any] = {"flow": "wish", "description": _masked(wish.strip())[:500],
-                                "building": resident.building, "anonymous": None}
-        return await self._advance(uow, message, resident, flow, now,
-                                   stored=ctx.state is not None)
+    def category(self, category_id: str | None) -> ReportCategory | None:
+        """A report category by id."""
+        return self._categories.get(category_id or "")
 
-    async def forget(self, uow: UnitOfWork, message: IncomingMessage, now: dt.datetime
-                     ) -> None:
-        """The sender left the platform (unsubscribed): delete what identifies them there.
-
-        Their tickets stay, without the person, once no other linked identity remains."""
-        platform, user_id = message.platform, message.user_id
-        resident = await uow.residents.by_identity(platform, user_id)
-        await uow.session.execute(delete(Identity).where(Identity.platform == platform,
-                                                         Identity.user_id == user_id))
-        await uow.conversations.delete(message.session_key)
-        uow.mark_changed()
-        if resident is None or await uow.residents.identities(resident.id):
-            return
-        await uow.conversations.delete(questions.key(resident.id))
-        await uow.session.execute(update(Ticket).where(Ticket.resident_id == resident.id)
-                                  .values(resident_id=None))
-        await uow.session.execute(delete(TicketFollower).where(
-            TicketFollower.resident_id == resident.id))
-        await uow.session.execute(delete(OutboxMessage).where(
-            OutboxMessage.recipient == f"resident:{resident.id}",
-            OutboxMessage.state == "pending"))
-        # The row stays, emptied, so its id is never given to somebody else.
-        resident.name, resident.building, resident.unit, resident.room, resident.phone = (
-            "", None, None, None, None)
-        resident.anonymised_at = now
-
-    async def _link(self, uow: UnitOfWork, message: IncomingMessage, resident: Resident,
-                    code: str | None, now: dt.datetime) -> list[Reply]:
-        """Link this platform identity to the resident who asked for a one-time code."""
-        if code is None:
-            number = f"{secrets.randbelow(900000) + 100000}"
-            uow.session.add(LinkCode(code=number, resident_id=resident.id,
-                                     expires_at=now + dt.timedelta(minutes=LINK_MINUTES)))
-            return [Reply(texts.LINK_CODE.format(code=number))]
-        found = await uow.session.get(LinkCode, code)
-        if found is None or found.expires_at <= now:
-            return [Reply(texts.LINK_UNKNOWN)]
-        await uow.session.delete(found)
-        if found.resident_id == resident.id:
-            return [Reply(texts.LINK_SAME)]
-        target = found.resident_id
-        await uow.session.execute(update(Ticket).where(Ticket.resident_id == resident.id)
-                                  .values(resident_id=target))
-        await uow.session.execute(update(Identity).where(Identity.resident_id == resident.id)
-                                  .values(resident_id=target))
-        await uow.session.execute(delete(TicketFollower).where(  # already theirs: drop
-            TicketFollower.resident_id == resident.id,
-            TicketFollower.ticket_id.in_(
-                select(TicketFollower.ticket_id).where(TicketFollower.resident_id == target)
-                .union(select(Ticket.id).where(Ticket.resident_id == target)))))
-        await uow.session.execute(update(TicketFollower).where(
-            TicketFollower.resident_id == resident.id).values(resident_id=target))
-        await uow.session.delete(resident)
-        uow.mark_changed()
-        return [Reply(texts.LINKED)]
-
-    async def attach_photo(self, uow: UnitOfWork, ctx: MessageContext,
-                           message: IncomingMessage, now: dt.datetime) -> list[Reply]:
-        """An image: into the report being made, else onto the resident's newest open report."""
-        ref = message.text.strip()[:500]
-        flow = ctx.state
-        if ctx.resident is not None and flow and flow.get("flow") == "report":
-            flow.setdefault("photos", []).append(ref)
-            await uow.conversations.set(message.session_key, flow, None)
-            return [Reply(texts.PHOTO_IN_FLOW)]
-        recent = [t for t in (await uow.tickets.of_resident(ctx.resident.id)
-                              if ctx.resident else [])
-                  if t.kind == "report" and t.state in OPEN_STATES
-                  and now - t.created_at <= PHOTO_WINDOW]
-        if not recent:
-            return [Reply(texts.PHOTO_ALONE)]
-        ticket = recent[0]
-        uow.session.add(TicketPhoto(ticket_id=ticket.id, ref=ref,
-                                    added_by=f"resident:{ticket.resident_id}"))
-        uow.tickets.record(ticket, f"resident:{ticket.resident_id}", "photo", ref,
-                           platform=message.platform)
-        if ticket.assignee:
-            uow.outbox.add(f"{ticket.code}:photo:{ref[:60]}", f"leader:{ticket.assignee}",
-                           texts.TO_LEADER_PHOTO.format(code=ticket.code))
-        return [Reply(texts.PHOTO_ATTACHED.format(code=ticket.code))]
-
-    async def introduce(self, uow: UnitOfWork, platform: str, user_id: str, name: str,
-                        building: str) -> None:
-        """Record who a known resident is and where they live (console stories, imports)."""
-        resident = await uow.residents.get_or_create(platform, user_id, name)
-        if self.router.building(building) is not None and resident.building != building:
-            resident.building, resident.name = building, name
-
-    # -- the flow -------------------------------------------------------------------------
-    async def _continue(self, uow: UnitOfWork, message: IncomingMessage, resident: Resident,
-                        flow: dict[str, Any], now: dt.datetime) -> list[Reply]:
-        text = message.text.strip()
-        _remember_phone(resident, text)
-        awaiting = flow.get("awaiting")
-        if awaiting == "building":
-            address = self.router.address(_digits(text) if "楼" in text or "栋" in text
-                                          else _digits(text) + "号楼")
-            if address is None:
-                return [Reply(texts.UNKNOWN_BUILDING.format(text=text[:20]))]
-            flow["building"] = address.building
-            if resident.building is None:
-                resident.building = address.building
-        elif awaiting == "category":
-            flow["category"] = self._category_answer(text) or "other"
-            flow["description"] = (flow.get("description") or "") + " " + _masked(text)
-        elif awaiting == "wish":
-            flow["description"] = _masked(text)[:500]
-        elif awaiting == "anonymous":
-            flow["anonymous"] = text.startswith("1") or ("匿名" in text and "不" not in text)
-        return await self._advance(uow, message, resident, flow, now)
-
-    async def _advance(self, uow: UnitOfWork, message: IncomingMessage, resident: Resident,
-                       flow: dict[str, Any], now: dt.datetime, stored: bool = True
-                       ) -> list[Reply]:
-        """Ask for the next missing detail, or file the ticket when nothing is missing.
-
-        `stored`: a conversation row may exist for this message's key and must be cleared."""
-        key = message.session_key
-        flow["expires"] = (now + dt.timedelta(minutes=FLOW_MINUTES)).isoformat()
-        question: str | None = None
-        if flow["flow"] == "report" and not flow.get("category"):
-            flow["awaiting"] = "category"
-            choices = "\n".join(f"{n}. {self._categories[c].name}"
-                                for n, c in enumerate(CATEGORY_CHOICES, start=1)
-                                if c in self._categories)
-            question = texts.ASK_CATEGORY.format(choices=choices)
-        elif flow["flow"] == "wish" and not flow.get("description"):
-            flow["awaiting"], question = "wish", texts.ASK_WISH
-        elif not flow.get("building"):
-            flow["awaiting"], question = "building", texts.ASK_BUILDING
-        elif flow["flow"] == "wish" and flow.get("anonymous") is None:
-            flow["awaiting"], question = "anonymous", texts.ASK_ANONYMOUS
-        if question is not None:
-            await uow.conversations.set(key, flow, None)
-            return [Reply(question)]
-        if stored:
-            await uow.conversations.delete(key)
-        if flow["flow"] == "wish":
-            return in_private(message, await self._create_wish(uow, message, resident, flow, now))
-        return in_private(message, await self._create_report(uow, message, resident, flow, now))
-
-    def _category_answer(self, text: str) -> str | None:
-        digits = re.match(r"^\s*(\d)\s*$", text)
-        if digits and 1 <= int(digits.group(1)) <= len(CATEGORY_CHOICES):
-            return CATEGORY_CHOICES[int(digits.group(1)) - 1]
-        for category in self.knowledge.reports:
-            if category.name in text or any(k in text for k in category.keywords):
-                return category.id
+    # -- reports --------------------------------------------------------------------------
+    async def own_open_report(self, uow: UnitOfWork, resident: Resident, category: str | None,
+                              building: str | None) -> Ticket | None:
+        """The resident's open report of this problem, if they reported it already."""
+        for ticket in await uow.tickets.open_of_resident(resident.id):
+            if ticket.category == (category or "other") and (
+                    building is None or ticket.building in (None, building)):
+                return ticket
         return None
 
-    async def _create_report(self, uow: UnitOfWork, message: IncomingMessage,
-                             resident: Resident, flow: dict[str, Any], now: dt.datetime
-                             ) -> list[Reply]:
-        category = self._categories.get(flow.get("category") or "") or self._categories.get(
-            "other")
-        building = flow.get("building")
-        if building and category is not None and category.urgency != "emergency":
-            same = await uow.tickets.open_duplicate(building, category.id, now - ME_TOO_WINDOW)
-            if same is not None and same.resident_id != resident.id:
-                if await uow.tickets.follow(same, resident.id):
-                    uow.tickets.record(same, f"resident:{resident.id}", "follow",
-                                       platform=message.platform)
-                return [Reply(texts.ME_TOO.format(code=same.code))]
-        route = self.router.route(building, now.date())
+    async def file_report(self, uow: UnitOfWork, resident: Resident, report: NewReport,
+                          now: dt.datetime, platform: str) -> Filing:
+        """File a report: the resident's own open one if they reported it already (the new
+        words reach its handler), a neighbour's open one of the same building and problem
+        (the resident follows it), else a new ticket for the building's leader."""
+        category = self.category(report.category) or self.category("other")
+        category_id = category.id if category else "other"
+        same = await self.own_open_report(uow, resident, category_id, report.building)
+        if same is not None:
+            if report.description and report.description not in same.description:
+                self._note(uow, same, resident, report.description, now, platform)
+            return Filing(same, "again", self.handler_of(same))
+        if report.building and report.emergency is None and (
+                category is None or category.urgency != "emergency"):
+            other = await uow.tickets.open_duplicate(report.building, category_id,
+                                                     now - ME_TOO_WINDOW)
+            if other is not None and other.resident_id != resident.id:
+                if await uow.tickets.follow(other, resident.id):
+                    uow.tickets.record(other, f"resident:{resident.id}", "follow",
+                                       report.description[:200], platform=platform)
+                return Filing(other, "follower", self.handler_of(other))
+        urgency = "emergency" if report.emergency else (category.urgency if category else "normal")
+        due = now + dt.timedelta(hours=category.response_hours if category else 72)
+        if urgency == "emergency":
+            due = min(due, now + EMERGENCY_RESPONSE)
+        route = self.router.route(report.building, now.date())
         ticket = await uow.tickets.add(Ticket(
-            kind="report", category=category.id if category else None,
-            urgency=category.urgency if category else "normal", building=building,
-            location=flow.get("location"), description=flow.get("description") or "",
-            resident_id=resident.id, assignee=route.assignee,
-            due_at=now + dt.timedelta(hours=category.response_hours if category else 72),
-            created_at=now, updated_at=now))
+            kind="report", category=category_id, urgency=urgency, building=report.building,
+            location=report.location, description=report.description[:500],
+            resident_id=resident.id, assignee=route.assignee, due_at=due, created_at=now,
+            updated_at=now))
         uow.tickets.record(ticket, f"resident:{resident.id}", "created",
-                           f"routed to {route.assignee or 'duty'} ({route.reason})",
-                           platform=message.platform)
-        for ref in flow.get("photos", []):
-            uow.session.add(TicketPhoto(ticket_id=ticket.id, ref=ref,
-                                        added_by=f"resident:{resident.id}"))
-        self._notify_new(uow, ticket, category, resident)
-        who = (texts.WHO_LEADER.format(name=route.assignee) if route.assignee
-               else texts.WHO_DUTY)
-        return [Reply(texts.REPORT_CREATED.format(
-            code=ticket.code, category=category.name if category else "其他",
-            place=texts.place_of(building, flow.get("location")), who=who))]
-
-    async def _create_wish(self, uow: UnitOfWork, message: IncomingMessage,
-                           resident: Resident, flow: dict[str, Any], now: dt.datetime
-                           ) -> list[Reply]:
-        route = self.router.route(flow.get("building"), now.date())
-        ticket = await uow.tickets.add(Ticket(
-            kind="wish", building=flow.get("building"), description=flow["description"],
-            anonymous=bool(flow.get("anonymous")), resident_id=resident.id,
-            assignee=route.assignee, created_at=now, updated_at=now))
-        uow.tickets.record(ticket, f"resident:{resident.id}", "created",
-                           f"routed to {route.assignee or 'duty'} ({route.reason})",
-                           platform=message.platform)
-        self._notify_new(uow, ticket, None, resident)
-        return [Reply(texts.WISH_CREATED.format(code=ticket.code))]
+                           f"routed to {route.assignee or 'duty'} ({route.reason})"
+                           + (f"; emergency {report.emergency}" if report.emergency else ""),
+                           platform=platform)
+        for ref in report.photos:
+            uow.tickets.add_photo(ticket, ref, f"resident:{resident.id}")
+        self._notify_new(uow, ticket, category, resident, now)
+        return Filing(ticket, "new", self._who(route))
 
     def _notify_new(self, uow: UnitOfWork, ticket: Ticket, category: ReportCategory | None,
-                    resident: Resident) -> None:
+                    resident: Resident | None, now: dt.datetime, again: bool = False) -> None:
+        """The leader hears of a new ticket; duty staff too when it is urgent or unassigned.
+        `again`: the ticket moved to another building or was located; its new leader hears."""
         phone = ""
-        if resident.phone and not ticket.anonymous:
+        if resident is not None and resident.phone and not ticket.anonymous:
             masked = masked_phone(resident.phone)
             phone = (texts.PHONE_HINT if masked in ticket.description[:120]
                      else texts.PHONE_LINE).format(phone=masked, code=ticket.code)
         values = {"kind": texts.KIND_NAMES[ticket.kind], "code": ticket.code,
                   "building": ticket.building or texts.NO_BUILDING,
-                  "place": ticket.location or "", "category": category.name if category else "",
+                  "place": ("，" if ticket.location and not ticket.building else "")
+                  + (ticket.location or ""), "category": category.name if category else "",
                   "description": ticket.description[:120] + phone}
-        urgent = category is not None and category.urgency == "emergency"
-        text = (texts.NOTIFY_EMERGENCY if urgent else texts.NOTIFY_NEW).format(**values)
-        recipients = [f"leader:{ticket.assignee}"] if ticket.assignee else []
-        if urgent or not ticket.assignee:
-            recipients += [f"staff:{name}" for name in self.router.on_duty(ticket.created_at)]
+        template = {"emergency": texts.NOTIFY_EMERGENCY, "urgent": texts.NOTIFY_URGENT}.get(
+            ticket.urgency, texts.NOTIFY_NEW)
+        text = template.format(**values)
+        recipients = [self.people.recipient(ticket.assignee)] if ticket.assignee else []
+        if ticket.urgency != "normal" or not ticket.assignee:
+            recipients += [f"staff:{name}" for name in self.router.on_duty(now)
+                           if f"staff:{name}" not in recipients]
+        actions = (f"接单 {ticket.code}", f"查看 {ticket.code}")
+        if again:
+            recipients = recipients[:1] if ticket.assignee else []
         for recipient in recipients:
-            uow.outbox.add(f"{ticket.code}:created:{recipient}", recipient, text)
+            key = (notice_key(ticket.code, f"routed:{recipient}") if again
+                   else f"{ticket.code}:created:{recipient}")
+            uow.outbox.add(key, recipient, text, actions)
 
-    async def _confirm(self, uow: UnitOfWork, resident: Resident, code: str, text: str,
-                       now: dt.datetime, platform: str) -> list[Reply]:
-        """The resident answers "已修好了吗": 1 closes the ticket, 2 reopens it."""
-        ticket = await uow.tickets.by_code(code)
-        if ticket is None or ticket.state != "resolved":
-            return [Reply(texts.NOTHING_TO_CANCEL)]
-        actor = f"resident:{resident.id}"
+    def _note(self, uow: UnitOfWork, ticket: Ticket, resident: Resident, text: str,
+              now: dt.datetime, platform: str) -> None:
+        """Words a resident adds to their ticket: kept in its history, sent to its handler."""
+        words = mask_phones(text.strip())[:300]
+        uow.tickets.record(ticket, f"resident:{resident.id}", "detail", words,
+                           platform=platform)
         ticket.updated_at = now
-        if text.strip().startswith("1") or ("修好了" in text and "没" not in text):
-            ticket.state, ticket.closed_at = "closed", now
+        self._tell_handler(uow, ticket, notice_key(ticket.code, "detail"),
+                           texts.TO_HANDLER_DETAIL.format(code=ticket.code, text=words), now,
+                           (f"查看 {ticket.code}",))
+
+    async def add_detail(self, uow: UnitOfWork, ticket: Ticket, resident: Resident, text: str,
+                         place: Place, now: dt.datetime, platform: str) -> str:
+        """Something the resident says after filing: a place (a wrong building corrected while
+        nobody has taken the ticket, a floor or room added), a phone number, or more words.
+        The reply says what was done."""
+        building = self.router.building(place.building_name or "")
+        if (building is not None and ticket.building not in (None, building.name)
+                and ticket.state == "new" and now - ticket.created_at <= MOVE_WINDOW):
+            return await self._move(uow, ticket, resident, building.name, place, now, platform)
+        if building is not None and ticket.building is None:
+            return await self.locate(uow, ticket, resident, place, now, platform)
+        if place.location and (ticket.location or "") != place.location:
+            ticket.location = _merged_location(ticket.location, place.location)
+        self._note(uow, ticket, resident, text, now, platform)
+        if not place.empty:
+            return texts.PLACE_ADDED.format(code=ticket.code, who=self.handler_of(ticket),
+                                            place=texts.place_of(ticket.building,
+                                                                 ticket.location))
+        return texts.DETAIL_ADDED.format(code=ticket.code, who=self.handler_of(ticket))
+
+    async def _move(self, uow: UnitOfWork, ticket: Ticket, resident: Resident, building: str,
+                    place: Place, now: dt.datetime, platform: str) -> str:
+        """The resident named the wrong building: the ticket goes to the right one's leader."""
+        old = ticket.assignee
+        route = self.router.route(building, now.date())
+        ticket.building, ticket.assignee = building, route.assignee
+        if place.location:
+            ticket.location = place.location
+        ticket.updated_at = now
+        uow.tickets.record(ticket, f"resident:{resident.id}", "moved",
+                           f"{building}, routed to {route.assignee or 'duty'}",
+                           platform=platform)
+        if old and old != route.assignee:
+            uow.outbox.add(notice_key(ticket.code, "moved"), self.people.recipient(old),
+                           texts.TO_HANDLER_MOVED.format(code=ticket.code, building=building,
+                                                         name=route.assignee or texts.WHO_DUTY))
+        if route.assignee != old:
+            self._notify_new(uow, ticket, self.category(ticket.category), resident, now,
+                             again=True)
+        return texts.MOVED.format(code=ticket.code, building=building, who=self._who(route))
+
+    async def locate(self, uow: UnitOfWork, ticket: Ticket, resident: Resident, place: Place,
+                     now: dt.datetime, platform: str) -> str:
+        """The place of a ticket filed without one (an emergency): its building's leader is
+        told at once, duty staff hear where it is."""
+        building = self.router.building(place.building_name or "")
+        if place.location:
+            ticket.location = _merged_location(ticket.location, place.location)
+        ticket.updated_at = now
+        where = texts.place_of(building.name if building else ticket.building, ticket.location)
+        uow.tickets.record(ticket, f"resident:{resident.id}", "located", where,
+                           platform=platform)
+        duty = [f"staff:{name}" for name in self.router.on_duty(now)]
+        for recipient in duty:
+            uow.outbox.add(notice_key(ticket.code, f"located:{recipient}"), recipient,
+                           texts.TO_HANDLER_PLACE.format(code=ticket.code, place=where),
+                           (f"查看 {ticket.code}",))
+        if building is not None and ticket.building is None:
+            route = self.router.route(building.name, now.date())
+            ticket.building, ticket.assignee = building.name, route.assignee
+            if route.assignee:
+                self._notify_new(uow, ticket, self.category(ticket.category), resident, now,
+                                 again=True)
+        return texts.PLACE_GOT.format(code=ticket.code, place=where, who=self.handler_of(ticket))
+
+    # -- wishes and requests for a person --------------------------------------------------
+    async def file_wish(self, uow: UnitOfWork, resident: Resident, description: str,
+                        building: str | None, anonymous: bool, now: dt.datetime,
+                        platform: str) -> Ticket:
+        """File a 微心愿 for the building's leader (and the station's volunteers)."""
+        route = self.router.route(building, now.date())
+        ticket = await uow.tickets.add(Ticket(
+            kind="wish", building=building, description=mask_phones(description)[:500],
+            anonymous=anonymous, resident_id=resident.id, assignee=route.assignee,
+            created_at=now, updated_at=now))
+        uow.tickets.record(ticket, f"resident:{resident.id}", "created",
+                           f"routed to {route.assignee or 'duty'} ({route.reason})",
+                           platform=platform)
+        self._notify_new(uow, ticket, None, resident, now)
+        return ticket
+
+    async def hand_over(self, uow: UnitOfWork, resident: Resident, said: tuple[Said, ...],
+                        now: dt.datetime, platform: str) -> Filing:
+        """A resident asks for a person: a consultation item in the staff queue (the first
+        staff member who takes it owns it), the staff on duty told with the last messages."""
+        for ticket in await uow.tickets.open_of_resident(resident.id, ("consult",)):
+            latest = said[-1].text if said else ""
+            uow.tickets.record(ticket, f"resident:{resident.id}", "asked_again", latest,
+                               platform=platform)
+            self._tell_handler(uow, ticket, notice_key(ticket.code, "again"),
+                               texts.TO_HANDLER_REPEATED.format(code=ticket.code,
+                                                                text=mask_phones(latest)),
+                               now, (f"接单 {ticket.code}",))
+            return Filing(ticket, "again", self.handler_of(ticket))
+        lines = "\n".join(texts.SAID_LINE.format(
+            time=s.at.astimezone(self.zone).strftime("%H:%M"), text=mask_phones(s.text))
+            for s in said) or texts.NOTHING_SAID
+        opening = now if self.people.at_work(now) else self.people.next_at_work(now) or now
+        ticket = await uow.tickets.add(Ticket(
+            kind="consult", building=resident.building, description=lines[:1000],
+            resident_id=resident.id, assignee=None, due_at=opening + CONSULT_RESPONSE,
+            created_at=now, updated_at=now))
+        uow.tickets.record(ticket, f"resident:{resident.id}", "created", "handoff",
+                           platform=platform)
+        who = resident.name or texts.RESIDENT_UNKNOWN
+        if resident.building:
+            who += f"（{resident.building}{resident.room or ''}）"
+        phone = (texts.PHONE_LINE.format(phone=masked_phone(resident.phone), code=ticket.code)
+                 if resident.phone else "")
+        text = texts.NOTIFY_HANDOFF.format(code=ticket.code, who=who, said=lines, phone=phone)
+        for name in self.router.on_duty(now):
+            uow.outbox.add(f"{ticket.code}:created:staff:{name}", f"staff:{name}", text,
+                           (f"接单 {ticket.code}", f"查看 {ticket.code}"))
+        return Filing(ticket, "new", texts.WHO_DUTY)
+
+    # -- after filing ---------------------------------------------------------------------
+    async def withdraw(self, uow: UnitOfWork, ticket: Ticket, resident: Resident, reason: str,
+                       now: dt.datetime, platform: str) -> str:
+        """The resident takes back their report or wish; whoever handles it is told."""
+        actor = f"resident:{resident.id}"
+        if ticket.resident_id != resident.id:
+            if resident.id in await uow.tickets.followers(ticket):
+                await uow.tickets.unfollow(ticket, resident.id)
+                uow.tickets.record(ticket, actor, "unfollow", reason[:200], platform=platform)
+                return texts.UNFOLLOWED.format(code=ticket.code)
+            return texts.NOT_YOURS_TO_WITHDRAW.format(code=ticket.code)
+        if ticket.state not in OPEN_STATES:
+            return texts.WITHDRAW_FINISHED.format(
+                code=ticket.code, state=texts.STATES.get(ticket.state, ticket.state))
+        ticket.state, ticket.closed_at, ticket.updated_at = "cancelled", now, now
+        ticket.paused_since = None
+        words = mask_phones(reason.strip())[:200]
+        uow.tickets.record(ticket, actor, "withdrawn", words, platform=platform)
+        self._tell_handler(uow, ticket, f"{ticket.code}:withdrawn",
+                           texts.TO_HANDLER_WITHDRAWN.format(code=ticket.code, reason=words),
+                           now)
+        for follower in await uow.tickets.followers(ticket):
+            uow.outbox.add(f"{ticket.code}:withdrawn:{follower}", f"resident:{follower}",
+                           texts.TO_FOLLOWER_WITHDRAWN.format(code=ticket.code))
+        return texts.WITHDRAWN.format(code=ticket.code, who=self.handler_of(ticket))
+
+    async def answer_repair(self, uow: UnitOfWork, ticket: Ticket, resident: Resident,
+                            fixed: bool, words: str, now: dt.datetime, platform: str) -> str:
+        """A reporter or follower answers "已修好了吗": yes closes it; no reopens it (also after
+        someone else said yes) and their words reach the leader."""
+        actor = f"resident:{resident.id}"
+        if fixed:
+            if ticket.state != "resolved":
+                return texts.CONFIRMED_ALREADY.format(code=ticket.code)
+            ticket.state, ticket.closed_at, ticket.updated_at = "closed", now, now
             uow.tickets.record(ticket, actor, "confirmed", platform=platform)
-            return [Reply(texts.CONFIRMED.format(code=code))]
-        ticket.state, ticket.resolved_at = "reopened", None
-        uow.tickets.record(ticket, actor, "reopened", platform=platform)
-        if ticket.assignee:
-            uow.outbox.add(f"{code}:reopened:{now.isoformat()}", f"leader:{ticket.assignee}",
-                           texts.TO_LEADER_REOPENED.format(code=code))
-        return [Reply(texts.REOPENED.format(code=code))]
+            return texts.CONFIRMED.format(code=ticket.code)
+        words = mask_phones(words.strip())[:200]
+        if ticket.state in ("resolved", "closed"):
+            category = self.category(ticket.category)
+            ticket.state, ticket.resolved_at, ticket.closed_at = "reopened", None, None
+            ticket.responded_at = ticket.reminded_at = ticket.escalated_at = None
+            ticket.due_at = now + dt.timedelta(hours=category.response_hours if category
+                                               else 72)
+            ticket.updated_at = now
+            uow.tickets.record(ticket, actor, "reopened", words, platform=platform)
+            self._tell_handler(uow, ticket, notice_key(ticket.code, "reopened"),
+                               texts.TO_LEADER_REOPENED.format(code=ticket.code, text=words),
+                               now, (f"接单 {ticket.code}", f"查看 {ticket.code}"))
+            return texts.REOPENED.format(code=ticket.code, who=self.handler_of(ticket))
+        self._note(uow, ticket, resident, words, now, platform)
+        return texts.DETAIL_ADDED.format(code=ticket.code, who=self.handler_of(ticket))
+
+    async def thank(self, uow: UnitOfWork, code: str, resident: Resident, words: str,
+                    platform: str) -> None:
+        """A resident's thank-you line for a fulfilled wish, kept for the station to publish."""
+        wish = await uow.tickets.by_code(code)
+        if wish is not None:
+            wish.thank_you = mask_phones(words)[:200]
+            uow.tickets.record(wish, f"resident:{resident.id}", "thanked", wish.thank_you,
+                               platform=platform)
+
+    async def relay(self, uow: UnitOfWork, resident: Resident, words: str, now: dt.datetime,
+                    platform: str) -> str | None:
+        """The resident answers the leader (or staff member) who asked them something; None
+        when nobody waits any more."""
+        waiting = await uow.tickets.waiting_on(resident.id)
+        words = mask_phones(words)[:200]
+        for ticket in waiting:
+            ticket.paused_since = None
+            uow.tickets.record(ticket, f"resident:{resident.id}", "answered", words,
+                               platform=platform)
+            self._tell_handler(uow, ticket, notice_key(ticket.code, "answer"),
+                               texts.RESIDENT_ANSWERED.format(code=ticket.code, text=words),
+                               now, (f"查看 {ticket.code}",))
+        return self.handler_of(waiting[0]) if waiting else None
+
+    async def attach_photo(self, uow: UnitOfWork, resident: Resident, ref: str,
+                           now: dt.datetime, platform: str) -> Ticket | None:
+        """A photo onto the resident's newest open report, when it was filed just now."""
+        recent = [t for t in await uow.tickets.open_of_resident(resident.id)
+                  if now - t.created_at <= PHOTO_WINDOW]
+        if not recent:
+            return None
+        ticket = recent[0]
+        uow.tickets.add_photo(ticket, ref[:500], f"resident:{resident.id}")
+        uow.tickets.record(ticket, f"resident:{resident.id}", "photo", ref[:500],
+                           platform=platform)
+        self._tell_handler(uow, ticket, f"{ticket.code}:photo:{ref[:60]}",
+                           texts.TO_LEADER_PHOTO.format(code=ticket.code), now,
+                           (f"查看 {ticket.code}",))
+        return ticket
+
+    # -- the resident and their accounts -----------------------------------------------------
+    async def sender(self, uow: UnitOfWork, platform: str, user_id: str,
+                     known: Resident | None, phone: str | None = None) -> Resident:
+        """The resident behind a message (created on first contact); a phone number they give
+        is remembered (leaders see it masked until they open the ticket)."""
+        resident = known or await uow.residents.get_or_create(platform, user_id)
+        if phone and resident.phone != phone:
+            resident.phone = phone
+        return resident
+
+    async def forget(self, uow: UnitOfWork, platform: str, user_id: str, session_key: str,
+                     now: dt.datetime) -> None:
+        """The sender left the platform (unsubscribed): delete what identifies them there.
+
+        Their tickets stay, without the person, once no other linked identity remains."""
+        resident = await uow.residents.by_identity(platform, user_id)
+        await uow.residents.drop_identity(platform, user_id)
+        await uow.conversations.forget(session_key)
+        if resident is None or await uow.residents.identities(resident.id):
+            return
+        await uow.conversations.save_questions(resident.id, OpenQuestions(), now)
+        await uow.residents.anonymise(resident, now)
+
+    async def link(self, uow: UnitOfWork, resident: Resident, code: str | None,
+                   now: dt.datetime) -> str:
+        """A one-time code for another platform, or this platform linked with such a code."""
+        if code is None:
+            number = f"{secrets.randbelow(900000) + 100000}"
+            uow.residents.new_link_code(number, resident,
+                                        now + dt.timedelta(minutes=LINK_MINUTES))
+            return texts.LINK_CODE.format(code=number)
+        target = await uow.residents.take_link_code(code, now)
+        if target is None:
+            return texts.LINK_UNKNOWN
+        if target == resident.id:
+            return texts.LINK_SAME
+        await uow.residents.merge_into(resident, target)
+        return texts.LINKED
+
+    def set_home(self, resident: Resident, place: Place) -> str | None:
+        """Where the resident says they live; None if the roster has no such building."""
+        building = self.router.building(place.building_name or "")
+        if building is None:
+            return None
+        resident.building, resident.building_said = building.name, True
+        resident.unit = str(place.unit) if place.unit is not None else None
+        resident.room = place.room
+        return building.name
 
     # -- status -----------------------------------------------------------------------------
-    async def _mine(self, uow: UnitOfWork, resident: Resident) -> Reply:
-        tickets = await uow.tickets.of_resident(resident.id)
+    async def mine(self, uow: UnitOfWork, resident: Resident) -> str:
+        """The resident's own tickets and those they follow."""
+        own = await uow.tickets.of_resident(resident.id)
+        followed = [t for t in await uow.tickets.followed_by(resident.id)
+                    if t.id not in {o.id for o in own}]
+        tickets = sorted(own + followed, key=lambda t: t.id, reverse=True)
         if not tickets:
-            return Reply(texts.NO_TICKETS)
-        lines = "\n".join(texts.TICKET_LINE.format(
-            code=t.code, what=self._what(t), state=texts.STATES.get(t.state, t.state))
-            for t in tickets[:8])
-        return Reply(texts.MY_TICKETS.format(lines=lines))
+            return texts.NO_TICKETS
+        return texts.MY_TICKETS.format(lines="\n".join(texts.TICKET_LINE.format(
+            code=t.code, what=self.describe(t), state=texts.STATES.get(t.state, t.state))
+            for t in tickets[:8]))
 
-    async def _status(self, uow: UnitOfWork, resident: Resident, code: str) -> Reply:
+    async def status(self, uow: UnitOfWork, resident: Resident | None, code: str) -> str:
+        """One ticket of the resident's (or one they follow)."""
         ticket = await uow.tickets.by_code(code)
-        followers = await uow.tickets.followers(ticket) if ticket else []
-        if ticket is None or (ticket.resident_id != resident.id
-                              and resident.id not in followers):
-            return Reply(texts.NOT_YOURS.format(code=code))
-        return Reply(texts.STATUS.format(
-            code=ticket.code, what=self._what(ticket),
+        if ticket is None or resident is None or (
+                ticket.resident_id != resident.id
+                and resident.id not in await uow.tickets.followers(ticket)):
+            return texts.NOT_YOURS.format(code=code)
+        return texts.STATUS.format(
+            code=ticket.code, what=self.describe(ticket),
             state=texts.STATES.get(ticket.state, ticket.state),
-            created=ticket.created_at.astimezone(self.zone).strftime("%m月%d日 %H:%M")))
+            created=ticket.created_at.astimezone(self.zone).strftime("%m月%d日 %H:%M"))
 
-    def _what(self, ticket: Ticket) -> str:
+    def describe(self, ticket: Ticket) -> str:
+        """"照明（9号楼3楼楼道）", "微心愿"."""
         name = texts.what_it_is(self.knowledge, ticket)
-        return name if ticket.kind == "wish" else (
+        return name if ticket.kind != "report" else (
             f"{name}（{texts.place_of(ticket.building, ticket.location)}）")
 
 
-def wish_text(text: str) -> str:
-    """What a wish message wishes for; "" when it only says "微心愿" / "我要许愿"."""
-    rest = WISH_TRIGGER.sub("", text).strip(" ，,。.!！?？~")
-    return text.strip() if len(rest) >= 3 else ""
-
-
-def masked_phone(phone: str) -> str:
-    """All but the last four digits hidden: 13800001234 -> *******1234."""
-    digits = re.sub(r"\D", "", phone)
-    return "*" * max(len(digits) - 4, 0) + digits[-4:]
-
-
-def _masked(text: str) -> str:
-    """Phone numbers in free text masked, as leaders see them until they open the ticket."""
-    return PHONE.sub(lambda m: masked_phone("".join(m.groups())), text)
-
-
-def _remember_phone(resident: Resident, text: str) -> None:
-    found = PHONE.search(text)
-    if found:
-        resident.phone = "".join(found.groups())
-
-
-def in_private(message: IncomingMessage, replies: list[Reply]) -> list[Reply]:
-    """In a group, personal answers go to the sender privately; the group sees a short note."""
-    if message.chat_id is None:
-        return replies
-    codes = sorted(set(re.findall(r"[RW]\d{4,}", " ".join(r.text for r in replies))))
-    note = (texts.IN_GROUP_CODE.format(code="、".join(codes)) if codes
-            else texts.IN_GROUP_PRIVATE)
-    return [Reply(note), *(Reply(r.text, r.choices, r.actions, private=True)
-                           for r in replies)]
-
-
-def _location(text: str) -> str | None:
-    floor = FLOOR.search(text)
-    place = next((p for p in PLACES if p in text), None)
-    parts = [f"{floor.group(1)}楼" if floor else "", place or ""]
-    return "".join(parts) or None
-
-
-def _digits(text: str) -> str:
-    """Chinese numerals in a short answer ("九号楼", "十二") as digits."""
-    from intents.normalise import chinese_numeral_to_int
-
-    def replace(match: re.Match[str]) -> str:
-        value = chinese_numeral_to_int(match.group(0))
-        return str(value) if value is not None else match.group(0)
-
-    return re.sub(r"[零〇一二两三四五六七八九十百]+", replace, text)
+def _merged_location(old: str | None, new: str) -> str:
+    """A location completed by what the resident adds ("楼道" + "3楼" -> "3楼楼道")."""
+    if not old or new in old:
+        return old or new
+    if old in new:
+        return new
+    return (new + old)[:64]

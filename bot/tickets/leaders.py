@@ -1,161 +1,101 @@
-"""Building leaders and staff working their tickets from chat, in words or slash commands."""
+"""Building leaders, volunteers and staff working tickets: claim, progress, finish, hand on,
+answer, return, merge, and the lists they look at. Inside the message's unit of work; each
+action returns the text that answers the person who acted. The chat handlers call these, and
+so will any other desk (a web page) that lets staff act on tickets."""
 
 from __future__ import annotations
 
 import datetime as dt
 import logging
-import re
-from dataclasses import dataclass
+from collections.abc import Sequence
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import func, select
-
-from bot.db.models import OutboxMessage, Ticket, TicketPhoto
-from bot.db.repositories import OPEN_STATES
+from bot.db.models import Ticket
+from bot.db.repositories import AWAITING_RESPONSE, OPEN_STATES
 from bot.db.unit_of_work import UnitOfWork
 from bot.kb.model import Knowledge
-from bot.messages import IncomingMessage, Reply
-from bot.tickets import questions, texts
+from bot.tickets import texts
+from bot.tickets.outbox import notice_key
+from bot.tickets.people import Actor, StationPeople
 from bot.tickets.routing import TicketRouter
+from intents.commands import merge_target
 
 log = logging.getLogger(__name__)
-
-_CODE = r"\s*([RWrw]\d{3,})"
-COMMANDS = (
-    ("queue", re.compile(r"^\s*(?:我的工单|待办|工单|/queue|/mine)\s*$")),
-    ("thanks", re.compile(r"^\s*(?:感谢留言|/thanks)\s*$")),
-    ("failed", re.compile(r"^\s*(?:发送失败|未送达|/failed)\s*$")),
-    ("broadcast", re.compile(r"^\s*(?:广播|群通知|/broadcast)\s*[:：]?\s*(.+)$", re.S)),
-    ("open", re.compile(r"^\s*(?:查看|详情|打开|/open)" + _CODE + r"\s*$")),
-    ("claim", re.compile(r"^\s*(?:接单|认领|/claim)" + _CODE + r"\s*$")),
-    ("progress", re.compile(r"^\s*(?:进度|进展|/progress)" + _CODE + r"\s*(.*)$", re.S)),
-    ("done", re.compile(r"^\s*(?:完成|实现|已修好|/done)" + _CODE + r"\s*(.*)$", re.S)),
-    ("cannot", re.compile(r"^\s*(?:无法实现|/cannot)" + _CODE + r"\s*(.*)$", re.S)),
-    ("transfer", re.compile(r"^\s*(?:转交|转给|/transfer)" + _CODE + r"\s*(.+)$", re.S)),
-    ("reply", re.compile(r"^\s*(?:回复|/reply)" + _CODE + r"\s*(.+)$", re.S)),
-    ("return", re.compile(r"^\s*(?:退回|/return)" + _CODE + r"\s*(.*)$", re.S)),
-    ("merge", re.compile(r"^\s*(?:合并|/merge)" + _CODE + r"\s*(?:到|并入|->)?" + _CODE
-                         + r"\s*$")),
-)
-URGENCY_ORDER = {"emergency": 0, "urgent": 1, "normal": 2}
-
-
-@dataclass(frozen=True)
-class Actor:
-    """Who is acting: a building leader or station staff, by roster name."""
-
-    role: str      # "leader", "volunteer" or "staff"
-    name: str
-
-    @property
-    def label(self) -> str:
-        """"leader:李琳" — also the outbox recipient."""
-        return f"{self.role}:{self.name}"
+QUEUE_LINES = 10
 
 
 class LeaderDesk:
-    """Ticket commands of leaders and staff, inside the message's unit of work."""
+    """Ticket actions of leaders, volunteers and staff."""
 
-    def __init__(self, knowledge: Knowledge, router: TicketRouter, zone: ZoneInfo,
-                 notice_groups: tuple[str, ...] = ()) -> None:
+    def __init__(self, knowledge: Knowledge, router: TicketRouter, people: StationPeople,
+                 zone: ZoneInfo, notice_groups: tuple[str, ...] = ()) -> None:
         self.knowledge = knowledge
         self.router = router
+        self.people = people
         self.zone = zone
         self.notice_groups = notice_groups  # buildings/compounds whose group hears of results
-        roster = knowledge.roster
-        self._leaders = {p.name for p in roster.people}
-        self._volunteers = {p.name for p in roster.people if p.role == "volunteer"}
-        self._staff = {s.name: s.name for s in roster.staff}
-        self._staff.update({alias: s.name for s in roster.staff for alias in s.aliases})
-        # platform identities of the roster: WeCom accounts, and Telegram ids where given
-        self._accounts: dict[tuple[str, str], Actor] = {}
-        for p in roster.people:
-            actor = Actor("volunteer" if p.role == "volunteer" else "leader", p.name)
-            self._accounts.update({(k, v): actor for k, v in (
-                ("wecom", p.wecom_userid), ("telegram", p.telegram_id)) if v})
-        for s in roster.staff:
-            self._accounts.update({(k, v): Actor("staff", s.name) for k, v in (
-                ("wecom", s.wecom_userid), ("telegram", s.telegram_id)) if v})
 
-    def actor(self, message: IncomingMessage) -> Actor | None:
-        """The leader or staff member behind a message, if it is one."""
-        if message.platform == "console" and ":" in message.user_id:
-            role, name = message.user_id.split(":", 1)
-            if role == "leader" and name in self._leaders:
-                return Actor("leader", name)
-            if role == "volunteer" and name in self._volunteers:
-                return Actor("volunteer", name)
-            if role == "staff" and name in self._staff:
-                return Actor("staff", self._staff[name])
-        return self._accounts.get((message.platform, message.user_id))
+    # -- who may do what -------------------------------------------------------------------
+    def allowed(self, actor: Actor, ticket: Ticket) -> bool:
+        """Staff: everything. Leaders and backups: their buildings and what is assigned to
+        them. Volunteers: also any wish nobody has claimed yet. Requests for a person: staff."""
+        if actor.is_staff:
+            return True
+        if ticket.kind == "consult":
+            return False
+        if ticket.assignee == actor.name or ticket.building in self.router.buildings_of(
+                actor.name):
+            return True
+        return (actor.name in self.people.volunteers and ticket.kind == "wish"
+                and ticket.state == "new")
 
-    async def handle(self, uow: UnitOfWork, actor: Actor, message: IncomingMessage,
-                     now: dt.datetime) -> list[Reply] | None:
-        """Run a ticket command; None if the message is not one."""
-        for name, pattern in COMMANDS:
-            match = pattern.match(message.text)
-            if not match:
-                continue
-            if name == "queue":
-                return [await self._queue(uow, actor, now)]
-            if name == "thanks":
-                return [await self._thanks(uow)]
-            if name == "failed":
-                return [await self._failed(uow, actor)]
-            if name == "broadcast":
-                return [self._broadcast(uow, actor, match.group(1).strip(), now)]
-            code = match.group(1).upper()
-            if name == "open":
-                return [await self._open(uow, actor, code, message.platform)]
-            note = (match.group(2) if match.lastindex and match.lastindex >= 2 else "").strip()
-            return [await self._act(uow, actor, name, code, note, message.platform, now)]
-        return None
+    async def _ticket(self, uow: UnitOfWork, actor: Actor, code: str, verb: str,
+                      finished_ok: bool = False) -> Ticket | str:
+        """The ticket an action is about, or the answer saying why it cannot be done."""
+        ticket = await uow.tickets.by_code(code)
+        if ticket is None:
+            return texts.NO_SUCH_TICKET.format(code=code)
+        if not self.allowed(actor, ticket):
+            log.warning("refused: %s tried %s on %s", actor.label, verb, code)
+            if ticket.kind == "consult":
+                return texts.CONSULT_STAFF_ONLY.format(code=code)
+            return texts.NOT_YOUR_TICKET.format(code=code)
+        if ticket.state not in OPEN_STATES and not (finished_ok and ticket.state == "resolved"):
+            return texts.CLOSED_ALREADY.format(
+                code=code, state=texts.STATES.get(ticket.state, ticket.state))
+        return ticket
 
-    async def _failed(self, uow: UnitOfWork, actor: Actor) -> Reply:
-        """Staff see the notifications that could not be delivered after every retry."""
-        if actor.role != "staff":
-            return Reply(texts.STAFF_ONLY)
-        rows = (await uow.session.execute(
-            select(OutboxMessage).where(OutboxMessage.state == "failed")
-            .order_by(OutboxMessage.id.desc()).limit(10))).scalars().all()
-        if not rows:
-            return Reply(texts.NO_FAILED)
-        return Reply(texts.FAILED_LIST.format(lines="\n".join(texts.FAILED_LINE.format(
-            recipient=m.recipient, text=m.text.replace("\n", " ")[:40],
-            error=(m.last_error or "")[:60]) for m in rows)))
+    def _done(self, uow: UnitOfWork, ticket: Ticket, actor: Actor, verb: str, note: str,
+              now: dt.datetime, platform: str, responded: bool = True) -> None:
+        """What every action ends with: the time, the first response, the audit event."""
+        ticket.updated_at = now
+        if responded and ticket.responded_at is None:
+            ticket.responded_at = now
+        uow.tickets.record(ticket, actor.label, verb, note, platform=platform)
 
-    def _broadcast(self, uow: UnitOfWork, actor: Actor, text: str, now: dt.datetime) -> Reply:
-        """Staff post a notice to every building group the station configured."""
-        if actor.role != "staff":
-            log.warning("refused: %s tried to broadcast", actor.label)
-            return Reply(texts.STAFF_ONLY)
-        if not self.notice_groups:
-            return Reply(texts.BROADCAST_NO_GROUPS)
-        for group in self.notice_groups:
-            uow.outbox.add(f"broadcast:{now.isoformat()}:{group}", f"group:{group}",
-                           texts.BROADCAST.format(text=text[:500]))
-        return Reply(texts.BROADCAST_SENT.format(count=len(self.notice_groups)))
+    @staticmethod
+    def _key(ticket: Ticket, verb: str) -> str:
+        return notice_key(ticket.code, verb)
 
-    def _notice_group(self, ticket: Ticket) -> str | None:
-        """The group that hears about this ticket's building, if the station set one up."""
-        building = self.router.building(ticket.building or "")
-        for name in (ticket.building, building.compound if building else None):
-            if name and name in self.notice_groups:
-                return name
-        return None
+    @staticmethod
+    def _tell(uow: UnitOfWork, residents: Sequence[int], key: str, text: str,
+              actions: tuple[str, ...] = ()) -> None:
+        for resident in residents:
+            uow.outbox.add(f"{key}:{resident}", f"resident:{resident}", text, actions)
 
-    async def _open(self, uow: UnitOfWork, actor: Actor, code: str, platform: str) -> Reply:
+    # -- actions ---------------------------------------------------------------------------
+    async def open(self, uow: UnitOfWork, actor: Actor, code: str, now: dt.datetime,
+                   platform: str) -> str:
         """The whole ticket, the resident's full phone number included (audited)."""
         ticket = await uow.tickets.by_code(code)
         if ticket is None:
-            return Reply(texts.NO_SUCH_TICKET.format(code=code))
-        if not self._allowed(actor, ticket):
+            return texts.NO_SUCH_TICKET.format(code=code)
+        if not self.allowed(actor, ticket):
             log.warning("refused: %s tried to open %s", actor.label, code)
-            return Reply(texts.NOT_YOUR_TICKET.format(code=code))
+            return (texts.CONSULT_STAFF_ONLY if ticket.kind == "consult"
+                    else texts.NOT_YOUR_TICKET).format(code=code)
         resident = (await uow.residents.get(ticket.resident_id)
                     if ticket.resident_id is not None else None)
-        photos = (await uow.session.execute(select(func.count(TicketPhoto.id)).where(
-            TicketPhoto.ticket_id == ticket.id))).scalar_one()
         if resident is None:
             who, phone = texts.NOBODY, texts.NO_PHONE
         elif ticket.anonymous:
@@ -166,157 +106,276 @@ class LeaderDesk:
                             resident.room) if x)
             phone = resident.phone or texts.NO_PHONE
         uow.tickets.record(ticket, actor.label, "opened", platform=platform)
-        return Reply(texts.OPENED.format(
+        return texts.OPENED.format(
             code=ticket.code, what=texts.what_it_is(self.knowledge, ticket),
             state=texts.STATES.get(ticket.state, ticket.state),
             place=(ticket.building or "") + (ticket.location or ""),
             description=ticket.description, resident=who or texts.NOBODY, phone=phone,
-            photos=photos,
-            created=ticket.created_at.astimezone(self.zone).strftime("%m月%d日 %H:%M")))
+            photos=await uow.tickets.photo_count(ticket),
+            created=ticket.created_at.astimezone(self.zone).strftime("%m月%d日 %H:%M"))
 
-    async def _queue(self, uow: UnitOfWork, actor: Actor, now: dt.datetime) -> Reply:
-        if actor.role == "staff":
-            tickets = await uow.tickets.queue(None)
-        elif actor.role == "volunteer":  # open wishes nobody has claimed, and their own
-            tickets = [t for t in await uow.tickets.open_wishes()
-                       if t.state == "new" or t.assignee == actor.name]
+    async def claim(self, uow: UnitOfWork, actor: Actor, code: str, now: dt.datetime,
+                    platform: str) -> str:
+        """Take a ticket. A request for a person stays with the first staff member who takes
+        it (首问负责) until they hand it on."""
+        ticket = await self._ticket(uow, actor, code, "claim")
+        if isinstance(ticket, str):
+            return ticket
+        if ticket.state == "claimed" and ticket.assignee not in (None, actor.name):
+            if ticket.kind == "consult":
+                return texts.CONSULT_CLAIMED_BY_OTHER.format(code=code, name=ticket.assignee)
+            return texts.CLAIMED_BY_OTHER.format(code=code, name=ticket.assignee)
+        ticket.state, ticket.assignee = "claimed", actor.name
+        if ticket.kind == "consult":
+            text = texts.TO_RESIDENT_CONSULT_CLAIMED.format(code=code, name=actor.name)
         else:
-            tickets = await uow.tickets.queue(actor.name)
-        if not tickets:
-            return Reply(texts.QUEUE_EMPTY)
-        tickets.sort(key=lambda t: (URGENCY_ORDER.get(t.urgency, 2), t.created_at))
-        lines = "\n".join(texts.QUEUE_LINE.format(
-            code=t.code, what=texts.what_it_is(self.knowledge, t), building=t.building or "",
-            place=t.location or "",
-            age=_age(now - t.created_at),
-            flag=(texts.OVERDUE if t.due_at and t.due_at <= now else "")
-            + (texts.URGENT if t.urgency != "normal" else "")) for t in tickets[:10])
-        return Reply(texts.QUEUE.format(count=len(tickets), lines=lines))
+            text = texts.TO_RESIDENT_CLAIMED.format(
+                what=texts.what_it_is(self.knowledge, ticket), code=code, name=_who(actor))
+        self._tell(uow, await uow.tickets.reporters(ticket), self._key(ticket, "claim"),
+                   text)
+        self._done(uow, ticket, actor, "claim", "", now, platform)
+        return (texts.CONSULT_CLAIMED if ticket.kind == "consult" else texts.CLAIMED).format(
+            code=code)
 
-    async def _thanks(self, uow: UnitOfWork) -> Reply:
-        """Residents' thank-you lines for fulfilled wishes, newest first, to publish."""
-        rows = (await uow.session.execute(
-            select(Ticket).where(Ticket.thank_you.is_not(None))
-            .order_by(Ticket.updated_at.desc()).limit(10))).scalars().all()
-        if not rows:
-            return Reply(texts.NO_THANKS)
-        return Reply(texts.THANKS_LIST.format(lines="\n".join(texts.THANKS_LINE.format(
-            code=t.code, building=t.building or "", text=t.thank_you) for t in rows)))
+    async def progress(self, uow: UnitOfWork, actor: Actor, code: str, note: str,
+                       now: dt.datetime, platform: str) -> str:
+        """Tell the resident (and followers) how it is going."""
+        ticket = await self._ticket(uow, actor, code, "progress")
+        if isinstance(ticket, str):
+            return ticket
+        ticket.state = "in_progress"
+        if ticket.assignee is None:
+            ticket.assignee = actor.name
+        self._tell(uow, await uow.tickets.reporters(ticket), self._key(ticket, "progress"),
+                   texts.TO_RESIDENT_PROGRESS.format(code=code, note=note))
+        self._done(uow, ticket, actor, "progress", note, now, platform)
+        return texts.PROGRESS_SAVED.format(code=code)
 
-    def _allowed(self, actor: Actor, ticket: Ticket) -> bool:
-        """Staff: everything. Leaders and backups: their buildings and what is assigned to them.
-        Volunteers registered in the roster: also any wish nobody has claimed yet."""
-        if actor.role == "staff":
-            return True
-        if ticket.assignee == actor.name or ticket.building in self.router.buildings_of(
-                actor.name):
-            return True
-        return (actor.name in self._volunteers and ticket.kind == "wish"
-                and ticket.state == "new")
+    async def finish(self, uow: UnitOfWork, actor: Actor, code: str, note: str, fulfilled: bool,
+                     now: dt.datetime, platform: str) -> str:
+        """完成 / 实现 (fulfilled) or 无法实现: a repair is resolved and the resident asked to
+        confirm; a wish is fulfilled or cannot be; a request for a person is closed."""
+        ticket = await self._ticket(uow, actor, code, "done" if fulfilled else "cannot")
+        if isinstance(ticket, str):
+            return ticket
+        if not fulfilled and ticket.kind != "wish":
+            return texts.CANNOT_IS_FOR_WISHES.format(code=code)
+        reporters = await uow.tickets.reporters(ticket)
+        key = self._key(ticket, "done" if fulfilled else "cannot")
+        if ticket.kind == "wish":
+            ticket.state, ticket.closed_at = ("closed" if fulfilled else "cancelled"), now
+            text = (texts.TO_RESIDENT_WISH_DONE if fulfilled
+                    else texts.TO_RESIDENT_WISH_CANNOT).format(code=code, note=note or "")
+            self._tell(uow, reporters, key, text)
+            if fulfilled and ticket.resident_id:  # the next 谢谢 is kept
+                asked = await uow.conversations.load_questions(ticket.resident_id, now)
+                await uow.conversations.save_questions(ticket.resident_id,
+                                                       asked.asking(thanks=code), now)
+            reply = texts.WISH_DONE_SAVED if fulfilled else texts.WISH_CANNOT_SAVED
+        elif ticket.kind == "consult":
+            ticket.state, ticket.closed_at, ticket.paused_since = "closed", now, None
+            self._tell(uow, reporters, key, texts.TO_RESIDENT_CONSULT_DONE.format(
+                code=code, note=note or texts.NO_NOTE))
+            reply = texts.CONSULT_DONE_SAVED
+        else:
+            ticket.state, ticket.resolved_at, ticket.paused_since = "resolved", now, None
+            self._tell(uow, reporters, key,
+                       texts.TO_RESIDENT_DONE.format(code=code, note=note or texts.NO_NOTE),
+                       ("1", "2"))
+            for resident in reporters:  # every reporter's and follower's answer counts
+                asked = await uow.conversations.load_questions(resident, now)
+                await uow.conversations.save_questions(resident, asked.asking(confirm=code),
+                                                       now)
+            group = self._notice_group(ticket)
+            if group is not None:  # the neighbours hear it is fixed, without who reported
+                uow.outbox.add(f"{key}:group", f"group:{group}", texts.GROUP_RESOLVED.format(
+                    code=code, place=(ticket.building or "") + (ticket.location or ""),
+                    what=texts.what_it_is(self.knowledge, ticket)))
+            reply = texts.DONE_SAVED
+        self._done(uow, ticket, actor, "done" if fulfilled else "cannot", note, now, platform)
+        return reply.format(code=code)
 
-    async def _act(self, uow: UnitOfWork, actor: Actor, command: str, code: str, note: str,
-                   platform: str, now: dt.datetime) -> Reply:
-        ticket = await uow.tickets.by_code(code)
-        if ticket is None:
-            return Reply(texts.NO_SUCH_TICKET.format(code=code))
-        if not self._allowed(actor, ticket):
-            log.warning("refused: %s tried %s on %s", actor.label, command, code)
-            return Reply(texts.NOT_YOUR_TICKET.format(code=code))
-        if ticket.state not in (*OPEN_STATES, "resolved") or (
-                ticket.state == "resolved" and command != "reply"):
-            return Reply(texts.CLOSED_ALREADY.format(
-                code=code, state=texts.STATES.get(ticket.state, ticket.state)))
-        resident = f"resident:{ticket.resident_id}" if ticket.resident_id else None
+    async def transfer(self, uow: UnitOfWork, actor: Actor, code: str, target: str,
+                       now: dt.datetime, platform: str) -> str:
+        """Hand a ticket on: to another building (its leader), a named leader, or for a
+        request for a person, another staff member."""
+        ticket = await self._ticket(uow, actor, code, "transfer")
+        if isinstance(ticket, str):
+            return ticket
         what = texts.what_it_is(self.knowledge, ticket)
-        step = len(await uow.tickets.events(ticket))
-        key = f"{code}:{step}:{command}"
-        if command == "claim":
-            if ticket.state == "claimed" and ticket.assignee not in (None, actor.name):
-                return Reply(texts.CLAIMED_BY_OTHER.format(code=code, name=ticket.assignee))
-            ticket.state, ticket.assignee = "claimed", actor.name
-            self._tell(uow, resident, key, texts.TO_RESIDENT_CLAIMED.format(
-                what=what, code=code, name=_who(actor)))
-            reply = texts.CLAIMED.format(code=code)
-        elif command == "progress":
-            ticket.state = "in_progress"
-            self._tell(uow, resident, key, texts.TO_RESIDENT_PROGRESS.format(code=code,
-                                                                             note=note))
-            reply = texts.PROGRESS_SAVED.format(code=code)
-        elif command in ("done", "cannot"):
-            ticket.state, ticket.resolved_at = "resolved", now
-            if ticket.kind == "wish":
-                ticket.state, ticket.closed_at = ("closed" if command == "done"
-                                                  else "cancelled"), now
-                text = (texts.TO_RESIDENT_WISH_DONE if command == "done"
-                        else texts.TO_RESIDENT_WISH_CANNOT).format(code=code, note=note or "")
-                if command == "done" and ticket.resident_id:  # the next 谢谢 is kept
-                    await questions.ask(uow, ticket.resident_id, now, thanks=code)
-            else:
-                text = texts.TO_RESIDENT_DONE.format(code=code, note=note or "已处理")
-                group = self._notice_group(ticket)
-                if group is not None:  # the neighbours hear it is fixed, without who reported
-                    uow.outbox.add(f"{key}:group", f"group:{group}", texts.GROUP_RESOLVED.format(
-                        code=code, place=(ticket.building or "") + (ticket.location or ""),
-                        what=what))
-                if ticket.resident_id:
-                    await questions.ask(uow, ticket.resident_id, now, confirm=code)
-            self._tell(uow, resident, key, text)
-            for follower in await uow.tickets.followers(ticket):
-                self._tell(uow, f"resident:{follower}", f"{key}:{follower}", text)
-            reply = texts.DONE_SAVED.format(code=code)
-        elif command == "transfer":
-            target = self.router.address(note)
-            name = (self.router.route(target.building, now.date()).assignee if target
-                    else (note if note in self._leaders else None))
+        if ticket.kind == "consult":
+            name = self.people.staff_member(target)
             if name is None:
-                return Reply(texts.TRANSFER_UNKNOWN.format(target=note[:20]))
+                return texts.TRANSFER_STAFF_UNKNOWN.format(target=target[:20])
             ticket.state, ticket.assignee = "transferred", name
-            if target:
-                ticket.building = target.building
-            uow.outbox.add(key, f"leader:{name}", texts.TO_LEADER_TRANSFER.format(
-                code=code, building=ticket.building or "", place=ticket.location or "",
-                what=what))
-            reply = texts.TRANSFERRED.format(code=code, name=name)
-        elif command == "reply":
-            self._tell(uow, resident, key, texts.TO_RESIDENT_REPLY.format(
-                code=code, name=actor.name, note=note))
-            if ticket.kind == "report" and ticket.paused_since is None:
-                ticket.paused_since = now  # the deadline waits while the resident answers
-            reply = texts.REPLIED.format(code=code)
-        elif command == "merge":
-            into = await uow.tickets.by_code(note.upper()) if note else None
-            if into is None or into.id == ticket.id or into.state not in OPEN_STATES:
-                return Reply(texts.MERGE_UNKNOWN)
-            if not self._allowed(actor, into):
-                return Reply(texts.NOT_YOUR_TICKET.format(code=into.code))
-            ticket.state, ticket.merged_into_id = "merged", into.id
-            reporters = await uow.tickets.followers(ticket)
-            if ticket.resident_id is not None:
-                reporters.append(ticket.resident_id)
-            for follower in sorted(set(reporters)):
-                if follower != into.resident_id:
-                    await uow.tickets.follow(into, follower)
-                    uow.outbox.add(f"{key}:{follower}", f"resident:{follower}",
-                                   texts.TO_RESIDENT_MERGED.format(what=what, code=code,
-                                                                   into=into.code))
-            uow.tickets.record(into, actor.label, "merged_in", code, platform=platform)
-            reply = texts.MERGED.format(code=code, into=into.code)
-        else:  # return to the duty queue
-            ticket.state, ticket.assignee = "new", None
-            for name in self.router.on_duty(now):
-                uow.outbox.add(f"{key}:{name}", f"staff:{name}",
-                               texts.TO_DUTY_RETURNED.format(code=code, name=actor.name,
-                                                             note=note))
-            reply = texts.RETURNED.format(code=code)
-        ticket.updated_at = now
-        uow.tickets.record(ticket, actor.label, command, note, platform=platform)
-        return Reply(reply)
+            uow.outbox.add(self._key(ticket, "transfer"), f"staff:{name}",
+                           texts.TO_STAFF_CONSULT_TRANSFER.format(
+                               code=code, name=actor.name, description=ticket.description),
+                           (f"接单 {code}", f"查看 {code}"))
+            self._done(uow, ticket, actor, "transfer", target, now, platform, responded=False)
+            return texts.TRANSFERRED.format(code=code, name=name)
+        address = self.router.address(target)
+        name = (self.router.route(address.building, now.date()).assignee if address
+                else (target.strip() if target.strip() in self.people.leaders else None))
+        if name is None:
+            return texts.TRANSFER_UNKNOWN.format(target=target[:20])
+        ticket.state, ticket.assignee = "transferred", name
+        if address:
+            ticket.building = address.building
+        self._restart_deadline(ticket, now)
+        uow.outbox.add(self._key(ticket, "transfer"), self.people.recipient(name),
+                       texts.TO_LEADER_TRANSFER.format(
+                           code=code, building=ticket.building or "",
+                           place=ticket.location or "", what=what),
+                       (f"接单 {code}", f"查看 {code}"))
+        self._done(uow, ticket, actor, "transfer", target, now, platform, responded=False)
+        return texts.TRANSFERRED.format(code=code, name=name)
 
-    @staticmethod
-    def _tell(uow: UnitOfWork, recipient: str | None, key: str, text: str) -> None:
-        if recipient is not None:
-            uow.outbox.add(key, recipient, text)
+    async def reply(self, uow: UnitOfWork, actor: Actor, code: str, note: str,
+                    now: dt.datetime, platform: str) -> str:
+        """Say something to the resident; their next message is relayed back."""
+        ticket = await self._ticket(uow, actor, code, "reply", finished_ok=True)
+        if isinstance(ticket, str):
+            return ticket
+        if not note:
+            return texts.REPLY_EMPTY.format(code=code)
+        name = (_who(actor) if ticket.kind != "consult"
+                else texts.WHO_STAFF.format(name=actor.name))
+        self._tell(uow, [ticket.resident_id] if ticket.resident_id else [],
+                   self._key(ticket, "reply"),
+                   texts.TO_RESIDENT_REPLY.format(code=code, name=name, note=note))
+        if ticket.state in OPEN_STATES and ticket.paused_since is None:
+            ticket.paused_since = now  # waiting for the resident's answer
+        if ticket.kind == "consult" and ticket.assignee is None:
+            ticket.state, ticket.assignee = "claimed", actor.name
+        self._done(uow, ticket, actor, "reply", note, now, platform)
+        return texts.REPLIED.format(code=code)
 
+    async def return_to_duty(self, uow: UnitOfWork, actor: Actor, code: str, note: str,
+                             now: dt.datetime, platform: str) -> str:
+        """Give a ticket back to the station's duty queue; the resident hears who has it now."""
+        ticket = await self._ticket(uow, actor, code, "return")
+        if isinstance(ticket, str):
+            return ticket
+        ticket.state, ticket.assignee = "new", None
+        self._restart_deadline(ticket, now)
+        key = self._key(ticket, "return")
+        for name in self.router.on_duty(now):
+            uow.outbox.add(f"{key}:{name}", f"staff:{name}", texts.TO_DUTY_RETURNED.format(
+                code=code, name=actor.name, note=note or texts.NO_NOTE),
+                (f"接单 {code}", f"查看 {code}"))
+        self._tell(uow, await uow.tickets.reporters(ticket), key,
+                   texts.TO_RESIDENT_RETURNED.format(
+                       what=texts.what_it_is(self.knowledge, ticket), code=code))
+        self._done(uow, ticket, actor, "return", note, now, platform, responded=False)
+        return texts.RETURNED.format(code=code)
+
+    async def merge(self, uow: UnitOfWork, actor: Actor, code: str, note: str,
+                    now: dt.datetime, platform: str) -> str:
+        """Two tickets of one problem: the first's reporters follow the second."""
+        ticket = await self._ticket(uow, actor, code, "merge")
+        if isinstance(ticket, str):
+            return ticket
+        target = merge_target(note)
+        into = await uow.tickets.by_code(target) if target else None
+        if into is None or into.id == ticket.id or into.state not in OPEN_STATES:
+            return texts.MERGE_UNKNOWN
+        if not self.allowed(actor, into):
+            return texts.NOT_YOUR_TICKET.format(code=into.code)
+        ticket.state, ticket.merged_into_id = "merged", into.id
+        key = self._key(ticket, "merge")
+        what = texts.what_it_is(self.knowledge, ticket)
+        for follower in sorted(set(await uow.tickets.reporters(ticket))):
+            if follower != into.resident_id:
+                await uow.tickets.follow(into, follower)
+                uow.outbox.add(f"{key}:{follower}", f"resident:{follower}",
+                               texts.TO_RESIDENT_MERGED.format(what=what, code=code,
+                                                               into=into.code))
+        uow.tickets.record(into, actor.label, "merged_in", code, platform=platform)
+        self._done(uow, ticket, actor, "merge", into.code, now, platform)
+        return texts.MERGED.format(code=code, into=into.code)
+
+    def _restart_deadline(self, ticket: Ticket, now: dt.datetime) -> None:
+        """A ticket with a new handler waits for a first response again."""
+        category = self.knowledge.report_category(ticket.category or "")
+        if ticket.kind == "report":
+            ticket.due_at = now + dt.timedelta(hours=category.response_hours if category
+                                               else 72)
+        ticket.responded_at = ticket.reminded_at = ticket.escalated_at = None
+
+    # -- lists -----------------------------------------------------------------------------
+    async def queue(self, uow: UnitOfWork, actor: Actor, now: dt.datetime,
+                    overdue: bool = False) -> str:
+        """What a person has to do: staff see every open ticket of the station; leaders what
+        is theirs; volunteers what is theirs and every wish nobody has claimed. `overdue`:
+        only those past their first-response deadline."""
+        if actor.is_staff:
+            tickets = await uow.tickets.open_in(None)
+        else:
+            tickets = [t for t in await uow.tickets.open_in(None, ("report", "wish"))
+                       if t.assignee == actor.name or (
+                           actor.role == "volunteer" and t.kind == "wish" and t.state == "new")]
+        if overdue:
+            tickets = [t for t in tickets if _overdue(t, now)]
+            if not tickets:
+                return texts.NO_OVERDUE
+        if not tickets:
+            return texts.QUEUE_EMPTY
+        lines = [texts.QUEUE_LINE.format(
+            code=t.code, what=texts.what_it_is(self.knowledge, t), building=t.building or "",
+            place=t.location or "", age=_age(now - t.created_at),
+            flag=(texts.OVERDUE if _overdue(t, now) else "")
+            + (texts.URGENT if t.urgency != "normal" else "")) for t in tickets[:QUEUE_LINES]]
+        if len(tickets) > QUEUE_LINES:
+            lines.append(texts.MORE_LINES.format(count=len(tickets) - QUEUE_LINES))
+        template = (texts.OVERDUE_LIST if overdue
+                    else texts.STATION_QUEUE if actor.is_staff else texts.QUEUE)
+        return template.format(count=len(tickets), lines="\n".join(lines))
+
+    async def thanks(self, uow: UnitOfWork, actor: Actor) -> str:
+        """Residents' thank-you lines for fulfilled wishes, newest first, to publish."""
+        rows = await uow.tickets.thanked()
+        if not rows:
+            return texts.NO_THANKS
+        return texts.THANKS_LIST.format(lines="\n".join(texts.THANKS_LINE.format(
+            code=t.code, building=t.building or "", text=t.thank_you) for t in rows))
+
+    async def failures(self, uow: UnitOfWork, actor: Actor) -> str:
+        """Staff see the notifications that could not be delivered after every retry."""
+        if not actor.is_staff:
+            return texts.STAFF_ONLY
+        rows = await uow.outbox.failures()
+        if not rows:
+            return texts.NO_FAILED
+        return texts.FAILED_LIST.format(lines="\n".join(texts.FAILED_LINE.format(
+            recipient=m.recipient, text=m.text.replace("\n", " ")[:40],
+            error=(m.last_error or "")[:60]) for m in rows))
+
+    def broadcast(self, uow: UnitOfWork, actor: Actor, text: str, now: dt.datetime) -> str:
+        """Staff post a notice to every building group the station configured."""
+        if not actor.is_staff:
+            log.warning("refused: %s tried to broadcast", actor.label)
+            return texts.STAFF_ONLY
+        if not self.notice_groups:
+            return texts.BROADCAST_NO_GROUPS
+        for group in self.notice_groups:
+            uow.outbox.add(notice_key("broadcast", group), f"group:{group}",
+                           texts.BROADCAST.format(text=text[:500]))
+        return texts.BROADCAST_SENT.format(count=len(self.notice_groups))
+
+    def _notice_group(self, ticket: Ticket) -> str | None:
+        """The group that hears about this ticket's building, if the station set one up."""
+        building = self.router.building(ticket.building or "")
+        for name in (ticket.building, building.compound if building else None):
+            if name and name in self.notice_groups:
+                return name
+        return None
+
+
+def _overdue(ticket: Ticket, now: dt.datetime) -> bool:
+    """Past its first-response deadline with no response."""
+    return (ticket.due_at is not None and ticket.due_at <= now and ticket.responded_at is None
+            and ticket.state in AWAITING_RESPONSE)
 
 
 def _who(actor: Actor) -> str:

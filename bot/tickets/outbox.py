@@ -3,25 +3,28 @@
 from __future__ import annotations
 
 import datetime as dt
+import secrets
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Protocol
 
-from sqlalchemy import update
-
-from bot.db.models import OutboxMessage
 from bot.db.unit_of_work import UnitOfWork
+from bot.messages import DeliveryError, Reply
 
 
-class DeliveryError(Exception):
-    """A platform refused or failed to take a message (worth retrying)."""
+def notice_key(subject: str, what: str) -> str:
+    """The idempotency key of a notification a message causes ("R0012:claim:…"). Unique: the
+    message itself is kept from being handled twice by its processed-message record, and two
+    messages in the same instant (a story's standing clock) are two events."""
+    return f"{subject}:{what}:{secrets.token_hex(6)}"
 
 
 class Deliverer(Protocol):
     """Sends one notification to a recipient ("resident:12", "leader:李琳", "staff:王建华")."""
 
-    async def send(self, recipient: str, text: str, key: str) -> None:
-        """Deliver the text; `key` lets the platform side drop a duplicate. Raise on failure."""
+    async def send(self, recipient: str, reply: Reply, key: str) -> None:
+        """Deliver the reply (its text and buttons); `key` lets the platform side drop a
+        duplicate. Raise DeliveryError on failure."""
         ...
 
 
@@ -44,7 +47,7 @@ class _Pending:
     id: int
     attempts: int
     recipient: str
-    text: str
+    reply: Reply
     key: str
 
 
@@ -70,7 +73,9 @@ class OutboxSender:
         """One pass over due notifications."""
         sent = retried = failed = 0
         async with self._uow() as uow:
-            due = [_Pending(m.id, m.attempts, m.recipient, m.text, m.idempotency_key)
+            due = [_Pending(m.id, m.attempts, m.recipient,
+                            Reply(m.text, actions=tuple(a for a in m.actions.split("\n") if a)),
+                            m.idempotency_key)
                    for m in await uow.outbox.due(now, limit)]
         for message in due:
             async with self._uow() as uow:
@@ -81,27 +86,21 @@ class OutboxSender:
                 continue  # another worker has it
             attempts = message.attempts + 1
             try:
-                await self._deliverer.send(message.recipient, message.text, message.key)
+                await self._deliverer.send(message.recipient, message.reply, message.key)
             except DeliveryError as exc:
                 final = attempts >= self._policy.max_attempts
-                await self._finish(message.id, now, error=str(exc), final=final,
-                                   retry_at=now + self._policy.delay(attempts))
+                async with self._uow() as uow:
+                    if final:
+                        await uow.outbox.failed(message.id, str(exc))
+                    else:
+                        await uow.outbox.retry_at(message.id,
+                                                  now + self._policy.delay(attempts), str(exc))
+                    await uow.commit()
                 failed += final
                 retried += not final
             else:
-                await self._finish(message.id, now)
+                async with self._uow() as uow:
+                    await uow.outbox.sent(message.id, now)
+                    await uow.commit()
                 sent += 1
         return DeliveryReport(sent, retried, failed)
-
-    async def _finish(self, message_id: int, now: dt.datetime, error: str | None = None,
-                      final: bool = False, retry_at: dt.datetime | None = None) -> None:
-        if error is None:
-            values: dict[str, object] = {"state": "sent", "sent_at": now, "last_error": None}
-        elif final:
-            values = {"state": "failed", "last_error": error}
-        else:
-            values = {"next_attempt_at": retry_at, "last_error": error}
-        async with self._uow() as uow:
-            await uow.session.execute(update(OutboxMessage)
-                                      .where(OutboxMessage.id == message_id).values(**values))
-            await uow.commit()

@@ -3,18 +3,14 @@
 from __future__ import annotations
 
 import datetime as dt
-import re
 from dataclasses import dataclass
 
 from bot.kb.model import Building, Roster
-
-_BUILDING = re.compile(r"(\d{1,3})\s*(?:号楼|栋|幢|号(?!房))")
-_UNIT = re.compile(r"(\d{1,2})\s*(?:单元)")
-_ROOM = re.compile(r"(?<![\d号])(\d{3,4})(?:室|号房)?(?![\d号楼层])")
+from intents.details import read_place
 
 
 @dataclass(frozen=True)
-class Route:
+class Assignment:
     """Where a ticket goes and why."""
 
     assignee: str | None        # a leader's name; None is the station's duty queue
@@ -43,32 +39,28 @@ class TicketRouter:
         return self._buildings.get(name)
 
     def address(self, text: str) -> Address | None:
-        """The building (unit, room) a normalised message names: "9号楼2单元301" -> 9号楼."""
-        for match in _BUILDING.finditer(text):
-            name = f"{int(match.group(1))}号楼"
-            if name in self._buildings:
-                rest = text[match.end():]
-                unit = _UNIT.search(rest)
-                room = _ROOM.search(rest)
-                return Address(name, unit.group(1) if unit else None,
-                               room.group(1) if room else None)
-        return None
+        """The building of the roster (unit, room) a text names: "9号楼2单元301" -> 9号楼."""
+        place = read_place(text)
+        if place.building_name not in self._buildings:
+            return None
+        return Address(place.building_name or "",
+                       str(place.unit) if place.unit is not None else None, place.room)
 
     def available(self, person: str, today: dt.date) -> bool:
         """Whether a leader is reachable (not away) on a day."""
         away_until = self._away.get(person)
         return away_until is None or today > away_until
 
-    def route(self, building: str | None, today: dt.date) -> Route:
+    def route(self, building: str | None, today: dt.date) -> Assignment:
         """The leader of the building; the backup while the leader is away; else duty."""
         found = self._buildings.get(building or "")
         if found is None:
-            return Route(None, "duty")
+            return Assignment(None, "duty")
         if found.leader and self.available(found.leader, today):
-            return Route(found.leader, "leader")
+            return Assignment(found.leader, "leader")
         if found.backup and self.available(found.backup, today):
-            return Route(found.backup, "backup")
-        return Route(None, "duty")
+            return Assignment(found.backup, "backup")
+        return Assignment(None, "duty")
 
     def on_duty(self, when: dt.datetime) -> list[str]:
         """Staff on duty that day (all staff if the rota names nobody)."""

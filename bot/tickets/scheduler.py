@@ -1,5 +1,9 @@
 """Deadlines: a reminder at half the time, escalation to duty staff when it runs out, and
-closing resolved tickets the resident never confirmed. One worker runs it at a time (a lease)."""
+closing resolved tickets the resident never confirmed. One worker runs it at a time (a lease).
+
+The deadline (`due_at`, from `response_hours` in reports.toml) is for the first response: once
+the leader has claimed the ticket, posted progress, answered or finished it, nobody is reminded
+or told it is overdue. A reopened or transferred ticket waits for a first response again."""
 
 from __future__ import annotations
 
@@ -8,20 +12,18 @@ import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from sqlalchemy import select, update
-from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm.exc import StaleDataError
-
-from bot.db.models import SchedulerLease, Ticket
-from bot.db.repositories import OPEN_STATES
+from bot.db.errors import ConcurrentChange
+from bot.db.repositories import AWAITING_RESPONSE
 from bot.db.unit_of_work import UnitOfWork
 from bot.kb.model import Knowledge
-from bot.tickets import questions, texts
+from bot.tickets import texts
+from bot.tickets.people import StationPeople
 from bot.tickets.routing import TicketRouter
 
 log = logging.getLogger(__name__)
 AUTO_CLOSE_AFTER = dt.timedelta(days=3)
 LEASE = dt.timedelta(seconds=60)
+LEASE_NAME = "tickets"
 
 
 @dataclass(frozen=True)
@@ -36,33 +38,22 @@ class TickReport:
 class TicketScheduler:
     """Reminders, escalations and auto-close, driven by a clock."""
 
-    def __init__(self, knowledge: Knowledge, unit_of_work: Callable[[], UnitOfWork],
-                 holder: str) -> None:
+    def __init__(self, knowledge: Knowledge, router: TicketRouter, people: StationPeople,
+                 unit_of_work: Callable[[], UnitOfWork], holder: str) -> None:
         self.knowledge = knowledge
-        self._router = TicketRouter(knowledge.roster)
+        self._router = router
+        self._people = people
         self._uow = unit_of_work
         self.holder = holder
 
     async def acquire(self, now: dt.datetime) -> bool:
         """Take (or keep) the scheduler lease; False while another worker holds it."""
         async with self._uow() as uow:
-            lease = await uow.session.get(SchedulerLease, "tickets")
-            if lease is None:
-                uow.session.add(SchedulerLease(name="tickets", holder=self.holder,
-                                               expires_at=now + LEASE))
-            else:
-                result = await uow.session.execute(
-                    update(SchedulerLease).where(
-                        SchedulerLease.name == "tickets",
-                        (SchedulerLease.holder == self.holder)
-                        | (SchedulerLease.expires_at <= now))
-                    .values(holder=self.holder, expires_at=now + LEASE)
-                    .execution_options(synchronize_session=False))
-                if not getattr(result, "rowcount", 0):
-                    return False
+            if not await uow.leases.take(LEASE_NAME, self.holder, now, LEASE):
+                return False
             try:
                 await uow.commit()
-            except IntegrityError:  # another worker created the lease at the same moment
+            except ConcurrentChange:  # another worker created the lease at the same moment
                 return False
             return True
 
@@ -70,47 +61,48 @@ class TicketScheduler:
         """One pass: remind, escalate, auto-close. Safe to run twice (keys and flags)."""
         reminded = escalated = closed = 0
         async with self._uow() as uow:
-            tickets = list((await uow.session.execute(select(Ticket).where(
-                Ticket.state.in_((*OPEN_STATES, "resolved"))))).scalars())
-            for ticket in tickets:
+            for ticket in await uow.tickets.with_deadlines():
                 place = texts.place_of(ticket.building, ticket.location)
                 what = texts.what_it_is(self.knowledge, ticket)
                 if ticket.state == "resolved":
                     if ticket.resolved_at and now - ticket.resolved_at >= AUTO_CLOSE_AFTER:
                         ticket.state, ticket.closed_at, ticket.updated_at = "closed", now, now
                         uow.tickets.record(ticket, "scheduler", "auto_closed")
-                        if ticket.resident_id:
-                            uow.outbox.add(f"{ticket.code}:auto_closed",
-                                           f"resident:{ticket.resident_id}",
+                        for resident in await uow.tickets.reporters(ticket):
+                            uow.outbox.add(f"{ticket.code}:auto_closed:{resident}",
+                                           f"resident:{resident}",
                                            texts.AUTO_CLOSED.format(code=ticket.code))
-                            asked = questions.read(await uow.conversations.get(
-                                questions.key(ticket.resident_id), now))
-                            await questions.settle(uow, ticket.resident_id, asked, now,
-                                                   confirm=ticket.code)
+                            asked = await uow.conversations.load_questions(resident, now)
+                            await uow.conversations.save_questions(
+                                resident, asked.settled(confirm=ticket.code), now)
                         closed += 1
                     continue
-                if ticket.due_at is None or ticket.paused_since is not None:
-                    continue  # no deadline, or waiting on the resident: the clock is paused
+                if (ticket.due_at is None or ticket.responded_at is not None
+                        or ticket.state not in AWAITING_RESPONSE):
+                    continue  # no deadline, or the first response has been given
                 half = ticket.created_at + (ticket.due_at - ticket.created_at) / 2
-                owner = f"leader:{ticket.assignee}" if ticket.assignee else None
+                owner = self._people.recipient(ticket.assignee) if ticket.assignee else None
                 if ticket.reminded_at is None and now >= half and owner:
                     ticket.reminded_at = now
                     uow.outbox.add(f"{ticket.code}:remind:{ticket.due_at.isoformat()}", owner,
                                    texts.REMIND.format(code=ticket.code, what=what,
-                                                       place=place))
+                                                       place=place),
+                                   (f"接单 {ticket.code}",))
                     reminded += 1
                 if ticket.escalated_at is None and now >= ticket.due_at:
                     ticket.escalated_at = now
                     who = ticket.assignee or texts.WHO_DUTY
                     for name in self._router.on_duty(now):
-                        uow.outbox.add(f"{ticket.code}:escalate:{name}", f"staff:{name}",
+                        uow.outbox.add(f"{ticket.code}:escalate:{ticket.due_at.isoformat()}:"
+                                       f"{name}", f"staff:{name}",
                                        texts.ESCALATE.format(code=ticket.code, what=what,
-                                                             place=place, who=who))
+                                                             place=place, who=who),
+                                       (f"查看 {ticket.code}",))
                     uow.tickets.record(ticket, "scheduler", "escalated")
                     escalated += 1
             try:
                 await uow.commit()
-            except (StaleDataError, IntegrityError):
+            except ConcurrentChange:
                 log.info("scheduler pass skipped: tickets changed meanwhile; next pass retries")
                 return TickReport()
         return TickReport(reminded, escalated, closed)

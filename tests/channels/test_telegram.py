@@ -20,8 +20,7 @@ from bot.channels.telegram import (
     TelegramSettings,
 )
 from bot.config import ConfigError
-from bot.messages import IncomingMessage, Reply
-from bot.tickets.outbox import DeliveryError
+from bot.messages import DeliveryError, IncomingMessage, Reply
 from tests.channels.fake_telegram import (
     BOT_ID,
     BOT_USERNAME,

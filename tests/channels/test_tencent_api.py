@@ -28,8 +28,7 @@ from bot.channels.tencent_api import (
     message_pieces,
     parse_xml,
 )
-from bot.messages import IncomingMessage, Reply
-from bot.tickets.outbox import DeliveryError
+from bot.messages import DeliveryError, IncomingMessage, Reply
 from tests.channels.fake_tencent import FakeClock, FakeTencent, RecordingCore
 
 CUSTOM = "/cgi-bin/message/custom/send"

@@ -21,8 +21,7 @@ from bot.channels.base import MemorySharedState
 from bot.channels.tencent_api import DEFAULT_MENU, UndeliverableError, tencent_signature
 from bot.channels.wechat_mp import WeChatMpChannel, WeChatMpSettings
 from bot.config import ConfigError
-from bot.messages import IncomingMessage, Reply
-from bot.tickets.outbox import DeliveryError
+from bot.messages import DeliveryError, IncomingMessage, Reply
 from tests.channels.fake_tencent import (
     FakeClock,
     FakeTencent,

@@ -26,8 +26,7 @@ from bot.channels.wecom import (
     WeComSettings,
 )
 from bot.config import ConfigError
-from bot.messages import IncomingMessage, Reply
-from bot.tickets.outbox import DeliveryError
+from bot.messages import DeliveryError, IncomingMessage, Reply
 from tests.channels.fake_tencent import (
     FakeClock,
     FakeTencent,

@@ -31,11 +31,11 @@ async def _reset_postgres(url: str) -> str | None:
     return None
 
 
-@pytest.fixture(params=["sqlite", "postgresql"])
-async def database(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[Database]:
-    """A migrated, empty database of each kind."""
-    if request.param == "sqlite":
-        url = f"sqlite+aiosqlite:///{tmp_path / 'yizhan.db'}"
+async def empty_database(kind: str, folder: Path) -> Database:
+    """A migrated, empty database: SQLite in `folder`, or the test PostgreSQL (skipping the
+    test, saying why, where it cannot be used)."""
+    if kind == "sqlite":
+        url = f"sqlite+aiosqlite:///{folder / 'yizhan.db'}"
     else:
         url = os.environ.get(POSTGRES_ENV, "")
         if not url:
@@ -44,7 +44,13 @@ async def database(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncItera
         if reason:
             pytest.skip(reason)
     await upgrade_async(url)
-    db = Database(url)
+    return Database(url)
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+async def database(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[Database]:
+    """A migrated, empty database of each kind."""
+    db = await empty_database(request.param, tmp_path)
     try:
         yield db
     finally:

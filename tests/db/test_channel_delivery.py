@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 import pytest
 
-from bot.channels.delivery import ChannelDeliverer, actions_for
+from bot.channels.delivery import ChannelDeliverer
 from bot.db.database import Database
 from bot.db.unit_of_work import UnitOfWork
 from bot.kb.model import Knowledge
-from bot.messages import Reply
-from bot.tickets.outbox import DeliveryError
+from bot.messages import DeliveryError, Reply
+from bot.tickets.outbox import OutboxSender
 
 
 class RecordingSender:
@@ -26,10 +28,19 @@ class RecordingSender:
         self.sent.append((user_id, reply))
 
 
-def test_buttons_follow_from_the_notification_key() -> None:
-    assert actions_for("R0012:created:leader:李琳") == ("接单 R0012", "查看 R0012")
-    assert actions_for("R0012:3:done") == ("1", "2")
-    assert actions_for("R0012:3:progress") == ()
+async def test_a_notification_carries_the_buttons_stored_with_it(
+        knowledge: Knowledge, database: Database) -> None:
+    async with UnitOfWork(database.sessions) as uow:
+        uow.outbox.add("R0012:created:leader:张秀英", "leader:张秀英", "新报修 R0012",
+                       ("接单 R0012", "查看 R0012"))
+        uow.outbox.add("R0012:progress:x", "leader:张秀英", "R0012 进展")
+        await uow.commit()
+    wecom = RecordingSender("wecom")
+    deliver = ChannelDeliverer(lambda: UnitOfWork(database.sessions), knowledge.roster,
+                               {"wecom": wecom})
+    sender = OutboxSender(lambda: UnitOfWork(database.sessions), deliver)
+    await sender.deliver_due(dt.datetime.now(dt.UTC))
+    assert [r.actions for _, r in wecom.sent] == [("接单 R0012", "查看 R0012"), ()]
 
 
 async def test_each_kind_of_recipient_is_reached(knowledge: Knowledge, database: Database
@@ -42,16 +53,18 @@ async def test_each_kind_of_recipient_is_reached(knowledge: Knowledge, database:
     deliver = ChannelDeliverer(lambda: UnitOfWork(database.sessions), knowledge.roster,
                                {"wecom": wecom, "telegram": telegram, "wecom_robot": robot},
                                {"9号楼": "-100200300"})
-    await deliver.send(f"resident:{resident.id}", "R0001 已处理", "R0001:3:done")
-    await deliver.send("leader:张秀英", "新报修 R0002", "R0002:created:leader:张秀英")
-    await deliver.send("staff:王建华", "超时", "R0002:escalate:王建华")
-    await deliver.send("group:9号楼", "已处理", "R0001:3:done:group")
+    await deliver.send(f"resident:{resident.id}", Reply("R0001 已处理", actions=("1", "2")),
+                       "R0001:3:done")
+    await deliver.send("leader:张秀英", Reply("新报修 R0002", actions=("接单 R0002", "查看 R0002")),
+                       "R0002:created:leader:张秀英")
+    await deliver.send("staff:王建华", Reply("超时"), "R0002:escalate:王建华")
+    await deliver.send("group:9号楼", Reply("已处理"), "R0001:3:done:group")
     assert telegram.sent[0][0] == "7001" and telegram.sent[0][1].actions == ("1", "2")
     assert [u for u, _ in wecom.sent] == ["zhangxiuying", "wangjianhua"]
     assert wecom.sent[0][1].actions == ("接单 R0002", "查看 R0002")
     assert robot.sent[0][0] == "9号楼"
     with pytest.raises(DeliveryError, match="no configured channel"):
-        await deliver.send("leader:没有这个人", "x", "k")
+        await deliver.send("leader:没有这个人", Reply("x"), "k")
 
 
 async def test_a_platform_that_fails_falls_through_to_the_next(
@@ -60,9 +73,9 @@ async def test_a_platform_that_fails_falls_through_to_the_next(
     deliver = ChannelDeliverer(lambda: UnitOfWork(database.sessions), knowledge.roster,
                                {"wecom_robot": robot, "telegram": telegram},
                                {"9号楼": "-100200300"})
-    await deliver.send("group:9号楼", "通知", "broadcast:1:9号楼")
+    await deliver.send("group:9号楼", Reply("通知"), "broadcast:1:9号楼")
     assert telegram.sent[0][0] == "-100200300"
     robot_only = ChannelDeliverer(lambda: UnitOfWork(database.sessions), knowledge.roster,
                                   {"wecom_robot": robot})
     with pytest.raises(DeliveryError, match="wecom_robot is down"):
-        await robot_only.send("group:9号楼", "通知", "broadcast:2:9号楼")
+        await robot_only.send("group:9号楼", Reply("通知"), "broadcast:2:9号楼")

@@ -8,7 +8,7 @@ from bot.db.database import Database
 from bot.kb.model import Knowledge
 from bot.messages import IncomingMessage
 from intents.engine import IntentEngine
-from tests.db.test_ticket_desk import Station
+from tests.db.station import Station
 
 # Two residents of one building never report the same category, so nothing is a "me too".
 FIRST = ("楼道灯坏了", "单元门锁坏了", "下水道堵了", "电梯坏了")

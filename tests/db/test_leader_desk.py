@@ -7,7 +7,7 @@ import asyncio
 from bot.db.database import Database
 from bot.kb.model import Knowledge
 from intents.engine import IntentEngine
-from tests.db.test_ticket_desk import Station
+from tests.db.station import Station
 
 RESIDENT = "zhang"
 LEADER = "leader:李琳"      # leads 9号楼
@@ -91,7 +91,7 @@ async def test_a_fulfilled_wish_keeps_the_residents_thanks_for_staff(
     await s.say(RESIDENT, "我住9号楼")
     await s.say(RESIDENT, "我想学用智能手机")
     assert "W0001" in await s.say(RESIDENT, "2")
-    assert "已标记 W0001 完成" in await s.say(LEADER, "实现 W0001 志愿者小王周六上门教")
+    assert "已标记 W0001 已实现" in await s.say(LEADER, "实现 W0001 志愿者小王周六上门教")
     assert any("感谢的话" in t for t in await s.sent_to(await s.resident(RESIDENT)))
     assert "转达" in await s.say(RESIDENT, "谢谢小王，教得很耐心")
     assert "教得很耐心" in await s.say("staff:王主任", "感谢留言")

@@ -10,7 +10,8 @@ from sqlalchemy import select
 from bot.db.database import Database
 from bot.db.models import OutboxMessage
 from bot.db.unit_of_work import UnitOfWork
-from bot.tickets.outbox import DeliveryError, OutboxPolicy, OutboxSender
+from bot.messages import DeliveryError, Reply
+from bot.tickets.outbox import OutboxPolicy, OutboxSender
 
 NOW = dt.datetime(2026, 11, 23, 2, 0, tzinfo=dt.UTC)
 
@@ -22,12 +23,12 @@ class RecordingDeliverer:
         self.failures = failures
         self.sent: list[tuple[str, str, str]] = []
 
-    async def send(self, recipient: str, text: str, key: str) -> None:
+    async def send(self, recipient: str, reply: Reply, key: str) -> None:
         await asyncio.sleep(0)
         if self.failures:
             self.failures -= 1
             raise DeliveryError("platform busy")
-        self.sent.append((recipient, text, key))
+        self.sent.append((recipient, reply.text, key))
 
 
 async def stage(database: Database, count: int) -> None:

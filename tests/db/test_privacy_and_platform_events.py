@@ -10,7 +10,7 @@ from bot.db.unit_of_work import UnitOfWork
 from bot.kb.model import Knowledge
 from bot.messages import IncomingMessage, Reply
 from intents.engine import IntentEngine
-from tests.db.test_ticket_desk import Station
+from tests.db.station import Station
 
 LEADER = "leader:李琳"
 
@@ -118,15 +118,7 @@ async def test_a_redelivered_message_gets_its_first_replies_with_their_flags(
 
 async def test_a_resolved_report_and_staff_notices_reach_the_building_group(
         knowledge: Knowledge, engine: IntentEngine, database: Database) -> None:
-    from bot.bootstrap import intent_handlers, ticket_desks
-    from bot.dialogue import Dialogue, DialogueSettings
-    from bot.sessions import MemorySessionStore
-    from tests.db.test_ticket_desk import ZONE
-
-    s = Station(knowledge, engine, database)
-    s.dialogue = Dialogue(knowledge, engine, MemorySessionStore(), intent_handlers(),
-                          DialogueSettings(), lambda: s.now,
-                          ticket_desks(knowledge, database, ZONE, ("9号楼", "梅园小区")))
+    s = Station(knowledge, engine, database, notice_groups=("9号楼", "梅园小区"))
     await s.say("zhang", "9号楼3楼楼道灯坏了，电话13812345678")
     await s.say(LEADER, "完成 R0001 换了灯泡")
     [notice] = await s.sent_to("group:9号楼")

@@ -7,10 +7,17 @@ import datetime as dt
 
 import pytest
 from sqlalchemy import inspect, select
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.exc import StaleDataError
 
+from bot.conversation.state import (
+    Choice,
+    ConversationState,
+    OpenQuestions,
+    PendingChoices,
+    ReportDraft,
+)
 from bot.db.database import Database, upgrade_async
+from bot.db.errors import ConcurrentChange
 from bot.db.models import Identity, OutboxMessage, Ticket
 from bot.db.unit_of_work import UnitOfWork
 
@@ -132,7 +139,7 @@ async def test_the_outbox_writes_a_key_once(uow: UnitOfWork) -> None:
     async with uow:
         uow.outbox.add("R0001:created:leader", "leader:李琳", "新工单 R0001")
         await uow.commit()
-    with pytest.raises(IntegrityError):
+    with pytest.raises(ConcurrentChange):
         async with uow:
             uow.outbox.add("R0001:created:leader", "leader:李琳", "新工单 R0001")
             await uow.commit()
@@ -159,23 +166,6 @@ async def test_a_processed_message_is_remembered(uow: UnitOfWork) -> None:
         assert found is not None and found.reply == "收到"
 
 
-async def test_conversation_state_round_trips_and_expires(uow: UnitOfWork) -> None:
-    now = dt.datetime.now(dt.UTC)
-    async with uow:
-        await uow.conversations.set("console:a", {"flow": "report", "building": "9号楼"},
-                                    now + dt.timedelta(minutes=30))
-        await uow.conversations.set("console:b", {"flow": "wish"}, now - dt.timedelta(seconds=1))
-        await uow.commit()
-    async with uow:
-        assert await uow.conversations.get("console:a") == {"flow": "report",
-                                                            "building": "9号楼"}
-        assert await uow.conversations.get("console:b") is None
-        await uow.conversations.delete("console:a")
-        await uow.commit()
-    async with uow:
-        assert await uow.conversations.get("console:a") is None
-
-
 async def test_the_migrations_build_exactly_the_models_schema(database: Database) -> None:
     from alembic.autogenerate import compare_metadata
     from alembic.migration import MigrationContext
@@ -190,19 +180,27 @@ async def test_the_migrations_build_exactly_the_models_schema(database: Database
 
 async def test_a_message_context_is_read_in_one_query(uow: UnitOfWork) -> None:
     now = dt.datetime.now(dt.UTC)
+    later = now + dt.timedelta(minutes=30)
+    draft = ReportDraft("building", later, "lighting")
     async with uow:
         resident = await uow.residents.get_or_create("console", "ctx")
-        await uow.conversations.set("console:ctx", {"flow": "report"}, None)
-        await uow.conversations.set(f"resident:{resident.id}", {"flow": "confirm"}, None)
-        await uow.conversations.set("console:old", {"flow": "choices"},
-                                    now - dt.timedelta(minutes=1))
+        report = await uow.tickets.add(Ticket(kind="report", category="lighting",
+                                              building="9号楼", resident_id=resident.id,
+                                              created_at=now))
+        await uow.conversations.save("console:ctx", ConversationState(draft=draft))
+        await uow.conversations.save_questions(resident.id, OpenQuestions(("R0007",)), now)
+        await uow.conversations.save("console:old", ConversationState(
+            PendingChoices((Choice("item", "A001", "x"),), now - dt.timedelta(minutes=1))))
         uow.processed.add("console:m1", "[]")
         await uow.commit()
     async with uow:
         ctx = await uow.conversations.context("console", "ctx", "console:ctx", "console:m1", now)
         assert ctx.resident is not None and ctx.resident.id == resident.id
-        assert (ctx.state, ctx.personal, ctx.earlier_reply, ctx.waiting) == (
-            {"flow": "report"}, {"flow": "confirm"}, "[]", False)
+        assert (ctx.state.draft, ctx.questions.confirm, ctx.earlier_reply, ctx.waiting) == (
+            draft, ("R0007",), "[]", False)
+        assert ctx.open_report is not None and ctx.open_report.id == report.id
+        assert (ctx.open_report.category, ctx.open_report.building) == ("lighting", "9号楼")
         stranger = await uow.conversations.context("console", "old", "console:old", None, now)
-        assert stranger.resident is None and stranger.state is None  # expired choices
+        assert stranger.resident is None and stranger.state.choices is None  # expired
+        assert stranger.open_report is None
         assert not uow.has_changes

@@ -3,59 +3,15 @@
 from __future__ import annotations
 
 import datetime as dt
-from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 
-from bot.bootstrap import intent_handlers, ticket_desks
 from bot.db.database import Database
-from bot.db.models import OutboxMessage, Ticket
 from bot.db.unit_of_work import UnitOfWork
-from bot.dialogue import Dialogue, DialogueSettings
 from bot.kb.model import Knowledge
 from bot.messages import IncomingMessage
-from bot.sessions import MemorySessionStore
 from intents.engine import IntentEngine
-
-ZONE = ZoneInfo("Asia/Shanghai")
-
-
-class Station:
-    """Residents talking to one dialogue over one database; the clock can move."""
-
-    def __init__(self, knowledge: Knowledge, engine: IntentEngine, database: Database) -> None:
-        self.database = database
-        self.now = dt.datetime(2026, 11, 23, 10, 0, tzinfo=ZONE)
-        self.dialogue = Dialogue(knowledge, engine, MemorySessionStore(), intent_handlers(),
-                                 DialogueSettings(), lambda: self.now,
-                                 ticket_desks(knowledge, database, ZONE))
-
-    async def say(self, who: str, text: str) -> str:
-        replies = await self.dialogue.handle(IncomingMessage("console", who, text))
-        return "\n".join(r.text for r in replies)
-
-    async def tickets(self) -> list[Ticket]:
-        async with UnitOfWork(self.database.sessions) as uow:
-            return list((await uow.session.execute(select(Ticket).order_by(Ticket.id)))
-                        .scalars())
-
-    async def outbox(self) -> list[str]:
-        async with UnitOfWork(self.database.sessions) as uow:
-            rows = await uow.session.execute(select(OutboxMessage).order_by(OutboxMessage.id))
-            return [m.recipient for m in rows.scalars()]
-
-    async def resident(self, who: str) -> str:
-        """The outbox recipient name of a console resident."""
-        async with UnitOfWork(self.database.sessions) as uow:
-            found = await uow.residents.by_identity("console", who)
-            assert found is not None
-            return f"resident:{found.id}"
-
-    async def sent_to(self, recipient: str) -> list[str]:
-        async with UnitOfWork(self.database.sessions) as uow:
-            rows = await uow.session.execute(select(OutboxMessage).where(
-                OutboxMessage.recipient == recipient).order_by(OutboxMessage.id))
-            return [m.text for m in rows.scalars()]
+from tests.db.station import Station
 
 
 async def station(knowledge: Knowledge, engine: IntentEngine, database: Database) -> Station:

@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+import asyncio
 from pathlib import Path
 
 import pytest
 
 from bot.cli import main
 from bot.console import ScriptError, Speaker
+from bot.kb.model import Knowledge
+from intents.engine import IntentEngine
+from tests.conftest import new_station
+from tests.stories import play, read_story
 
 STORIES = Path(__file__).resolve().parent.parent / "data" / "stories"
 
@@ -58,16 +63,22 @@ def test_speaker_notation_round_trips() -> None:
         assert Speaker.parse(text).notation == text
 
 
-def test_deadlines_remind_pause_escalate_and_auto_close(
-        capsys: pytest.CaptureFixture[str]) -> None:
-    out = run(STORIES / "deadlines.txt", capsys)
-    reminders = [n for n, line in enumerate(out) if "提醒：R0001" in line]
-    question = next(n for n, line in enumerate(out) if "请问是哪个房间" in line)
-    escalations = [n for n, line in enumerate(out) if "【超时】R0001" in line]
-    # reminded once at half time, before the leader's question
-    assert len(reminders) == 1 and reminders[0] < question
-    # the clock paused while the resident was asked: no escalation until after the answer
-    answer = next(n for n, line in enumerate(out) if "居民回复：502" in line)
-    assert escalations and min(escalations) > answer
-    assert all(out[n].startswith("-> staff:") for n in escalations)
-    assert out[-1].startswith("-> resident:李阿姨@9号楼:") and "自动结束" in out[-1]
+@pytest.mark.parametrize("name", ["deadlines", "safety_gas_where", "handoff_tells_staff"])
+def test_the_console_runs_a_story_as_the_tests_do(
+        name: str, knowledge: Knowledge, engine: IntentEngine, migrated_sqlite: Path,
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """`yizhan chat --script` sends, line for line, what the story runner saw: one path."""
+    async def in_process() -> list[str]:
+        station = new_station(knowledge, engine, migrated_sqlite, tmp_path)
+        transcript: list[str] = []
+        try:
+            assert await play(station, read_story(STORIES / f"{name}.txt"), transcript) == []
+        finally:
+            await station.assistant.close()
+        return transcript
+
+    transcript = asyncio.run(in_process())
+    assert main(["chat", "--script", str(STORIES / f"{name}.txt"), "--today",
+                 "2026-11-23"]) == 0
+    printed = capsys.readouterr().out.splitlines()
+    assert printed == transcript and len(printed) > 5

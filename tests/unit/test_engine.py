@@ -11,7 +11,6 @@ from bot.kb.model import Knowledge
 from intents.engine import (
     AFFAIRS,
     FALLBACK,
-    FAQ,
     GREETING,
     HANDOFF,
     HELLO,
@@ -296,11 +295,12 @@ def test_not_a_report(engine: IntentEngine, text: str) -> None:
     assert classify(engine, text).intent != REPORT
 
 
-@pytest.mark.parametrize("text", ["老人摔倒了怎么办", "我妈摔倒了", "老伴跌倒了起不来"])
-def test_a_person_falling_is_first_aid_not_a_facade(engine: IntentEngine, text: str) -> None:
+@pytest.mark.parametrize("text", ["老人摔倒了怎么办", "我妈摔倒了", "老伴跌倒了起不来",
+                                  "屋里跌跤了，爬不起来", "我爸突然晕倒了"])
+def test_a_person_falling_is_an_emergency_not_a_facade(engine: IntentEngine, text: str) -> None:
     c = classify(engine, text)
-    assert c.intent == FAQ
-    assert c.item == "safety.fall"
+    assert (c.intent, c.emergency) == (REPORT, "medical")
+    assert c.category != "facade"
 
 
 def test_a_falling_wall_is_still_a_report(engine: IntentEngine) -> None:

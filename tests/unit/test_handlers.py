@@ -10,12 +10,11 @@ import pytest
 from bot.kb.model import Canteen, Knowledge, MealPoint
 from handlers.affairs import answer_item, clarify, handling_text
 from handlers.context import HandlerContext
-from handlers.conversation import fall_back, greet, hand_off
+from handlers.conversation import fall_back, greet
 from handlers.menu import answer_menu, menu_for, opening_days
 from intents.engine import (
     FALLBACK,
     GREETING,
-    HANDOFF,
     MENU,
     NUMBER,
     PROMPT,
@@ -160,17 +159,6 @@ async def test_a_clarification_ends_with_a_way_out(knowledge: Knowledge) -> None
 
 
 # -- conversation texts -------------------------------------------------------------------
-
-async def test_handoff_is_short_and_flat(knowledge: Knowledge) -> None:
-    text = (await hand_off(context(knowledge), Classification("转人工", HANDOFF))).reply.text
-    assert knowledge.station.duty_phone in text
-    assert len(text) <= 60
-    depth, deepest = 0, 0
-    for ch in text:
-        depth += {"（": 1, "）": -1}.get(ch, 0)
-        deepest = max(deepest, depth)
-    assert deepest <= 1
-
 
 @pytest.mark.parametrize(("topic", "expected"), [(THANKS, "不客气"), (PROMPT, "请问您想问什么")])
 async def test_thanks_and_prompt(knowledge: Knowledge, topic: str, expected: str) -> None:

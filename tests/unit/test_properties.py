@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
+import tempfile
+from pathlib import Path
 
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -21,7 +23,7 @@ from intents.engine import (
     IntentEngine,
 )
 from intents.normalise import TextNormaliser
-from tests.conftest import Conversation
+from tests.conftest import new_station
 
 INTENTS = {AFFAIRS, FAQ, REPORT, MENU, WISH, GREETING, HANDOFF, FALLBACK}
 TODAY = dt.date(2026, 11, 23)
@@ -93,11 +95,15 @@ def test_basic_normalisation_is_idempotent(engine: IntentEngine, text: str) -> N
 @given(texts=st.lists(st.one_of(MIXED, ANY_TEXT, st.sampled_from(["1", "2", "3", "9", "第2个"])),
                       min_size=1, max_size=3))
 def test_dialogue_always_replies(knowledge: Knowledge, engine: IntentEngine,
-                                 texts: list[str]) -> None:
-    conversation = Conversation(knowledge, engine)
-
+                                 migrated_sqlite: Path, texts: list[str]) -> None:
     async def talk() -> list[str]:
-        return [await conversation.say(text) for text in texts]
+        with tempfile.TemporaryDirectory() as folder:
+            station = new_station(knowledge, engine, migrated_sqlite, Path(folder))
+            try:
+                conversation = station.person()
+                return [await conversation.say(text) for text in texts]
+            finally:
+                await station.assistant.close()
 
     for reply in asyncio.run(talk()):
         assert reply.strip()

@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 
 from bot.kb.model import Building, Compound, Person, Roster
-from bot.tickets.routing import Address, Route, TicketRouter
+from bot.tickets.routing import Address, Assignment, TicketRouter
 
 ROSTER = Roster(
     compounds=(Compound("梅园小区", (), ""),),
@@ -22,20 +22,20 @@ TODAY = dt.date(2026, 11, 23)
 
 
 def test_the_leader_gets_the_ticket() -> None:
-    assert TicketRouter(ROSTER).route("9号楼", TODAY) == Route("李琳", "leader")
+    assert TicketRouter(ROSTER).route("9号楼", TODAY) == Assignment("李琳", "leader")
 
 
 def test_the_backup_while_the_leader_is_away_and_back_after() -> None:
     router = TicketRouter(ROSTER)
-    assert router.route("13号楼", TODAY) == Route("杨德明", "backup")
-    assert router.route("13号楼", dt.date(2026, 12, 6)) == Route("何志明", "leader")
+    assert router.route("13号楼", TODAY) == Assignment("杨德明", "backup")
+    assert router.route("13号楼", dt.date(2026, 12, 6)) == Assignment("何志明", "leader")
 
 
 def test_duty_when_nobody_is_reachable_or_the_building_is_unknown() -> None:
     router = TicketRouter(ROSTER)
-    assert router.route("12号楼", TODAY) == Route(None, "duty")
-    assert router.route("99号楼", TODAY) == Route(None, "duty")
-    assert router.route(None, TODAY) == Route(None, "duty")
+    assert router.route("12号楼", TODAY) == Assignment(None, "duty")
+    assert router.route("99号楼", TODAY) == Assignment(None, "duty")
+    assert router.route(None, TODAY) == Assignment(None, "duty")
 
 
 def test_addresses_in_residents_words() -> None:

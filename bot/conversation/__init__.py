@@ -1,0 +1,1 @@
+"""Conversation state: typed values, their stored form, and the stores that keep them."""

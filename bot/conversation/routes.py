@@ -1,0 +1,266 @@
+"""The route table: what a turn is, decided in one place, in order. The first route whose
+condition holds handles the turn. Conditions are pure functions of the Turn; handlers get
+their dependencies injected by the composition root (`bot.bootstrap`).
+
+The order is the policy:
+1. messages that are not for the bot, platform events, photos, other media;
+2. a leader's or staff member's commands (explicit, with a ticket code);
+3. safety first: an emergency, whatever else is going on;
+4. what escapes any pending question: 转人工, 取消, 撤销, account commands;
+5. answers to what the bot asked: an emergency's place, the report or wish being taken,
+   已修好了吗, a thank-you, a numbered choice, the leader waiting for an answer;
+6. follow-ups of an open report (details, the same problem again, a phone number);
+7. new reports and wishes, where one lives, and finally questions.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from typing import Any
+
+from bot.conversation.state import ReportDraft, WishDraft
+from bot.conversation.turn import Outcome, Turn
+from bot.db.unit_of_work import UnitOfWork
+from handlers import (
+    account,
+    conversation,
+    followups,
+    handoff,
+    questions,
+    reports,
+    safety,
+    staff,
+    wishes,
+)
+from intents.commands import (
+    Broadcast,
+    Cancel,
+    Home,
+    Link,
+    LinkRequest,
+    ListCommand,
+    Query,
+    TicketCommand,
+    Withdraw,
+)
+from intents.engine import FALLBACK, HANDOFF, REPORT, UNSAID, WISH
+
+TurnHandler = Callable[[Turn, UnitOfWork], Awaitable[Outcome]]
+DETAIL_WINDOW = dt.timedelta(days=2)   # words with no other meaning still belong to a report
+
+
+@dataclass(frozen=True)
+class Route:
+    """One line of the table: a name (for metrics and tests), a condition, a handler.
+    The handler takes the turn and the unit of work, then its own dependencies by name."""
+
+    name: str
+    when: Callable[[Turn], bool]
+    handler: Callable[..., Awaitable[Outcome]]
+
+
+# -- conditions --------------------------------------------------------------------------------
+def is_event(name: str) -> Callable[[Turn], bool]:
+    """A platform event (subscribe, unsubscribe)."""
+    return lambda t: t.message.kind == "event" and t.message.text == name
+
+
+def not_for_the_bot(t: Turn) -> bool:
+    """Group talk that does not address the bot, from someone it waits for nothing from."""
+    return not t.message.addressed and not t.state.busy
+
+
+def staff_command(verb: str) -> Callable[[Turn], bool]:
+    """A leader's or staff member's action on a ticket."""
+    return lambda t: (t.actor is not None and isinstance(t.command, TicketCommand)
+                      and t.command.verb == verb)
+
+
+def staff_list(what: str) -> Callable[[Turn], bool]:
+    """A leader's or staff member's list (我的工单, 超时...) or 帮助."""
+    return lambda t: (t.actor is not None and isinstance(t.command, ListCommand)
+                      and t.command.what == what)
+
+
+def resident_list(what: str) -> Callable[[Turn], bool]:
+    """A resident's 我的报修 or 帮助."""
+    return lambda t: (t.actor is None and isinstance(t.command, ListCommand)
+                      and t.command.what == what)
+
+
+def cancels(t: Turn) -> bool:
+    """取消 / 算了; 不用修了 while a report is still being taken means the same."""
+    return isinstance(t.command, Cancel) or (
+        isinstance(t.command, Withdraw) and t.command.code is None and t.state.draft is not None)
+
+
+def withdraws(t: Turn) -> bool:
+    """撤销 R0002 / 不用修了."""
+    return isinstance(t.command, Withdraw)
+
+
+def asks_status(t: Turn) -> bool:
+    """查询 R0001, or a resident typing a leader's command with a code."""
+    return isinstance(t.command, Query) or (
+        t.actor is None and isinstance(t.command, TicketCommand))
+
+
+def answers_place(t: Turn) -> bool:
+    """The place of an emergency filed without one."""
+    return t.state.place_wanted is not None and (not t.place.empty or not t.plainly_else)
+
+
+def _choice_wins(t: Turn) -> bool:
+    """A bare number while numbered choices are open picks one of them (they are always the
+    newest question: asking anything else closes them)."""
+    return t.picks is not None and t.state.choices is not None
+
+
+def answers_lapsed_draft(t: Turn) -> bool:
+    """An answer to a report or wish question asked so long ago that it was dropped."""
+    return t.state.lapsed is not None and t.state.draft is None and not t.plainly_else and (
+        t.place.only_place or t.picks is not None or t.yes_no is not None
+        or t.intent in ("fallback", "greeting"))
+
+
+def answers_report_draft(t: Turn) -> bool:
+    """An answer to the question asked about a report being taken."""
+    draft = t.state.draft
+    if not isinstance(draft, ReportDraft) or _choice_wins(t):
+        return False
+    if not t.place.empty or t.phone:
+        return True
+    if draft.awaiting == "problem":
+        return not t.plainly_else or t.intent == REPORT
+    if draft.awaiting == "building_confirm" and t.yes_no is not None:
+        return True
+    return not t.plainly_else
+
+
+def answers_wish_draft(t: Turn) -> bool:
+    """An answer to the question asked about a wish being taken."""
+    return isinstance(t.state.draft, WishDraft) and not _choice_wins(t) and (
+        not t.place.empty or not t.plainly_else)
+
+
+def answers_repair(t: Turn) -> bool:
+    """An answer to "已修好了吗" (1/2 or any words that say yes or no)."""
+    return bool(t.questions.confirm) and not _choice_wins(t) and t.yes_no is not None and (
+        not t.plainly_else or t.intent == REPORT)
+
+
+def thanks_for_wish(t: Turn) -> bool:
+    """A thank-you line after a wish came true."""
+    return t.questions.thanks is not None and bool(followups.THANKFUL.search(t.clean))
+
+
+def picks_choice(t: Turn) -> bool:
+    """A bare number while choices are open."""
+    return _choice_wins(t)
+
+
+def answers_leader(t: Turn) -> bool:
+    """The resident answers a leader or staff member who asked them something."""
+    return t.waiting and t.command is None and not t.plainly_else and t.intent != WISH
+
+
+def adds_to_report(t: Turn) -> bool:
+    """Words about the resident's open report: a place, a phone number, the same problem
+    again, or words with no other meaning soon after filing ("还在滴，比昨天少一点")."""
+    report = t.open_report
+    if report is None or t.command is not None:
+        return False
+    if t.place.only_place or t.only_phone:
+        return True
+    c = t.classification
+    if c.intent == REPORT:
+        same_place = t.place.building is None or t.place.building_name == report.building
+        return same_place and c.category in (None, report.category) and c.topic != UNSAID
+    return (c.intent == FALLBACK and c.topic is None and bool(c.normalised)
+            and t.now - report.created_at <= DETAIL_WINDOW)
+
+
+def gives_phone(t: Turn) -> bool:
+    """A phone number on its own (after asking for a person, say)."""
+    return t.only_phone
+
+
+def is_intent(intent: str) -> Callable[[Turn], bool]:
+    """What the intent engine makes of the message."""
+    return lambda t: t.intent == intent
+
+
+def says_home(t: Turn) -> bool:
+    """我住9号楼."""
+    return isinstance(t.command, Home) and t.place.building is not None
+
+
+def links(t: Turn) -> bool:
+    """绑定账号 / 绑定 123456."""
+    return isinstance(t.command, Link | LinkRequest)
+
+
+def always(t: Turn) -> bool:
+    """The last route: everything else is a question."""
+    return True
+
+
+ROUTES: tuple[Route, ...] = (
+    Route("unaddressed", not_for_the_bot, conversation.ignore),
+    Route("event.subscribe", is_event("subscribe"), conversation.welcome),
+    Route("event.unsubscribe", is_event("unsubscribe"), account.leave),
+    Route("event.other", lambda t: t.message.kind == "event", conversation.ignore),
+    Route("photo", lambda t: t.message.kind == "image", reports.photo),
+    Route("not_text", lambda t: t.message.kind != "text", conversation.not_text),
+    # leaders, volunteers and staff
+    Route("staff.help", staff_list("help"), staff.help_staff),
+    Route("staff.queue", staff_list("mine"), staff.queue),
+    Route("staff.overdue", staff_list("overdue"), staff.overdue),
+    Route("staff.thanks", staff_list("thanks"), staff.thanks),
+    Route("staff.failed", staff_list("failed"), staff.failed),
+    Route("staff.broadcast", lambda t: t.actor is not None and isinstance(t.command, Broadcast),
+          staff.broadcast),
+    Route("ticket.open", staff_command("open"), staff.open_ticket),
+    Route("ticket.claim", staff_command("claim"), staff.claim),
+    Route("ticket.progress", staff_command("progress"), staff.progress),
+    Route("ticket.done", staff_command("done"), staff.done),
+    Route("ticket.cannot", staff_command("cannot"), staff.cannot),
+    Route("ticket.transfer", staff_command("transfer"), staff.transfer),
+    Route("ticket.reply", staff_command("reply"), staff.reply),
+    Route("ticket.return", staff_command("return"), staff.return_to_duty),
+    Route("ticket.merge", staff_command("merge"), staff.merge),
+    # safety first
+    Route("emergency", lambda t: t.emergency is not None, safety.emergency),
+    # what escapes any pending question
+    Route("handoff", is_intent(HANDOFF), handoff.hand_off),
+    Route("cancel", cancels, account.cancel),
+    Route("withdraw", withdraws, followups.withdraw),
+    Route("link", links, account.link),
+    Route("status", asks_status, account.status),
+    Route("my_tickets", resident_list("mine"), account.my_tickets),
+    Route("help", resident_list("help"), conversation.help_resident),
+    # answers to what the bot asked
+    Route("emergency.place", answers_place, safety.place_answer),
+    Route("draft.lapsed", answers_lapsed_draft, reports.lapsed),
+    Route("report.answer", answers_report_draft, reports.continue_report),
+    Route("wish.answer", answers_wish_draft, wishes.continue_wish),
+    Route("repair.answer", answers_repair, followups.repair_answer),
+    Route("wish.thanks", thanks_for_wish, followups.thank),
+    Route("choice", picks_choice, questions.choose),
+    Route("leader.answer", answers_leader, followups.relay),
+    # after a report
+    Route("report.detail", adds_to_report, followups.detail),
+    Route("phone", gives_phone, followups.phone),
+    # new things
+    Route("report", is_intent(REPORT), reports.start_report),
+    Route("wish", is_intent(WISH), wishes.start_wish),
+    Route("home", says_home, account.home),
+    Route("question", always, questions.answer),
+)
+
+
+def route_for(routes: tuple[Any, ...], turn: Turn) -> Any:
+    """The first route of a table whose condition holds for the turn."""
+    return next(route for route in routes if route.when(turn))

@@ -1,0 +1,169 @@
+"""One turn of a conversation: the message, normalised and read in its context. Every route of
+the route table looks at a Turn and nothing else; every handler receives one."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+from functools import cached_property
+
+from bot.conversation.state import ConversationState, OpenQuestions
+from bot.db.models import Resident
+from bot.db.repositories import MessageContext, OpenReport
+from bot.messages import IncomingMessage, Reply
+from bot.tickets import texts as ticket_texts
+from bot.tickets.people import Actor
+from intents.answers import yes_or_no
+from intents.commands import Command, Pick, read_command
+from intents.details import Place, only_phone, read_phone, read_place
+from intents.engine import (
+    AFFAIRS,
+    FAQ,
+    HANDOFF,
+    MENU,
+    REPORT,
+    WISH,
+    Classification,
+    IntentEngine,
+)
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """What a handler decided: the replies, and the conversation as it stands afterwards."""
+
+    replies: list[Reply]
+    state: ConversationState
+
+
+class Turn:
+    """A message with everything known about it. Pure: the database was read before (the
+    message context), the readings are computed on first use."""
+
+    def __init__(self, message: IncomingMessage, now: dt.datetime, context: MessageContext,
+                 engine: IntentEngine, actor: Actor | None, spots: Sequence[str]) -> None:
+        self.message = message
+        self.now = now                       # the station's local time
+        self.today = now.date()
+        self.context = context
+        self.actor = actor
+        self._engine = engine
+        self._spots = spots
+
+    # -- what the database said ------------------------------------------------------------
+    @property
+    def resident(self) -> Resident | None:
+        """The resident behind the sender's identity, if known yet."""
+        return self.context.resident
+
+    @property
+    def state(self) -> ConversationState:
+        """This conversation's memory."""
+        return self.context.state
+
+    @property
+    def questions(self) -> OpenQuestions:
+        """What the bot asked this resident and still waits for."""
+        return self.context.questions
+
+    @property
+    def waiting(self) -> bool:
+        """A leader or staff member waits for this resident's answer."""
+        return self.context.waiting
+
+    @property
+    def open_report(self) -> OpenReport | None:
+        """The resident's newest open report."""
+        return self.context.open_report
+
+    # -- readings of the message -------------------------------------------------------------
+    @property
+    def text(self) -> str:
+        """The message as sent."""
+        return self.message.text
+
+    @cached_property
+    def surface(self) -> str:
+        """The message in Simplified characters with ASCII digits (what commands read)."""
+        return self._engine.normaliser.surface(self.message.text)
+
+    @cached_property
+    def clean(self) -> str:
+        """The message normalised (script, dialect, punctuation), fillers kept."""
+        return self._engine.normaliser.normalise(self.message.text[:500]).clean
+
+    @cached_property
+    def command(self) -> Command | None:
+        """The command the message gives, if it is one."""
+        return read_command(self.surface)
+
+    @cached_property
+    def classification(self) -> Classification:
+        """What the intent engine makes of the message."""
+        return self._engine.classify(self.message.text, self.today)
+
+    @cached_property
+    def place(self) -> Place:
+        """The place the message names (building, floor, room, spot)."""
+        return read_place(self.surface, self._spots)
+
+    @cached_property
+    def phone(self) -> str | None:
+        """A phone number in the message."""
+        return read_phone(self.surface)
+
+    @cached_property
+    def only_phone(self) -> bool:
+        """The message is a phone number and nothing else."""
+        return only_phone(self.surface)
+
+    @cached_property
+    def yes_no(self) -> bool | None:
+        """The message as an answer to a yes/no question ("已修好了吗")."""
+        return yes_or_no(self.clean)
+
+    @property
+    def intent(self) -> str:
+        """The engine's intent."""
+        return self.classification.intent
+
+    @property
+    def emergency(self) -> str | None:
+        """The emergency situation the message shows, if any."""
+        return self.classification.emergency if self.message.kind == "text" else None
+
+    @property
+    def picks(self) -> int | None:
+        """The number of a choice, when the message is a bare number."""
+        return self.command.number if isinstance(self.command, Pick) else None
+
+    @cached_property
+    def plainly_else(self) -> bool:
+        """The message is plainly something new (a question answered directly, the canteen, a
+        wish, a new problem, a person wanted): it escapes a question the bot asked."""
+        c = self.classification
+        if c.intent in (HANDOFF, WISH, MENU) or c.emergency:
+            return True
+        if c.intent in (AFFAIRS, FAQ):
+            return c.item is not None
+        return c.intent == REPORT and c.category is not None
+
+    def reply(self, *texts: str, state: ConversationState | None = None) -> Outcome:
+        """Plain replies; the conversation as it was unless `state` is given."""
+        return Outcome([Reply(t) for t in texts], self.state if state is None else state)
+
+    def privately(self, replies: list[Reply]) -> list[Reply]:
+        """In a group, personal answers go to the sender privately; the group sees a short
+        note with the ticket code, if any."""
+        if self.message.chat_id is None:
+            return replies
+        codes = sorted(set(_TICKET_CODE.findall(" ".join(r.text for r in replies))))
+        note = (ticket_texts.IN_GROUP_CODE.format(code="、".join(codes)) if codes
+                else ticket_texts.IN_GROUP_PRIVATE)
+        return [Reply(note), *(Reply(r.text, r.choices, r.actions, private=True)
+                               for r in replies)]
+
+
+_TICKET_CODE = re.compile(r"[RWC]\d{4,}")

@@ -1,0 +1,116 @@
+"""What residents say after a report is filed: whether it is fixed, details, a phone number,
+an answer to the leader who asked, a thank-you, taking the report back."""
+
+from __future__ import annotations
+
+import re
+
+from bot.conversation.turn import Outcome, Turn
+from bot.db.models import Ticket
+from bot.db.unit_of_work import UnitOfWork
+from bot.messages import Reply
+from bot.tickets import texts
+from bot.tickets.desk import TicketDesk
+from handlers import reports
+from handlers.context import DialogueSettings
+from intents.commands import Withdraw
+from intents.engine import REPORT
+
+THANKFUL = re.compile(r"谢|感激|辛苦|开心|满意|好人|感动")
+
+
+async def repair_answer(turn: Turn, uow: UnitOfWork, desk: TicketDesk,
+                        settings: DialogueSettings) -> Outcome:
+    """The answer to "已修好了吗", in any words. A new problem of another kind is a new
+    report, not an answer."""
+    code = turn.questions.confirm[-1]       # the newest question is the one answered
+    ticket = await uow.tickets.by_code(code)
+    resident = await desk.sender(uow, turn.message.platform, turn.message.user_id,
+                                 turn.resident, turn.phone)
+    c = turn.classification
+    if ticket is not None and c.intent == REPORT and c.category not in (
+            None, ticket.category) and turn.yes_no is not True:
+        return await reports.start_report(turn, uow, desk, settings)
+    await uow.conversations.save_questions(
+        resident.id, turn.questions.settled(confirm=code), turn.now)
+    if ticket is None:
+        return turn.reply(texts.NOTHING_TO_CANCEL)
+    fixed = bool(turn.yes_no)
+    text = await desk.answer_repair(uow, ticket, resident, fixed, turn.text, turn.now,
+                                    turn.message.platform)
+    return turn.reply(text)
+
+
+async def thank(turn: Turn, uow: UnitOfWork, desk: TicketDesk) -> Outcome:
+    """A thank-you line for a fulfilled wish, kept for the station to publish."""
+    code = turn.questions.thanks
+    assert code is not None
+    resident = await desk.sender(uow, turn.message.platform, turn.message.user_id,
+                                 turn.resident)
+    await desk.thank(uow, code, resident, turn.text.strip(), turn.message.platform)
+    await uow.conversations.save_questions(resident.id, turn.questions.settled(thanks=True),
+                                           turn.now)
+    return turn.reply(texts.THANKS_SAVED)
+
+
+async def relay(turn: Turn, uow: UnitOfWork, desk: TicketDesk) -> Outcome:
+    """The resident answers the leader or staff member who asked them something."""
+    resident = await desk.sender(uow, turn.message.platform, turn.message.user_id,
+                                 turn.resident, turn.phone)
+    who = await desk.relay(uow, resident, turn.text.strip(), turn.now, turn.message.platform)
+    return turn.reply(texts.RELAYED.format(who=who or texts.WHO_DUTY))
+
+
+async def detail(turn: Turn, uow: UnitOfWork, desk: TicketDesk) -> Outcome:
+    """More about the resident's open report: a floor or room, a corrected building, a phone
+    number, how it is now; the same problem reported again joins the same ticket."""
+    report = turn.open_report
+    assert report is not None
+    resident = await desk.sender(uow, turn.message.platform, turn.message.user_id,
+                                 turn.resident, turn.phone)
+    ticket = await uow.tickets.get(report.id)
+    assert ticket is not None
+    c = turn.classification
+    if c.intent == REPORT and c.category == ticket.category and not turn.place.only_place:
+        await desk.add_detail(uow, ticket, resident, turn.text, turn.place, turn.now,
+                              turn.message.platform)
+        return Outcome(turn.privately([Reply(texts.AGAIN.format(
+            code=ticket.code, state=texts.STATES.get(ticket.state, ticket.state),
+            who=desk.handler_of(ticket)))]), turn.state)
+    if turn.only_phone:
+        return turn.reply(texts.PHONE_ADDED.format(who=desk.handler_of(ticket)))
+    text = await desk.add_detail(uow, ticket, resident, turn.text, turn.place, turn.now,
+                                 turn.message.platform)
+    return Outcome(turn.privately([Reply(text)]), turn.state)
+
+
+async def phone(turn: Turn, uow: UnitOfWork, desk: TicketDesk) -> Outcome:
+    """A phone number on its own: remembered for whoever will call back."""
+    resident = await desk.sender(uow, turn.message.platform, turn.message.user_id,
+                                 turn.resident, turn.phone)
+    waiting = await uow.tickets.open_of_resident(resident.id, ("consult", "report"))
+    who = desk.handler_of(waiting[0]) if waiting else texts.WHO_DUTY
+    return Outcome(turn.privately([Reply(texts.PHONE_ADDED.format(who=who))]), turn.state)
+
+
+async def withdraw(turn: Turn, uow: UnitOfWork, desk: TicketDesk) -> Outcome:
+    """撤销 R0002 / 不用修了: the report (or wish) is taken back and its handler told."""
+    command = turn.command
+    assert isinstance(command, Withdraw)
+    resident = turn.resident
+    ticket: Ticket | None = None
+    if command.code is not None:
+        ticket = await uow.tickets.by_code(command.code)
+        if ticket is None or resident is None:
+            return turn.reply(texts.NOT_YOURS.format(code=command.code))
+    elif resident is not None:
+        mine = await uow.tickets.open_of_resident(resident.id, ("report", "wish"))
+        ticket = mine[0] if mine else None
+    if ticket is None or resident is None:
+        return turn.reply(texts.WITHDRAW_WHICH)
+    text = await desk.withdraw(uow, ticket, resident, command.reason, turn.now,
+                               turn.message.platform)
+    if ticket.code in turn.questions.confirm:
+        await uow.conversations.save_questions(
+            resident.id, turn.questions.settled(confirm=ticket.code), turn.now)
+    return Outcome(turn.privately([Reply(text)]), turn.state)

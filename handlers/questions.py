@@ -1,0 +1,72 @@
+"""Questions answered from the knowledge base: affairs items, station FAQs, the canteen,
+greetings and the fallback; and the numbered choices they offer."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from bot.conversation.state import Choice, PendingChoices
+from bot.conversation.turn import Outcome, Turn
+from bot.db.unit_of_work import UnitOfWork
+from bot.kb.model import Knowledge
+from bot.messages import Reply
+from handlers import affairs, conversation, faq, menu
+from handlers.context import DialogueSettings, HandlerContext, HandlerResult
+from intents.engine import AFFAIRS, FAQ, GREETING, MENU
+
+# User-facing text of this feature, in one place.
+PICK_OUT_OF_RANGE = "请回复 1 到 {count} 之间的数字，或者直接打字问。"
+
+
+def _context(turn: Turn, knowledge: Knowledge, settings: DialogueSettings) -> HandlerContext:
+    return HandlerContext(knowledge, turn.today, settings.max_reply_chars, now=turn.now)
+
+
+def _offered(turn: Turn, result: HandlerResult, settings: DialogueSettings) -> Outcome:
+    """The answer, with its numbered choices remembered for the next message."""
+    pending = (PendingChoices(result.choices,
+                              turn.now + dt.timedelta(minutes=settings.session_minutes))
+               if result.choices else None)
+    return Outcome(result.replies, turn.state.with_choices(pending))
+
+
+async def answer(turn: Turn, uow: UnitOfWork, knowledge: Knowledge,
+                 settings: DialogueSettings) -> Outcome:
+    """Answer a question: directly, with a clarifying choice, or with the fallback."""
+    c = turn.classification
+    ctx = _context(turn, knowledge, settings)
+    if c.clarify:
+        result = await affairs.clarify(ctx, c.candidates, settings.clarify_choices)
+    elif c.intent == AFFAIRS:
+        result = await affairs.answer_item(ctx, c.item or "")
+    elif c.intent == FAQ:
+        result = await faq.answer_faq(ctx, c.item or "")
+    elif c.intent == MENU:
+        result = await menu.answer_menu(ctx, c)
+    elif c.intent == GREETING:
+        result = await conversation.greet(ctx, c)
+    else:
+        result = await conversation.fall_back(ctx, c)
+    return _offered(turn, result, settings)
+
+
+async def choose(turn: Turn, uow: UnitOfWork, knowledge: Knowledge,
+                 settings: DialogueSettings) -> Outcome:
+    """A number picking one of the choices offered."""
+    assert turn.state.choices is not None and turn.picks is not None
+    choices = turn.state.choices.choices
+    if not 1 <= turn.picks <= len(choices):
+        return Outcome([Reply(PICK_OUT_OF_RANGE.format(count=len(choices)))], turn.state)
+    result = await _chosen(_context(turn, knowledge, settings), choices[turn.picks - 1])
+    return _offered(turn, result, settings)
+
+
+async def _chosen(ctx: HandlerContext, choice: Choice) -> HandlerResult:
+    if choice.action == "item":
+        return await affairs.answer_item(ctx, choice.ref)
+    if choice.action == "faq":
+        return await faq.answer_faq(ctx, choice.ref)
+    if choice.action == "menu":
+        date, meal, point = menu.follow_up_choice(choice.ref)
+        return await menu.menu_for(ctx, date, meal, point)
+    return await affairs.item_detail(ctx, choice.ref, choice.action)

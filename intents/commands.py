@@ -1,0 +1,184 @@
+"""The command grammar: what a message tells the bot to do, read from its surface text. Pure.
+
+The surface text is the message in Simplified characters with ASCII digits and letters
+(`TextNormaliser.surface`): 查詢 Ｒ０００１ arrives here as 查询 R0001. Notes keep their own
+punctuation. What counts as asking for a person (转人工, 我要寻真人讲话) is in the lexicon and
+read by the intent engine, not here.
+
+Leaders and staff: 接单 / 查看 / 进度 / 完成 / 实现 / 无法实现 / 转交 / 回复 / 退回 / 合并 with a
+ticket code, 我的工单, 超时, 感谢留言, 发送失败, 广播 …, 帮助.
+Residents: 我的报修, 查询 R0001, 取消, 撤销 R0002 / 不用修了, 绑定账号 / 绑定 123456, 我住9号楼,
+a number picking a choice, 帮助.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from intents.normalise import chinese_numeral_to_int
+
+CODE = r"([RWCrwc])\s*-?\s*(\d{3,})"
+_CODE = re.compile(CODE)
+
+
+def ticket_code(letter: str, digits: str) -> str:
+    """"r", "12" -> "R0012": the code as tickets are named."""
+    return f"{letter.upper()}{int(digits):04d}"
+
+
+@dataclass(frozen=True)
+class TicketCommand:
+    """A leader's or staff member's action on one ticket."""
+
+    verb: str            # claim, open, progress, done, cannot, transfer, reply, return, merge
+    code: str            # "R0001"
+    note: str = ""       # what follows the code (the target of 转交, the other code of 合并)
+
+
+@dataclass(frozen=True)
+class ListCommand:
+    """A request for a list or for help: mine, overdue, thanks, failed, help."""
+
+    what: str
+
+
+@dataclass(frozen=True)
+class Broadcast:
+    """Staff post a notice to the building groups."""
+
+    text: str
+
+
+@dataclass(frozen=True)
+class Query:
+    """How is my ticket doing?"""
+
+    code: str
+
+
+@dataclass(frozen=True)
+class Cancel:
+    """Stop what is being asked (a report or wish not yet filed, a choice)."""
+
+
+@dataclass(frozen=True)
+class Withdraw:
+    """Take back a filed report or wish: 撤销 R0002, 不用修了 (the newest one)."""
+
+    code: str | None
+    reason: str
+
+
+@dataclass(frozen=True)
+class LinkRequest:
+    """Give me a code to link another platform."""
+
+
+@dataclass(frozen=True)
+class Link:
+    """Link this platform with the code given on another."""
+
+    code: str
+
+
+@dataclass(frozen=True)
+class Home:
+    """The sender says where they live (我住9号楼302); the place itself is read separately."""
+
+
+@dataclass(frozen=True)
+class Pick:
+    """A bare number: the choice of that number."""
+
+    number: int
+
+
+Command = (TicketCommand | ListCommand | Broadcast | Query | Cancel | Withdraw | LinkRequest
+           | Link | Home | Pick)
+
+_VERBS = (
+    ("open", "查看|详情|打开|/open"),
+    ("claim", "接单|认领|/claim"),
+    ("progress", "进度|进展|/progress"),
+    ("cannot", "无法实现|实现不了|/cannot"),
+    ("done", "完成|实现|已修好|修好了|办结|/done"),
+    ("transfer", "转交|转给|/transfer"),
+    ("reply", "回复|答复|/reply"),
+    ("return", "退回|/return"),
+    ("merge", "合并|/merge"),
+)
+_TICKET_VERB = re.compile(r"^\s*(" + "|".join(w for _, w in _VERBS) + r")\s*[:：]?\s*" + CODE
+                          + r"\s*[,，:：]?\s*(.*)$", re.S)
+_VERB_OF = {word: verb for verb, words in _VERBS for word in words.split("|")}
+_LISTS = (
+    ("mine", re.compile(r"我的工单|我的报修|我的心愿|我的微心愿|我报的|我报过的|^\s*(?:待办|工单|"
+                        r"/queue|/mine|/tickets)\s*$")),
+    ("overdue", re.compile(r"^\s*(?:超时|超时工单|超期|逾期|过期工单|/overdue)\s*$")),
+    ("thanks", re.compile(r"^\s*(?:感谢留言|/thanks)\s*$")),
+    ("failed", re.compile(r"^\s*(?:发送失败|未送达|/failed)\s*$")),
+    ("help", re.compile(r"^\s*(?:帮助|怎么用|如何使用|使用说明|用法|命令|指令|help|/help|/start|"
+                        r"\?|？)\s*[?？]?\s*$", re.I)),
+)
+_BROADCAST = re.compile(r"^\s*(?:广播|群通知|/broadcast)\s*[:：]?\s*(.+)$", re.S)
+_WITHDRAW_CODE = re.compile(r"(?:撤销|撤回|取消|作废|删除|删掉|不要了?|不用了?)\s*[:：]?\s*"
+                            + CODE + r"\s*[,，。.!！]?\s*(.*)$", re.S)
+_WITHDRAW = re.compile(r"不用修了|不用来修了|不需要修了|不要修了|不用再修|别修了|不修了|不用来了|"
+                       r"不用麻烦了|自己修好了|自己好了|报错了|报错的|撤销|撤回")
+_QUERY = re.compile(r"(?:查询|查一下|查查|查|看看|看一下)?\s*" + CODE)
+_CANCEL = re.compile(r"^\s*(?:取消|取消报修|不报了|先不报了|算了|算了吧|不要了|不用了|不许了|"
+                     r"不弄了|不办了|cancel|/cancel)\s*[。.!！]?\s*$", re.I)
+_LINK_REQUEST = re.compile(r"^\s*(?:绑定账号|关联账号|绑定|/link)\s*$")
+_LINK = re.compile(r"^\s*(?:绑定|关联|/link)\s*(\d{6})\s*$")
+_HOME = re.compile(r"(?:我住|我是|我家|住在|家住|我家在|我住在)\s*.{0,6}?"
+                   r"(?:\d{1,3}|[一二三四五六七八九十]{1,3})\s*(?:号楼|栋|幢|号)")
+_PICK = re.compile(r"^\s*(?:第)?\s*([\d一二三四五六七八九])\s*(?:个|项|号|条)?\s*[。.!！]?\s*$")
+
+
+def read_command(text: str) -> Command | None:
+    """The command a message gives, or None when it is not one."""
+    verb = _TICKET_VERB.match(text)
+    if verb:
+        return TicketCommand(_VERB_OF[verb.group(1)], ticket_code(verb.group(2), verb.group(3)),
+                             verb.group(4).strip())
+    for what, pattern in _LISTS:
+        if pattern.search(text):
+            return ListCommand(what)
+    broadcast = _BROADCAST.match(text)
+    if broadcast:
+        return Broadcast(broadcast.group(1).strip())
+    link = _LINK.match(text)
+    if link:
+        return Link(link.group(1))
+    if _LINK_REQUEST.match(text):
+        return LinkRequest()
+    withdraw = _WITHDRAW_CODE.search(text)
+    if withdraw:
+        return Withdraw(ticket_code(withdraw.group(1), withdraw.group(2)),
+                        withdraw.group(3).strip() or text.strip())
+    if _CANCEL.match(text):
+        return Cancel()
+    if _WITHDRAW.search(text) and not _CODE.search(text):
+        return Withdraw(None, text.strip())
+    query = _QUERY.search(text)
+    if query:
+        return Query(ticket_code(query.group(1), query.group(2)))
+    if _HOME.search(text):
+        return Home()
+    pick = read_pick(text)
+    return Pick(pick) if pick is not None else None
+
+
+def read_pick(text: str) -> int | None:
+    """"2", "第2个", "二" -> 2; None if the message is not a bare choice."""
+    match = _PICK.match(text)
+    if not match:
+        return None
+    value = match.group(1)
+    return int(value) if value.isdigit() else chinese_numeral_to_int(value)
+
+
+def merge_target(note: str) -> str | None:
+    """The ticket another is merged into: "合并 R0002 R0001" has note "R0001"."""
+    found = _CODE.search(note)
+    return ticket_code(found.group(1), found.group(2)) if found else None
