@@ -20,7 +20,7 @@ from bot.db.unit_of_work import UnitOfWork
 from bot.messages import IncomingMessage, Reply
 from bot.tickets import texts as ticket_texts
 from bot.tickets.people import StationPeople
-from intents.commands import CODE
+from intents.commands import CODE, ticket_code
 from intents.engine import IntentEngine
 
 CONFLICT = "刚才同时有别的操作，这条没有保存。请再发一次。"
@@ -95,8 +95,8 @@ class Dialogue:
         if earlier is not None:
             return decode_replies(earlier.reply)
         code = _CODE.search(message.text)
-        return [Reply(ticket_texts.CONFLICT.format(code=code.group(0).upper()) if code
-                      else CONFLICT)]
+        return [Reply(ticket_texts.CONFLICT.format(code=ticket_code(code.group(1), code.group(2)))
+                      if code else CONFLICT)]
 
     @staticmethod
     def _recall_draft(turn: Turn, route: str, outcome: Outcome) -> list[Reply]:

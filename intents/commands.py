@@ -18,7 +18,8 @@ from dataclasses import dataclass
 
 from intents.normalise import chinese_numeral_to_int
 
-CODE = r"([RWCrwc])\s*-?\s*(\d{3,})"
+CODE = r"([RWCrwc])\s*-?\s*(\d{1,6})(?!\d)"     # after a command word: 接单 r1 is R0001
+FULL_CODE = r"(?<![A-Za-z])([RWCrwc])(\d{3,6})(?!\d)"   # on its own: R0001
 _CODE = re.compile(CODE)
 
 
@@ -108,7 +109,8 @@ _VERBS = (
     ("return", "退回|/return"),
     ("merge", "合并|/merge"),
 )
-_TICKET_VERB = re.compile(r"^\s*(" + "|".join(w for _, w in _VERBS) + r")\s*[:：]?\s*" + CODE
+_TICKET_VERB = re.compile(r"^\s*(?:好的|好|嗯|ok|OK|收到)?[，,\s]*(?:我来|我)?\s*("
+                          + "|".join(w for _, w in _VERBS) + r")\s*[:：]?\s*" + CODE
                           + r"\s*[,，:：]?\s*(.*)$", re.S)
 _VERB_OF = {word: verb for verb, words in _VERBS for word in words.split("|")}
 _LISTS = (
@@ -125,7 +127,7 @@ _WITHDRAW_CODE = re.compile(r"(?:撤销|撤回|取消|作废|删除|删掉|不�
                             + CODE + r"\s*[,，。.!！]?\s*(.*)$", re.S)
 _WITHDRAW = re.compile(r"不用修了|不用来修了|不需要修了|不要修了|不用再修|别修了|不修了|不用来了|"
                        r"不用麻烦了|自己修好了|自己好了|报错了|报错的|撤销|撤回")
-_QUERY = re.compile(r"(?:查询|查一下|查查|查|看看|看一下)?\s*" + CODE)
+_QUERY = re.compile(r"(?:(?:查询|查一下|查查|查|看看|看一下)\s*" + CODE + "|" + FULL_CODE + ")")
 _CANCEL = re.compile(r"^\s*(?:取消|取消报修|不报了|先不报了|算了|算了吧|不要了|不用了|不许了|"
                      r"不弄了|不办了|cancel|/cancel)\s*[。.!！]?\s*$", re.I)
 _LINK_REQUEST = re.compile(r"^\s*(?:绑定账号|关联账号|绑定|/link)\s*$")
@@ -158,11 +160,13 @@ def read_command(text: str) -> Command | None:
                         withdraw.group(3).strip() or text.strip())
     if _CANCEL.match(text):
         return Cancel()
-    if _WITHDRAW.search(text) and not _CODE.search(text):
+    if _WITHDRAW.search(text) and not re.search(FULL_CODE, text):
         return Withdraw(None, text.strip())
     query = _QUERY.search(text)
     if query:
-        return Query(ticket_code(query.group(1), query.group(2)))
+        letter, digits = (query.group(1), query.group(2)) if query.group(1) else (
+            query.group(3), query.group(4))
+        return Query(ticket_code(letter, digits))
     if _HOME.search(text):
         return Home()
     pick = read_pick(text)

@@ -402,6 +402,10 @@ class IntentEngine:
         report_bar = settings.clarify_threshold + (0.0 if has_report_cue else REPORT_WITHOUT_CUE)
         if not has_report_cue and _QUESTION.search(core):
             report_bar = math.inf
+        best_category = self.entries[report_best.entry].ref if report_best else ""
+        if best_category in self._emergency_categories and self._emergencies.ruled_out(
+                best_category, clean):
+            report_best = None  # an emergency category, but about something else (a gas bill)
         if report_best is not None and report_score >= report_bar and (
                 report_score >= top_answer or (has_report_cue and not strong_answer)):
             category = self.entries[report_best.entry].ref

@@ -40,3 +40,9 @@ class EmergencyDetector:
     def detect(self, text: str) -> EmergencySigns | None:
         """The situation, or None."""
         return next((s for s in self.situations if s.seen_in(text)), None)
+
+    def ruled_out(self, category: str, text: str) -> bool:
+        """Whether the text is about something else than an emergency of this category
+        (煤气费怎么交 is about a gas bill, not a gas leak)."""
+        return any(s.category == category and any(w in text for w in s.unless)
+                   for s in self.situations)

@@ -69,6 +69,8 @@ class KnowledgeChecker:
         self._unique("faq.toml", "faq", [f.id for f in knowledge.faq])
         self._unique("canteen.toml", "meal point", [p.id for p in knowledge.canteen.points])
         self._unique("reports.toml", "report category", [c.id for c in knowledge.reports])
+        self._unique("reports.toml", "emergency", [e.id for e in knowledge.emergencies])
+        self._emergencies(knowledge)
         self._windows(knowledge)
         self._roster(knowledge)
         self._aliases(knowledge)
@@ -177,6 +179,26 @@ class KnowledgeChecker:
                 seen[value] = line
             else:
                 seen[value] = first
+
+    def _emergencies(self, knowledge: Knowledge) -> None:
+        """Each emergency files under a known category and has a safety text to send first;
+        emergency and urgent categories have theirs."""
+        for emergency in knowledge.emergencies:
+            line = self._at("reports.toml", f'id = "{emergency.id}"')
+            if knowledge.report_category(emergency.category) is None:
+                self._add("reports.toml", line, f"emergency {emergency.id}: unknown category "
+                          f"{emergency.category}")
+            elif not knowledge.safety_text(emergency.category, emergency.id):
+                self._add("reports.toml", line, f"emergency {emergency.id}: no `safety` text, "
+                          f"and category {emergency.category} has none either")
+        for category in knowledge.reports:
+            if category.urgency in ("urgent", "emergency") and not category.safety:
+                self._add("reports.toml", self._at("reports.toml", f'"{category.id}"'),
+                          f"{category.id} is {category.urgency}: it needs a `safety` text, "
+                          "sent first to the resident", "warning")
+        if not knowledge.station.office_hours:
+            self._add("station.toml", 0, "no [office_hours]: residents asking for a person "
+                      "cannot be told when staff will answer", "warning")
 
     def _windows(self, knowledge: Knowledge) -> None:
         categories = {item.category for item in knowledge.items}

@@ -637,3 +637,35 @@ def test_an_item_alias_that_is_a_report_word_after_normalising(kb: KbCopy) -> No
     result = check(kb.root)
     line = kb.line_of(ELDERLY, '"楼道燈"', after=A082)
     assert_problem(result.warnings, ELDERLY, line, "report category lighting")
+
+
+# -- emergencies and office hours -------------------------------------------------------------
+
+def test_an_emergency_under_an_unknown_category(kb: KbCopy) -> None:
+    kb.edit_line("reports.toml", "category =", 'category = "lifts"', after='id = "lift_trapped"')
+    result = check(kb.root)
+    assert_problem(result.errors, "reports.toml", kb.line_of("reports.toml", 'id = "lift_trapped"'),
+                   "emergency lift_trapped: unknown category lifts")
+
+
+def test_an_emergency_without_any_safety_text(kb: KbCopy) -> None:
+    kb.edit_line("reports.toml", "category =", 'category = "noise"', after='id = "fire"')
+    result = check(kb.root)
+    assert_problem(result.errors, "reports.toml", kb.line_of("reports.toml", 'id = "fire"'),
+                   "emergency fire: no `safety` text")
+
+
+def test_an_emergency_with_a_wrong_all_of(kb: KbCopy) -> None:
+    text = kb.text("reports.toml")
+    start = text.index("all_of", text.index('id = "lift_trapped"'))
+    end = text.index("]\n]", start) + 3
+    kb.write("reports.toml", text[:start] + 'all_of = ["电梯", "困"]\n' + text[end:])
+    result = check(kb.root)
+    assert any("all_of" in p.message for p in result.errors), describe(result.errors)
+
+
+def test_office_hours_must_read_as_hours(kb: KbCopy) -> None:
+    kb.edit_line("station.toml", "sat =", 'sat = "上午"')
+    result = check(kb.root)
+    assert_problem(result.errors, "station.toml", kb.line_of("station.toml", "sat ="),
+                   '`sat` must be opening-closing like "8:30-17:00"')
