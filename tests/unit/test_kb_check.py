@@ -658,7 +658,7 @@ def test_an_emergency_without_any_safety_text(kb: KbCopy) -> None:
 def test_an_emergency_with_a_wrong_all_of(kb: KbCopy) -> None:
     text = kb.text("reports.toml")
     start = text.index("all_of", text.index('id = "lift_trapped"'))
-    end = text.index("]\n]", start) + 3
+    end = text.index("\n]\n", start) + 3
     kb.write("reports.toml", text[:start] + 'all_of = ["电梯", "困"]\n' + text[end:])
     result = check(kb.root)
     assert any("all_of" in p.message for p in result.errors), describe(result.errors)
