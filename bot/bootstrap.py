@@ -16,20 +16,20 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from bot.config import Settings
-from bot.conversation.routes import ROUTES, Route
-from bot.conversation.turn import Outcome, Turn
 from bot.db.database import Database, upgrade
 from bot.db.unit_of_work import UnitOfWork
 from bot.dialogue import BoundRoute, Dialogue
 from bot.kb.loader import load_knowledge
 from bot.kb.model import Knowledge
 from bot.kb.phrasebook import build_phrasebook
+from bot.routes import ROUTES, Route
 from bot.tickets.desk import TicketDesk
 from bot.tickets.leaders import LeaderDesk
 from bot.tickets.outbox import Deliverer, OutboxPolicy, OutboxSender
 from bot.tickets.people import StationPeople
 from bot.tickets.routing import TicketRouter
 from bot.tickets.scheduler import TicketScheduler
+from bot.turn import Outcome, Turn
 from handlers.context import DialogueSettings
 from intents.engine import IntentEngine
 

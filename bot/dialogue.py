@@ -14,12 +14,12 @@ import re
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import asdict, dataclass
 
-from bot.conversation.turn import Outcome, Turn
 from bot.db.errors import ConcurrentChange
 from bot.db.unit_of_work import UnitOfWork
 from bot.messages import IncomingMessage, Reply
 from bot.tickets import texts as ticket_texts
 from bot.tickets.people import StationPeople
+from bot.turn import Outcome, Turn
 from intents.commands import CODE, ticket_code
 from intents.engine import IntentEngine
 

@@ -4,11 +4,11 @@ where they live, linking a second platform, leaving."""
 from __future__ import annotations
 
 from bot.conversation.state import ConversationState
-from bot.conversation.turn import Outcome, Turn
 from bot.db.unit_of_work import UnitOfWork
 from bot.messages import Reply
 from bot.tickets import texts
 from bot.tickets.desk import TicketDesk
+from bot.turn import Outcome, Turn
 from intents.commands import Link, Query, TicketCommand
 
 

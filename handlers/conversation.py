@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from bot.conversation.turn import Outcome, Turn
 from bot.db.unit_of_work import UnitOfWork
 from bot.kb.model import Knowledge
 from bot.messages import Reply
+from bot.turn import Outcome, Turn
 from handlers.context import HandlerContext, HandlerResult, fill
 from intents.engine import NUMBER, PROMPT, THANKS, Classification
 

@@ -5,12 +5,12 @@ from __future__ import annotations
 
 import re
 
-from bot.conversation.turn import Outcome, Turn
 from bot.db.models import Ticket
 from bot.db.unit_of_work import UnitOfWork
 from bot.messages import Reply
 from bot.tickets import texts
 from bot.tickets.desk import TicketDesk
+from bot.turn import Outcome, Turn
 from handlers import reports
 from handlers.context import DialogueSettings
 from intents.commands import Withdraw

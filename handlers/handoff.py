@@ -4,12 +4,12 @@ the first staff member takes it (首问负责)."""
 
 from __future__ import annotations
 
-from bot.conversation.turn import Outcome, Turn
 from bot.db.unit_of_work import UnitOfWork
 from bot.kb.model import Knowledge
 from bot.messages import Reply
 from bot.tickets import texts
 from bot.tickets.desk import TicketDesk
+from bot.turn import Outcome, Turn
 from intents.details import masked_phone
 
 

@@ -6,10 +6,10 @@ from __future__ import annotations
 import datetime as dt
 
 from bot.conversation.state import Choice, PendingChoices
-from bot.conversation.turn import Outcome, Turn
 from bot.db.unit_of_work import UnitOfWork
 from bot.kb.model import Knowledge
 from bot.messages import Reply
+from bot.turn import Outcome, Turn
 from handlers import affairs, conversation, faq, menu
 from handlers.context import DialogueSettings, HandlerContext, HandlerResult
 from intents.engine import AFFAIRS, FAQ, GREETING, MENU

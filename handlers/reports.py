@@ -9,12 +9,12 @@ import datetime as dt
 from dataclasses import replace
 
 from bot.conversation.state import ReportDraft, WishDraft
-from bot.conversation.turn import Outcome, Turn
 from bot.db.models import Resident
 from bot.db.unit_of_work import UnitOfWork
 from bot.messages import Reply
 from bot.tickets import texts
 from bot.tickets.desk import Filing, NewReport, TicketDesk
+from bot.turn import Outcome, Turn
 from handlers.context import DialogueSettings
 from intents.details import Place, mask_phones
 from intents.engine import REPORT, UNSAID

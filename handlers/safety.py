@@ -6,12 +6,12 @@ from __future__ import annotations
 import datetime as dt
 
 from bot.conversation.state import PlaceWanted
-from bot.conversation.turn import Outcome, Turn
 from bot.db.unit_of_work import UnitOfWork
 from bot.kb.model import Knowledge
 from bot.messages import Reply
 from bot.tickets import texts
 from bot.tickets.desk import NewReport, TicketDesk
+from bot.turn import Outcome, Turn
 from handlers.context import DialogueSettings
 from intents.details import mask_phones
 

@@ -3,12 +3,11 @@ when they write in a group."""
 
 from __future__ import annotations
 
-from bot.conversation.turn import Outcome, Turn
 from bot.db.unit_of_work import UnitOfWork
 from bot.messages import Reply
 from bot.tickets import texts
 from bot.tickets.leaders import LeaderDesk
-from bot.tickets.people import Actor
+from bot.turn import Actor, Outcome, Turn
 from intents.commands import Broadcast, TicketCommand
 
 

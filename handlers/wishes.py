@@ -8,12 +8,12 @@ import re
 from dataclasses import replace
 
 from bot.conversation.state import WishDraft
-from bot.conversation.turn import Outcome, Turn
 from bot.db.models import Resident
 from bot.db.unit_of_work import UnitOfWork
 from bot.messages import Reply
 from bot.tickets import texts
 from bot.tickets.desk import TicketDesk
+from bot.turn import Outcome, Turn
 from handlers.context import DialogueSettings
 from intents.answers import wants_anonymity
 from intents.details import mask_phones

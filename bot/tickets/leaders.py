@@ -16,8 +16,9 @@ from bot.db.unit_of_work import UnitOfWork
 from bot.kb.model import Knowledge
 from bot.tickets import texts
 from bot.tickets.outbox import notice_key
-from bot.tickets.people import Actor, StationPeople
+from bot.tickets.people import StationPeople
 from bot.tickets.routing import TicketRouter
+from bot.turn import Actor
 from intents.commands import merge_target
 
 log = logging.getLogger(__name__)

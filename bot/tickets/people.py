@@ -5,28 +5,10 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Collection
-from dataclasses import dataclass
 
 from bot.kb.model import WEEKDAYS, Roster
 from bot.messages import IncomingMessage
-
-
-@dataclass(frozen=True)
-class Actor:
-    """Someone who works tickets: a building leader, a volunteer or a staff member."""
-
-    role: str      # "leader", "volunteer" or "staff"
-    name: str
-
-    @property
-    def label(self) -> str:
-        """"leader:李琳": how the audit trail and the outbox name them."""
-        return f"{self.role}:{self.name}"
-
-    @property
-    def is_staff(self) -> bool:
-        """Whether this is station staff (they see every building)."""
-        return self.role == "staff"
+from bot.turn import Actor
 
 
 class StationPeople:

@@ -185,8 +185,6 @@ TO_LEADER_PHOTO = "{code} 居民补充了一张照片。"
 PHONE_LINE = "\n联系电话 {phone}（说“查看 {code}”看完整号码）"
 PHONE_HINT = "（说“查看 {code}”看完整号码）"
 NO_BUILDING = "楼号未知"
-IN_GROUP_CODE = "已收到，编号 {code}。详细情况我私信发给您了。"
-IN_GROUP_PRIVATE = "这是个人信息，我私信发给您了。"
 OPENED = ("{code} {what}（{state}）\n地点：{place}\n内容：{description}\n居民：{resident}\n"
           "电话：{phone}\n照片：{photos} 张\n登记：{created}")
 NOBODY = "（已注销）"

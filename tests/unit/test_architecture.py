@@ -11,7 +11,7 @@ import typing
 from pathlib import Path
 
 from bot.conversation import state
-from bot.conversation.routes import ROUTES
+from bot.routes import ROUTES
 from tests.support import ROOT
 
 PRODUCT = ("bot", "handlers", "intents")
@@ -65,11 +65,11 @@ def test_the_intent_engine_is_pure() -> None:
 
 
 def test_one_route_table_holds_every_handler() -> None:
-    """Only bot/conversation/routes.py builds routes; every turn handler in handlers/ is on it
+    """Only bot/routes.py builds routes; every turn handler in handlers/ is on it
     (a handler nobody routes to is dead), and every route's handler lives in handlers/."""
     builders = [relative(p) for p in modules(*PRODUCT)
                 if re.search(r"\bRoute\(", p.read_text("utf-8"))
-                and relative(p) != "bot/conversation/routes.py"]
+                and relative(p) != "bot/routes.py"]
     assert builders == []
     routed = {route.handler for route in ROUTES}
     assert all(h.__module__.startswith("handlers.") for h in routed)

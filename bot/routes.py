@@ -21,8 +21,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from bot.conversation.state import ReportDraft, WishDraft
-from bot.conversation.turn import Outcome, Turn
 from bot.db.unit_of_work import UnitOfWork
+from bot.turn import Outcome, Turn
 from handlers import (
     account,
     conversation,

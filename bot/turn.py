@@ -13,8 +13,6 @@ from bot.conversation.state import ConversationState, OpenQuestions
 from bot.db.models import Resident
 from bot.db.repositories import MessageContext, OpenReport
 from bot.messages import IncomingMessage, Reply
-from bot.tickets import texts as ticket_texts
-from bot.tickets.people import Actor
 from intents.answers import yes_or_no
 from intents.commands import Command, Pick, read_command
 from intents.details import Place, only_phone, read_phone, read_place
@@ -28,6 +26,28 @@ from intents.engine import (
     Classification,
     IntentEngine,
 )
+
+# In a group chat, personal answers go privately; the group reads one of these.
+IN_GROUP_CODE = "已收到，编号 {code}。详细情况我私信发给您了。"
+IN_GROUP_PRIVATE = "这是个人信息，我私信发给您了。"
+
+
+@dataclass(frozen=True)
+class Actor:
+    """Someone who works tickets: a building leader, a volunteer or a staff member."""
+
+    role: str      # "leader", "volunteer" or "staff"
+    name: str
+
+    @property
+    def label(self) -> str:
+        """"leader:李琳": how the audit trail and the outbox name them."""
+        return f"{self.role}:{self.name}"
+
+    @property
+    def is_staff(self) -> bool:
+        """Whether this is station staff (they see every building)."""
+        return self.role == "staff"
 
 
 @dataclass(frozen=True)
@@ -160,8 +180,7 @@ class Turn:
         if self.message.chat_id is None:
             return replies
         codes = sorted(set(_TICKET_CODE.findall(" ".join(r.text for r in replies))))
-        note = (ticket_texts.IN_GROUP_CODE.format(code="、".join(codes)) if codes
-                else ticket_texts.IN_GROUP_PRIVATE)
+        note = (IN_GROUP_CODE.format(code="、".join(codes)) if codes else IN_GROUP_PRIVATE)
         return [Reply(note), *(Reply(r.text, r.choices, r.actions, private=True)
                                for r in replies)]
 
