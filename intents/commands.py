@@ -109,7 +109,7 @@ _VERBS = (
     ("return", "退回|/return"),
     ("merge", "合并|/merge"),
 )
-_TICKET_VERB = re.compile(r"^\s*(?:好的|好|嗯|ok|OK|收到)?[，,\s]*(?:我来|我)?\s*("
+_TICKET_VERB = re.compile(r"^\s*(?:好的|好|嗯|ok|OK|收到|麻烦|请|帮我)?[，,\s]*(?:我来|我)?\s*("
                           + "|".join(w for _, w in _VERBS) + r")\s*[:：]?\s*" + CODE
                           + r"\s*[,，:：]?\s*(.*)$", re.S)
 _VERB_OF = {word: verb for verb, words in _VERBS for word in words.split("|")}

@@ -27,6 +27,8 @@ _WEEKDAY_NUMERAL = re.compile(r"(周|星期|礼拜)([一二三四五六日天])"
 _SLASH_DATE = re.compile(
     r"(?<![\d./\-])(?:(\d{4})[/\-])?(\d{1,2})[/\-](\d{1,2})(?:号|日)?"
     r"(?![\d./\-]|个|天|年|元|块|岁|楼|号|室|单元|层|栋|幢|点|分|人|次|%)")
+# Sentence particles: a window holding one is speech, never a domain word misspelt.
+_PARTICLES = frozenset("吗呢吧啊呀嘛哦啦么")
 _TONES = str.maketrans("", "", "\u0300\u0301\u0304\u030c\u0308")
 # Full-width digits, letters and the ideographic space as ASCII; punctuation stays as typed.
 _WIDTH = {**{0xFF10 + i: 0x30 + i for i in range(10)},
@@ -177,8 +179,9 @@ class HomophoneCorrector:
                     word = self._exact.get(key)
                     if word is None and length >= 3:
                         word = self._fuzzy.get(tuple(folded[i:i + length]))
-                    if word is None or self._frequency(window) > 0 or window in self._known:
-                        continue
+                    if (word is None or self._frequency(window) > 0 or window in self._known
+                            or _PARTICLES.intersection(window)):
+                        continue  # a word, the knowledge's own text, or speech (好吗 ≠ 号码)
                     if spans is None:
                         spans = self._word_spans(text)
                     end = i + length

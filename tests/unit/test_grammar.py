@@ -145,3 +145,14 @@ def test_the_stations_emergencies(engine: IntentEngine, text: str, situation: st
     import datetime as dt
 
     assert engine.classify(text, dt.date(2026, 11, 23)).emergency == situation
+
+
+@pytest.mark.parametrize(("text", "means"), [
+    ("阿拉姆妈哪能办", "怎么办"), ("好伐", "好吗"), ("寻勿着", "找不到"),
+    ("有样物事坏了", "东西坏了"), ("屋里厢跌跤了", "家里"), ("礼拜天食堂开伐", "礼拜天"),
+    ("夜饭吃啥", "晚饭"), ("机器人讲勿清爽", "说不清楚"), ("我要寻真人讲话", "找真人说话"),
+    ("電梯卡牢了", "电梯卡住了"), ("ｒ０００１", "r0001"),
+])
+def test_every_turn_is_normalised_dialect_included(engine: IntentEngine, text: str,
+                                                   means: str) -> None:
+    assert means in engine.normaliser.normalise(text).clean.replace(" ", "")
