@@ -75,7 +75,7 @@ async def detail(turn: Turn, uow: UnitOfWork, desk: TicketDesk) -> Outcome:
         await desk.add_detail(uow, ticket, resident, turn.text, turn.place, turn.now,
                               turn.message.platform)
         return Outcome(turn.privately([Reply(texts.AGAIN.format(
-            code=ticket.code, state=texts.STATES.get(ticket.state, ticket.state),
+            code=ticket.code, state=desk.state_of(ticket),
             who=desk.handler_of(ticket)))]), turn.state)
     if turn.only_phone:
         return turn.reply(texts.PHONE_ADDED.format(who=desk.handler_of(ticket)))

@@ -16,6 +16,7 @@ from intents.engine import AFFAIRS, FAQ, GREETING, MENU
 
 # User-facing text of this feature, in one place.
 PICK_OUT_OF_RANGE = "请回复 1 到 {count} 之间的数字，或者直接打字问。"
+NOT_UNDERSTOOD_STAFF = "没看懂这条。说“帮助”可以看您能用的命令；办事问题可以直接问。"
 
 
 def _context(turn: Turn, knowledge: Knowledge, settings: DialogueSettings) -> HandlerContext:
@@ -45,6 +46,8 @@ async def answer(turn: Turn, uow: UnitOfWork, knowledge: Knowledge,
         result = await menu.answer_menu(ctx, c)
     elif c.intent == GREETING:
         result = await conversation.greet(ctx, c)
+    elif turn.actor is not None:  # a leader's message that is no command: point to 帮助
+        result = HandlerResult(Reply(NOT_UNDERSTOOD_STAFF))
     else:
         result = await conversation.fall_back(ctx, c)
     return _offered(turn, result, settings)

@@ -42,7 +42,7 @@ def filed_replies(turn: Turn, desk: TicketDesk, filing: Filing) -> list[Reply]:
         text = texts.ME_TOO.format(code=ticket.code)
     elif filing.outcome == "again":
         text = (texts.AGAIN if _what_said(turn) else texts.AGAIN_SAME).format(
-            code=ticket.code, state=texts.STATES.get(ticket.state, ticket.state),
+            code=ticket.code, state=desk.state_of(ticket),
             who=filing.who)
     else:
         category = desk.category(ticket.category)

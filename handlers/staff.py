@@ -8,7 +8,7 @@ from bot.messages import Reply
 from bot.tickets import texts
 from bot.tickets.leaders import LeaderDesk
 from bot.turn import Actor, Outcome, Turn
-from intents.commands import Broadcast, TicketCommand
+from intents.commands import Broadcast, MissingCode, Query, TicketCommand, codes_only
 
 
 def _said(turn: Turn, text: str) -> Outcome:
@@ -30,6 +30,13 @@ def _ticket_command(turn: Turn) -> TicketCommand:
 async def help_staff(turn: Turn, uow: UnitOfWork) -> Outcome:
     """帮助 / 怎么用: the commands of this person's role."""
     return _said(turn, texts.HELP[_actor(turn).role])
+
+
+async def missing_code(turn: Turn, uow: UnitOfWork) -> Outcome:
+    """接单 / 完成 with no ticket code: how to write it."""
+    assert isinstance(turn.command, MissingCode)
+    return _said(turn, texts.MISSING_CODE.format(
+        example=texts.MISSING_CODE_EXAMPLES[turn.command.verb]))
 
 
 async def queue(turn: Turn, uow: UnitOfWork, leaders: LeaderDesk) -> Outcome:
@@ -59,17 +66,19 @@ async def broadcast(turn: Turn, uow: UnitOfWork, leaders: LeaderDesk) -> Outcome
 
 
 async def open_ticket(turn: Turn, uow: UnitOfWork, leaders: LeaderDesk) -> Outcome:
-    """查看 R0001: the whole ticket."""
-    command = _ticket_command(turn)
+    """查看 R0001 (or 查询 R0001 from a leader): the whole ticket."""
+    command = turn.command
+    assert isinstance(command, TicketCommand | Query)
     return _said(turn, await leaders.open(uow, _actor(turn), command.code, turn.now,
                                           turn.message.platform))
 
 
 async def claim(turn: Turn, uow: UnitOfWork, leaders: LeaderDesk) -> Outcome:
-    """接单 R0001."""
+    """接单 R0001 (or several: 接单 R0001 R0002)."""
     command = _ticket_command(turn)
-    return _said(turn, await leaders.claim(uow, _actor(turn), command.code, turn.now,
-                                           turn.message.platform))
+    answers = [await leaders.claim(uow, _actor(turn), code, turn.now, turn.message.platform)
+               for code in (command.code, *codes_only(command.note))]
+    return _said(turn, "\n".join(answers))
 
 
 async def progress(turn: Turn, uow: UnitOfWork, leaders: LeaderDesk) -> Outcome:

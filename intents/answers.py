@@ -14,14 +14,21 @@ _FIXED_NOW = re.compile(r"不(?:漏|滴|堵|响|臭|渗|冒|晃|坏)了")
 _NO = re.compile(
     r"^\s*(?:2|二|两|第2个?)\s*$|没修好|没有修好|未修好|没好|没有好|还没|没弄好|没搞好|没解决|没有解决|"
     r"没处理|没有处理|还是|还在|仍然|仍旧|依然|依旧|照旧|老样子|一样的|又坏|又不|又漏|又堵|不行|"
-    r"没用|没有用|不好|不对|不满意|有问题|问题还|没人来|没有人来|没来|没看到人|根本没|"
+    r"没用|没有用|不好|不对|不满意|有问题|问题还|没人来|没有人来|没来|没看到人|根本没|没变|"
+    r"不灵|一点没|还那样|"
     r"不亮|不通|不能用|用不了|打不开|关不上|坏的|坏了|漏|堵|^\s*没有\s*$|^\s*没\s*$|^\s*不是\s*$")
 _YES = re.compile(
     r"^\s*(?:1|一|第1个?)\s*$|好了|修好|弄好|搞好|可以了|行了|没问题|解决了|处理好|亮了|通了|"
-    r"正常了|能用了|满意|确认|^\s*(?:是|是的|对|对的|嗯|嗯嗯|好|好的|可以|行|ok|谢谢|多谢|感谢|"
-    r"谢谢你们|辛苦了|辛苦你们了)\s*$")
-_ANONYMOUS_NO = re.compile(r"不用匿名|不要匿名|不匿名|实名|不用|不要|^\s*2\s*$|^\s*否\s*$")
-_ANONYMOUS_YES = re.compile(r"匿名|^\s*1\s*$|^\s*(?:要|是|好|好的|可以|对)\s*$")
+    r"正常了|能用了|满意|确认|好咗")
+# A reply made only of words that say yes (是的, 对的对的, 没错, 好额, 谢谢侬), particles aside.
+_YES_WORD = re.compile(r"是|对|嗯|好|行|可以|要|没错|就是|对头|ok|谢谢|多谢|感谢|辛苦")
+_YES_PARTICLES = re.compile(r"你们|侬|你|的|额|呀|啊|了|哦|咯|嘞|吧|呢|哈|滴")
+_ANONYMOUS_YES = re.compile(
+    r"(?<!不)匿名|隐名|(?:不要|别|勿要|不用|不想|不愿意)(?:写|留|告诉|让|给|透露|公开)"
+    r".{0,6}(?:名字|姓名|是我|知道|晓得)|保密|^\s*(?:1|要|要的|是|好|好的|可以|对|对的)\s*$")
+_NOT_ANONYMOUS = re.compile(r"(?:不用|不要|无需|不必|不)匿名|实名")
+_ANONYMOUS_NO = re.compile(r"不用匿名|不要匿名|不匿名|实名|无所谓|没关系|不用了?|不要了?|写吧|"
+                           r"可以写|^\s*2\s*$|^\s*否\s*$")
 
 
 def yes_or_no(text: str) -> bool | None:
@@ -30,15 +37,21 @@ def yes_or_no(text: str) -> bool | None:
         return True
     if _NO.search(text):
         return False
-    if _YES.search(text):
+    if text.strip() in ("你好", "您好"):
+        return None
+    if _YES.search(text) or (_YES_WORD.search(text) and not _YES_PARTICLES.sub(
+            "", _YES_WORD.sub("", text)).strip()):
         return True
     return None
 
 
 def wants_anonymity(text: str) -> bool | None:
-    """The answer to "要不要匿名？": True, False, or None when it is no answer."""
-    if _ANONYMOUS_NO.search(text):
+    """The answer to "要不要匿名？": True, False, or None when it is no answer. 不要写我名字
+    asks for anonymity although it starts with 不要."""
+    if _NOT_ANONYMOUS.search(text):
         return False
     if _ANONYMOUS_YES.search(text):
         return True
+    if _ANONYMOUS_NO.search(text):
+        return False
     return None

@@ -11,9 +11,9 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from intents.normalise import chinese_numeral_to_int
+from intents.normalise import chinese_numeral_to_int, spoken_tens
 
-_NUMERAL = "零〇一二两三四五六七八九十百"
+_NUMERAL = "零〇一二两三四五六七八九十百廿卅"
 _NUMBER = rf"(\d{{1,4}}|[{_NUMERAL}]{{1,4}})"
 # 三四楼之间 (two single numerals before 楼): the third and the fourth floor, not floor 34.
 _FLOOR_PAIR = re.compile(r"([一二三四五六七八九])([一二三四五六七八九])\s*(?:楼|层)")
@@ -81,7 +81,7 @@ def _number(text: str) -> int | None:
 
 def read_place(text: str, spots: Sequence[str] = ()) -> Place:
     """The place a message names; `spots` are the station's words for places (楼道, 车库)."""
-    text = _FLOOR_PAIR.sub(r"\1楼到\2楼", text)
+    text = _FLOOR_PAIR.sub(r"\1楼到\2楼", spoken_tens(text))
     rest = text
     building: int | None = None
     dash = _DASH_ADDRESS.search(text)
@@ -129,9 +129,18 @@ def read_place(text: str, spots: Sequence[str] = ()) -> Place:
                  only_place=not place.empty and not leftover)
 
 
+_SPOKEN_DIGITS = str.maketrans("零〇一幺二两三四五六七八九", "0011223456789")
+_SPOKEN_NUMBER = re.compile(r"[零〇一幺二两三四五六七八九]{11}")
+
+
+def _spoken_digits(text: str) -> str:
+    """一三八零零零零一二三四 (a phone number said digit by digit) -> 13800001234."""
+    return _SPOKEN_NUMBER.sub(lambda m: m.group(0).translate(_SPOKEN_DIGITS), text)
+
+
 def read_phone(text: str) -> str | None:
-    """A mobile number in the message (138 0000 1234 -> 13800001234)."""
-    found = _PHONE.search(text)
+    """A mobile number in the message (138 0000 1234, 一三八零零零零一二三四 -> 13800001234)."""
+    found = _PHONE.search(_spoken_digits(text))
     return "".join(found.groups()) if found else None
 
 
@@ -143,11 +152,12 @@ def masked_phone(phone: str) -> str:
 
 def mask_phones(text: str) -> str:
     """Phone numbers in free text masked, as leaders see them until they open the ticket."""
-    return _PHONE.sub(lambda m: masked_phone("".join(m.groups())), text)
+    return _PHONE.sub(lambda m: masked_phone("".join(m.groups())), _spoken_digits(text))
 
 
 def only_phone(text: str) -> bool:
     """Whether the message is a phone number and little else ("我电话13800001234")."""
+    text = _spoken_digits(text)
     found = _PHONE.search(text)
     if not found:
         return False

@@ -18,9 +18,12 @@ _SPACES = re.compile(r"\s+")
 _CN_DIGITS = {"零": 0, "〇": 0, "一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5, "六": 6,
               "七": 7, "八": 8, "九": 9}
 _CN_UNITS = {"十": 10, "百": 100, "千": 1000}
+_CN_TENS = {"廿": 20, "卅": 30}          # 廿三 is 23 (念三 in Shanghai speech: see `spoken_tens`)
 # A Chinese numeral followed by a counter where it is certainly a number.
 _NUMERAL = re.compile(
-    r"([零〇一二两三四五六七八九十百千]+)(?=号|楼|层|单元|室|月|日|岁|点|元|块|栋|幢|弄|周|个月|天|年)")
+    r"([零〇一二两三四五六七八九十百千廿卅]+)(?=号|楼|层|单元|室|月|日|岁|点|元|块|栋|幢|弄|周|个月|天|年)")
+# 念三号楼, 念五号: Shanghai speech writes 廿 (twenty) as 念 before a digit and a counter.
+_SPOKEN_TENS = re.compile(r"念(?=[一二三四五六七八九]?(?:号|楼|层|单元|室|栋|幢|弄|岁))")
 _WEEKDAY_NUMERAL = re.compile(r"(周|星期|礼拜)([一二三四五六日天])")
 # 12/3, 12-3, 2026/12/3 are dates: written out (12月3日) before punctuation goes. Not 3-5个,
 # not 9号楼3-201 (a room), not 1/2 of something.
@@ -43,6 +46,10 @@ def chinese_numeral_to_int(text: str) -> int | None:
     if all(ch in _CN_DIGITS for ch in text) and len(text) > 1:  # 一零一 -> 101
         return int("".join(str(_CN_DIGITS[ch]) for ch in text))
     total, current = 0, 0
+    if text[0] in _CN_TENS:                 # 廿三 -> 23, 卅 -> 30
+        total, text = _CN_TENS[text[0]], text[1:]
+        if not all(ch in _CN_DIGITS for ch in text) or len(text) > 1:
+            return None if text else total
     for ch in text:
         if ch in _CN_DIGITS:
             current = _CN_DIGITS[ch]
@@ -65,7 +72,14 @@ def _slash_dates(text: str) -> str:
     return _SLASH_DATE.sub(replace, text)
 
 
+def spoken_tens(text: str) -> str:
+    """念三号楼 -> 廿三号楼: 念 for twenty, as Shanghai residents type it."""
+    return _SPOKEN_TENS.sub("廿", text)
+
+
 def _numerals_to_digits(text: str) -> str:
+    text = spoken_tens(text)
+
     def replace(match: re.Match[str]) -> str:
         value = chinese_numeral_to_int(match.group(1))
         return match.group(0) if value is None else str(value)

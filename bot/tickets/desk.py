@@ -68,11 +68,11 @@ class TicketDesk:
     # -- who handles what ---------------------------------------------------------------------
     def handler_of(self, ticket: Ticket) -> str:
         """Who handles a ticket, in words for the resident."""
-        if ticket.assignee is None:
-            return texts.WHO_DUTY
-        if ticket.kind == "consult":
-            return texts.WHO_STAFF.format(name=ticket.assignee)
-        return texts.WHO_LEADER.format(name=ticket.assignee)
+        return self.people.described(ticket.assignee)
+
+    def state_of(self, ticket: Ticket) -> str:
+        """A ticket's state as the resident reads it."""
+        return texts.state_text(ticket, self.handler_of(ticket))
 
     def _who(self, route: Assignment) -> str:
         if route.assignee is None:
@@ -313,7 +313,7 @@ class TicketDesk:
             return texts.NOT_YOURS_TO_WITHDRAW.format(code=ticket.code)
         if ticket.state not in OPEN_STATES:
             return texts.WITHDRAW_FINISHED.format(
-                code=ticket.code, state=texts.STATES.get(ticket.state, ticket.state))
+                code=ticket.code, state=self.state_of(ticket))
         ticket.state, ticket.closed_at, ticket.updated_at = "cancelled", now, now
         ticket.paused_since = None
         words = mask_phones(reason.strip())[:200]
@@ -346,8 +346,10 @@ class TicketDesk:
                                                else 72)
             ticket.updated_at = now
             uow.tickets.record(ticket, actor, "reopened", words, platform=platform)
+            said = (texts.RESIDENT_SAID.format(text=words)
+                    if len(words.strip(" 12。.!！")) > 1 else "")
             self._tell_handler(uow, ticket, notice_key(ticket.code, "reopened"),
-                               texts.TO_LEADER_REOPENED.format(code=ticket.code, text=words),
+                               texts.TO_LEADER_REOPENED.format(code=ticket.code, said=said),
                                now, (f"接单 {ticket.code}", f"查看 {ticket.code}"))
             return texts.REOPENED.format(code=ticket.code, who=self.handler_of(ticket))
         self._note(uow, ticket, resident, words, now, platform)
@@ -452,7 +454,7 @@ class TicketDesk:
         if not tickets:
             return texts.NO_TICKETS
         return texts.MY_TICKETS.format(lines="\n".join(texts.TICKET_LINE.format(
-            code=t.code, what=self.describe(t), state=texts.STATES.get(t.state, t.state))
+            code=t.code, what=self.describe(t), state=self.state_of(t))
             for t in tickets[:8]))
 
     async def status(self, uow: UnitOfWork, resident: Resident | None, code: str) -> str:
@@ -464,7 +466,7 @@ class TicketDesk:
             return texts.NOT_YOURS.format(code=code)
         return texts.STATUS.format(
             code=ticket.code, what=self.describe(ticket),
-            state=texts.STATES.get(ticket.state, ticket.state),
+            state=self.state_of(ticket),
             created=ticket.created_at.astimezone(self.zone).strftime("%m月%d日 %H:%M"))
 
     def describe(self, ticket: Ticket) -> str:

@@ -62,9 +62,17 @@ class LeaderDesk:
                 return texts.CONSULT_STAFF_ONLY.format(code=code)
             return texts.NOT_YOUR_TICKET.format(code=code)
         if ticket.state not in OPEN_STATES and not (finished_ok and ticket.state == "resolved"):
-            return texts.CLOSED_ALREADY.format(
-                code=code, state=texts.STATES.get(ticket.state, ticket.state))
+            return texts.CLOSED_ALREADY.format(code=code, state=self.state_of(ticket))
+        if (ticket.kind == "consult" and ticket.assignee not in (None, actor.name)
+                and verb != "claim"):  # 首问负责: the first who took it answers it
+            log.info("refused: %s tried %s on %s, owned by %s", actor.label, verb, code,
+                     ticket.assignee)
+            return texts.CONSULT_CLAIMED_BY_OTHER.format(code=code, name=ticket.assignee)
         return ticket
+
+    def state_of(self, ticket: Ticket) -> str:
+        """A ticket's state as leaders and staff read it."""
+        return texts.state_text(ticket, ticket.assignee or texts.WHO_DUTY, for_staff=True)
 
     def _done(self, uow: UnitOfWork, ticket: Ticket, actor: Actor, verb: str, note: str,
               now: dt.datetime, platform: str, responded: bool = True) -> None:
@@ -109,7 +117,7 @@ class LeaderDesk:
         uow.tickets.record(ticket, actor.label, "opened", platform=platform)
         return texts.OPENED.format(
             code=ticket.code, what=texts.what_it_is(self.knowledge, ticket),
-            state=texts.STATES.get(ticket.state, ticket.state),
+            state=self.state_of(ticket),
             place=(ticket.building or "") + (ticket.location or ""),
             description=ticket.description, resident=who or texts.NOBODY, phone=phone,
             photos=await uow.tickets.photo_count(ticket),
@@ -122,21 +130,27 @@ class LeaderDesk:
         ticket = await self._ticket(uow, actor, code, "claim")
         if isinstance(ticket, str):
             return ticket
+        if ticket.state in ("claimed", "in_progress") and ticket.assignee == actor.name:
+            return texts.CLAIMED_ALREADY.format(code=code)
         if ticket.state == "claimed" and ticket.assignee not in (None, actor.name):
             if ticket.kind == "consult":
                 return texts.CONSULT_CLAIMED_BY_OTHER.format(code=code, name=ticket.assignee)
             return texts.CLAIMED_BY_OTHER.format(code=code, name=ticket.assignee)
+        reporters = await uow.tickets.reporters(ticket)
+        if ticket.assignee not in (None, actor.name):  # a backup or staff takes it over
+            uow.outbox.add(self._key(ticket, "taken"), self.people.recipient(ticket.assignee),
+                           texts.TO_PREVIOUS_CLAIMED.format(code=code, name=_who(actor)))
         ticket.state, ticket.assignee = "claimed", actor.name
         if ticket.kind == "consult":
             text = texts.TO_RESIDENT_CONSULT_CLAIMED.format(code=code, name=actor.name)
         else:
             text = texts.TO_RESIDENT_CLAIMED.format(
                 what=texts.what_it_is(self.knowledge, ticket), code=code, name=_who(actor))
-        self._tell(uow, await uow.tickets.reporters(ticket), self._key(ticket, "claim"),
-                   text)
+        self._tell(uow, reporters, self._key(ticket, "claim"), text)
         self._done(uow, ticket, actor, "claim", "", now, platform)
-        return (texts.CONSULT_CLAIMED if ticket.kind == "consult" else texts.CLAIMED).format(
-            code=code)
+        answer = {"consult": texts.CONSULT_CLAIMED, "wish": texts.CLAIMED_WISH}.get(
+            ticket.kind, texts.CLAIMED)
+        return answer.format(code=code)
 
     async def progress(self, uow: UnitOfWork, actor: Actor, code: str, note: str,
                        now: dt.datetime, platform: str) -> str:
@@ -144,10 +158,13 @@ class LeaderDesk:
         ticket = await self._ticket(uow, actor, code, "progress")
         if isinstance(ticket, str):
             return ticket
+        if not note:
+            return texts.PROGRESS_EMPTY.format(code=code)
+        reporters = await uow.tickets.reporters(ticket)
         ticket.state = "in_progress"
         if ticket.assignee is None:
             ticket.assignee = actor.name
-        self._tell(uow, await uow.tickets.reporters(ticket), self._key(ticket, "progress"),
+        self._tell(uow, reporters, self._key(ticket, "progress"),
                    texts.TO_RESIDENT_PROGRESS.format(code=code, note=note))
         self._done(uow, ticket, actor, "progress", note, now, platform)
         return texts.PROGRESS_SAVED.format(code=code)
@@ -161,12 +178,14 @@ class LeaderDesk:
             return ticket
         if not fulfilled and ticket.kind != "wish":
             return texts.CANNOT_IS_FOR_WISHES.format(code=code)
+        if not fulfilled and not note:
+            return texts.CANNOT_EMPTY.format(code=code)
         reporters = await uow.tickets.reporters(ticket)
         key = self._key(ticket, "done" if fulfilled else "cannot")
         if ticket.kind == "wish":
-            ticket.state, ticket.closed_at = ("closed" if fulfilled else "cancelled"), now
-            text = (texts.TO_RESIDENT_WISH_DONE if fulfilled
-                    else texts.TO_RESIDENT_WISH_CANNOT).format(code=code, note=note or "")
+            ticket.state, ticket.closed_at = ("closed" if fulfilled else "declined"), now
+            text = (texts.TO_RESIDENT_WISH_DONE.format(code=code, note=_said_as(note))
+                    if fulfilled else texts.TO_RESIDENT_WISH_CANNOT.format(code=code, note=note))
             self._tell(uow, reporters, key, text)
             if fulfilled and ticket.resident_id:  # the next 谢谢 is kept
                 asked = await uow.conversations.load_questions(ticket.resident_id, now)
@@ -176,12 +195,12 @@ class LeaderDesk:
         elif ticket.kind == "consult":
             ticket.state, ticket.closed_at, ticket.paused_since = "closed", now, None
             self._tell(uow, reporters, key, texts.TO_RESIDENT_CONSULT_DONE.format(
-                code=code, note=note or texts.NO_NOTE))
+                code=code, note=_said_as(note)))
             reply = texts.CONSULT_DONE_SAVED
         else:
             ticket.state, ticket.resolved_at, ticket.paused_since = "resolved", now, None
             self._tell(uow, reporters, key,
-                       texts.TO_RESIDENT_DONE.format(code=code, note=note or texts.NO_NOTE),
+                       texts.TO_RESIDENT_DONE.format(code=code, note=_said_as(note)),
                        ("1", "2"))
             for resident in reporters:  # every reporter's and follower's answer counts
                 asked = await uow.conversations.load_questions(resident, now)
@@ -203,16 +222,24 @@ class LeaderDesk:
         ticket = await self._ticket(uow, actor, code, "transfer")
         if isinstance(ticket, str):
             return ticket
+        if not target.strip():
+            return texts.TRANSFER_EMPTY.format(code=code)
         what = texts.what_it_is(self.knowledge, ticket)
+        reporters = await uow.tickets.reporters(ticket)
         if ticket.kind == "consult":
             name = self.people.staff_member(target)
             if name is None:
                 return texts.TRANSFER_STAFF_UNKNOWN.format(target=target[:20])
+            if name == ticket.assignee:
+                return texts.TRANSFER_TO_SELF.format(code=code)
             ticket.state, ticket.assignee = "transferred", name
             uow.outbox.add(self._key(ticket, "transfer"), f"staff:{name}",
                            texts.TO_STAFF_CONSULT_TRANSFER.format(
                                code=code, name=actor.name, description=ticket.description),
                            (f"接单 {code}", f"查看 {code}"))
+            self._tell(uow, reporters, self._key(ticket, "transferred"),
+                       texts.TO_RESIDENT_TRANSFERRED.format(what=what, code=code,
+                                                            name=self.people.described(name)))
             self._done(uow, ticket, actor, "transfer", target, now, platform, responded=False)
             return texts.TRANSFERRED.format(code=code, name=name)
         address = self.router.address(target)
@@ -220,10 +247,18 @@ class LeaderDesk:
                 else (target.strip() if target.strip() in self.people.leaders else None))
         if name is None:
             return texts.TRANSFER_UNKNOWN.format(target=target[:20])
+        if name == ticket.assignee and (address is None or address.building == ticket.building):
+            return texts.TRANSFER_TO_SELF.format(code=code)
+        if address is None and not self.router.available(name, now.date()):
+            return texts.TRANSFER_AWAY.format(name=name,
+                                              until=self.router.away_until(name) or "")
         ticket.state, ticket.assignee = "transferred", name
         if address:
-            ticket.building = address.building
+            ticket.building = address.building   # the place within it stays as reported
         self._restart_deadline(ticket, now)
+        self._tell(uow, reporters, self._key(ticket, "transferred"),
+                   texts.TO_RESIDENT_TRANSFERRED.format(what=what, code=code,
+                                                        name=self.people.described(name)))
         uow.outbox.add(self._key(ticket, "transfer"), self.people.recipient(name),
                        texts.TO_LEADER_TRANSFER.format(
                            code=code, building=ticket.building or "",
@@ -258,14 +293,17 @@ class LeaderDesk:
         ticket = await self._ticket(uow, actor, code, "return")
         if isinstance(ticket, str):
             return ticket
+        if ticket.assignee is None:
+            return texts.RETURNED_ALREADY.format(code=code)
+        reporters = await uow.tickets.reporters(ticket)
         ticket.state, ticket.assignee = "new", None
         self._restart_deadline(ticket, now)
         key = self._key(ticket, "return")
         for name in self.router.on_duty(now):
             uow.outbox.add(f"{key}:{name}", f"staff:{name}", texts.TO_DUTY_RETURNED.format(
-                code=code, name=actor.name, note=note or texts.NO_NOTE),
+                code=code, name=actor.name, note=note or texts.NO_REASON),
                 (f"接单 {code}", f"查看 {code}"))
-        self._tell(uow, await uow.tickets.reporters(ticket), key,
+        self._tell(uow, reporters, key,
                    texts.TO_RESIDENT_RETURNED.format(
                        what=texts.what_it_is(self.knowledge, ticket), code=code))
         self._done(uow, ticket, actor, "return", note, now, platform, responded=False)
@@ -322,9 +360,10 @@ class LeaderDesk:
                 return texts.NO_OVERDUE
         if not tickets:
             return texts.QUEUE_EMPTY
-        lines = [texts.QUEUE_LINE.format(
+        template = texts.QUEUE_LINE_OWNER if actor.is_staff else texts.QUEUE_LINE
+        lines = [template.format(
             code=t.code, what=texts.what_it_is(self.knowledge, t), building=t.building or "",
-            place=t.location or "", age=_age(now - t.created_at),
+            place=t.location or "", age=_age(now - t.created_at), state=self.state_of(t),
             flag=(texts.OVERDUE if _overdue(t, now) else "")
             + (texts.URGENT if t.urgency != "normal" else "")) for t in tickets[:QUEUE_LINES]]
         if len(tickets) > QUEUE_LINES:
@@ -377,6 +416,11 @@ def _overdue(ticket: Ticket, now: dt.datetime) -> bool:
     """Past its first-response deadline with no response."""
     return (ticket.due_at is not None and ticket.due_at <= now and ticket.responded_at is None
             and ticket.state in AWAITING_RESPONSE)
+
+
+def _said_as(note: str) -> str:
+    """A leader's note as the resident reads it after "已处理：" (or a plain default)."""
+    return note or texts.NO_NOTE
 
 
 def _who(actor: Actor) -> str:

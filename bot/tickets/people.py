@@ -8,6 +8,7 @@ from collections.abc import Collection
 
 from bot.kb.model import WEEKDAYS, Roster
 from bot.messages import IncomingMessage
+from bot.tickets import texts
 from bot.turn import Actor
 
 
@@ -49,6 +50,16 @@ class StationPeople:
     def staff_member(self, name_or_alias: str) -> str | None:
         """A staff member's roster name from their name or alias (王主任 -> 王建华)."""
         return self._staff.get(name_or_alias.strip())
+
+    def described(self, name: str | None) -> str:
+        """Who someone is, for a resident: 楼栋长李琳, 志愿者许文静, 驿站工作人员陈晓燕."""
+        if name is None:
+            return texts.WHO_DUTY
+        if name in self._staff:
+            return texts.WHO_STAFF.format(name=name)
+        if name in self.volunteers:
+            return texts.WHO_VOLUNTEER.format(name=name)
+        return texts.WHO_LEADER.format(name=name)
 
     def recipient(self, name: str) -> str:
         """The outbox recipient of whoever a ticket is assigned to."""

@@ -46,6 +46,10 @@ class TicketRouter:
         return Address(place.building_name or "",
                        str(place.unit) if place.unit is not None else None, place.room)
 
+    def away_until(self, person: str) -> dt.date | None:
+        """The day a person is away until, if the roster says so."""
+        return self._away.get(person)
+
     def available(self, person: str, today: dt.date) -> bool:
         """Whether a leader is reachable (not away) on a day."""
         away_until = self._away.get(person)

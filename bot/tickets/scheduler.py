@@ -13,6 +13,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from bot.db.errors import ConcurrentChange
+from bot.db.models import Ticket
 from bot.db.repositories import AWAITING_RESPONSE
 from bot.db.unit_of_work import UnitOfWork
 from bot.kb.model import Knowledge
@@ -80,7 +81,7 @@ class TicketScheduler:
                 if (ticket.due_at is None or ticket.responded_at is not None
                         or ticket.state not in AWAITING_RESPONSE):
                     continue  # no deadline, or the first response has been given
-                half = ticket.created_at + (ticket.due_at - ticket.created_at) / 2
+                half = ticket.due_at - self._window(ticket) / 2
                 owner = self._people.recipient(ticket.assignee) if ticket.assignee else None
                 if ticket.reminded_at is None and now >= half and owner:
                     ticket.reminded_at = now
@@ -106,6 +107,15 @@ class TicketScheduler:
                 log.info("scheduler pass skipped: tickets changed meanwhile; next pass retries")
                 return TickReport()
         return TickReport(reminded, escalated, closed)
+
+    def _window(self, ticket: Ticket) -> dt.timedelta:
+        """How long the first response may take: the category's time, counted from when the
+        deadline last started (filing, reopening, a transfer)."""
+        since_filing = ticket.due_at - ticket.created_at if ticket.due_at else dt.timedelta()
+        category = self.knowledge.report_category(ticket.category or "")
+        if category is None:
+            return since_filing
+        return min(dt.timedelta(hours=category.response_hours), since_filing)
 
     async def tick_if_leader(self, now: dt.datetime) -> TickReport | None:
         """One pass on the worker holding the lease; None on the others."""

@@ -70,6 +70,7 @@ EXPIRED_WISH = "上次的微心愿没有说完，已经自动取消了。需要�
 BOUND = "记住了，您住{place}。以后报修不说楼号，就按{building}登记。"
 WHO_LEADER = "楼栋长{name}"
 WHO_BACKUP = "代班的{name}"
+WHO_VOLUNTEER = "志愿者{name}"
 WHO_STAFF = "驿站工作人员{name}"
 WHO_DUTY = "驿站值班人员"
 NO_TICKETS = "您还没有报修或微心愿。"
@@ -77,11 +78,24 @@ MY_TICKETS = "您的报修和微心愿：\n{lines}"
 TICKET_LINE = "{code} {what}：{state}"
 NOT_YOURS = "没有找到您的 {code}。请核对编号，或说“我的报修”看全部。"
 STATUS = "{code} {what}\n状态：{state}\n登记时间：{created}"
-STATES = {
-    "new": "已登记，等待楼栋长接单", "claimed": "楼栋长已接单", "in_progress": "正在处理",
+STATES = {  # as residents read them
+    "new": "已登记，等待{who}接单", "claimed": "{who}已接单", "in_progress": "{who}正在处理",
     "resolved": "已处理，等您确认", "closed": "已完成", "reopened": "重新处理中",
-    "transferred": "已转交", "merged": "已合并到其他工单", "cancelled": "已取消",
+    "transferred": "已转交{who}", "merged": "已合并到其他工单", "cancelled": "已取消",
+    "declined": "暂时无法实现",
 }
+STAFF_STATES = {  # as leaders and staff read them
+    "new": "还没人接", "claimed": "{who}已接", "in_progress": "{who}在处理",
+    "resolved": "已处理，等居民确认", "closed": "已完成", "reopened": "居民说没修好，重新处理",
+    "transferred": "已转交{who}，还没接", "merged": "已合并", "cancelled": "已撤销",
+    "declined": "无法实现",
+}
+
+
+def state_text(ticket: Ticket, who: str, for_staff: bool = False) -> str:
+    """A ticket's state in words, for a resident or for staff; `who` handles it."""
+    table = STAFF_STATES if for_staff else STATES
+    return table.get(ticket.state, ticket.state).format(who=who)
 NOTIFY_NEW = "新{kind} {code}：{building}{place} {category}\n{description}\n回复“接单 {code}”认领。"
 NOTIFY_URGENT = ("【急】新{kind} {code}：{building}{place} {category}\n{description}\n"
                  "请尽快处理，回复“接单 {code}”认领。")
@@ -98,10 +112,11 @@ TO_HANDLER_REPEATED = "{code} 居民又来问了：{text}"
 QUEUE_EMPTY = "您现在没有待办工单。"
 QUEUE = "待办工单（{count}）：\n{lines}"
 STATION_QUEUE = "全站未完成的工单（{count}）：\n{lines}"
-OVERDUE_LIST = "超时还没人接单的（{count}）：\n{lines}"
+OVERDUE_LIST = "过了回应时限还没人回应的（{count}）：\n{lines}"
 NO_OVERDUE = "没有超时的工单。"
 MORE_LINES = "……还有 {count} 张"
 QUEUE_LINE = "{code} {what} {building}{place} {age}{flag}"
+QUEUE_LINE_OWNER = "{code} {what} {building}{place} {age}（{state}）{flag}"
 OVERDUE = "【已超时】"
 URGENT = "【急】"
 NO_SUCH_TICKET = "没有找到工单 {code}。"
@@ -125,7 +140,17 @@ TRANSFER_UNKNOWN = "没有找到“{target}”。请写楼号（如“12号楼�
 TRANSFER_STAFF_UNKNOWN = "没有找到“{target}”。咨询只能转交给驿站工作人员，请写名字（如“陈晓燕”）。"
 REPLIED = "已把您的话转告 {code} 的居民。"
 REPLY_EMPTY = "请把要说的话写在编号后面，比如“回复 {code} 请问是几室？”。"
-NO_NOTE = "已处理"
+PROGRESS_EMPTY = "请把进展写在编号后面，比如“进度 {code} 已买好灯泡，下午来换”，我转告居民。"
+CANNOT_EMPTY = "请把原因写在编号后面，比如“无法实现 {code} 这周志愿者排满了”，我转告居民。"
+MISSING_CODE = "请在命令后面写上工单号，比如“{example}”。说“我的工单”可以看您的工单。"
+MISSING_CODE_EXAMPLES = {
+    "open": "查看 R0001", "claim": "接单 R0001", "progress": "进度 R0001 已买好灯泡",
+    "done": "完成 R0001 已换好", "cannot": "无法实现 W0001 原因", "transfer": "转交 R0001 12号楼",
+    "reply": "回复 R0001 请问是几室？", "return": "退回 R0001 原因", "merge": "合并 R0002 R0001",
+}
+
+NO_NOTE = "已经处理好了"
+NO_REASON = "没写原因"
 RETURNED = "已把 {code} 退回驿站值班队列，已告诉居民。"
 HELP = {
     "leader": ("楼栋长可以说：\n我的工单（看要处理的）\n超时（看超时没接的）\n接单 R0123\n"
@@ -145,12 +170,22 @@ TO_RESIDENT_CONSULT_CLAIMED = "驿站工作人员{name}已经接待您的问题�
 TO_RESIDENT_CONSULT_DONE = "{code} 工作人员已处理完：{note}\n还有问题随时找我。"
 TO_RESIDENT_RETURNED = "您的{what} {code} 已转给驿站值班人员处理，会尽快联系您。"
 TO_RESIDENT_PROGRESS = "{code} 进展：{note}"
-TO_RESIDENT_DONE = "{code} 已处理：{note}\n已修好了吗？回复1确认，回复2没修好。"
+TO_RESIDENT_DONE = "{code} 已处理：{note}\n已修好了吗？回复1确认，回复2没修好（也可以直接说）。"
 TO_RESIDENT_REPLY = "{code} {name}说：{note}"
 TO_RESIDENT_WISH_DONE = "您的微心愿 {code} 已实现：{note}\n愿意的话，回一句感谢的话，我们会转达。"
 TO_LEADER_TRANSFER = "{code} 转交给您：{building}{place} {what}\n回复“接单 {code}”认领。"
 TO_STAFF_CONSULT_TRANSFER = "{code} 由{name}转给您接待：\n{description}\n回复“接单 {code}”接待。"
-TO_LEADER_REOPENED = "{code} 居民说还没修好，已重新打开，请再看看。居民说：{text}"
+TO_LEADER_REOPENED = "{code} 居民说还没修好，已重新打开，请再看看。{said}"
+RESIDENT_SAID = "居民说：{text}"
+TO_RESIDENT_TRANSFERRED = "您的{what} {code} 已转给{name}处理。"
+TO_PREVIOUS_CLAIMED = "{code} 已由{name}接单，您不用再管了。"
+CLAIMED_ALREADY = "{code} 您已经接了，不用再接。"
+RETURNED_ALREADY = "{code} 已经在驿站值班队列里了。"
+TRANSFER_TO_SELF = "{code} 已经是您的了。要交给别人，请写对方的名字或楼号。"
+TRANSFER_AWAY = "{name}现在不在（{until}前），请转给别人，或写楼号让系统找代班的人。"
+TRANSFER_EMPTY = "请写转给谁，比如“转交 {code} 12号楼”或“转交 {code} 周国平”。"
+CLAIMED_WISH = ("已接单 {code}。有进展说“进度 {code} 内容”，办好后说“实现 {code} 说明”，"
+                "办不了说“无法实现 {code} 原因”。")
 TO_DUTY_RETURNED = "{code} 被{name}退回：{note}"
 CONFIRMED = "谢谢确认，{code} 已完成。"
 REOPENED = "抱歉还没修好，{code} 已重新交给{who}处理，您说的情况也转告了。"
