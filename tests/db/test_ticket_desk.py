@@ -28,7 +28,7 @@ async def test_a_complete_report_is_routed_to_the_building_leader(
         "9号楼", "lighting", "3楼楼道", "李琳")
     assert await s.outbox() == ["leader:李琳"]
     assert "R0001" in await s.say("zhang", "我的报修")
-    assert "等待楼栋长接单" in await s.say("zhang", "查询 r0001")
+    assert "等待楼栋长李琳接单" in await s.say("zhang", "查询 r0001")
     assert "没有找到" in await s.say("wang", "查询 R0001")  # not his ticket
 
 
