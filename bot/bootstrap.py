@@ -130,7 +130,7 @@ def bootstrap(settings: Settings, clock: Callable[[], dt.datetime] | None = None
                                      settings.chat.max_reply_chars,
                                      settings.engine.clarify_choices),
     }
-    dialogue = Dialogue(engine, people, knowledge.report_places,
+    dialogue = Dialogue(engine, people, knowledge.report_places + knowledge.outside_places,
                         bind_routes(ROUTES, dependencies), unit_of_work,
                         clock or (lambda: dt.datetime.now(zone)), observe)
     return Assistant(settings, knowledge, engine, database, dialogue, desk, leaders, router,

@@ -14,6 +14,7 @@ import re
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import asdict, dataclass
 
+from bot.conversation.state import ReportDraft
 from bot.db.errors import ConcurrentChange
 from bot.db.unit_of_work import UnitOfWork
 from bot.messages import IncomingMessage, Reply
@@ -27,7 +28,7 @@ CONFLICT = "刚才同时有别的操作，这条没有保存。请再发一次�
 # Routes after which a report or wish still half taken is recalled in one line.
 RECALL_DRAFT_AFTER = frozenset({
     "question", "choice", "status", "my_tickets", "help", "repair.answer", "wish.thanks",
-    "leader.answer", "report.detail", "phone", "link", "home"})
+    "leader.answer", "report.detail", "phone", "link", "home", "handoff"})
 
 
 @dataclass(frozen=True)
@@ -105,7 +106,9 @@ class Dialogue:
         if (draft is None or route not in RECALL_DRAFT_AFTER or not outcome.replies
                 or outcome.state.draft != draft):
             return outcome.replies
-        return [*outcome.replies, Reply(ticket_texts.STILL_WAITING[draft.awaiting])]
+        building = draft.building if isinstance(draft, ReportDraft) else ""
+        return [*outcome.replies, Reply(ticket_texts.STILL_WAITING[draft.awaiting].format(
+            building=building))]
 
     @staticmethod
     def _label(turn: Turn, route: str) -> str:

@@ -16,6 +16,7 @@ The order is the policy:
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any
@@ -34,6 +35,7 @@ from handlers import (
     staff,
     wishes,
 )
+from intents.answers import wants_anonymity
 from intents.commands import (
     Broadcast,
     Cancel,
@@ -50,6 +52,7 @@ from intents.engine import FALLBACK, HANDOFF, REPORT, UNSAID, WISH
 
 TurnHandler = Callable[[Turn, UnitOfWork], Awaitable[Outcome]]
 DETAIL_WINDOW = dt.timedelta(days=2)   # words with no other meaning still belong to a report
+ANOTHER = re.compile(r"还有|另外|另一个|又发现|也坏了|也不亮")   # a second problem, not a detail
 
 
 @dataclass(frozen=True)
@@ -92,9 +95,14 @@ def resident_list(what: str) -> Callable[[Turn], bool]:
 
 
 def cancels(t: Turn) -> bool:
-    """取消 / 算了; 不用修了 while a report is still being taken means the same."""
+    """取消 / 算了; 不用修了 while a report is still being taken means the same. (不用了 to
+    "要不要匿名？" is an answer, not a cancellation.)"""
+    draft = t.state.draft
+    if isinstance(draft, WishDraft) and draft.awaiting == "anonymous" \
+            and wants_anonymity(t.clean) is not None and "取消" not in t.clean:
+        return False
     return isinstance(t.command, Cancel) or (
-        isinstance(t.command, Withdraw) and t.command.code is None and t.state.draft is not None)
+        isinstance(t.command, Withdraw) and t.command.code is None and draft is not None)
 
 
 def withdraws(t: Turn) -> bool:
@@ -121,9 +129,9 @@ def _choice_wins(t: Turn) -> bool:
 
 def answers_lapsed_draft(t: Turn) -> bool:
     """An answer to a report or wish question asked so long ago that it was dropped."""
-    return t.state.lapsed is not None and t.state.draft is None and not t.plainly_else and (
-        t.place.only_place or t.picks is not None or t.yes_no is not None
-        or t.intent in ("fallback", "greeting"))
+    return t.state.lapsed is not None and t.state.draft is None and (t.place.only_place or (
+        not t.plainly_else and (t.picks is not None or t.yes_no is not None
+                                or t.intent in ("fallback", "greeting"))))
 
 
 def answers_report_draft(t: Turn) -> bool:
@@ -163,8 +171,15 @@ def picks_choice(t: Turn) -> bool:
 
 
 def answers_leader(t: Turn) -> bool:
-    """The resident answers a leader or staff member who asked them something."""
-    return t.waiting and t.command is None and not t.plainly_else and t.intent != WISH
+    """The resident answers a leader or staff member who asked them something. In a staff
+    member's conversation (a consult) everything they say goes to that person; after a
+    leader's question, anything but a new question or a new problem does (好的，我在家)."""
+    if t.waiting is None or t.command is not None:
+        return False
+    if t.waiting == "consult":
+        return True
+    return t.intent != WISH and (not t.plainly_else or (
+        t.intent not in (REPORT, HANDOFF) and not t.asks))
 
 
 def adds_to_report(t: Turn) -> bool:
@@ -178,7 +193,8 @@ def adds_to_report(t: Turn) -> bool:
     c = t.classification
     if c.intent == REPORT:
         same_place = t.place.building is None or t.place.building_name == report.building
-        return same_place and c.category in (None, report.category) and c.topic != UNSAID
+        return (same_place and c.category in (None, report.category) and c.topic != UNSAID
+                and not ANOTHER.search(t.clean))
     return (c.intent == FALLBACK and c.topic is None and bool(c.normalised)
             and t.now - report.created_at <= DETAIL_WINDOW)
 

@@ -89,9 +89,15 @@ class Turn:
         return self.context.questions
 
     @property
-    def waiting(self) -> bool:
-        """A leader or staff member waits for this resident's answer."""
+    def waiting(self) -> str | None:
+        """What waits for this resident's answer: "consult" (a staff member talking with
+        them), a report or wish whose leader asked something; None."""
         return self.context.waiting
+
+    @cached_property
+    def asks(self) -> bool:
+        """The message is a question (怎么, 吗, 哪里, ？...)."""
+        return bool(_QUESTION.search(self.clean) or "?" in self.text or "？" in self.text)
 
     @property
     def open_report(self) -> OpenReport | None:
@@ -167,7 +173,7 @@ class Turn:
         if c.intent in (HANDOFF, WISH, MENU) or c.emergency:
             return True
         if c.intent in (AFFAIRS, FAQ):
-            return c.item is not None
+            return c.item is not None or c.clarify
         return c.intent == REPORT and c.category is not None
 
     def reply(self, *texts: str, state: ConversationState | None = None) -> Outcome:
@@ -186,3 +192,5 @@ class Turn:
 
 
 _TICKET_CODE = re.compile(r"[RWC]\d{4,}")
+_QUESTION = re.compile(r"怎么|如何|吗|什么|啥|哪|几|多少|能不能|可不可以|是不是|有没有|请问|想问|"
+                       r"咨询")

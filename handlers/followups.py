@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import re
 
+from rapidfuzz import fuzz
+
 from bot.db.models import Ticket
 from bot.db.unit_of_work import UnitOfWork
 from bot.messages import Reply
@@ -17,6 +19,10 @@ from intents.commands import Withdraw
 from intents.engine import REPORT
 
 THANKFUL = re.compile(r"谢|感激|辛苦|开心|满意|好人|感动")
+# Asking how the report is going (啥辰光来修, 有人来看过吗): answered with its state.
+ASKS_PROGRESS = re.compile(r"什么时候|啥时候|几时|多久|来看过|有人来|怎么还没|还没来|还没人|进度|"
+                           r"修好没|好了没|弄好没|怎么样了|到底")
+SAME_WORDS = 60   # how alike (rapidfuzz) a message and the report must be to be it again
 
 
 async def repair_answer(turn: Turn, uow: UnitOfWork, desk: TicketDesk,
@@ -71,16 +77,23 @@ async def detail(turn: Turn, uow: UnitOfWork, desk: TicketDesk) -> Outcome:
     ticket = await uow.tickets.get(report.id)
     assert ticket is not None
     c = turn.classification
-    if c.intent == REPORT and c.category == ticket.category and not turn.place.only_place:
+    follower = ticket.resident_id != resident.id      # a neighbour's ticket: words only
+    if turn.only_phone:
+        return turn.reply(texts.PHONE_ADDED.format(who=desk.handler_of(ticket)))
+    if ASKS_PROGRESS.search(turn.clean):
+        await desk.nudge(uow, ticket, resident, turn.text, turn.now, turn.message.platform)
+        return Outcome(turn.privately([Reply(texts.STATUS_NUDGED.format(
+            code=ticket.code, state=desk.state_of(ticket), who=desk.handler_of(ticket)))]),
+            turn.state)
+    if (c.intent == REPORT and c.category == ticket.category and not turn.place.only_place
+            and fuzz.partial_ratio(turn.clean, ticket.description) >= SAME_WORDS):
         await desk.add_detail(uow, ticket, resident, turn.text, turn.place, turn.now,
-                              turn.message.platform)
+                              turn.message.platform, follower)
         return Outcome(turn.privately([Reply(texts.AGAIN.format(
             code=ticket.code, state=desk.state_of(ticket),
             who=desk.handler_of(ticket)))]), turn.state)
-    if turn.only_phone:
-        return turn.reply(texts.PHONE_ADDED.format(who=desk.handler_of(ticket)))
     text = await desk.add_detail(uow, ticket, resident, turn.text, turn.place, turn.now,
-                                 turn.message.platform)
+                                 turn.message.platform, follower)
     return Outcome(turn.privately([Reply(text)]), turn.state)
 
 

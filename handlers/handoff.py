@@ -15,18 +15,19 @@ from intents.details import masked_phone
 
 async def hand_off(turn: Turn, uow: UnitOfWork, desk: TicketDesk,
                    knowledge: Knowledge) -> Outcome:
-    """A resident wants a person. Whatever was being asked is dropped (it is in the last
-    messages staff see)."""
+    """A resident wants a person. A report or wish being taken stays (recalled in one line: an
+    answer to it later still files it); staff see it in the last messages."""
     resident = await desk.sender(uow, turn.message.platform, turn.message.user_id,
                                  turn.resident, turn.phone)
     said = turn.state.with_said(turn.text, turn.now).said
-    filing = await desk.hand_over(uow, resident, said, turn.now, turn.message.platform)
+    named = desk.people.staff_named_in(turn.surface)    # 帮我找下王主任
+    filing = await desk.hand_over(uow, resident, said, turn.now, turn.message.platform, named)
     station = knowledge.station
     if filing.outcome == "again":
         text = texts.HANDOFF_AGAIN.format(code=filing.ticket.code, duty_phone=station.duty_phone)
     elif desk.people.at_work(turn.now):
         text = texts.HANDOFF_OPEN.format(
-            names="、".join(desk.router.on_duty(turn.now)), code=filing.ticket.code,
+            names=named or "、".join(desk.router.on_duty(turn.now)), code=filing.ticket.code,
             duty_phone=station.duty_phone)
     else:
         opening = desk.people.next_at_work(turn.now)
@@ -39,4 +40,4 @@ async def hand_off(turn: Turn, uow: UnitOfWork, desk: TicketDesk,
     if filing.outcome != "again":
         text += (texts.HANDOFF_PHONE_KNOWN.format(phone=masked_phone(resident.phone))
                  if resident.phone else texts.HANDOFF_ASK_PHONE)
-    return Outcome(turn.privately([Reply(text)]), turn.state.idle())
+    return Outcome(turn.privately([Reply(text)]), turn.state.with_choices(None))

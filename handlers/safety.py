@@ -30,8 +30,9 @@ async def emergency(turn: Turn, uow: UnitOfWork, desk: TicketDesk, knowledge: Kn
     resident = await desk.sender(uow, turn.message.platform, turn.message.user_id,
                                  turn.resident, turn.phone)
     building = desk.router.building(turn.place.building_name or "")
+    outside = turn.place.spot in knowledge.outside_places   # in the street: no building
     where = building.name if building else (
-        resident.building if resident.building_said else None)
+        resident.building if resident.building_said and not outside else None)
     filing = await desk.file_report(uow, resident, NewReport(
         c.category, where, turn.place.location, mask_phones(turn.text.strip())[:500],
         emergency=c.emergency), turn.now, turn.message.platform)
@@ -40,7 +41,7 @@ async def emergency(turn: Turn, uow: UnitOfWork, desk: TicketDesk, knowledge: Kn
     said = (texts.EMERGENCY_AGAIN if filing.outcome == "again"
             else texts.EMERGENCY_FILED).format(who=who, code=ticket.code)
     state = turn.state.with_choices(None)
-    if building is None and filing.outcome == "new":  # where exactly? (their home is a guess)
+    if building is None and not outside and filing.outcome == "new":  # where? (home: a guess)
         said += (texts.EMERGENCY_WHERE_EXACTLY.format(building=ticket.building)
                  if ticket.building else texts.EMERGENCY_WHERE)
         state = state.with_place_wanted(PlaceWanted(
@@ -49,8 +50,10 @@ async def emergency(turn: Turn, uow: UnitOfWork, desk: TicketDesk, knowledge: Kn
     return Outcome([first, *turn.privately([Reply(said)])], state)
 
 
-async def place_answer(turn: Turn, uow: UnitOfWork, desk: TicketDesk) -> Outcome:
-    """The answer to "在几号楼几室": attached to the emergency it belongs to."""
+async def place_answer(turn: Turn, uow: UnitOfWork, desk: TicketDesk,
+                       knowledge: Knowledge) -> Outcome:
+    """The answer to "在几号楼几室": attached to the emergency it belongs to (somewhere in the
+    street is an answer too: then it is the duty staff's, not a building's)."""
     wanted = turn.state.place_wanted
     assert wanted is not None
     resident = await desk.sender(uow, turn.message.platform, turn.message.user_id,
@@ -58,6 +61,10 @@ async def place_answer(turn: Turn, uow: UnitOfWork, desk: TicketDesk) -> Outcome
     ticket = await uow.tickets.by_code(wanted.code)
     if ticket is None:
         return turn.reply(texts.NOTHING_TO_CANCEL, state=turn.state.with_place_wanted(None))
+    if turn.place.spot in knowledge.outside_places:
+        text = await desk.locate_outside(uow, ticket, resident, turn.place, turn.now,
+                                         turn.message.platform)
+        return Outcome(turn.privately([Reply(text)]), turn.state.with_place_wanted(None))
     if ticket.building is not None:  # found meanwhile: whatever they say is a detail
         text = await desk.add_detail(uow, ticket, resident, turn.text, turn.place, turn.now,
                                      turn.message.platform)

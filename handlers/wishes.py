@@ -76,7 +76,8 @@ async def _advance(turn: Turn, uow: UnitOfWork, desk: TicketDesk, resident: Resi
         return _ask(turn, replace(draft, awaiting="anonymous"), texts.ASK_ANONYMOUS)
     ticket = await desk.file_wish(uow, resident, draft.description, draft.building,
                                   draft.anonymous, turn.now, turn.message.platform)
-    return Outcome(turn.privately([Reply(texts.WISH_CREATED.format(code=ticket.code))]),
+    return Outcome(turn.privately([Reply(texts.WISH_CREATED.format(
+        code=ticket.code, anonymous=texts.WISH_ANONYMOUS if draft.anonymous else ""))]),
                    turn.state.with_draft(None).with_choices(None))
 
 

@@ -62,6 +62,8 @@ from bot.db.models import (
 OPEN_STATES = ("new", "claimed", "in_progress", "reopened", "transferred")
 # States in which a ticket still waits for its first response (the deadline runs).
 AWAITING_RESPONSE = ("new", "transferred", "reopened")
+# A staff member's conversation with a resident (a consult answered with 回复) lasts this long.
+CONSULT_CONVERSATION = dt.timedelta(days=1)
 CONVERSATIONS = Conversation.metadata.tables[Conversation.__tablename__]
 
 
@@ -71,9 +73,12 @@ def _live(now: ColumnElement[Any]) -> ColumnElement[bool]:
 
 
 def _newest_open_report(column: Any) -> Any:
-    """One column of the sender's newest open report (a correlated scalar subquery)."""
-    return (select(column).where(Ticket.resident_id == Resident.id, Ticket.kind == "report",
-                                 Ticket.state.in_(OPEN_STATES))
+    """One column of the newest open report the sender made or follows (a correlated scalar
+    subquery)."""
+    follows = exists().where(TicketFollower.ticket_id == Ticket.id,
+                             TicketFollower.resident_id == Resident.id)
+    return (select(column).where(or_(Ticket.resident_id == Resident.id, follows),
+                                 Ticket.kind == "report", Ticket.state.in_(OPEN_STATES))
             .order_by(Ticket.id.desc()).limit(1).correlate(Resident).scalar_subquery())
 
 
@@ -87,9 +92,14 @@ def _message_context() -> Select[Any]:
     personal = select(Conversation.state).where(
         Conversation.key == literal("resident:") + cast(Resident.id, String),
         _live(now)).correlate(Resident).scalar_subquery()
-    waiting = exists().where(Ticket.resident_id == Resident.id,
-                             Ticket.paused_since.is_not(None),
-                             Ticket.state.in_(OPEN_STATES)).correlate(Resident)
+    # Who waits for the sender's answer: a staff member in a conversation (consult, for a day)
+    # comes before a leader who asked about a report.
+    waiting = (select(Ticket.kind).where(
+        Ticket.resident_id == Resident.id, Ticket.paused_since.is_not(None),
+        Ticket.state.in_(OPEN_STATES),
+        or_(Ticket.kind != "consult", Ticket.paused_since > bindparam("consult_since")))
+        .order_by((Ticket.kind == "consult").desc(), Ticket.id.desc()).limit(1)
+        .correlate(Resident).scalar_subquery())
     one_row = select(literal(1).label("one")).subquery()
     return (select(Resident, earlier, state, personal, waiting, _newest_open_report(Ticket.id),
                    _newest_open_report(Ticket.category), _newest_open_report(Ticket.building),
@@ -150,11 +160,11 @@ class StagedInserts:
 RESIDENT_BY_IDENTITY = (
     select(Resident).join(Identity, Identity.resident_id == Resident.id)
     .where(Identity.platform == bindparam("platform"), Identity.user_id == bindparam("user_id")))
-OPEN_DUPLICATE = (
+OPEN_DUPLICATES = (
     select(Ticket).where(Ticket.kind == "report", Ticket.building == bindparam("building"),
                          Ticket.category == bindparam("category"),
                          Ticket.state.in_(OPEN_STATES), Ticket.created_at >= bindparam("since"))
-    .order_by(Ticket.created_at).limit(1))
+    .order_by(Ticket.created_at).limit(20))
 WAITING_ON = select(Ticket).where(Ticket.resident_id == bindparam("resident_id"),
                                   Ticket.paused_since.is_not(None),
                                   Ticket.state.in_(OPEN_STATES))
@@ -288,11 +298,12 @@ class TicketRepository:
         found = await self.session.get(Ticket, parsed[1])
         return found if found is not None and found.kind == parsed[0] else None
 
-    async def open_duplicate(self, building: str, category: str, since: dt.datetime
-                             ) -> Ticket | None:
-        """An open report of the same building and category since a moment ("me too")."""
-        return (await self.session.execute(OPEN_DUPLICATE, {
-            "building": building, "category": category, "since": since})).scalar_one_or_none()
+    async def open_duplicates(self, building: str, category: str, since: dt.datetime
+                              ) -> list[Ticket]:
+        """Open reports of the same building and category since a moment ("me too"), oldest
+        first."""
+        return list((await self.session.execute(OPEN_DUPLICATES, {
+            "building": building, "category": category, "since": since})).scalars())
 
     async def queue(self, assignee: str | None, kinds: Sequence[str] = ("report", "wish")
                     ) -> list[Ticket]:
@@ -525,7 +536,7 @@ class LeaseRepository:
 
 @dataclass(frozen=True)
 class OpenReport:
-    """The sender's newest open report, as the message context reads it."""
+    """The newest open report the sender made or follows, as the message context reads it."""
 
     id: int
     category: str | None
@@ -541,7 +552,7 @@ class MessageContext:
     earlier_reply: str | None               # this very message was handled before
     state: ConversationState                # this conversation: choices, a draft...
     questions: OpenQuestions                # what the bot asked the resident and waits for
-    waiting: bool                           # a leader waits for this resident's answer
+    waiting: str | None                     # who waits for an answer: "consult", "report"...
     open_report: OpenReport | None          # the resident's newest open report
 
 
@@ -559,11 +570,12 @@ class SqlConversationStore:
         may be unknown yet)."""
         row = (await self.session.execute(MESSAGE_CONTEXT, {
             "platform": platform, "user_id": user_id, "key": key,
-            "processed_key": processed_key or "", "now": now})).one()
+            "processed_key": processed_key or "", "now": now,
+            "consult_since": now - CONSULT_CONVERSATION})).one()
         report = (OpenReport(int(row[5]), row[6], row[7], _aware(row[8])) if row[5] is not None
                   else None)
         return MessageContext(row[0], row[1], decode_state(row[2]).live(now),
-                              decode_questions(row[3]), bool(row[4]), report)
+                              decode_questions(row[3]), row[4], report)
 
     async def load(self, key: str, now: dt.datetime) -> ConversationState:
         """The live state of a conversation (empty when there is none)."""

@@ -57,6 +57,7 @@ class _Reports:
     not_cues: tuple[str, ...]
     emergencies: tuple[EmergencySituation, ...]
     places: tuple[str, ...]
+    outside: tuple[str, ...]
 
 
 class KnowledgeError(Exception):
@@ -413,9 +414,9 @@ class KnowledgeLoader:
     def reports(self) -> _Reports:
         src = self._open("reports.toml")
         if src is None:
-            return _Reports((), (), (), (), ())
+            return _Reports((), (), (), (), (), ())
         top = _TomlTable(src, self.problems, src.data)
-        top.unknown(("cues", "not_cues", "places", "category", "emergency"))
+        top.unknown(("cues", "not_cues", "places", "outside", "category", "emergency"))
         cues = top.texts("cues")
         not_cues = top.texts("not_cues", required=False)
         categories = []
@@ -452,7 +453,7 @@ class KnowledgeLoader:
                 tuple(tuple(w.strip() for w in g) for g in all_of),
                 entry.texts("unless", required=False), entry.text("safety", required=False)))
         return _Reports(tuple(categories), cues, not_cues, tuple(emergencies),
-                        top.texts("places", required=False))
+                        top.texts("places", required=False), top.texts("outside", required=False))
 
     def lexicon(self, report_cues: tuple[str, ...], report_not_cues: tuple[str, ...] = ()
                 ) -> Lexicon:
@@ -550,7 +551,7 @@ class KnowledgeLoader:
             canteen=self.canteen(), reports=reports.categories,
             lexicon=self.lexicon(reports.cues, reports.not_cues),
             roster=self.roster(), holidays=self.calendar(), emergencies=reports.emergencies,
-            report_places=reports.places,
+            report_places=reports.places, outside_places=reports.outside,
         )
 
 

@@ -301,6 +301,7 @@ class Knowledge:
     holidays: tuple[Holiday, ...] = ()
     emergencies: tuple[EmergencySituation, ...] = ()
     report_places: tuple[str, ...] = ()     # 楼道, 车库, 厨房: where residents say a problem is
+    outside_places: tuple[str, ...] = ()    # 菜场, 马路上: places outside every building
     items_by_id: dict[str, AffairsItem] = field(default_factory=dict, compare=False)
 
     def __post_init__(self) -> None:

@@ -23,9 +23,13 @@ def build_phrasebook(knowledge: Knowledge) -> Phrasebook:
                              "report"))
     lexicon = knowledge.lexicon
     points = tuple((p.id, (p.name, *p.aliases)) for p in knowledge.canteen.points)
+    # Asking for a staff member by name is asking for a person (帮我找下王主任).
+    staff = [name for s in knowledge.roster.staff for name in (s.name, *s.aliases)]
+    handoff = (*lexicon.handoff, *(f"{verb}{name}" for name in staff
+                                   for verb in ("找", "找下", "找一下", "叫", "请", "让")))
     return Phrasebook(
         entries=tuple(entries), fillers=lexicon.fillers, greetings=lexicon.greetings,
-        acknowledgements=lexicon.acknowledgements, handoff=lexicon.handoff,
+        acknowledgements=lexicon.acknowledgements, handoff=handoff,
         wish_cues=lexicon.wish_cues, menu_words=lexicon.menu_words,
         eat_words=lexicon.eat_words, food_words=lexicon.food_words,
         menu_topics=lexicon.menu_topics, affairs_cues=lexicon.affairs_cues,

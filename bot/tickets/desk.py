@@ -22,13 +22,14 @@ from bot.tickets import texts
 from bot.tickets.outbox import notice_key
 from bot.tickets.people import StationPeople
 from bot.tickets.routing import Assignment, TicketRouter
-from intents.details import Place, mask_phones, masked_phone
+from intents.details import Place, mask_phones, masked_phone, read_place
 
 LINK_MINUTES = 10
 PHOTO_WINDOW = dt.timedelta(minutes=30)   # a photo right after a report belongs to it
 ME_TOO_WINDOW = dt.timedelta(hours=72)
 MOVE_WINDOW = dt.timedelta(hours=2)       # a wrong building can be corrected this long
 EMERGENCY_RESPONSE = dt.timedelta(hours=1)
+SAME_INCIDENT = dt.timedelta(hours=2)     # one resident's emergencies this close are one
 CONSULT_RESPONSE = dt.timedelta(minutes=30)
 
 
@@ -97,9 +98,15 @@ class TicketDesk:
 
     # -- reports --------------------------------------------------------------------------
     async def own_open_report(self, uow: UnitOfWork, resident: Resident, category: str | None,
-                              building: str | None) -> Ticket | None:
-        """The resident's open report of this problem, if they reported it already."""
+                              building: str | None, emergency_since: dt.datetime | None = None
+                              ) -> Ticket | None:
+        """The resident's open report of this problem, if they reported it already. For an
+        emergency (`emergency_since`), any emergency they reported since then is the same
+        incident (电梯困人, then 喘不上气: one person, one ticket)."""
         for ticket in await uow.tickets.open_of_resident(resident.id):
+            if emergency_since is not None and ticket.urgency == "emergency" \
+                    and ticket.created_at >= emergency_since:
+                return ticket
             if ticket.category == (category or "other") and (
                     building is None or ticket.building in (None, building)):
                 return ticket
@@ -112,19 +119,28 @@ class TicketDesk:
         (the resident follows it), else a new ticket for the building's leader."""
         category = self.category(report.category) or self.category("other")
         category_id = category.id if category else "other"
-        same = await self.own_open_report(uow, resident, category_id, report.building)
+        same = await self.own_open_report(
+            uow, resident, category_id, report.building,
+            now - SAME_INCIDENT if report.emergency else None)
         if same is not None:
             if report.description and report.description not in same.description:
                 self._note(uow, same, resident, report.description, now, platform)
             return Filing(same, "again", self.handler_of(same))
         if report.building and report.emergency is None and (
                 category is None or category.urgency != "emergency"):
-            other = await uow.tickets.open_duplicate(report.building, category_id,
-                                                     now - ME_TOO_WINDOW)
-            if other is not None and other.resident_id != resident.id:
+            for other in await uow.tickets.open_duplicates(report.building, category_id,
+                                                           now - ME_TOO_WINDOW):
+                if other.resident_id == resident.id or not _same_spot(other.location,
+                                                                      report.location):
+                    continue  # another floor's light is another problem
                 if await uow.tickets.follow(other, resident.id):
-                    uow.tickets.record(other, f"resident:{resident.id}", "follow",
-                                       report.description[:200], platform=platform)
+                    words = mask_phones(report.description)[:200]
+                    uow.tickets.record(other, f"resident:{resident.id}", "follow", words,
+                                       platform=platform)
+                    self._tell_handler(uow, other, notice_key(other.code, "follow"),
+                                       texts.TO_HANDLER_FOLLOWER.format(code=other.code,
+                                                                        text=words), now,
+                                       (f"查看 {other.code}",))
                 return Filing(other, "follower", self.handler_of(other))
         urgency = "emergency" if report.emergency else (category.urgency if category else "normal")
         due = now + dt.timedelta(hours=category.response_hours if category else 72)
@@ -186,10 +202,15 @@ class TicketDesk:
                            (f"查看 {ticket.code}",))
 
     async def add_detail(self, uow: UnitOfWork, ticket: Ticket, resident: Resident, text: str,
-                         place: Place, now: dt.datetime, platform: str) -> str:
+                         place: Place, now: dt.datetime, platform: str,
+                         follower: bool = False) -> str:
         """Something the resident says after filing: a place (a wrong building corrected while
         nobody has taken the ticket, a floor or room added), a phone number, or more words.
-        The reply says what was done."""
+        A follower's words reach the handler but never change the ticket. The reply says what
+        was done."""
+        if follower:
+            self._note(uow, ticket, resident, text, now, platform)
+            return texts.DETAIL_ADDED.format(code=ticket.code, who=self.handler_of(ticket))
         building = self.router.building(place.building_name or "")
         if (building is not None and ticket.building not in (None, building.name)
                 and ticket.state == "new" and now - ticket.created_at <= MOVE_WINDOW):
@@ -217,7 +238,7 @@ class TicketDesk:
         uow.tickets.record(ticket, f"resident:{resident.id}", "moved",
                            f"{building}, routed to {route.assignee or 'duty'}",
                            platform=platform)
-        if old and old != route.assignee:
+        if old:
             uow.outbox.add(notice_key(ticket.code, "moved"), self.people.recipient(old),
                            texts.TO_HANDLER_MOVED.format(code=ticket.code, building=building,
                                                          name=route.assignee or texts.WHO_DUTY))
@@ -250,6 +271,28 @@ class TicketDesk:
                                  again=True)
         return texts.PLACE_GOT.format(code=ticket.code, place=where, who=self.handler_of(ticket))
 
+    async def locate_outside(self, uow: UnitOfWork, ticket: Ticket, resident: Resident,
+                             place: Place, now: dt.datetime, platform: str) -> str:
+        """The emergency is in the street, not in the building first guessed: it is the duty
+        staff's; a leader paged for the wrong building is told."""
+        old = ticket.assignee
+        ticket.building, ticket.assignee = None, None
+        ticket.location = place.location
+        ticket.updated_at = now
+        uow.tickets.record(ticket, f"resident:{resident.id}", "located", ticket.location or "",
+                           platform=platform)
+        if old:
+            uow.outbox.add(notice_key(ticket.code, "moved"), self.people.recipient(old),
+                           texts.TO_HANDLER_NOT_HERE.format(code=ticket.code,
+                                                            place=ticket.location))
+        for name in self.router.on_duty(now):
+            uow.outbox.add(notice_key(ticket.code, f"located:{name}"), f"staff:{name}",
+                           texts.TO_HANDLER_PLACE.format(code=ticket.code,
+                                                         place=ticket.location),
+                           (f"查看 {ticket.code}",))
+        return texts.PLACE_GOT.format(code=ticket.code, place=ticket.location,
+                                      who=texts.WHO_DUTY)
+
     # -- wishes and requests for a person --------------------------------------------------
     async def file_wish(self, uow: UnitOfWork, resident: Resident, description: str,
                         building: str | None, anonymous: bool, now: dt.datetime,
@@ -267,9 +310,10 @@ class TicketDesk:
         return ticket
 
     async def hand_over(self, uow: UnitOfWork, resident: Resident, said: tuple[Said, ...],
-                        now: dt.datetime, platform: str) -> Filing:
+                        now: dt.datetime, platform: str, named: str | None = None) -> Filing:
         """A resident asks for a person: a consultation item in the staff queue (the first
-        staff member who takes it owns it), the staff on duty told with the last messages."""
+        staff member who takes it owns it), the staff on duty told with the last messages.
+        A staff member the resident named (找王主任) has it straight away."""
         for ticket in await uow.tickets.open_of_resident(resident.id, ("consult",)):
             latest = said[-1].text if said else ""
             uow.tickets.record(ticket, f"resident:{resident.id}", "asked_again", latest,
@@ -285,7 +329,7 @@ class TicketDesk:
         opening = now if self.people.at_work(now) else self.people.next_at_work(now) or now
         ticket = await uow.tickets.add(Ticket(
             kind="consult", building=resident.building, description=lines[:1000],
-            resident_id=resident.id, assignee=None, due_at=opening + CONSULT_RESPONSE,
+            resident_id=resident.id, assignee=named, due_at=opening + CONSULT_RESPONSE,
             created_at=now, updated_at=now))
         uow.tickets.record(ticket, f"resident:{resident.id}", "created", "handoff",
                            platform=platform)
@@ -295,7 +339,7 @@ class TicketDesk:
         phone = (texts.PHONE_LINE.format(phone=masked_phone(resident.phone), code=ticket.code)
                  if resident.phone else "")
         text = texts.NOTIFY_HANDOFF.format(code=ticket.code, who=who, said=lines, phone=phone)
-        for name in self.router.on_duty(now):
+        for name in [named] if named else self.router.on_duty(now):
             uow.outbox.add(f"{ticket.code}:created:staff:{name}", f"staff:{name}", text,
                            (f"接单 {ticket.code}", f"查看 {ticket.code}"))
         return Filing(ticket, "new", texts.WHO_DUTY)
@@ -355,6 +399,15 @@ class TicketDesk:
         self._note(uow, ticket, resident, words, now, platform)
         return texts.DETAIL_ADDED.format(code=ticket.code, who=self.handler_of(ticket))
 
+    async def nudge(self, uow: UnitOfWork, ticket: Ticket, resident: Resident, words: str,
+                    now: dt.datetime, platform: str) -> None:
+        """The resident asks how their report is going: whoever handles it hears."""
+        words = mask_phones(words.strip())[:200]
+        uow.tickets.record(ticket, f"resident:{resident.id}", "asked", words, platform=platform)
+        self._tell_handler(uow, ticket, notice_key(ticket.code, "asked"),
+                           texts.TO_HANDLER_ASKED.format(code=ticket.code, text=words), now,
+                           (f"查看 {ticket.code}",))
+
     async def thank(self, uow: UnitOfWork, code: str, resident: Resident, words: str,
                     platform: str) -> None:
         """A resident's thank-you line for a fulfilled wish, kept for the station to publish."""
@@ -371,7 +424,8 @@ class TicketDesk:
         waiting = await uow.tickets.waiting_on(resident.id)
         words = mask_phones(words)[:200]
         for ticket in waiting:
-            ticket.paused_since = None
+            if ticket.kind != "consult":  # a staff conversation goes on until it is closed
+                ticket.paused_since = None
             uow.tickets.record(ticket, f"resident:{resident.id}", "answered", words,
                                platform=platform)
             self._tell_handler(uow, ticket, notice_key(ticket.code, "answer"),
@@ -474,6 +528,17 @@ class TicketDesk:
         name = texts.what_it_is(self.knowledge, ticket)
         return name if ticket.kind != "report" else (
             f"{name}（{texts.place_of(ticket.building, ticket.location)}）")
+
+
+def _same_spot(first: str | None, second: str | None) -> bool:
+    """Whether two reports of one building can be the same problem: unless both say a floor
+    or room and they differ (3楼 and 6楼 are two stairwell lights)."""
+    a, b = read_place(first or ""), read_place(second or "")
+    if a.room and b.room:
+        return a.room == b.room
+    if a.floors and b.floors:
+        return bool(set(a.floors) & set(b.floors))
+    return True
 
 
 def _merged_location(old: str | None, new: str) -> str:

@@ -47,6 +47,13 @@ class StationPeople:
                 return Actor("staff", self._staff[name])
         return self._accounts.get((message.platform, message.user_id))
 
+    def staff_named_in(self, text: str) -> str | None:
+        """The staff member a message names (找王主任, 找陈晓燕), if any."""
+        for alias in sorted(self._staff, key=len, reverse=True):
+            if alias in text:
+                return self._staff[alias]
+        return None
+
     def staff_member(self, name_or_alias: str) -> str | None:
         """A staff member's roster name from their name or alias (王主任 -> 王建华)."""
         return self._staff.get(name_or_alias.strip())

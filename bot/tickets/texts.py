@@ -28,9 +28,9 @@ CONFIRM_BUILDING = "是{building}吗？是的话回复1；不是的话，直接�
 STILL_WAITING = {  # after answering something else while a report or wish is half taken
     "problem": "（您刚才要报的问题还没说是什么，直接告诉我就能登记；说“取消”就不报了。）",
     "building": "（您刚才的报修还差楼号，回复楼号就能登记；说“取消”就不报了。）",
-    "building_confirm": "（您刚才的报修还要确认楼号，回复1或者楼号就能登记。）",
+    "building_confirm": "（您刚才的报修还要确认楼号：是{building}吗？回复“是”或者楼号就能登记。）",
     "wish": "（您刚才的微心愿还没说内容，直接告诉我就能登记。）",
-    "anonymous": "（您刚才的微心愿还差一步：要不要匿名？回复1匿名，2不用。）",
+    "anonymous": "（您刚才的微心愿还差一步：要不要匿名？回复“匿名”或“不用匿名”。）",
 }
 ASK_WISH_BUILDING = ("好的，帮您登记微心愿。请问您住几号楼？直接回复楼号就行，比如“9号楼”。"
                      "说“取消”可以不许了。")
@@ -39,10 +39,14 @@ ASK_ANONYMOUS = "要不要匿名？回复1匿名（楼栋长看不到您的名�
 UNKNOWN_BUILDING = "没有找到“{text}”这栋楼。请回复楼号，比如“9号楼”。"
 REPORT_CREATED = ("已登记，编号 {code}（{category}，{place}）。{who}会尽快处理，有进展会告诉您。"
                   "查询请说“查询 {code}”。")
-WISH_CREATED = "您的微心愿已登记，编号 {code}。楼栋长和志愿者认领后会告诉您。"
+WISH_CREATED = "您的微心愿已登记{anonymous}，编号 {code}。楼栋长和志愿者认领后会告诉您。"
+WISH_ANONYMOUS = "（匿名，楼栋长看不到您的名字）"
 ME_TOO = "已有邻居报告了这个问题（{code}），处理进展会同时通知您。"
-AGAIN = "这个问题您已经报过了，编号 {code}（{state}）。您刚才说的情况，我已转告{who}。"
-AGAIN_SAME = "这个问题您已经报过了，编号 {code}（{state}），{who}在处理，有进展会告诉您。"
+AGAIN = "已登记，编号 {code}：这个问题您已经报过了，现在{state}。您刚才说的，我已转告{who}。"
+AGAIN_SAME = "已登记，编号 {code}：这个问题您已经报过了，现在{state}，有进展会告诉您。"
+STATUS_NUDGED = "{code} 现在{state}。已帮您提醒{who}，有进展会告诉您。"
+TO_HANDLER_ASKED = "{code} 居民在问进度：{text}"
+TO_HANDLER_FOLLOWER = "{code} 又有邻居报了同样的问题：{text}"
 EMERGENCY_FIRST = "紧急！{safety}"
 URGENT_FIRST = "{safety}"
 EMERGENCY_FILED = "已通知{who}，编号 {code}。"
@@ -106,6 +110,7 @@ TO_HANDLER_DETAIL = "{code} 居民补充：{text}"
 TO_HANDLER_PLACE = "{code} 位置：{place}"
 TO_HANDLER_WITHDRAWN = "{code} 居民撤销了，不用再处理。居民说：{reason}"
 TO_HANDLER_MOVED = "{code} 居民说楼号报错了，已改成{building}，转给{name}。"
+TO_HANDLER_NOT_HERE = "{code} 不在您的楼，在{place}，已交给驿站值班人员。"
 TO_HANDLER_REPEATED = "{code} 居民又来问了：{text}"
 
 # -- building leaders and staff --------------------------------------------------------------

@@ -95,19 +95,20 @@ async def test_queue_duplicates_and_followers(uow: UnitOfWork) -> None:
     async with uow:
         assert [t.id for t in await uow.tickets.queue("李琳")] == [a.id]
         assert len(await uow.tickets.queue(None)) == 1
-        same = await uow.tickets.open_duplicate("9号楼", "lighting", now - dt.timedelta(hours=72))
-        assert same is not None and same.id == a.id
-        assert await uow.tickets.open_duplicate("9号楼", "water_leak",
-                                                now - dt.timedelta(hours=72)) is None
+        [same] = await uow.tickets.open_duplicates("9号楼", "lighting",
+                                                   now - dt.timedelta(hours=72))
+        assert same.id == a.id
+        assert await uow.tickets.open_duplicates("9号楼", "water_leak",
+                                                 now - dt.timedelta(hours=72)) == []
         assert await uow.tickets.follow(same, resident.id)
         assert not await uow.tickets.follow(same, resident.id)
         uow.tickets.record(same, "resident:1", "follow", platform="console")
         await uow.commit()
     async with uow:
-        same = await uow.tickets.by_code(a.code or "")
-        assert same is not None
-        assert await uow.tickets.followers(same) == [resident.id]
-        assert [e.action for e in await uow.tickets.events(same)] == ["follow"]
+        again = await uow.tickets.by_code(a.code or "")
+        assert again is not None
+        assert await uow.tickets.followers(again) == [resident.id]
+        assert [e.action for e in await uow.tickets.events(again)] == ["follow"]
 
 
 async def test_two_claims_of_one_ticket_exactly_one_wins(database: Database) -> None:
@@ -197,7 +198,7 @@ async def test_a_message_context_is_read_in_one_query(uow: UnitOfWork) -> None:
         ctx = await uow.conversations.context("console", "ctx", "console:ctx", "console:m1", now)
         assert ctx.resident is not None and ctx.resident.id == resident.id
         assert (ctx.state.draft, ctx.questions.confirm, ctx.earlier_reply, ctx.waiting) == (
-            draft, ("R0007",), "[]", False)
+            draft, ("R0007",), "[]", None)
         assert ctx.open_report is not None and ctx.open_report.id == report.id
         assert (ctx.open_report.category, ctx.open_report.building) == ("lighting", "9号楼")
         stranger = await uow.conversations.context("console", "old", "console:old", None, now)
