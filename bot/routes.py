@@ -149,9 +149,14 @@ def answers_report_draft(t: Turn) -> bool:
 
 
 def answers_wish_draft(t: Turn) -> bool:
-    """An answer to the question asked about a wish being taken."""
-    return isinstance(t.state.draft, WishDraft) and not _choice_wins(t) and (
-        not t.place.empty or not t.plainly_else)
+    """An answer to the question asked about a wish being taken (要不要匿名 answered in words
+    is an answer, whatever else the words could be)."""
+    draft = t.state.draft
+    if not isinstance(draft, WishDraft) or _choice_wins(t):
+        return False
+    if draft.awaiting == "anonymous" and wants_anonymity(t.clean) is not None:
+        return True
+    return not t.place.empty or not t.plainly_else
 
 
 def answers_repair(t: Turn) -> bool:
