@@ -108,7 +108,7 @@ def load_settings(path: Path | None = None, environ: dict[str, str] | None = Non
     return Settings(
         root=root,
         knowledge_dir=(knowledge_dir or root / str(knowledge.get("dir", "knowledge"))).resolve(),
-        catalogue_dir=(root / str(knowledge.get("catalogue", "../shared/catalogue"))).resolve(),
+        catalogue_dir=(root / str(knowledge.get("catalogue", "catalogue"))).resolve(),
         cache_dir=(root / "var" / "cache").resolve(),
         database_url=resolve_url(env.get("YIZHAN_DATABASE_URL", str(
             database.get("url", "sqlite+aiosqlite:///var/yizhan.db"))), root),

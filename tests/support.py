@@ -10,7 +10,7 @@ from zoneinfo import ZoneInfo
 
 ROOT = Path(__file__).resolve().parent.parent
 KNOWLEDGE_DIR = ROOT / "knowledge"
-CATALOGUE_DIR = ROOT.parent / "shared" / "catalogue"
+CATALOGUE_DIR = ROOT / "catalogue"
 DEV_QUESTIONS = ROOT / "tests" / "data" / "dev_questions.jsonl"
 ZONE = ZoneInfo("Asia/Shanghai")
 # Monday 23 November 2026, 10:00 in Shanghai: the first day of the menu calendar's 2nd week.
