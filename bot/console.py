@@ -159,7 +159,7 @@ class ConsoleStory:
         if speaker.role == "staff":
             self.names.setdefault(f"staff:{self._staff_name(speaker.name)}", speaker.notation)
         if speaker.role in ("leader", "volunteer"):
-            self.names.setdefault(f"leader:{speaker.name}", speaker.notation)
+            self.names.setdefault(f"{speaker.role}:{speaker.name}", speaker.notation)
         if speaker.role == "resident" and speaker.building \
                 and speaker.notation not in self._introduced:
             self._introduced.add(speaker.notation)

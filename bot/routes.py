@@ -23,6 +23,7 @@ from typing import Any
 
 from bot.conversation.state import ReportDraft, WishDraft
 from bot.db.unit_of_work import UnitOfWork
+from bot.tickets.desk import SAME_INCIDENT, THANKFUL
 from bot.turn import Outcome, Turn
 from handlers import (
     account,
@@ -53,6 +54,7 @@ from intents.engine import FALLBACK, HANDOFF, REPORT, UNSAID, WISH
 TurnHandler = Callable[[Turn, UnitOfWork], Awaitable[Outcome]]
 DETAIL_WINDOW = dt.timedelta(days=2)   # words with no other meaning still belong to a report
 ANOTHER = re.compile(r"还有|另外|另一个|又发现|也坏了|也不亮")   # a second problem, not a detail
+THANKS_ONLY = re.compile(r"^\W*\w{0,4}(?:谢谢|多谢|感谢|辛苦)\w{0,6}$")   # 胡师傅谢谢侬
 
 
 @dataclass(frozen=True)
@@ -117,8 +119,11 @@ def asks_status(t: Turn) -> bool:
 
 
 def answers_place(t: Turn) -> bool:
-    """The place of an emergency filed without one."""
-    return t.state.place_wanted is not None and (not t.place.empty or not t.plainly_else)
+    """The place of an emergency filed without one (就在阿拉屋里厢 too: minutes after an
+    emergency only a new question, 转人工 or a new problem is something else)."""
+    return t.state.place_wanted is not None and (
+        not t.place.empty or not t.plainly_else or (t.intent not in (HANDOFF, REPORT, WISH)
+                                                    and not t.asks))
 
 
 def _choice_wins(t: Turn) -> bool:
@@ -160,14 +165,15 @@ def answers_wish_draft(t: Turn) -> bool:
 
 
 def answers_repair(t: Turn) -> bool:
-    """An answer to "已修好了吗" (1/2 or any words that say yes or no)."""
-    return bool(t.questions.confirm) and not _choice_wins(t) and t.yes_no is not None and (
+    """An answer to "已修好了吗" (1/2 or any words that say yes or no; thanks say yes)."""
+    said = t.yes_no is not None or (bool(THANKFUL.search(t.clean)) and len(t.clean) <= 16)
+    return bool(t.questions.confirm) and not _choice_wins(t) and said and (
         not t.plainly_else or t.intent == REPORT)
 
 
 def thanks_for_wish(t: Turn) -> bool:
     """A thank-you line after a wish came true."""
-    return t.questions.thanks is not None and bool(followups.THANKFUL.search(t.clean))
+    return t.questions.thanks is not None and bool(THANKFUL.search(t.clean))
 
 
 def picks_choice(t: Turn) -> bool:
@@ -200,8 +206,11 @@ def adds_to_report(t: Turn) -> bool:
         same_place = t.place.building is None or t.place.building_name == report.building
         return (same_place and c.category in (None, report.category) and c.topic != UNSAID
                 and not ANOTHER.search(t.clean))
+    if report.urgency == "emergency" and t.now - report.created_at <= SAME_INCIDENT \
+            and not t.asks and t.intent not in (HANDOFF, WISH):
+        return True   # minutes after an emergency, what is said is about it (他家属也来了)
     return (c.intent == FALLBACK and c.topic is None and bool(c.normalised)
-            and t.now - report.created_at <= DETAIL_WINDOW)
+            and not THANKS_ONLY.search(t.clean) and t.now - report.created_at <= DETAIL_WINDOW)
 
 
 def gives_phone(t: Turn) -> bool:
@@ -215,8 +224,8 @@ def is_intent(intent: str) -> Callable[[Turn], bool]:
 
 
 def says_home(t: Turn) -> bool:
-    """我住9号楼."""
-    return isinstance(t.command, Home) and t.place.building is not None
+    """我住9号楼 (not a question that mentions where one lives)."""
+    return isinstance(t.command, Home) and t.place.building is not None and not t.asks
 
 
 def links(t: Turn) -> bool:

@@ -18,7 +18,6 @@ from handlers.context import DialogueSettings
 from intents.commands import Withdraw
 from intents.engine import REPORT
 
-THANKFUL = re.compile(r"谢|感激|辛苦|开心|满意|好人|感动")
 # Asking how the report is going (啥辰光来修, 有人来看过吗): answered with its state.
 ASKS_PROGRESS = re.compile(r"什么时候|啥时候|几时|多久|来看过|有人来|怎么还没|还没来|还没人|进度|"
                            r"修好没|好了没|弄好没|怎么样了|到底")
@@ -41,7 +40,7 @@ async def repair_answer(turn: Turn, uow: UnitOfWork, desk: TicketDesk,
         resident.id, turn.questions.settled(confirm=code), turn.now)
     if ticket is None:
         return turn.reply(texts.NOTHING_TO_CANCEL)
-    fixed = bool(turn.yes_no)
+    fixed = turn.yes_no is not False   # thanks with nothing else means it is fine
     text = await desk.answer_repair(uow, ticket, resident, fixed, turn.text, turn.now,
                                     turn.message.platform)
     return turn.reply(text)

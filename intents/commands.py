@@ -149,6 +149,7 @@ _LISTS = (
                         r"\s*[?？]?\s*$", re.I)),
 )
 _BROADCAST = re.compile(r"^\s*(?:广播|群通知|/broadcast)\s*[:：]?\s*(.+)$", re.S)
+_BROADCAST_ALONE = re.compile(r"^\s*(?:广播|群通知|/broadcast)\s*[:：]?\s*$")
 _WITHDRAW_CODE = re.compile(r"(?:撤销|撤消|撤回|取消|作废|删除|删掉|不要了?|不用了?)\s*[:：]?\s*"
                             + CODE + r"\s*[,，。.!！]?\s*(.*)$", re.S)
 # R2不要了, R0002勿要修了 (the code first)
@@ -182,6 +183,8 @@ def read_command(text: str) -> Command | None:
     alone = _VERB_ALONE.match(text)
     if alone:
         return MissingCode(_VERB_OF[alone.group(1)])
+    if _BROADCAST_ALONE.match(text):
+        return MissingCode("broadcast")
     for what, pattern in _LISTS:
         if pattern.search(text):
             return ListCommand(what)

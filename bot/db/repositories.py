@@ -103,7 +103,7 @@ def _message_context() -> Select[Any]:
     one_row = select(literal(1).label("one")).subquery()
     return (select(Resident, earlier, state, personal, waiting, _newest_open_report(Ticket.id),
                    _newest_open_report(Ticket.category), _newest_open_report(Ticket.building),
-                   _newest_open_report(Ticket.created_at))
+                   _newest_open_report(Ticket.created_at), _newest_open_report(Ticket.urgency))
             .select_from(one_row)
             .outerjoin(Identity, and_(Identity.platform == bindparam("platform"),
                                       Identity.user_id == bindparam("user_id")))
@@ -542,6 +542,7 @@ class OpenReport:
     category: str | None
     building: str | None
     created_at: dt.datetime
+    urgency: str = "normal"
 
 
 @dataclass(frozen=True)
@@ -572,8 +573,8 @@ class SqlConversationStore:
             "platform": platform, "user_id": user_id, "key": key,
             "processed_key": processed_key or "", "now": now,
             "consult_since": now - CONSULT_CONVERSATION})).one()
-        report = (OpenReport(int(row[5]), row[6], row[7], _aware(row[8])) if row[5] is not None
-                  else None)
+        report = (OpenReport(int(row[5]), row[6], row[7], _aware(row[8]), row[9] or "normal")
+                  if row[5] is not None else None)
         return MessageContext(row[0], row[1], decode_state(row[2]).live(now),
                               decode_questions(row[3]), row[4], report)
 

@@ -26,7 +26,8 @@ def build_phrasebook(knowledge: Knowledge) -> Phrasebook:
     # Asking for a staff member by name is asking for a person (帮我找下王主任).
     staff = [name for s in knowledge.roster.staff for name in (s.name, *s.aliases)]
     handoff = (*lexicon.handoff, *(f"{verb}{name}" for name in staff
-                                   for verb in ("找", "找下", "找一下", "叫", "请", "让")))
+                                   for verb in ("找", "找下", "找一下", "叫", "请", "让")),
+               *(f"{name}在{ask}" for name in staff for ask in ("吗", "不在", "哪")))
     return Phrasebook(
         entries=tuple(entries), fillers=lexicon.fillers, greetings=lexicon.greetings,
         acknowledgements=lexicon.acknowledgements, handoff=handoff,

@@ -8,6 +8,7 @@ message: handlers do, and call these with what they understood."""
 from __future__ import annotations
 
 import datetime as dt
+import re
 import secrets
 from dataclasses import dataclass
 from typing import Literal
@@ -31,6 +32,7 @@ MOVE_WINDOW = dt.timedelta(hours=2)       # a wrong building can be corrected th
 EMERGENCY_RESPONSE = dt.timedelta(hours=1)
 SAME_INCIDENT = dt.timedelta(hours=2)     # one resident's emergencies this close are one
 CONSULT_RESPONSE = dt.timedelta(minutes=30)
+THANKFUL = re.compile(r"谢|感激|辛苦|开心|满意|好人|感动")
 
 
 @dataclass(frozen=True)
@@ -170,10 +172,10 @@ class TicketDesk:
             masked = masked_phone(resident.phone)
             phone = (texts.PHONE_HINT if masked in ticket.description[:120]
                      else texts.PHONE_LINE).format(phone=masked, code=ticket.code)
+        where = (ticket.building or texts.NO_BUILDING) + (
+            ("" if ticket.building else "，") + ticket.location if ticket.location else "")
         values = {"kind": texts.KIND_NAMES[ticket.kind], "code": ticket.code,
-                  "building": ticket.building or texts.NO_BUILDING,
-                  "place": ("，" if ticket.location and not ticket.building else "")
-                  + (ticket.location or ""), "category": category.name if category else "",
+                  "about": " ".join(x for x in (where, category.name if category else "") if x),
                   "description": ticket.description[:120] + phone}
         template = {"emergency": texts.NOTIFY_EMERGENCY, "urgent": texts.NOTIFY_URGENT}.get(
             ticket.urgency, texts.NOTIFY_NEW)
@@ -238,7 +240,11 @@ class TicketDesk:
         uow.tickets.record(ticket, f"resident:{resident.id}", "moved",
                            f"{building}, routed to {route.assignee or 'duty'}",
                            platform=platform)
-        if old:
+        if old is not None and old == route.assignee:
+            uow.outbox.add(notice_key(ticket.code, "moved"), self.people.recipient(old),
+                           texts.TO_HANDLER_MOVED_SAME.format(code=ticket.code,
+                                                              building=building))
+        elif old:
             uow.outbox.add(notice_key(ticket.code, "moved"), self.people.recipient(old),
                            texts.TO_HANDLER_MOVED.format(code=ticket.code, building=building,
                                                          name=route.assignee or texts.WHO_DUTY))
@@ -376,10 +382,15 @@ class TicketDesk:
         someone else said yes) and their words reach the leader."""
         actor = f"resident:{resident.id}"
         if fixed:
+            if ticket.state in OPEN_STATES:  # someone else said it is not fixed
+                return texts.CONFIRM_BUT_OPEN.format(code=ticket.code,
+                                                     state=self.state_of(ticket))
             if ticket.state != "resolved":
                 return texts.CONFIRMED_ALREADY.format(code=ticket.code)
             ticket.state, ticket.closed_at, ticket.updated_at = "closed", now, now
-            uow.tickets.record(ticket, actor, "confirmed", platform=platform)
+            uow.tickets.record(ticket, actor, "confirmed", words[:200], platform=platform)
+            if THANKFUL.search(words) and len(words.strip()) > 3:   # kept for 感谢留言
+                ticket.thank_you = mask_phones(words.strip())[:200]
             return texts.CONFIRMED.format(code=ticket.code)
         words = mask_phones(words.strip())[:200]
         if ticket.state in ("resolved", "closed"):

@@ -75,8 +75,16 @@ class LeaderDesk:
         return texts.state_text(ticket, ticket.assignee or texts.WHO_DUTY, for_staff=True)
 
     def _done(self, uow: UnitOfWork, ticket: Ticket, actor: Actor, verb: str, note: str,
-              now: dt.datetime, platform: str, responded: bool = True) -> None:
-        """What every action ends with: the time, the first response, the audit event."""
+              now: dt.datetime, platform: str, responded: bool = True,
+              assignee: str | None = None) -> None:
+        """What every action ends with: the time, the first response, the audit event; the
+        person who had the ticket (`assignee`, before the action) hears when someone else
+        finished, moved or returned it."""
+        if assignee and assignee != actor.name and verb in texts.ACTED:
+            uow.outbox.add(self._key(ticket, f"acted:{verb}"), self.people.recipient(assignee),
+                           texts.TO_ASSIGNEE_OTHER_ACTED.format(code=ticket.code,
+                                                                name=_who(actor),
+                                                                what=texts.ACTED[verb]))
         ticket.updated_at = now
         if responded and ticket.responded_at is None:
             ticket.responded_at = now
@@ -110,9 +118,10 @@ class LeaderDesk:
         elif ticket.anonymous:
             who, phone = texts.ANONYMOUS, texts.NO_PHONE
         else:
-            who = resident.name + "".join(
-                x for x in (resident.building, resident.unit and f"{resident.unit}单元",
-                            resident.room) if x)
+            home = "".join(x for x in (resident.building,
+                                       resident.unit and f"{resident.unit}单元",
+                                       resident.room) if x)
+            who = resident.name + (f"（{home}）" if home else "")
             phone = resident.phone or texts.NO_PHONE
         uow.tickets.record(ticket, actor.label, "opened", platform=platform)
         return texts.OPENED.format(
@@ -158,6 +167,7 @@ class LeaderDesk:
         ticket = await self._ticket(uow, actor, code, "progress")
         if isinstance(ticket, str):
             return ticket
+        before = ticket.assignee
         if not note:
             return texts.PROGRESS_EMPTY.format(code=code)
         reporters = await uow.tickets.reporters(ticket)
@@ -166,7 +176,7 @@ class LeaderDesk:
             ticket.assignee = actor.name
         self._tell(uow, reporters, self._key(ticket, "progress"),
                    texts.TO_RESIDENT_PROGRESS.format(code=code, note=note))
-        self._done(uow, ticket, actor, "progress", note, now, platform)
+        self._done(uow, ticket, actor, "progress", note, now, platform, assignee=before)
         return texts.PROGRESS_SAVED.format(code=code)
 
     async def finish(self, uow: UnitOfWork, actor: Actor, code: str, note: str, fulfilled: bool,
@@ -176,6 +186,7 @@ class LeaderDesk:
         ticket = await self._ticket(uow, actor, code, "done" if fulfilled else "cannot")
         if isinstance(ticket, str):
             return ticket
+        before = ticket.assignee
         if not fulfilled and ticket.kind != "wish":
             return texts.CANNOT_IS_FOR_WISHES.format(code=code)
         if not fulfilled and not note:
@@ -184,7 +195,8 @@ class LeaderDesk:
         key = self._key(ticket, "done" if fulfilled else "cannot")
         if ticket.kind == "wish":
             ticket.state, ticket.closed_at = ("closed" if fulfilled else "declined"), now
-            text = (texts.TO_RESIDENT_WISH_DONE.format(code=code, note=_said_as(note))
+            text = (_with_note(texts.TO_RESIDENT_WISH_DONE, texts.TO_RESIDENT_WISH_DONE_PLAIN,
+                               code, note)
                     if fulfilled else texts.TO_RESIDENT_WISH_CANNOT.format(code=code, note=note))
             self._tell(uow, reporters, key, text)
             if fulfilled and ticket.resident_id:  # the next 谢谢 is kept
@@ -194,14 +206,13 @@ class LeaderDesk:
             reply = texts.WISH_DONE_SAVED if fulfilled else texts.WISH_CANNOT_SAVED
         elif ticket.kind == "consult":
             ticket.state, ticket.closed_at, ticket.paused_since = "closed", now, None
-            self._tell(uow, reporters, key, texts.TO_RESIDENT_CONSULT_DONE.format(
-                code=code, note=_said_as(note)))
+            self._tell(uow, reporters, key, _with_note(
+                texts.TO_RESIDENT_CONSULT_DONE, texts.TO_RESIDENT_CONSULT_DONE_PLAIN, code, note))
             reply = texts.CONSULT_DONE_SAVED
         else:
             ticket.state, ticket.resolved_at, ticket.paused_since = "resolved", now, None
-            self._tell(uow, reporters, key,
-                       texts.TO_RESIDENT_DONE.format(code=code, note=_said_as(note)),
-                       ("1", "2"))
+            self._tell(uow, reporters, key, _with_note(
+                texts.TO_RESIDENT_DONE, texts.TO_RESIDENT_DONE_PLAIN, code, note), ("1", "2"))
             for resident in reporters:  # every reporter's and follower's answer counts
                 asked = await uow.conversations.load_questions(resident, now)
                 await uow.conversations.save_questions(resident, asked.asking(confirm=code),
@@ -212,7 +223,8 @@ class LeaderDesk:
                     code=code, place=(ticket.building or "") + (ticket.location or ""),
                     what=texts.what_it_is(self.knowledge, ticket)))
             reply = texts.DONE_SAVED
-        self._done(uow, ticket, actor, "done" if fulfilled else "cannot", note, now, platform)
+        self._done(uow, ticket, actor, "done" if fulfilled else "cannot", note, now, platform,
+                   assignee=before)
         return reply.format(code=code)
 
     async def transfer(self, uow: UnitOfWork, actor: Actor, code: str, target: str,
@@ -222,6 +234,7 @@ class LeaderDesk:
         ticket = await self._ticket(uow, actor, code, "transfer")
         if isinstance(ticket, str):
             return ticket
+        before = ticket.assignee
         if not target.strip():
             return texts.TRANSFER_EMPTY.format(code=code)
         what = texts.what_it_is(self.knowledge, ticket)
@@ -240,11 +253,13 @@ class LeaderDesk:
             self._tell(uow, reporters, self._key(ticket, "transferred"),
                        texts.TO_RESIDENT_TRANSFERRED.format(what=what, code=code,
                                                             name=self.people.described(name)))
-            self._done(uow, ticket, actor, "transfer", target, now, platform, responded=False)
+            self._done(uow, ticket, actor, "transfer", target, now, platform, responded=False,
+                       assignee=before)
             return texts.TRANSFERRED.format(code=code, name=name)
         address = self.router.address(target)
         name = (self.router.route(address.building, now.date()).assignee if address
-                else (target.strip() if target.strip() in self.people.leaders else None))
+                else (target.strip() if target.strip() in self.people.leaders
+                      else self.people.staff_member(target)))
         if name is None:
             return texts.TRANSFER_UNKNOWN.format(target=target[:20])
         if name == ticket.assignee and (address is None or address.building == ticket.building):
@@ -264,7 +279,8 @@ class LeaderDesk:
                            code=code, building=ticket.building or "",
                            place=ticket.location or "", what=what),
                        (f"接单 {code}", f"查看 {code}"))
-        self._done(uow, ticket, actor, "transfer", target, now, platform, responded=False)
+        self._done(uow, ticket, actor, "transfer", target, now, platform, responded=False,
+                   assignee=before)
         return texts.TRANSFERRED.format(code=code, name=name)
 
     async def reply(self, uow: UnitOfWork, actor: Actor, code: str, note: str,
@@ -284,7 +300,10 @@ class LeaderDesk:
             ticket.paused_since = now  # waiting for the resident's answer
         if ticket.kind == "consult" and ticket.assignee is None:
             ticket.state, ticket.assignee = "claimed", actor.name
-        self._done(uow, ticket, actor, "reply", note, now, platform)
+        # A question to the resident is no first response (接单): the deadline still runs,
+        # except for a request for a person, where answering it is taking it.
+        self._done(uow, ticket, actor, "reply", note, now, platform,
+                   responded=ticket.kind == "consult")
         return texts.REPLIED.format(code=code)
 
     async def return_to_duty(self, uow: UnitOfWork, actor: Actor, code: str, note: str,
@@ -293,20 +312,24 @@ class LeaderDesk:
         ticket = await self._ticket(uow, actor, code, "return")
         if isinstance(ticket, str):
             return ticket
+        before = ticket.assignee
         if ticket.assignee is None:
             return texts.RETURNED_ALREADY.format(code=code)
+        if not note:
+            return texts.RETURN_EMPTY.format(code=code)
         reporters = await uow.tickets.reporters(ticket)
         ticket.state, ticket.assignee = "new", None
         self._restart_deadline(ticket, now)
         key = self._key(ticket, "return")
         for name in self.router.on_duty(now):
             uow.outbox.add(f"{key}:{name}", f"staff:{name}", texts.TO_DUTY_RETURNED.format(
-                code=code, name=actor.name, note=note or texts.NO_REASON),
+                code=code, name=actor.name, note=note),
                 (f"接单 {code}", f"查看 {code}"))
         self._tell(uow, reporters, key,
                    texts.TO_RESIDENT_RETURNED.format(
                        what=texts.what_it_is(self.knowledge, ticket), code=code))
-        self._done(uow, ticket, actor, "return", note, now, platform, responded=False)
+        self._done(uow, ticket, actor, "return", note, now, platform, responded=False,
+                   assignee=before)
         return texts.RETURNED.format(code=code)
 
     async def merge(self, uow: UnitOfWork, actor: Actor, code: str, note: str,
@@ -315,9 +338,12 @@ class LeaderDesk:
         ticket = await self._ticket(uow, actor, code, "merge")
         if isinstance(ticket, str):
             return ticket
+        before = ticket.assignee
         target = merge_target(note)
         into = await uow.tickets.by_code(target) if target else None
-        if into is None or into.id == ticket.id or into.state not in OPEN_STATES:
+        if into is not None and into.id == ticket.id:
+            return texts.MERGE_SAME.format(code=code)
+        if into is None or into.state not in OPEN_STATES:
             return texts.MERGE_UNKNOWN
         if not self.allowed(actor, into):
             return texts.NOT_YOUR_TICKET.format(code=into.code)
@@ -331,7 +357,7 @@ class LeaderDesk:
                                texts.TO_RESIDENT_MERGED.format(what=what, code=code,
                                                                into=into.code))
         uow.tickets.record(into, actor.label, "merged_in", code, platform=platform)
-        self._done(uow, ticket, actor, "merge", into.code, now, platform)
+        self._done(uow, ticket, actor, "merge", into.code, now, platform, assignee=before)
         return texts.MERGED.format(code=code, into=into.code)
 
     def _restart_deadline(self, ticket: Ticket, now: dt.datetime) -> None:
@@ -418,9 +444,9 @@ def _overdue(ticket: Ticket, now: dt.datetime) -> bool:
             and ticket.state in AWAITING_RESPONSE)
 
 
-def _said_as(note: str) -> str:
-    """A leader's note as the resident reads it after "已处理：" (or a plain default)."""
-    return note or texts.NO_NOTE
+def _with_note(template: str, plain: str, code: str, note: str) -> str:
+    """The resident's message with the leader's note, or the plain one when there is none."""
+    return template.format(code=code, note=note) if note else plain.format(code=code)
 
 
 def _who(actor: Actor) -> str:

@@ -70,7 +70,9 @@ class StationPeople:
 
     def recipient(self, name: str) -> str:
         """The outbox recipient of whoever a ticket is assigned to."""
-        return f"staff:{name}" if name in self._staff else f"leader:{name}"
+        if name in self._staff:
+            return f"staff:{name}"
+        return f"volunteer:{name}" if name in self.volunteers else f"leader:{name}"
 
     def at_work(self, when: dt.datetime) -> bool:
         """Whether staff answer chat at this moment (office hours, not a public holiday)."""

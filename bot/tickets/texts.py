@@ -100,11 +100,10 @@ def state_text(ticket: Ticket, who: str, for_staff: bool = False) -> str:
     """A ticket's state in words, for a resident or for staff; `who` handles it."""
     table = STAFF_STATES if for_staff else STATES
     return table.get(ticket.state, ticket.state).format(who=who)
-NOTIFY_NEW = "新{kind} {code}：{building}{place} {category}\n{description}\n回复“接单 {code}”认领。"
-NOTIFY_URGENT = ("【急】新{kind} {code}：{building}{place} {category}\n{description}\n"
+NOTIFY_NEW = "新{kind} {code}：{about}\n{description}\n回复“接单 {code}”认领。"
+NOTIFY_URGENT = ("【急】新{kind} {code}：{about}\n{description}\n"
                  "请尽快处理，回复“接单 {code}”认领。")
-NOTIFY_EMERGENCY = ("【紧急】{code}：{building}{place} {category}\n{description}\n"
-                    "请立即处理或联系居民。")
+NOTIFY_EMERGENCY = "【紧急】{code}：{about}\n{description}\n请立即处理或联系居民。"
 KIND_NAMES = {"report": "报修", "wish": "微心愿", "consult": "咨询"}
 TO_HANDLER_DETAIL = "{code} 居民补充：{text}"
 TO_HANDLER_PLACE = "{code} 位置：{place}"
@@ -146,16 +145,23 @@ TRANSFER_STAFF_UNKNOWN = "没有找到“{target}”。咨询只能转交给驿�
 REPLIED = "已把您的话转告 {code} 的居民。"
 REPLY_EMPTY = "请把要说的话写在编号后面，比如“回复 {code} 请问是几室？”。"
 PROGRESS_EMPTY = "请把进展写在编号后面，比如“进度 {code} 已买好灯泡，下午来换”，我转告居民。"
+RETURN_EMPTY = "请把退回的原因写在编号后面，比如“退回 {code} 要物业来修”，驿站好接着处理。"
+MERGE_SAME = "不能把 {code} 合并到它自己。请写两个不同的工单号，比如“合并 R0002 R0001”。"
+TO_ASSIGNEE_OTHER_ACTED = "{code} 由{name}{what}了，您不用再管。"
+ACTED = {"done": "标记完成", "cannot": "标记无法实现", "progress": "更新了进展",
+         "transfer": "转交给别人", "return": "退回驿站", "merge": "合并"}
+CONFIRM_BUT_OPEN = "谢谢。{code} 现在{state}，处理好了会再告诉您。"
+TO_HANDLER_MOVED_SAME = "{code} 居民说楼号报错了，已改成{building}，还是您负责。"
 CANNOT_EMPTY = "请把原因写在编号后面，比如“无法实现 {code} 这周志愿者排满了”，我转告居民。"
-MISSING_CODE = "请在命令后面写上工单号，比如“{example}”。说“我的工单”可以看您的工单。"
+MISSING_CODE = "请在命令后面写上工单号或内容，比如“{example}”。说“我的工单”可以看您的工单。"
 MISSING_CODE_EXAMPLES = {
     "open": "查看 R0001", "claim": "接单 R0001", "progress": "进度 R0001 已买好灯泡",
     "done": "完成 R0001 已换好", "cannot": "无法实现 W0001 原因", "transfer": "转交 R0001 12号楼",
     "reply": "回复 R0001 请问是几室？", "return": "退回 R0001 原因", "merge": "合并 R0002 R0001",
+    "broadcast": "广播 明天上午9点到12点停水",
 }
 
-NO_NOTE = "已经处理好了"
-NO_REASON = "没写原因"
+
 RETURNED = "已把 {code} 退回驿站值班队列，已告诉居民。"
 HELP = {
     "leader": ("楼栋长可以说：\n我的工单（看要处理的）\n超时（看超时没接的）\n接单 R0123\n"
@@ -173,11 +179,14 @@ HELP = {
 TO_RESIDENT_CLAIMED = "您的{what} {code}，{name}已接单，会尽快处理。"
 TO_RESIDENT_CONSULT_CLAIMED = "驿站工作人员{name}已经接待您的问题（{code}），会尽快回复您。"
 TO_RESIDENT_CONSULT_DONE = "{code} 工作人员已处理完：{note}\n还有问题随时找我。"
+TO_RESIDENT_CONSULT_DONE_PLAIN = "{code} 工作人员已经处理完了。还有问题随时找我。"
 TO_RESIDENT_RETURNED = "您的{what} {code} 已转给驿站值班人员处理，会尽快联系您。"
 TO_RESIDENT_PROGRESS = "{code} 进展：{note}"
 TO_RESIDENT_DONE = "{code} 已处理：{note}\n已修好了吗？回复1确认，回复2没修好（也可以直接说）。"
+TO_RESIDENT_DONE_PLAIN = "{code} 已经处理了。\n已修好了吗？回复1确认，回复2没修好（也可以直接说）。"
 TO_RESIDENT_REPLY = "{code} {name}说：{note}"
 TO_RESIDENT_WISH_DONE = "您的微心愿 {code} 已实现：{note}\n愿意的话，回一句感谢的话，我们会转达。"
+TO_RESIDENT_WISH_DONE_PLAIN = "您的微心愿 {code} 已实现。\n愿意的话，回一句感谢的话，我们会转达。"
 TO_LEADER_TRANSFER = "{code} 转交给您：{building}{place} {what}\n回复“接单 {code}”认领。"
 TO_STAFF_CONSULT_TRANSFER = "{code} 由{name}转给您接待：\n{description}\n回复“接单 {code}”接待。"
 TO_LEADER_REOPENED = "{code} 居民说还没修好，已重新打开，请再看看。{said}"

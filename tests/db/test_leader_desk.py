@@ -124,7 +124,7 @@ async def test_staff_merge_two_tickets_and_the_reporter_follows_the_survivor(
     first, second = await s.tickets()
     assert (second.state, second.merged_into_id) == ("merged", first.id)
     assert any("已合并" in t for t in await s.sent_to(await s.resident("wang")))
-    assert "合并要写两个工单号" in await s.say(LEADER, "合并 R0001 R0001")
+    assert "不能把 R0001 合并到它自己" in await s.say(LEADER, "合并 R0001 R0001")
     await s.say(LEADER, "接单 R0001")
     await s.say(LEADER, "完成 R0001 修好了")
     assert any("R0001 已处理" in t for t in await s.sent_to(await s.resident("wang")))

@@ -40,7 +40,7 @@ def test_a_backup_takes_over_while_the_leader_is_away_and_the_clock_moves(
                      "resident:刘伯伯@27号楼: 我的报修\n", encoding="utf-8")
     out = run(story, capsys)
     assert "曹红英" in out[0] and "何志明" not in out[0]
-    assert out[1].startswith("-> leader:曹红英: 新报修 R0001")
+    assert out[1].startswith("-> volunteer:曹红英: 新报修 R0001")
     assert "R0001" in out[-1]
 
 

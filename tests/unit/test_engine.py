@@ -299,7 +299,7 @@ def test_not_a_report(engine: IntentEngine, text: str) -> None:
                                   "屋里跌跤了，爬不起来", "我爸突然晕倒了"])
 def test_a_person_falling_is_an_emergency_not_a_facade(engine: IntentEngine, text: str) -> None:
     c = classify(engine, text)
-    assert (c.intent, c.emergency) == (REPORT, "medical")
+    assert c.intent == REPORT and c.emergency in ("fall", "taken_ill")
     assert c.category != "facade"
 
 

@@ -133,12 +133,13 @@ def test_an_emergency_needs_its_words_together_and_not_its_exceptions() -> None:
 
 @pytest.mark.parametrize(("text", "situation"), [
     ("有人被困在电梯里", "lift_trapped"), ("电梯卡牢了，里面有人关了里向", "lift_trapped"),
-    ("楼道里电瓶车充电冒烟了", "fire"), ("屋里跌跤了，爬不起来", "medical"),
-    ("我老伴突然晕倒了", "medical"), ("厨房里煤气味道老重的", "gas"),
+    ("楼道里电瓶车充电冒烟了", "fire"), ("屋里跌跤了，爬不起来", "fall"),
+    ("我老伴突然晕倒了", "taken_ill"), ("厨房里煤气味道老重的", "gas"),
     ("阳台上面的花盆要掉下来了", "facade"), ("空调外机松动了", "facade"),
     ("去年摔了一跤，工伤认定怎么申请", None), ("跌倒险怎么买", None),
     ("家里着火了东西都烧掉了临时救助怎么申请", None), ("灭火器过期了", None),
-    ("电梯坏了", None), ("煤气费怎么交", None),
+    ("电梯坏了", None), ("煤气费怎么交", None), ("他说里面很闷 喘不过气", "taken_ill"),
+    ("隔壁老太好几天没开门了 敲门也没人应", "no_answer"),
 ])
 def test_the_stations_emergencies(engine: IntentEngine, text: str, situation: str | None
                                   ) -> None:
