@@ -50,7 +50,8 @@ def inject(handler: Callable[..., Awaitable[Outcome]], dependencies: Mapping[str
 def bind_routes(routes: tuple[Route, ...], dependencies: Mapping[str, Any]
                 ) -> tuple[BoundRoute, ...]:
     """The route table with every handler's dependencies injected."""
-    return tuple(BoundRoute(r.name, r.when, inject(r.handler, dependencies)) for r in routes)
+    return tuple(BoundRoute(r.name, r.when, inject(r.handler, dependencies), r.recalls_draft)
+                 for r in routes)
 
 
 @dataclass(frozen=True)
@@ -66,6 +67,7 @@ class Assistant:
     leaders: LeaderDesk
     router: TicketRouter
     people: StationPeople
+    clock: Callable[[], dt.datetime]          # the station's time, in its time zone
 
     def unit_of_work(self) -> UnitOfWork:
         """A new unit of work on the database."""
@@ -79,7 +81,7 @@ class Assistant:
     def scheduler(self, holder: str) -> TicketScheduler:
         """The deadline scheduler, run by whichever worker holds its lease."""
         return TicketScheduler(self.knowledge, self.router, self.people, self.unit_of_work,
-                               holder)
+                               holder, ZoneInfo(self.settings.chat.timezone))
 
     async def introduce(self, platform: str, user_id: str, name: str, building: str) -> None:
         """Record a known resident and where they live (console stories, imports)."""
@@ -120,9 +122,7 @@ def bootstrap(settings: Settings, clock: Callable[[], dt.datetime] | None = None
     desk = TicketDesk(knowledge, router, people, zone)
     leaders = LeaderDesk(knowledge, router, people, zone, settings.server.notice_groups)
 
-    def unit_of_work() -> UnitOfWork:
-        return UnitOfWork(database.sessions)
-
+    station_clock = clock or (lambda: dt.datetime.now(zone))
     dependencies: dict[str, Any] = {
         "knowledge": knowledge, "desk": desk, "leaders": leaders, "router": router,
         "people": people,
@@ -131,7 +131,7 @@ def bootstrap(settings: Settings, clock: Callable[[], dt.datetime] | None = None
                                      settings.engine.clarify_choices),
     }
     dialogue = Dialogue(engine, people, knowledge.report_places + knowledge.outside_places,
-                        bind_routes(ROUTES, dependencies), unit_of_work,
-                        clock or (lambda: dt.datetime.now(zone)), observe)
+                        bind_routes(ROUTES, dependencies), lambda: UnitOfWork(database.sessions),
+                        station_clock, observe)
     return Assistant(settings, knowledge, engine, database, dialogue, desk, leaders, router,
-                     people)
+                     people, station_clock)

@@ -45,12 +45,13 @@ class Settings:
     knowledge_dir: Path
     catalogue_dir: Path
     cache_dir: Path
-    database_url: str
+    database_url: str = field(repr=False)     # may hold a password
     engine: EngineSettings
     chat: ChatSettings
     server: ServerSettings = field(default_factory=ServerSettings)
     channels: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)  # [channels.*]
-    environ: Mapping[str, str] = field(default_factory=dict)  # secrets come only from here
+    # Secrets come only from here; never printed (repr), never logged.
+    environ: Mapping[str, str] = field(default_factory=dict, repr=False)
 
 
 def _section(data: dict[str, Any], name: str) -> dict[str, Any]:

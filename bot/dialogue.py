@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import re
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import asdict, dataclass
 
@@ -21,14 +20,9 @@ from bot.messages import IncomingMessage, Reply
 from bot.tickets import texts as ticket_texts
 from bot.tickets.people import StationPeople
 from bot.turn import Outcome, Turn
-from intents.commands import CODE, ticket_code
 from intents.engine import IntentEngine
 
-CONFLICT = "刚才同时有别的操作，这条没有保存。请再发一次。"
-# Routes after which a report or wish still half taken is recalled in one line.
-RECALL_DRAFT_AFTER = frozenset({
-    "question", "choice", "status", "my_tickets", "help", "repair.answer", "wish.thanks",
-    "leader.answer", "report.detail", "phone", "link", "home", "handoff"})
+ATTEMPTS = 3   # a message met by a concurrent change is read and handled again
 
 
 @dataclass(frozen=True)
@@ -38,6 +32,7 @@ class BoundRoute:
     name: str
     when: Callable[[Turn], bool]
     handle: Callable[[Turn, UnitOfWork], Awaitable[Outcome]]
+    recalls_draft: bool = False
 
 
 class Dialogue:
@@ -60,7 +55,17 @@ class Dialogue:
         return next(route for route in self.routes if route.when(turn))
 
     async def handle(self, message: IncomingMessage) -> list[Reply]:
-        """Answer one message."""
+        """Answer one message. A change someone else made at the same moment (two claims of
+        one ticket, the same message on two workers) is met by reading again and handling the
+        message once more: the second claim then hears who has the ticket."""
+        for _ in range(ATTEMPTS):
+            try:
+                return await self._handle_once(message)
+            except ConcurrentChange:
+                continue
+        return [Reply(ticket_texts.CONFLICT)]
+
+    async def _handle_once(self, message: IncomingMessage) -> list[Reply]:
         now = self.clock()
         key = message.processed_key
         async with self.unit_of_work() as uow:
@@ -72,38 +77,26 @@ class Dialogue:
             turn = Turn(message, now, context, self.engine, self.people.actor(message),
                         self.spots)
             route = self.route_for(turn)
-            try:
-                outcome = await route.handle(turn, uow)
-                replies = self._recall_draft(turn, route.name, outcome)
-                state = outcome.state
-                if turn.actor is None and message.kind == "text" and route.name != "unaddressed":
-                    state = state.with_said(message.text, now)  # handed to staff on 转人工
-                if state != context.state or context.state.lapsed is not None:
-                    await uow.conversations.save(message.session_key, state)
-                self._observe(message.platform, self._label(turn, route.name))
-                if not uow.has_changes:
-                    return replies
-                if key:
-                    uow.processed.add(key, encode_replies(replies))
-                await uow.commit()
+            outcome = await route.handle(turn, uow)
+            replies = self._recall_draft(turn, route, outcome)
+            state = outcome.state
+            if turn.actor is None and message.kind == "text" and route.name != "unaddressed":
+                state = state.with_said(message.text, now)  # handed to staff on 转人工
+            if state != context.state or context.state.lapsed is not None:
+                await uow.conversations.save(message.session_key, state)
+            self._observe(message.platform, self._label(turn, route.name))
+            if not uow.has_changes:
                 return replies
-            except ConcurrentChange:
-                await uow.rollback()
-        # Someone else changed the same thing at the same moment (or this very message was
-        # handled by another worker): give the first answer, or ask to send again.
-        async with self.unit_of_work() as uow:
-            earlier = await uow.processed.get(key or "")
-        if earlier is not None:
-            return decode_replies(earlier.reply)
-        code = _CODE.search(message.text)
-        return [Reply(ticket_texts.CONFLICT.format(code=ticket_code(code.group(1), code.group(2)))
-                      if code else CONFLICT)]
+            if key:
+                uow.processed.add(key, encode_replies(replies))
+            await uow.commit()
+            return replies
 
     @staticmethod
-    def _recall_draft(turn: Turn, route: str, outcome: Outcome) -> list[Reply]:
+    def _recall_draft(turn: Turn, route: BoundRoute, outcome: Outcome) -> list[Reply]:
         """After answering something else, one line recalls the report or wish half taken."""
         draft = turn.state.draft
-        if (draft is None or route not in RECALL_DRAFT_AFTER or not outcome.replies
+        if (draft is None or not route.recalls_draft or not outcome.replies
                 or outcome.state.draft != draft):
             return outcome.replies
         building = draft.building if isinstance(draft, ReportDraft) else ""
@@ -116,9 +109,6 @@ class Dialogue:
         if route != "question":
             return route
         return "clarify" if turn.classification.clarify else turn.classification.intent
-
-
-_CODE = re.compile(CODE)
 
 
 def encode_replies(replies: list[Reply]) -> str:

@@ -19,7 +19,6 @@ import datetime as dt
 import re
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from typing import Any
 
 from bot.conversation.state import ReportDraft, WishDraft
 from bot.db.unit_of_work import UnitOfWork
@@ -45,6 +44,7 @@ from intents.commands import (
     LinkRequest,
     ListCommand,
     MissingCode,
+    Pick,
     Query,
     TicketCommand,
     Withdraw,
@@ -54,18 +54,24 @@ from intents.engine import FALLBACK, HANDOFF, REPORT, UNSAID, WISH
 TurnHandler = Callable[[Turn, UnitOfWork], Awaitable[Outcome]]
 DETAIL_WINDOW = dt.timedelta(days=2)   # words with no other meaning still belong to a report
 ANOTHER = re.compile(r"还有|另外|另一个|又发现|也坏了|也不亮")   # a second problem, not a detail
+# Words that tie a message with no other meaning to the problem reported (还在滴, 比昨天少).
+ABOUT_IT = re.compile(r"还在|还是|又|越来越|更|比昨天|比刚才|一直|还没|没修|修|坏|漏|滴|渗|堵|"
+                      r"响|臭|亮|暗|冒|水|灯|门|电梯|楼道|楼梯|墙|顶|房间|家里|厨房|卫生间")
+UNTHANKFUL = re.compile(r"不满意|不开心|不感谢|谢什么")
 THANKS_ONLY = re.compile(r"^\W*\w{0,4}(?:谢谢|多谢|感谢|辛苦)\w{0,6}$")   # 胡师傅谢谢侬
 
 
 @dataclass(frozen=True)
 class Route:
     """One line of the table: a name (for metrics and tests), a condition, a handler.
-    The handler takes the turn and the unit of work, then its own dependencies by name."""
+    The handler takes the turn and the unit of work, then its own dependencies by name.
+    `recalls_draft`: a route that answers something else while a report or wish is half
+    taken adds one line recalling it."""
 
     name: str
     when: Callable[[Turn], bool]
     handler: Callable[..., Awaitable[Outcome]]
-
+    recalls_draft: bool = False   # after it, a report or wish half taken is recalled
 
 # -- conditions --------------------------------------------------------------------------------
 def is_event(name: str) -> Callable[[Turn], bool]:
@@ -74,8 +80,9 @@ def is_event(name: str) -> Callable[[Turn], bool]:
 
 
 def not_for_the_bot(t: Turn) -> bool:
-    """Group talk that does not address the bot, from someone it waits for nothing from."""
-    return not t.message.addressed and not t.state.busy
+    """Group talk that does not address the bot, from someone it waits for nothing from (an
+    emergency said in a building's group is answered all the same)."""
+    return not t.message.addressed and not t.state.busy and t.emergency is None
 
 
 def staff_command(verb: str) -> Callable[[Turn], bool]:
@@ -165,20 +172,34 @@ def answers_wish_draft(t: Turn) -> bool:
 
 
 def answers_repair(t: Turn) -> bool:
-    """An answer to "已修好了吗" (1/2 or any words that say yes or no; thanks say yes)."""
-    said = t.yes_no is not None or (bool(THANKFUL.search(t.clean)) and len(t.clean) <= 16)
-    return bool(t.questions.confirm) and not _choice_wins(t) and said and (
-        not t.plainly_else or t.intent == REPORT)
+    """An answer to "已修好了吗" (1/2 or any words that say yes or no; thanks say yes). Not a
+    question (还在吗), another building's problem, or a second one (12号楼的路灯也坏了)."""
+    said = t.yes_no is not None or (bool(THANKFUL.search(t.clean)) and len(t.clean) <= 16
+                                    and not UNTHANKFUL.search(t.clean))
+    return (bool(t.questions.confirm) and not _choice_wins(t) and said
+            and (not t.plainly_else or t.intent == REPORT) and not t.asks
+            and t.place.building is None and not ANOTHER.search(t.clean))
 
 
 def thanks_for_wish(t: Turn) -> bool:
-    """A thank-you line after a wish came true."""
-    return t.questions.thanks is not None and bool(THANKFUL.search(t.clean))
+    """A thank-you line after a wish came true (a short one; "不满意" or a thanks followed by
+    a new problem is something else)."""
+    return (t.questions.thanks is not None and bool(THANKFUL.search(t.clean))
+            and not UNTHANKFUL.search(t.clean) and len(t.clean) <= 40 and not t.plainly_else
+            and not ANOTHER.search(t.clean) and t.intent != REPORT)
 
 
 def picks_choice(t: Turn) -> bool:
     """A bare number while choices are open."""
     return _choice_wins(t)
+
+
+def answers_leader_briefly(t: Turn) -> bool:
+    """A short answer to a leader's question that reads like a command of its own: "4" (no
+    choice is open), "不用了" (nothing is being asked), "收到"."""
+    if t.waiting is None or t.actor is not None or t.state.busy:
+        return False
+    return isinstance(t.command, Pick | Cancel | MissingCode)
 
 
 def answers_leader(t: Turn) -> bool:
@@ -209,8 +230,9 @@ def adds_to_report(t: Turn) -> bool:
     if report.urgency == "emergency" and t.now - report.created_at <= SAME_INCIDENT \
             and not t.asks and t.intent not in (HANDOFF, WISH):
         return True   # minutes after an emergency, what is said is about it (他家属也来了)
-    return (c.intent == FALLBACK and c.topic is None and bool(c.normalised)
-            and not THANKS_ONLY.search(t.clean) and t.now - report.created_at <= DETAIL_WINDOW)
+    return (c.intent == FALLBACK and c.topic is None and report.own and not t.asks
+            and bool(ABOUT_IT.search(t.clean)) and not THANKS_ONLY.search(t.clean)
+            and t.now - report.created_at <= DETAIL_WINDOW)
 
 
 def gives_phone(t: Turn) -> bool:
@@ -266,36 +288,34 @@ ROUTES: tuple[Route, ...] = (
     Route("ticket.reply", staff_command("reply"), staff.reply),
     Route("ticket.return", staff_command("return"), staff.return_to_duty),
     Route("ticket.merge", staff_command("merge"), staff.merge),
-    # safety first
+    # safety first (an emergency's place, said with the emergency again, is still its place)
+    Route("emergency.place.named", lambda t: t.state.place_wanted is not None
+          and t.command is None and not t.place.empty, safety.place_answer),
     Route("emergency", lambda t: t.emergency is not None, safety.emergency),
     # what escapes any pending question
-    Route("handoff", is_intent(HANDOFF), handoff.hand_off),
+    Route("handoff", is_intent(HANDOFF), handoff.hand_off, recalls_draft=True),
+    Route("leader.answer.brief", answers_leader_briefly, followups.relay),
     Route("cancel", cancels, account.cancel),
     Route("withdraw", withdraws, followups.withdraw),
-    Route("link", links, account.link),
-    Route("status", asks_status, account.status),
-    Route("my_tickets", resident_list("mine"), account.my_tickets),
-    Route("help", resident_list("help"), conversation.help_resident),
+    Route("link", links, account.link, recalls_draft=True),
+    Route("status", asks_status, account.status, recalls_draft=True),
+    Route("my_tickets", resident_list("mine"), account.my_tickets, recalls_draft=True),
+    Route("help", resident_list("help"), conversation.help_resident, recalls_draft=True),
     # answers to what the bot asked
     Route("emergency.place", answers_place, safety.place_answer),
     Route("draft.lapsed", answers_lapsed_draft, reports.lapsed),
     Route("report.answer", answers_report_draft, reports.continue_report),
     Route("wish.answer", answers_wish_draft, wishes.continue_wish),
-    Route("repair.answer", answers_repair, followups.repair_answer),
-    Route("wish.thanks", thanks_for_wish, followups.thank),
-    Route("choice", picks_choice, questions.choose),
-    Route("leader.answer", answers_leader, followups.relay),
+    Route("repair.answer", answers_repair, followups.repair_answer, recalls_draft=True),
+    Route("wish.thanks", thanks_for_wish, followups.thank, recalls_draft=True),
+    Route("choice", picks_choice, questions.choose, recalls_draft=True),
+    Route("leader.answer", answers_leader, followups.relay, recalls_draft=True),
     # after a report
-    Route("report.detail", adds_to_report, followups.detail),
-    Route("phone", gives_phone, followups.phone),
+    Route("report.detail", adds_to_report, followups.detail, recalls_draft=True),
+    Route("phone", gives_phone, followups.phone, recalls_draft=True),
     # new things
     Route("report", is_intent(REPORT), reports.start_report),
     Route("wish", is_intent(WISH), wishes.start_wish),
-    Route("home", says_home, account.home),
-    Route("question", always, questions.answer),
+    Route("home", says_home, account.home, recalls_draft=True),
+    Route("question", always, questions.answer, recalls_draft=True),
 )
-
-
-def route_for(routes: tuple[Any, ...], turn: Turn) -> Any:
-    """The first route of a table whose condition holds for the turn."""
-    return next(route for route in routes if route.when(turn))

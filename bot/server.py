@@ -190,7 +190,7 @@ async def create_app(settings: Settings, assistant: Assistant,
     the event loop (it migrates the database). `background=False` leaves the scheduler and
     outbox loops to the caller (tests drive them by hand)."""
     metrics = metrics or ServerMetrics()
-    now = clock or (lambda: dt.datetime.now(dt.UTC))
+    now = clock or assistant.clock     # the station's time: duty rotas are by its weekday
     app = web.Application(client_max_size=1 << 20)
     app[ASSISTANT] = assistant
     app[METRICS] = metrics

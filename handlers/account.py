@@ -13,9 +13,13 @@ from intents.commands import Link, Query, TicketCommand
 
 
 async def cancel(turn: Turn, uow: UnitOfWork) -> Outcome:
-    """取消 / 算了: drop the report or wish being taken, or the choice offered."""
-    if turn.state.draft is not None or turn.state.place_wanted is not None:
+    """取消 / 算了: drop the report or wish being taken, or the choice offered. An emergency
+    already filed stays filed (its handlers were paged); the bot just stops asking where."""
+    if turn.state.draft is not None:
         return turn.reply(texts.CANCELLED, state=turn.state.idle())
+    if turn.state.place_wanted is not None:
+        return turn.reply(texts.EMERGENCY_NOT_CANCELLED.format(
+            code=turn.state.place_wanted.code), state=turn.state.idle())
     if turn.state.choices is not None:
         return turn.reply(texts.NOTHING_TO_CANCEL, state=turn.state.idle())
     if turn.open_report is not None:

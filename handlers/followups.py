@@ -11,7 +11,7 @@ from bot.db.models import Ticket
 from bot.db.unit_of_work import UnitOfWork
 from bot.messages import Reply
 from bot.tickets import texts
-from bot.tickets.desk import TicketDesk
+from bot.tickets.desk import TicketDesk, same_spot
 from bot.turn import Outcome, Turn
 from handlers import reports
 from handlers.context import DialogueSettings
@@ -39,7 +39,7 @@ async def repair_answer(turn: Turn, uow: UnitOfWork, desk: TicketDesk,
     await uow.conversations.save_questions(
         resident.id, turn.questions.settled(confirm=code), turn.now)
     if ticket is None:
-        return turn.reply(texts.NOTHING_TO_CANCEL)
+        return turn.reply(texts.NOT_YOURS.format(code=code))
     fixed = turn.yes_no is not False   # thanks with nothing else means it is fine
     text = await desk.answer_repair(uow, ticket, resident, fixed, turn.text, turn.now,
                                     turn.message.platform)
@@ -66,7 +66,8 @@ async def relay(turn: Turn, uow: UnitOfWork, desk: TicketDesk) -> Outcome:
     return turn.reply(texts.RELAYED.format(who=who or texts.WHO_DUTY))
 
 
-async def detail(turn: Turn, uow: UnitOfWork, desk: TicketDesk) -> Outcome:
+async def detail(turn: Turn, uow: UnitOfWork, desk: TicketDesk,
+                 settings: DialogueSettings) -> Outcome:
     """More about the resident's open report: a floor or room, a corrected building, a phone
     number, how it is now; the same problem reported again joins the same ticket."""
     report = turn.open_report
@@ -84,6 +85,9 @@ async def detail(turn: Turn, uow: UnitOfWork, desk: TicketDesk) -> Outcome:
         return Outcome(turn.privately([Reply(texts.STATUS_NUDGED.format(
             code=ticket.code, state=desk.state_of(ticket), who=desk.handler_of(ticket)))]),
             turn.state)
+    if c.intent == REPORT and not follower and not same_spot(ticket.location,
+                                                              turn.place.location):
+        return await reports.start_report(turn, uow, desk, settings)   # another floor's
     if (c.intent == REPORT and c.category == ticket.category and not turn.place.only_place
             and fuzz.partial_ratio(turn.clean, ticket.description) >= SAME_WORDS):
         await desk.add_detail(uow, ticket, resident, turn.text, turn.place, turn.now,
@@ -125,4 +129,7 @@ async def withdraw(turn: Turn, uow: UnitOfWork, desk: TicketDesk) -> Outcome:
     if ticket.code in turn.questions.confirm:
         await uow.conversations.save_questions(
             resident.id, turn.questions.settled(confirm=ticket.code), turn.now)
-    return Outcome(turn.privately([Reply(text)]), turn.state)
+    wanted = turn.state.place_wanted
+    state = (turn.state.with_place_wanted(None) if wanted and wanted.code == ticket.code
+             else turn.state)   # nobody asks where a withdrawn emergency is any more
+    return Outcome(turn.privately([Reply(text)]), state)

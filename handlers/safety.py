@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime as dt
 
 from bot.conversation.state import PlaceWanted
+from bot.db.repositories import OPEN_STATES
 from bot.db.unit_of_work import UnitOfWork
 from bot.kb.model import Knowledge
 from bot.messages import Reply
@@ -59,23 +60,26 @@ async def place_answer(turn: Turn, uow: UnitOfWork, desk: TicketDesk,
     resident = await desk.sender(uow, turn.message.platform, turn.message.user_id,
                                  turn.resident, turn.phone)
     ticket = await uow.tickets.by_code(wanted.code)
-    if ticket is None:
-        return turn.reply(texts.NOTHING_TO_CANCEL, state=turn.state.with_place_wanted(None))
+    first = ([safety_first(knowledge, turn.classification.category, turn.emergency)]
+             if turn.emergency else [])   # said again with the place: safety first again
+    if ticket is None or ticket.state not in OPEN_STATES:   # withdrawn, merged, done
+        return Outcome([*first, Reply(texts.PLACE_NOT_WANTED.format(code=wanted.code))],
+                       turn.state.with_place_wanted(None))
     if turn.place.spot in knowledge.outside_places:
         text = await desk.locate_outside(uow, ticket, resident, turn.place, turn.now,
                                          turn.message.platform)
-        return Outcome(turn.privately([Reply(text)]), turn.state.with_place_wanted(None))
-    if ticket.building is not None:  # found meanwhile: whatever they say is a detail
+        return Outcome(first + turn.privately([Reply(text)]), turn.state.with_place_wanted(None))
+    if ticket.building is not None:  # known (or guessed from home): whatever they say is a detail
         text = await desk.add_detail(uow, ticket, resident, turn.text, turn.place, turn.now,
                                      turn.message.platform)
-        return Outcome(turn.privately([Reply(text)]), turn.state.with_place_wanted(None))
+        return Outcome(first + turn.privately([Reply(text)]), turn.state.with_place_wanted(None))
     building = desk.router.building(turn.place.building_name or "")
     if turn.place.empty:
         await desk.add_detail(uow, ticket, resident, turn.text, turn.place, turn.now,
                               turn.message.platform)
-        return turn.reply(texts.PLACE_STILL_WANTED)
+        return Outcome([*first, Reply(texts.PLACE_STILL_WANTED)], turn.state)
     text = await desk.locate(uow, ticket, resident, turn.place, turn.now,
                              turn.message.platform)
     if building is None:
-        return turn.reply(texts.PLACE_STILL_WANTED)
-    return Outcome(turn.privately([Reply(text)]), turn.state.with_place_wanted(None))
+        return Outcome([*first, Reply(texts.PLACE_STILL_WANTED)], turn.state)
+    return Outcome(first + turn.privately([Reply(text)]), turn.state.with_place_wanted(None))

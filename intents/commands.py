@@ -127,9 +127,10 @@ _TICKET_VERB = re.compile(_LEAD + r"(/?[a-z]+|[\u4e00-\u9fff]{1,4}?)\s*[:：#＃
 # R2接单, R0002修好了, r2我接了 (the code first)
 _CODE_VERB = re.compile(r"^\s*" + CODE + r"\s*[,，:：]?\s*(?:我)?([\u4e00-\u9fff]{2,4}?)"
                         r"\s*(?:了)?\s*[,，:：]?\s*(.*)$", re.S)
-# A verb with no code at all: 接单, 完成 (a leader who forgot the ticket's code).
-_VERB_ALONE = re.compile(_LEAD + r"(" + "|".join(
-    w for w in _VERB_OF if not w.startswith("/") and len(w) >= 2) + r")\s*[。.!！]?\s*$")
+# A command word with no code at all: 接单, 完成 (a leader who forgot the ticket's code).
+# Only the words that are commands and nothing else (收到, 修好了 are also plain answers).
+_VERB_ALONE = re.compile(_LEAD + r"(查看|接单|认领|进度|进展|完成|实现|无法实现|转交|回复|退回|"
+                         r"合并)\s*[。.!！]?\s*$")
 
 
 def _verb(word: str) -> str | None:
@@ -151,7 +152,8 @@ _LISTS = (
 _BROADCAST = re.compile(r"^\s*(?:广播|群通知|/broadcast)\s*[:：]?\s*(.+)$", re.S)
 _BROADCAST_ALONE = re.compile(r"^\s*(?:广播|群通知|/broadcast)\s*[:：]?\s*$")
 _WITHDRAW_CODE = re.compile(r"(?:撤销|撤消|撤回|取消|作废|删除|删掉|不要了?|不用了?)\s*[:：]?\s*"
-                            + CODE + r"\s*[,，。.!！]?\s*(.*)$", re.S)
+                            r"(?:我报的|我的|那个|刚才的|刚才那个|报修|工单)?\s*" + CODE
+                            + r"\s*[,，。.!！]?\s*(.*)$", re.S)
 # R2不要了, R0002勿要修了 (the code first)
 _CODE_WITHDRAWN = re.compile(FULL_CODE.replace(r"(\d{3,6})", r"(\d{1,6})") + r"\s*(?:的事|那个)?"
                              r"\s*(?:不要了|不用了|不要修了|不用修了|勿要修了|勿要了|不修了|撤销|撤消|"
@@ -185,6 +187,10 @@ def read_command(text: str) -> Command | None:
         return MissingCode(_VERB_OF[alone.group(1)])
     if _BROADCAST_ALONE.match(text):
         return MissingCode("broadcast")
+    withdraw = _WITHDRAW_CODE.search(text) or _CODE_WITHDRAWN.search(text)
+    if withdraw:   # before the lists: 撤销我报的R0002 is no request for the list
+        return Withdraw(ticket_code(withdraw.group(1), withdraw.group(2)),
+                        withdraw.group(3).strip(" ，,。.!！") or text.strip())
     for what, pattern in _LISTS:
         if pattern.search(text):
             return ListCommand(what)
@@ -196,10 +202,6 @@ def read_command(text: str) -> Command | None:
         return Link(link.group(1))
     if _LINK_REQUEST.match(text):
         return LinkRequest()
-    withdraw = _WITHDRAW_CODE.search(text) or _CODE_WITHDRAWN.search(text)
-    if withdraw:
-        return Withdraw(ticket_code(withdraw.group(1), withdraw.group(2)),
-                        withdraw.group(3).strip(" ，,。.!！") or text.strip())
     if text.strip() and not _CANCEL_WORDS.sub("", text) and re.search(r"[^\s，,。.!！~～吧啦]",
                                                                        text):
         return Cancel()

@@ -72,6 +72,13 @@ def _live(now: ColumnElement[Any]) -> ColumnElement[bool]:
     return or_(Conversation.expires_at.is_(None), Conversation.expires_at > now)
 
 
+def _waiting_for_answer() -> ColumnElement[bool]:
+    """A ticket whose leader or staff member waits for its resident's answer (a staff
+    member's conversation, a consult, lasts a day)."""
+    return and_(Ticket.paused_since.is_not(None), Ticket.state.in_(OPEN_STATES),
+                or_(Ticket.kind != "consult", Ticket.paused_since > bindparam("consult_since")))
+
+
 def _newest_open_report(column: Any) -> Any:
     """One column of the newest open report the sender made or follows (a correlated scalar
     subquery)."""
@@ -94,16 +101,15 @@ def _message_context() -> Select[Any]:
         _live(now)).correlate(Resident).scalar_subquery()
     # Who waits for the sender's answer: a staff member in a conversation (consult, for a day)
     # comes before a leader who asked about a report.
-    waiting = (select(Ticket.kind).where(
-        Ticket.resident_id == Resident.id, Ticket.paused_since.is_not(None),
-        Ticket.state.in_(OPEN_STATES),
-        or_(Ticket.kind != "consult", Ticket.paused_since > bindparam("consult_since")))
+    waiting = (select(Ticket.kind).where(Ticket.resident_id == Resident.id,
+                                         _waiting_for_answer())
         .order_by((Ticket.kind == "consult").desc(), Ticket.id.desc()).limit(1)
         .correlate(Resident).scalar_subquery())
     one_row = select(literal(1).label("one")).subquery()
     return (select(Resident, earlier, state, personal, waiting, _newest_open_report(Ticket.id),
                    _newest_open_report(Ticket.category), _newest_open_report(Ticket.building),
-                   _newest_open_report(Ticket.created_at), _newest_open_report(Ticket.urgency))
+                   _newest_open_report(Ticket.created_at), _newest_open_report(Ticket.urgency),
+                   _newest_open_report(Ticket.resident_id))
             .select_from(one_row)
             .outerjoin(Identity, and_(Identity.platform == bindparam("platform"),
                                       Identity.user_id == bindparam("user_id")))
@@ -136,9 +142,10 @@ class StagedInserts:
     never read back in the unit that writes them (audit events, notifications, processed keys).
     """
 
-    def __init__(self, session: AsyncSession, table: str) -> None:
+    def __init__(self, session: AsyncSession, table: str, once_per_key: bool = False) -> None:
         self._session = session
-        self._insert = Base.metadata.tables[table].insert()
+        self._table = Base.metadata.tables[table]
+        self._once_per_key = once_per_key    # a row whose key exists already is skipped
         self._rows: list[dict[str, Any]] = []
 
     def add(self, row: dict[str, Any]) -> None:
@@ -147,10 +154,17 @@ class StagedInserts:
         mark_changed(self._session)
 
     async def write(self) -> None:
-        """Insert the staged rows (a duplicate key raises IntegrityError)."""
+        """Insert the staged rows (a duplicate key raises IntegrityError, unless the table
+        writes once per key: then the duplicate is skipped)."""
         rows, self._rows = self._rows, []
-        if rows:
-            await self._session.execute(self._insert, rows)
+        if not rows:
+            return
+        if self._once_per_key:
+            insert = (postgresql_insert if _dialect(self._session) == "postgresql"
+                      else sqlite_insert)
+            await self._session.execute(insert(self._table).on_conflict_do_nothing(), rows)
+        else:
+            await self._session.execute(self._table.insert(), rows)
 
     def discard(self) -> None:
         """Forget the staged rows (the unit rolls back)."""
@@ -166,8 +180,7 @@ OPEN_DUPLICATES = (
                          Ticket.state.in_(OPEN_STATES), Ticket.created_at >= bindparam("since"))
     .order_by(Ticket.created_at).limit(20))
 WAITING_ON = select(Ticket).where(Ticket.resident_id == bindparam("resident_id"),
-                                  Ticket.paused_since.is_not(None),
-                                  Ticket.state.in_(OPEN_STATES))
+                                  _waiting_for_answer())
 FOLLOWING = select(TicketFollower.id).where(TicketFollower.ticket_id == bindparam("ticket_id"),
                                             TicketFollower.resident_id == bindparam("resident_id"))
 FOLLOWERS = select(TicketFollower.resident_id).where(
@@ -345,10 +358,10 @@ class TicketRepository:
             select(Ticket).where(Ticket.kind == "wish", Ticket.state.in_(OPEN_STATES))
             .order_by(Ticket.created_at))).scalars())
 
-    async def waiting_on(self, resident_id: int) -> list[Ticket]:
-        """Open tickets whose leader is waiting for this resident's answer."""
+    async def waiting_on(self, resident_id: int, now: dt.datetime) -> list[Ticket]:
+        """Open tickets whose leader or staff member waits for this resident's answer."""
         return list((await self.session.execute(WAITING_ON, {
-            "resident_id": resident_id})).scalars())
+            "resident_id": resident_id, "consult_since": now - CONSULT_CONVERSATION})).scalars())
 
     async def with_deadlines(self) -> list[Ticket]:
         """Tickets the scheduler looks at: open ones, and resolved ones awaiting confirmation."""
@@ -426,11 +439,12 @@ class OutboxRepository:
 
     def __init__(self, session: AsyncSession) -> None:
         self.session = session
-        self.staged = StagedInserts(session, OutboxMessage.__tablename__)
+        self.staged = StagedInserts(session, OutboxMessage.__tablename__, once_per_key=True)
 
     def add(self, key: str, recipient: str, text: str, actions: Sequence[str] = ()) -> None:
-        """Stage a notification (written on commit); the key makes a retried change write it
-        once. `actions` are the buttons it carries, each a command ("接单 R0012")."""
+        """Stage a notification (written on commit). A key already written is not written
+        again: a reminder or escalation the scheduler stages twice goes out once. `actions`
+        are the buttons it carries, each a command ("接单 R0012")."""
         self.staged.add({"idempotency_key": key, "recipient": recipient, "text": text,
                          "actions": "\n".join(actions)})
 
@@ -543,6 +557,7 @@ class OpenReport:
     building: str | None
     created_at: dt.datetime
     urgency: str = "normal"
+    own: bool = True                        # False: a neighbour's, which the sender follows
 
 
 @dataclass(frozen=True)
@@ -573,7 +588,8 @@ class SqlConversationStore:
             "platform": platform, "user_id": user_id, "key": key,
             "processed_key": processed_key or "", "now": now,
             "consult_since": now - CONSULT_CONVERSATION})).one()
-        report = (OpenReport(int(row[5]), row[6], row[7], _aware(row[8]), row[9] or "normal")
+        report = (OpenReport(int(row[5]), row[6], row[7], _aware(row[8]), row[9] or "normal",
+                             row[0] is not None and row[10] == row[0].id)
                   if row[5] is not None else None)
         return MessageContext(row[0], row[1], decode_state(row[2]).live(now),
                               decode_questions(row[3]), row[4], report)
@@ -613,11 +629,7 @@ class SqlConversationStore:
         return found
 
     async def _set(self, key: str, state: str, expires_at: dt.datetime | None) -> None:
-        statement = (SET_CONVERSATION_POSTGRESQL if _dialect(self.session) == "postgresql"
-                     else SET_CONVERSATION_SQLITE)
-        await self.session.execute(statement, {
-            "key": key, "state": state, "expires_at": expires_at, "updated_at": utcnow()})
-        mark_changed(self.session)
+        await set_conversation_row(self.session, key, state, expires_at)
 
 
 class SharedValues:
@@ -641,12 +653,18 @@ class SharedValues:
     async def put(self, key: str, value: dict[str, Any], expires_at: dt.datetime | None
                   ) -> None:
         """Store a value, replacing any earlier one."""
-        statement = (SET_CONVERSATION_POSTGRESQL if _dialect(self.session) == "postgresql"
-                     else SET_CONVERSATION_SQLITE)
-        await self.session.execute(statement, {
-            "key": self.PREFIX + key, "state": json.dumps(value, ensure_ascii=False),
-            "expires_at": expires_at, "updated_at": utcnow()})
-        mark_changed(self.session)
+        await set_conversation_row(self.session, self.PREFIX + key,
+                                   json.dumps(value, ensure_ascii=False), expires_at)
+
+
+async def set_conversation_row(session: AsyncSession, key: str, state: str,
+                               expires_at: dt.datetime | None) -> None:
+    """Insert or replace one row of the conversations table, in the dialect's syntax."""
+    statement = (SET_CONVERSATION_POSTGRESQL if _dialect(session) == "postgresql"
+                 else SET_CONVERSATION_SQLITE)
+    await session.execute(statement, {"key": key, "state": state, "expires_at": expires_at,
+                                      "updated_at": utcnow()})
+    mark_changed(session)
 
 
 async def ping(session: AsyncSession) -> None:

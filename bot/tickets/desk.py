@@ -89,10 +89,14 @@ class TicketDesk:
         for an emergency)."""
         recipients = [self.people.recipient(ticket.assignee)] if ticket.assignee else []
         if not recipients or ticket.urgency == "emergency":
-            recipients += [f"staff:{name}" for name in self.router.on_duty(now)
-                           if f"staff:{name}" not in recipients]
+            recipients += self._duty(now, besides=recipients)
         for recipient in recipients:
             uow.outbox.add(f"{key}:{recipient}", recipient, text, actions)
+
+    def _duty(self, now: dt.datetime, besides: list[str] | None = None) -> list[str]:
+        """The outbox recipients of the staff on duty (those not already among `besides`)."""
+        return [r for r in (f"staff:{name}" for name in self.router.on_duty(now))
+                if r not in (besides or [])]
 
     def category(self, category_id: str | None) -> ReportCategory | None:
         """A report category by id."""
@@ -100,8 +104,8 @@ class TicketDesk:
 
     # -- reports --------------------------------------------------------------------------
     async def own_open_report(self, uow: UnitOfWork, resident: Resident, category: str | None,
-                              building: str | None, emergency_since: dt.datetime | None = None
-                              ) -> Ticket | None:
+                              building: str | None, emergency_since: dt.datetime | None = None,
+                              location: str | None = None) -> Ticket | None:
         """The resident's open report of this problem, if they reported it already. For an
         emergency (`emergency_since`), any emergency they reported since then is the same
         incident (电梯困人, then 喘不上气: one person, one ticket)."""
@@ -110,7 +114,8 @@ class TicketDesk:
                     and ticket.created_at >= emergency_since:
                 return ticket
             if ticket.category == (category or "other") and (
-                    building is None or ticket.building in (None, building)):
+                    building is None or ticket.building in (None, building)) and same_spot(
+                    ticket.location, location):
                 return ticket
         return None
 
@@ -123,7 +128,7 @@ class TicketDesk:
         category_id = category.id if category else "other"
         same = await self.own_open_report(
             uow, resident, category_id, report.building,
-            now - SAME_INCIDENT if report.emergency else None)
+            now - SAME_INCIDENT if report.emergency else None, report.location)
         if same is not None:
             if report.description and report.description not in same.description:
                 self._note(uow, same, resident, report.description, now, platform)
@@ -132,7 +137,7 @@ class TicketDesk:
                 category is None or category.urgency != "emergency"):
             for other in await uow.tickets.open_duplicates(report.building, category_id,
                                                            now - ME_TOO_WINDOW):
-                if other.resident_id == resident.id or not _same_spot(other.location,
+                if other.resident_id == resident.id or not same_spot(other.location,
                                                                       report.location):
                     continue  # another floor's light is another problem
                 if await uow.tickets.follow(other, resident.id):
@@ -182,8 +187,7 @@ class TicketDesk:
         text = template.format(**values)
         recipients = [self.people.recipient(ticket.assignee)] if ticket.assignee else []
         if ticket.urgency != "normal" or not ticket.assignee:
-            recipients += [f"staff:{name}" for name in self.router.on_duty(now)
-                           if f"staff:{name}" not in recipients]
+            recipients += self._duty(now, besides=recipients)
         actions = (f"接单 {ticket.code}", f"查看 {ticket.code}")
         if again:
             recipients = recipients[:1] if ticket.assignee else []
@@ -264,8 +268,7 @@ class TicketDesk:
         where = texts.place_of(building.name if building else ticket.building, ticket.location)
         uow.tickets.record(ticket, f"resident:{resident.id}", "located", where,
                            platform=platform)
-        duty = [f"staff:{name}" for name in self.router.on_duty(now)]
-        for recipient in duty:
+        for recipient in self._duty(now):
             uow.outbox.add(notice_key(ticket.code, f"located:{recipient}"), recipient,
                            texts.TO_HANDLER_PLACE.format(code=ticket.code, place=where),
                            (f"查看 {ticket.code}",))
@@ -291,8 +294,8 @@ class TicketDesk:
             uow.outbox.add(notice_key(ticket.code, "moved"), self.people.recipient(old),
                            texts.TO_HANDLER_NOT_HERE.format(code=ticket.code,
                                                             place=ticket.location))
-        for name in self.router.on_duty(now):
-            uow.outbox.add(notice_key(ticket.code, f"located:{name}"), f"staff:{name}",
+        for recipient in self._duty(now):
+            uow.outbox.add(notice_key(ticket.code, f"located:{recipient}"), recipient,
                            texts.TO_HANDLER_PLACE.format(code=ticket.code,
                                                          place=ticket.location),
                            (f"查看 {ticket.code}",))
@@ -432,7 +435,7 @@ class TicketDesk:
                     platform: str) -> str | None:
         """The resident answers the leader (or staff member) who asked them something; None
         when nobody waits any more."""
-        waiting = await uow.tickets.waiting_on(resident.id)
+        waiting = await uow.tickets.waiting_on(resident.id, now)
         words = mask_phones(words)[:200]
         for ticket in waiting:
             if ticket.kind != "consult":  # a staff conversation goes on until it is closed
@@ -455,7 +458,7 @@ class TicketDesk:
         uow.tickets.add_photo(ticket, ref[:500], f"resident:{resident.id}")
         uow.tickets.record(ticket, f"resident:{resident.id}", "photo", ref[:500],
                            platform=platform)
-        self._tell_handler(uow, ticket, f"{ticket.code}:photo:{ref[:60]}",
+        self._tell_handler(uow, ticket, notice_key(ticket.code, "photo"),
                            texts.TO_LEADER_PHOTO.format(code=ticket.code), now,
                            (f"查看 {ticket.code}",))
         return ticket
@@ -541,7 +544,7 @@ class TicketDesk:
             f"{name}（{texts.place_of(ticket.building, ticket.location)}）")
 
 
-def _same_spot(first: str | None, second: str | None) -> bool:
+def same_spot(first: str | None, second: str | None) -> bool:
     """Whether two reports of one building can be the same problem: unless both say a floor
     or room and they differ (3楼 and 6楼 are two stairwell lights)."""
     a, b = read_place(first or ""), read_place(second or "")

@@ -82,9 +82,9 @@ class LeaderDesk:
         finished, moved or returned it."""
         if assignee and assignee != actor.name and verb in texts.ACTED:
             uow.outbox.add(self._key(ticket, f"acted:{verb}"), self.people.recipient(assignee),
-                           texts.TO_ASSIGNEE_OTHER_ACTED.format(code=ticket.code,
-                                                                name=_who(actor),
-                                                                what=texts.ACTED[verb]))
+                           texts.TO_ASSIGNEE_OTHER_ACTED.format(
+                               code=ticket.code, name=self.people.described(actor.name),
+                               what=texts.ACTED[verb]))
         ticket.updated_at = now
         if responded and ticket.responded_at is None:
             ticket.responded_at = now
@@ -148,13 +148,15 @@ class LeaderDesk:
         reporters = await uow.tickets.reporters(ticket)
         if ticket.assignee not in (None, actor.name):  # a backup or staff takes it over
             uow.outbox.add(self._key(ticket, "taken"), self.people.recipient(ticket.assignee),
-                           texts.TO_PREVIOUS_CLAIMED.format(code=code, name=_who(actor)))
+                           texts.TO_PREVIOUS_CLAIMED.format(
+                               code=code, name=self.people.described(actor.name)))
         ticket.state, ticket.assignee = "claimed", actor.name
         if ticket.kind == "consult":
             text = texts.TO_RESIDENT_CONSULT_CLAIMED.format(code=code, name=actor.name)
         else:
             text = texts.TO_RESIDENT_CLAIMED.format(
-                what=texts.what_it_is(self.knowledge, ticket), code=code, name=_who(actor))
+                what=texts.what_it_is(self.knowledge, ticket), code=code,
+                name=self.people.described(actor.name))
         self._tell(uow, reporters, self._key(ticket, "claim"), text)
         self._done(uow, ticket, actor, "claim", "", now, platform)
         answer = {"consult": texts.CONSULT_CLAIMED, "wish": texts.CLAIMED_WISH}.get(
@@ -291,8 +293,7 @@ class LeaderDesk:
             return ticket
         if not note:
             return texts.REPLY_EMPTY.format(code=code)
-        name = (_who(actor) if ticket.kind != "consult"
-                else texts.WHO_STAFF.format(name=actor.name))
+        name = self.people.described(actor.name)
         self._tell(uow, [ticket.resident_id] if ticket.resident_id else [],
                    self._key(ticket, "reply"),
                    texts.TO_RESIDENT_REPLY.format(code=code, name=name, note=note))
@@ -447,10 +448,6 @@ def _overdue(ticket: Ticket, now: dt.datetime) -> bool:
 def _with_note(template: str, plain: str, code: str, note: str) -> str:
     """The resident's message with the leader's note, or the plain one when there is none."""
     return template.format(code=code, note=note) if note else plain.format(code=code)
-
-
-def _who(actor: Actor) -> str:
-    return {"leader": "楼栋长", "volunteer": "志愿者"}.get(actor.role, "工作人员") + actor.name
 
 
 def _age(delta: dt.timedelta) -> str:

@@ -40,8 +40,10 @@ class TicketScheduler:
     """Reminders, escalations and auto-close, driven by a clock."""
 
     def __init__(self, knowledge: Knowledge, router: TicketRouter, people: StationPeople,
-                 unit_of_work: Callable[[], UnitOfWork], holder: str) -> None:
+                 unit_of_work: Callable[[], UnitOfWork], holder: str,
+                 zone: dt.tzinfo = dt.UTC) -> None:
         self.knowledge = knowledge
+        self.zone = zone              # the station's: whose duty day it is
         self._router = router
         self._people = people
         self._uow = unit_of_work
@@ -93,7 +95,7 @@ class TicketScheduler:
                 if ticket.escalated_at is None and now >= ticket.due_at:
                     ticket.escalated_at = now
                     who = ticket.assignee or texts.WHO_DUTY
-                    for name in self._router.on_duty(now):
+                    for name in self._router.on_duty(now.astimezone(self.zone)):
                         uow.outbox.add(f"{ticket.code}:escalate:{ticket.due_at.isoformat()}:"
                                        f"{name}", f"staff:{name}",
                                        texts.ESCALATE.format(code=ticket.code, what=what,
