@@ -126,7 +126,9 @@ class Classification:
     candidates: tuple[Candidate, ...] = ()
     normalised: str = ""
     days: int = 1                  # menu: 2 for a weekend (date is its Saturday)
-    emergency: str | None = None   # report: the emergency situation the message shows
+    # report: the emergency the message shows, by the id of its situation in reports.toml (a
+    # report of an emergency category with no situation of its own carries the category id)
+    emergency: str | None = None
     date_unreadable: bool = False  # menu: a day is named but cannot be read (2月30号)
     truncated: bool = False        # longer than max_message_chars: only its start was read
 

@@ -1,5 +1,10 @@
 """Where conversation state lives: one protocol, a memory store and a database store
-(`bot.db.repositories.SqlConversationStore`), both held to one contract test."""
+(`bot.db.repositories.SqlConversationStore`), both held to one contract test.
+
+The desks, the scheduler and the dialogue's writes use the protocol. The dialogue's read of a
+message's state goes through the database store's one-query message context (the sender, this
+conversation, their open questions, a redelivery), which decodes with the same codec and the
+same expiry rules (`ConversationState.live`)."""
 
 from __future__ import annotations
 
