@@ -185,11 +185,25 @@ def cmd_classify(args: argparse.Namespace) -> int:
     settings = _settings(args)
     engine = build_engine(settings, load_knowledge(settings.knowledge_dir))
     today = _today(args) or _station_today(settings)
-    for line in sys.stdin:
-        text = line.rstrip("\n")
-        print(json.dumps(engine.classify(text, today).as_json(), ensure_ascii=False),
-              flush=True)
+    out = sys.stdout.buffer
+    # Bytes in, UTF-8 out whatever the locale: a byte that is not UTF-8 becomes U+FFFD (the
+    # line still gets its answer), and only "\n" ends a line.
+    source = getattr(sys.stdin, "buffer", None)
+    lines = source if source is not None else (line.encode() for line in sys.stdin)
+    for raw in lines:
+        text = raw.decode("utf-8", errors="replace").rstrip("\r\n")
+        out.write(json_line(engine.classify(text, today).as_json()))
+        out.flush()
     return 0
+
+
+# Characters some line-based readers take for line ends: escaped in JSON output.
+_LINE_BREAKERS = str.maketrans({"\u2028": "\\u2028", "\u2029": "\\u2029", "\x85": "\\u0085"})
+
+
+def json_line(value: object) -> bytes:
+    """One JSON object, one line, UTF-8: line separators inside strings escaped."""
+    return (json.dumps(value, ensure_ascii=False).translate(_LINE_BREAKERS) + "\n").encode()
 
 
 def cmd_kb_check(args: argparse.Namespace) -> int:

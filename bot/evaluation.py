@@ -24,6 +24,7 @@ from intents.engine import (
 # Intents that answer (or start a ticket) without asking: menus, reports and wishes always,
 # affairs items and FAQs when the engine names one.
 ACTING_INTENTS = (MENU, REPORT, WISH)
+AGENCY = "agency."     # FAQ entries that send a question to another agency (派出所, 12345)
 
 DEFAULT_TODAY = dt.date(2026, 11, 23)
 
@@ -40,6 +41,7 @@ class LabelledQuestion:
     meal: str | None = None
     meal_point: str | None = None
     today: dt.date = DEFAULT_TODAY
+    kind: str = ""               # the kind of message (plain, typo, long...), for the table
 
 
 def read_questions(path: Path) -> list[LabelledQuestion]:
@@ -56,7 +58,7 @@ def read_questions(path: Path) -> list[LabelledQuestion]:
             questions.append(LabelledQuestion(
                 text=raw["text"], intent=raw["intent"], item=raw.get("item"),
                 category=raw.get("category"), date=raw.get("date"), meal=raw.get("meal"),
-                meal_point=raw.get("meal_point"), today=today))
+                meal_point=raw.get("meal_point"), today=today, kind=raw.get("kind") or ""))
         except (ValueError, KeyError, TypeError) as exc:
             raise ValueError(f"{path}:{number}: not a labelled question: {exc}") from exc
     return questions
@@ -89,6 +91,27 @@ class Outcome:
         return self.result.item is not None
 
     @property
+    def pointed_elsewhere(self) -> bool:
+        """An out-of-scope question answered by saying which other agency to go to."""
+        return self.result.intent == FAQ and (self.result.item or "").startswith(AGENCY)
+
+    @property
+    def right(self) -> bool:
+        """Answered directly and correctly: the right item or FAQ named (a clarifying question
+        is not a right answer); the right kind of ticket; the menu of the right day and meal;
+        out of scope said plainly or pointed to another agency."""
+        q, r = self.question, self.result
+        if q.intent in (AFFAIRS, FAQ):
+            return self.intent_ok and r.item == q.item
+        if q.intent == FALLBACK:
+            return r.intent == FALLBACK or self.pointed_elsewhere
+        if q.intent == MENU:
+            return _menu_slots_ok(self)
+        if q.intent == REPORT:
+            return self.intent_ok and (q.category is None or r.category == q.category)
+        return self.intent_ok
+
+    @property
     def wrong_direct(self) -> bool:
         """A confident answer about the wrong thing: the costly mistake.
 
@@ -98,6 +121,8 @@ class Outcome:
         """
         q, r = self.question, self.result
         if r.intent in (AFFAIRS, FAQ):
+            if q.intent == FALLBACK and self.pointed_elsewhere:
+                return False   # out of scope, and told where to go: handled
             return self.direct and (q.intent != r.intent or (
                 q.item is not None and r.item != q.item))
         if r.intent in ACTING_INTENTS:
@@ -122,8 +147,11 @@ class EvaluationReport:
         correct_fb = [o for o in fallback_pred if o.question.intent == FALLBACK]
         menu = [o for o in self.outcomes if o.question.intent == MENU]
         report = [o for o in self.outcomes if o.question.intent == REPORT]
+        handled = [o.right for o in fallback_true]
         return {
             "questions": len(self.outcomes),
+            "right": _share(o.right for o in self.outcomes),
+            "oos_handled": _share(handled),
             "affairs_questions": len(affairs),
             "intent_accuracy": _share(o.intent_ok for o in self.outcomes),
             "top1": sum(o.top1 for o in affairs) / n,
@@ -153,6 +181,15 @@ class EvaluationReport:
                 continue
             counter[(expected, got)] += 1
         return [(a, b, c) for (a, b), c in counter.most_common(limit)]
+
+    def per_kind(self) -> list[tuple[str, int, float, float, float]]:
+        """Per kind of message: n, answered directly and correctly, clarified, wrong."""
+        kinds: dict[str, list[Outcome]] = defaultdict(list)
+        for o in self.outcomes:
+            kinds[o.question.kind or "-"].append(o)
+        return [(name, len(items), _share(o.right for o in items),
+                 _share(o.result.clarify for o in items), _share(o.wrong_direct for o in items))
+                for name, items in sorted(kinds.items(), key=lambda kv: -len(kv[1]))]
 
     def per_group(self, group_of: Callable[[str], str]) -> list[tuple[str, int, float, float,
                                                                       float, float]]:
@@ -199,6 +236,7 @@ def format_report(report: EvaluationReport, group_of: Callable[[str], str]) -> s
     f = report.figures()
     lines = [
         f"questions: {f['questions']:.0f} (affairs: {f['affairs_questions']:.0f})",
+        f"right (direct, correct): {f['right']:6.1%} of all messages",
         f"intent accuracy:        {f['intent_accuracy']:6.1%}",
         f"affairs top-1:          {f['top1']:6.1%}",
         f"affairs top-3:          {f['top3']:6.1%}",
@@ -208,12 +246,16 @@ def format_report(report: EvaluationReport, group_of: Callable[[str], str]) -> s
         f"{f['wrong_direct_all']:.1%} of all",
         f"out-of-scope precision: {f['oos_precision']:6.1%}",
         f"out-of-scope recall:    {f['oos_recall']:6.1%}",
+        f"out of scope handled:   {f['oos_handled']:6.1%} (fallback, or the right agency)",
         f"menu slots right:       {f['menu_slots']:6.1%}",
         f"report category right:  {f['report_category']:6.1%}",
         "",
         "worst confusions (expected -> got, ? = clarified with that first):",
     ]
     lines += [f"  {a} -> {b}  x{c}" for a, b, c in report.confusions()] or ["  none"]
+    lines += ["", f"{'kind of message':<16} {'n':>4} {'right':>7} {'clarify':>8} {'wrong':>6}"]
+    for name, n, right, clarify, wrong in report.per_kind():
+        lines.append(f"{name:<16} {n:>4} {right:>7.0%} {clarify:>8.0%} {wrong:>6.0%}")
     lines += ["", f"{'category':<14} {'n':>4} {'top-1':>7} {'direct':>7} {'clarify':>8} "
               f"{'wrong':>6}"]
     for name, n, top1, direct, clarify, wrong in report.per_group(group_of):

@@ -19,7 +19,7 @@ WITHIN = "{time_limit}内办好"          # "20个工作日" -> "20个工作日�
 WHERE = "在哪办：{station}{floor}{window}。{hours}"
 WHERE_TO_ASK = "在哪咨询：{station}{floor}{window}。{hours}"
 BRING = "要带：{materials}"
-MORE_MATERIALS = "等{count}样"
+BRING_SEPARATELY = "要带的材料{count}样，下一条发给您。"
 HOTLINE = "咨询电话：{hotline}"
 UNCONFIRMED = "\n（{hint}：{phone}）"
 FOLLOW_MATERIALS = "看所需材料"
@@ -58,7 +58,8 @@ def handling_text(item: AffairsItem) -> str:
 
 
 def item_follow_ups(item: AffairsItem) -> tuple[Choice, ...]:
-    """The follow-up choices offered after an item's summary."""
+    """The follow-up choices offered after an item's summary and after each detail, always
+    numbered the same (3 is always 看谁能办)."""
     return (Choice("materials", item.id, FOLLOW_MATERIALS),
             Choice("steps", item.id, FOLLOW_STEPS),
             Choice("eligible", item.id, FOLLOW_ELIGIBLE))
@@ -71,24 +72,31 @@ def _unconfirmed(knowledge: Knowledge, item: AffairsItem) -> str:
 
 
 async def answer_item(ctx: HandlerContext, item_id: str) -> HandlerResult:
-    """Short summary of an item: handling, where and when, what to bring, follow-ups."""
+    """Summary of an item: handling, where and when, everything to bring (a missing document
+    wastes a trip: the list is never cut; when it does not fit, it follows in a second
+    message), the hotline, and the follow-ups."""
     knowledge = ctx.knowledge
     item = knowledge.item(item_id)
     if item is None:
         return HandlerResult(Reply(NOT_FOUND.format(phone=knowledge.station.phone)))
-    handling = handling_text(item)
-    materials = "、".join(item.materials[:3])
-    if len(item.materials) > 3:
-        materials += MORE_MATERIALS.format(count=len(item.materials))
+    head = [f"【{item.name}】{handling_text(item)}", _where(knowledge, item)]
+    hotline = HOTLINE.format(hotline=item.hotline)
     follow_ups = item_follow_ups(item)
-    lines = [f"【{item.name}】{handling}", _where(knowledge, item), BRING.format(
-        materials=materials), HOTLINE.format(hotline=item.hotline)]
     tail = _unconfirmed(knowledge, item)
     follow = numbered(follow_ups)
-    body = "\n".join(lines)
-    budget = ctx.max_chars - len(tail) - len(follow) - 2
-    text = fit(body, budget) + tail + "\n" + follow
-    return HandlerResult(Reply(text, tuple(c.label for c in follow_ups)), follow_ups)
+    labels = tuple(c.label for c in follow_ups)
+    whole = "\n".join([*head, BRING.format(materials="、".join(item.materials)), hotline])
+    if len(whole) + len(tail) + len(follow) + 1 <= ctx.max_chars:
+        return HandlerResult(Reply(whole + tail + "\n" + follow, labels), follow_ups)
+    summary = "\n".join([*head, BRING_SEPARATELY.format(count=len(item.materials)), hotline])
+    materials = _materials(item)
+    return HandlerResult(Reply(fit(summary, ctx.max_chars)), follow_ups,
+                         more=(Reply(materials + tail + "\n" + follow, labels),))
+
+
+def _materials(item: AffairsItem) -> str:
+    return MATERIALS_TITLE.format(name=item.name) + "\n" + "\n".join(
+        f"{n}. {m}" for n, m in enumerate(item.materials, start=1))
 
 
 async def item_detail(ctx: HandlerContext, item_id: str, part: str) -> HandlerResult:
@@ -98,18 +106,20 @@ async def item_detail(ctx: HandlerContext, item_id: str, part: str) -> HandlerRe
     if item is None:
         return HandlerResult(Reply(NOT_FOUND.format(phone=knowledge.station.phone)))
     if part == "materials":
-        text = MATERIALS_TITLE.format(name=item.name) + "\n" + "\n".join(
-            f"{n}. {m}" for n, m in enumerate(item.materials, start=1))
+        text = _materials(item)
     elif part == "steps":
         text = STEPS_TITLE.format(name=item.name) + "\n" + "\n".join(
             f"{n}. {s}" for n, s in enumerate(item.steps, start=1))
     else:
         text = ELIGIBLE_TITLE.format(name=item.name, eligible=item.eligible, fee=item.fee)
-    others = tuple(c for c in item_follow_ups(item) if c.action != part)
+    follow_ups = item_follow_ups(item)
     tail = _unconfirmed(knowledge, item)
-    follow = numbered(others)
-    text = fit(text, ctx.max_chars - len(tail) - len(follow) - 2) + tail + "\n" + follow
-    return HandlerResult(Reply(text, tuple(c.label for c in others)), others)
+    follow = numbered(follow_ups)
+    if part == "materials" or len(text) + len(tail) + len(follow) + 1 <= ctx.max_chars:
+        text = text + tail + "\n" + follow         # every document, however long the list
+    else:
+        text = fit(text, ctx.max_chars - len(tail) - len(follow) - 2) + tail + "\n" + follow
+    return HandlerResult(Reply(text, tuple(c.label for c in follow_ups)), follow_ups)
 
 
 async def clarify(ctx: HandlerContext, candidates: tuple[Candidate, ...],

@@ -632,5 +632,19 @@ class IntentEngine:
                                   candidates=candidates[:max(3, settings.clarify_choices)],
                                   normalised=core)
         return Classification(text, entry.intent, item=None, clarify=True, score=top.score,
-                              candidates=candidates[:max(3, settings.clarify_choices)],
+                              candidates=self._at_least_three(candidates, top.entry)[
+                                  :max(3, settings.clarify_choices)],
                               normalised=core)
+
+    def _at_least_three(self, candidates: tuple[Candidate, ...], best: int
+                        ) -> tuple[Candidate, ...]:
+        """A clarification offers at least three choices: when few entries matched, the best
+        one's siblings (same catalogue category) complete the list."""
+        if len(candidates) >= 3:
+            return candidates
+        seen = {c.item for c in candidates}
+        group = self.entries[best].group
+        siblings = tuple(Candidate(e.ref, 0.0, e.intent, e.label) for e in self.entries
+                         if e.group == group and e.ref not in seen
+                         and e.intent == self.entries[best].intent)
+        return (candidates + siblings)[:3]

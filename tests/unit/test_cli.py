@@ -36,6 +36,37 @@ def test_classify_prints_one_json_object_per_line(monkeypatch: pytest.MonkeyPatc
     assert objects[5]["category"] == "lighting"
 
 
+def test_classify_writes_utf8_lines_whatever_comes_in(tmp_path: Path) -> None:
+    """Undecodable bytes get their line (not a crash, not raw bytes out), line separators
+    inside a message are escaped, under the C locale and with PYTHONIOENCODING alike."""
+    import os
+    import subprocess
+    import sys
+
+    data = b"abc\xff\xfedef\n\xe6\x95\xac\xe8\x80\x81\xe5\x8d\xa1\xe2\x80\xa8x\n\xc2\x85y\n"
+    for extra in ({"LC_ALL": "C.UTF-8"}, {"PYTHONIOENCODING": "utf-8"}, {"LC_ALL": "C"}):
+        env = {**os.environ, **extra}
+        done = subprocess.run([sys.executable, "-m", "bot.cli", "classify", "--today",
+                               "2026-11-23"], input=data, capture_output=True, env=env,
+                              cwd=ROOT, timeout=120, check=True)
+        text = done.stdout.decode("utf-8")              # valid UTF-8, or this raises
+        lines = text.split("\n")
+        assert lines[-1] == "" and len(lines) == 4, extra
+        assert "\u2028" not in text and "\x85" not in text
+        assert [json.loads(line)["text"] for line in lines[:3]] == [
+            "abc\ufffd\ufffddef", "敬老卡\u2028x", "\x85y"]
+
+
+def test_a_clarification_offers_at_least_three_choices(
+        monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+    monkeypatch.setattr("sys.stdin", io.StringIO("菜疾之\n社保卡\n"))
+    main(["classify", "--today", "2026-11-23"])
+    for line in capsys.readouterr().out.splitlines():
+        data = json.loads(line)
+        if data["clarify"]:
+            assert len(data["candidates"]) >= 3, data
+
+
 def test_classify_keeps_chinese_readable(monkeypatch: pytest.MonkeyPatch,
                                          capsys: pytest.CaptureFixture[str]) -> None:
     monkeypatch.setattr("sys.stdin", io.StringIO("明天中午吃什么\n"))

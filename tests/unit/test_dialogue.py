@@ -64,14 +64,21 @@ async def test_reply_1_shows_the_materials(conversation: Conversation,
     assert "回复 1" in reply            # the other follow-ups are still offered
 
 
-async def test_follow_ups_chain(conversation: Conversation) -> None:
+async def test_follow_ups_keep_their_numbers(conversation: Conversation) -> None:
     await conversation.say("居住证续签")
-    materials = await conversation.say("1")       # 1 看所需材料
-    assert "所需材料" in materials
-    steps = await conversation.say("1")           # now 1 is 看办理流程
-    assert "办理流程" in steps
-    eligible = await conversation.say("1")        # now 1 is 看所需材料 again
-    assert "所需材料" in eligible
+    assert "】所需材料：" in await conversation.say("1")
+    steps = await conversation.say("2")           # 2 is still 看办理流程
+    assert "】办理流程：" in steps and "回复 1 看所需材料，2 看办理流程，3 看谁能办" in steps
+    assert "】谁能办：" in await conversation.say("3")
+    assert "】所需材料：" in await conversation.say("1")
+
+
+async def test_the_whole_list_of_materials_is_given(knowledge: Knowledge,
+                                                    conversation: Conversation) -> None:
+    longest = max(knowledge.items, key=lambda i: sum(len(m) for m in i.materials))
+    said = await conversation.say(longest.name)
+    assert all(m in said for m in longest.materials)
+    assert "等" + str(len(longest.materials)) + "样" not in said
 
 
 async def test_follow_up_choices_travel_with_the_reply(conversation: Conversation) -> None:
