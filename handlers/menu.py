@@ -32,7 +32,7 @@ PRICES = ("价格：午餐两个套餐，套餐A {a}元、套餐B {b}元；早�
           "\n{subsidy}\n付款：{payment}")
 DELIVERY = "老人送餐服务\n谁能送：{eligible}\n怎么报名：{signup}"
 DELIVERY_MORE = "送餐费用：{fee}\n送到时间：{hours}\n订餐：{deadline}"
-POINTS_TITLE = "食堂和助餐点："
+POINTS_TITLE = "食堂和助餐点一共{count}处："
 POINT_LINE = "{n}. {name}：{address}，{meals}"
 POINT_DETAIL = "{name}\n地址：{address}\n开放：{days}\n{meals}"
 OPEN_DAY = "{day}{point}开。{meals}"
@@ -41,6 +41,15 @@ CLOSED_ALTERNATIVE = "可以到{canteen}，{canteen_days}开。"
 HOLIDAY = "{day}是节假日。"
 ASK_DAY = "您问的是哪一天的菜单？请说日期，比如“12月3日”“下周三”“明天”。"
 NO_CANTEEN = "食堂的资料暂时没有，请打 {phone} 问一下。"
+DISH_ON = "{dish}：{days}有。"
+DISH_DAY = "{day}{meal}"
+DISH_NOT_SOON = "最近的菜单（到{last}）里没有{dish}。新一周的菜单一般周五前公布，到时候可以再问我。"
+DISH_UNKNOWN = "菜单里没有找到这个菜。可以问我某一天的菜单，比如“明天中午吃什么”。"
+DIET = "{note}"
+
+# A dish is found by any part of it three characters long or more (狮子头 finds 红烧狮子头).
+_DISH_PART = 3
+_DISH_DAYS_SHOWN = 3
 
 # How a meal point's `days` text is read ("每天", "周一至周五（周末和节假日不开）", "工作日").
 _DAY_INDEX = {"一": 0, "二": 1, "三": 2, "四": 3, "五": 4, "六": 5, "日": 6, "天": 6}
@@ -141,6 +150,10 @@ async def answer_menu(ctx: HandlerContext, c: Classification) -> HandlerResult:
     if c.topic == "points":
         text = _point_detail(point) if point is not None else _points(canteen)
         return HandlerResult(Reply(fit(text, ctx.max_chars)))
+    if c.topic == "dish":
+        return HandlerResult(Reply(fit(_dish_days(ctx, canteen, c.normalised), ctx.max_chars)))
+    if c.topic == "diet":
+        return HandlerResult(Reply(fit(DIET.format(note=canteen.diet), ctx.max_chars)))
     if c.topic == "open" and c.date is not None:
         return HandlerResult(Reply(fit(_open_on(ctx, canteen, point or main, c.date),
                                        ctx.max_chars)))
@@ -216,6 +229,35 @@ def _open_on(ctx: HandlerContext, canteen: Canteen, point: MealPoint, date: dt.d
     return text
 
 
+def dishes_named(canteen: Canteen, text: str) -> tuple[str, ...]:
+    """The menu's dishes a message names, whole or by a part of three characters or more."""
+    found = []
+    for dish in canteen.dishes():
+        size = min(_DISH_PART, len(dish))
+        if any(dish[i:i + size] in text for i in range(len(dish) - size + 1)):
+            found.append(dish)
+    return tuple(found)
+
+
+def _dish_days(ctx: HandlerContext, canteen: Canteen, text: str) -> str:
+    """When a dish is next on the menu ("狮子头啥辰光有"), from today on."""
+    dishes = dishes_named(canteen, text)
+    if not dishes:
+        return DISH_UNKNOWN
+    days: dict[str, list[str]] = {}
+    for date in sorted(d for d in canteen.menu if d >= ctx.today):
+        menu = canteen.menu[date]
+        for meal in ("breakfast", "lunch", "dinner"):
+            for dish in menu.dishes(meal):
+                if dish in dishes and len(days.setdefault(dish, [])) < _DISH_DAYS_SHOWN:
+                    days[dish].append(DISH_DAY.format(day=_day(date), meal=MEAL_NAMES[meal]))
+    dates = sorted(canteen.menu)
+    last = _day(dates[-1]) if dates else ""
+    lines = [DISH_ON.format(dish=dish, days="、".join(days[dish])) if days.get(dish)
+             else DISH_NOT_SOON.format(dish=dish, last=last) for dish in dishes]
+    return "\n".join(dict.fromkeys(lines))
+
+
 def _point_detail(point: MealPoint) -> str:
     text = POINT_DETAIL.format(name=point.name, address=point.address, days=point.days,
                                meals=_meals_line(point))
@@ -244,7 +286,7 @@ def _delivery(ctx: HandlerContext, canteen: Canteen) -> tuple[str, str]:
 
 
 def _points(canteen: Canteen) -> str:
-    lines = [POINTS_TITLE] + [POINT_LINE.format(
+    lines = [POINTS_TITLE.format(count=len(canteen.points))] + [POINT_LINE.format(
         n=n, name=p.name, address=p.address,
         meals="、".join(MEAL_NAMES.get(m, m) for m in p.meals)) for n, p in enumerate(
         canteen.points, start=1)]

@@ -43,6 +43,9 @@ _NEGATED = re.compile(r"(不是|不要|不用|不想|不需要|无需|并非|没
 # (广场舞几点跳).
 _QUESTION = re.compile(r"几点|什么时候|啥时候|哪天|哪里|在哪|几号|怎么报名|怎么参加|多少钱")
 # What is left of "有个问题想反映一下" once its report words are gone: nothing about the problem.
+# A dish asked about for another day (还会再做吗, 什么时候有).
+_AGAIN = re.compile(r"还会|再做|再烧|什么时候|啥时候|几时|哪天|还有没有")
+_COOKING = re.compile(r"怎么烧|怎么做|怎么炒|怎么煮|做法|菜谱|好吃的做法")
 _GENERIC = re.compile(r"问题|事情|事儿|事|情况|东西|物品|样|想|要|有|个|一|下|点|我|你们|给|帮|请|"
                       r"能不能|可以|件|这里|这边|说|讲|反馈|些|几|啥|什么|了|的|跟|和|向|找")
 
@@ -241,6 +244,8 @@ class IntentEngine:
         self._food = self._word_list(base, phrasebook.food_words)
         self._menu_topics = tuple((topic, self._word_list(base, words))
                                   for topic, words in phrasebook.menu_topics)
+        # Words that name the canteen itself: then a canteen question is the canteen's.
+        self._canteen_words = self._word_list(base, phrasebook.canteen_words)
         self._station_words = self._word_list(base, phrasebook.station_words)
         self._other_places = self._word_list(base, phrasebook.other_places)
         self._holidays = phrasebook.holidays
@@ -253,6 +258,16 @@ class IntentEngine:
         self._affairs_cues = self._word_list(base, phrasebook.affairs_cues)
         self._actions = frozenset(self._affairs_cues)
         self._handoff_re = _alternation(self._handoff)
+        self._capabilities_re = _alternation(self._word_list(base, phrasebook.capabilities))
+        # Dishes by any part of three characters or more (狮子头 finds 红烧狮子头).
+        self._dish_fragments = tuple(sorted({
+            d[i:j] for d in self._word_list(base, phrasebook.dishes)
+            for i in range(len(d)) for j in range(i + min(3, len(d)), len(d) + 1)},
+            key=len, reverse=True))
+        # Foods named on their own (鱼, 饺子): not eating words, not 有啥, not 面 (里面, 上面).
+        self._foods = tuple(w for w in self._word_list(base, phrasebook.food_words)
+                            if w not in self._word_list(base, phrasebook.eat_words)
+                            and not w.startswith("有") and w != "面")
         self._report_re = _alternation(self._report_cues)
         # Single characters (开, 查) hide inside other words (开门): only longer cues count here.
         self._affairs_re = _alternation(w for w in self._affairs_cues if len(w) >= 2)
@@ -367,6 +382,8 @@ class IntentEngine:
             return Classification(text, GREETING, topic=THANKS, score=1.0, normalised=core)
         if self._handoff_re.search(clean):
             return Classification(text, HANDOFF, score=1.0, normalised=core)
+        if self._capabilities_re.search(clean):   # 侬会做点啥: what the bot can do
+            return Classification(text, GREETING, topic=HELLO, score=1.0, normalised=core)
         if not core and not truncated and _HAS_CJK.search(clean):  # only fillers: "请问"
             return Classification(text, GREETING, topic=PROMPT, score=1.0, normalised=core)
         if _DIGITS.fullmatch(core):  # a bare "2" with no choice pending
@@ -394,8 +411,12 @@ class IntentEngine:
 
         menu = self._menu_question(text, core, today)
         named = bool(answerable) and answerable[0].recall >= EXACT_ALIAS and strong_answer
-        if menu is not None and not (strong_answer and has_affairs_cue) and not named:
-            return menu
+        canteen_named = menu is not None and (menu.meal_point is not None or any(
+            w in core for w in self._canteen_words))
+        best_is_item = bool(answerable) and self.entries[answerable[0].entry].intent == AFFAIRS
+        if menu is not None and ((canteen_named and not (named and best_is_item)) or (
+                not (strong_answer and has_affairs_cue) and not named)):
+            return menu   # 礼拜天食堂开门吗 is the canteen's, not the station's opening hours
         if self._wish_re.search(core) and not strong_answer and \
                 report_score < settings.answer_threshold:
             return Classification(text, WISH, score=1.0, normalised=core)
@@ -445,7 +466,8 @@ class IntentEngine:
         a canteen topic (梅园在哪里), or a day or a meal with eating (明天吃什么): "血压高吃什么好"
         is not about the canteen.
         """
-        point = next((pid for name, pid in self._points if name in core), None)
+        said = next(((name, pid) for name, pid in self._points if name in core), None)
+        point = said[1] if said else None
         day = read_day(core, today, self._holidays)
         date = day.date if day else None
         meal = parse_meal(core)
@@ -457,14 +479,29 @@ class IntentEngine:
             date is not None or meal is not None or has_food or (
                 topic is not None and not self._has_report_cue(core)
                 and not any(w in core for w in self._station_words)))
+        dish = next((d for d in self._dish_fragments if d in core), None)
+        has_dish_word = any(w in core for w in self._foods)    # 鱼, 饺子 (not 吃, 有啥)
+        eats_here = has_food if topic != "diet" else any(w in core for w in ("菜", "饭"))
         if not (self._menu_re.search(core) or about_point
                 or (date is not None and meal is not None and has_food)
-                or ((date is not None or meal is not None) and has_eat)):
+                or ((date is not None or meal is not None) and has_eat)
+                or (date is not None and has_dish_word and not self._has_report_cue(core))
+                or (topic is not None and (has_eat or eats_here) and topic not in (
+                    "points", "diet")) or (topic == "diet" and eats_here)
+                or (dish is not None and not self._has_report_cue(core))):
             return None
+        if dish is not None and _COOKING.search(core) and not self._menu_re.search(core):
+            return None           # 红烧肉怎么烧才好吃 is cooking, not the canteen
+        if self._names_another_place(core) and not any(w in core for w in self._canteen_words):
+            return None           # 菜场猪肉多少钱一斤: another place's prices
+        if dish is not None and (date is None or _AGAIN.search(core)):
+            topic = "dish"        # 狮子头啥辰光有, 那个咖喱鸡还会再做吗: when it is on
         if topic is None:
             topic = "dishes"
         elif date is not None and topic in ("hours", "points") and "几点" not in core:
             topic = "dishes"  # 明天食堂有什么 (a day named): the menu, not the opening hours
+        if said is not None and said[0] in self._canteen_words and topic in ("hours", "points"):
+            point = None      # 食堂几点开饭: every meal point's hours, not the main canteen's
         return Classification(text, MENU, date=date, meal=meal, meal_point=point, topic=topic,
                               score=1.0, normalised=core, days=day.days if day else 1,
                               date_unreadable=bool(day and day.unreadable))

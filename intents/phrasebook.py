@@ -42,6 +42,7 @@ class Phrasebook:
     report_cues: tuple[str, ...] = ()
     report_not_cues: tuple[str, ...] = ()      # 摔倒了 hides the cue 倒了
     station_words: tuple[str, ...] = ()        # 驿站, 你们: the station is the subject
+    canteen_words: tuple[str, ...] = ()        # 食堂, 助餐点: the canteen is the subject
     other_places: tuple[str, ...] = ()         # 医院, 银行: another place is the subject
     stopwords: tuple[str, ...] = ()
     homophones: dict[str, str] = field(default_factory=dict)
@@ -49,4 +50,6 @@ class Phrasebook:
     place_suffixes: tuple[str, ...] = ()       # 助餐点, 小区: a meal point's short name drops them
     holidays: tuple[NamedDay, ...] = ()
     emergencies: tuple[EmergencySigns, ...] = ()   # read before anything else
+    dishes: tuple[str, ...] = ()               # the menu's dishes: 狮子头啥辰光有 asks the menu
+    capabilities: tuple[str, ...] = ()         # 侬会做点啥: what the bot can do
     emergency_categories: tuple[str, ...] = ()     # a report of these is an emergency too

@@ -44,7 +44,7 @@ FAQ_ID = re.compile(r"^[a-z0-9_.]+$")
 PLACEHOLDER = re.compile(r"\{([^{}]*)\}")
 URGENCIES = ("normal", "urgent", "emergency")
 # The canteen topics of lexicon.toml's [menu_topics], in the order they are tried.
-MENU_TOPICS = ("delivery", "price", "open", "hours", "points")
+MENU_TOPICS = ("delivery", "diet", "price", "open", "hours", "points")
 HOURS = re.compile(r"^\s*(\d{1,2})[:：](\d{2})\s*[-–~～至到]\s*(\d{1,2})[:：](\d{2})\s*$")
 
 
@@ -334,9 +334,12 @@ class KnowledgeLoader:
         src = self._open("canteen.toml")
         points: list[MealPoint] = []
         prices, delivery = empty_prices, empty_delivery
+        diet = ""
         if src is not None:
             top = _TomlTable(src, self.problems, src.data)
-            top.unknown(("prices", "point", "delivery"))
+            top.unknown(("prices", "point", "delivery", "diet"))
+            diet = _TomlTable(src, self.problems, src.data.get("diet", {}), label="[diet]",
+                              section="diet").text("note", required=False)
             p = _TomlTable(src, self.problems, src.data.get("prices", {}), label="[prices]",
                        section="prices")
             prices = Prices(p.integer("set_a"), p.integer("set_b"), p.integer("breakfast"),
@@ -361,7 +364,7 @@ class KnowledgeLoader:
                                         entry.text("address"), entry.texts("aliases"), meals,
                                         entry.text("days"), hours,
                                         entry.text("note", required=False)))
-        return Canteen(tuple(points), prices, delivery, self.menu())
+        return Canteen(tuple(points), prices, delivery, self.menu(), diet)
 
     def menu(self) -> dict[dt.date, DayMenu]:
         src = self._open("menu.toml")
@@ -464,8 +467,8 @@ class KnowledgeLoader:
         top = _TomlTable(src, self.problems, src.data)
         top.unknown(("fillers", "greetings", "handoff", "wish_cues", "menu_words",
                      "affairs_cues", "stopwords", "homophones", "acknowledgements",
-                     "station_words", "other_places", "eat_words", "food_words",
-                     "place_suffixes", "menu_topics"))
+                     "station_words", "canteen_words", "other_places", "eat_words", "food_words",
+                     "place_suffixes", "menu_topics", "capabilities"))
         raw = src.data.get("homophones", {})
         homophones: dict[str, str] = {}
         if not isinstance(raw, dict) or not all(isinstance(v, str) for v in raw.values()):
@@ -484,11 +487,13 @@ class KnowledgeLoader:
                        top.texts("stopwords"),
                        acknowledgements=top.texts("acknowledgements", required=False),
                        station_words=top.texts("station_words", required=False),
+                       canteen_words=top.texts("canteen_words", required=False),
                        other_places=top.texts("other_places", required=False),
                        eat_words=top.texts("eat_words", required=False),
                        food_words=top.texts("food_words", required=False),
                        place_suffixes=top.texts("place_suffixes", required=False),
-                       menu_topics=menu_topics, report_not_cues=report_not_cues)
+                       menu_topics=menu_topics, report_not_cues=report_not_cues,
+                       capabilities=top.texts("capabilities", required=False))
 
     def calendar(self) -> tuple[Holiday, ...]:
         src = self._open("calendar.toml")

@@ -161,10 +161,17 @@ class Canteen:
     prices: Prices
     delivery: Delivery
     menu: dict[dt.date, DayMenu]
+    diet: str = ""                      # for residents with a diet (血压高, 糖尿病, 没牙)
 
     def point(self, point_id: str) -> MealPoint | None:
         """A meal point by id."""
         return next((p for p in self.points if p.id == point_id), None)
+
+    def dishes(self) -> tuple[str, ...]:
+        """Every dish of the menu calendar, once."""
+        names = {d for day in self.menu.values()
+                 for d in (*day.set_a, *day.set_b, *day.breakfast, *day.dinner)}
+        return tuple(sorted(names))
 
 
 @dataclass(frozen=True)
@@ -208,6 +215,7 @@ class Lexicon:
     stopwords: tuple[str, ...]
     acknowledgements: tuple[str, ...] = ()
     station_words: tuple[str, ...] = ()
+    canteen_words: tuple[str, ...] = ()
     other_places: tuple[str, ...] = ()
     eat_words: tuple[str, ...] = ()
     food_words: tuple[str, ...] = ()
@@ -216,6 +224,7 @@ class Lexicon:
     menu_topics: tuple[tuple[str, tuple[str, ...]], ...] = ()
     # words that contain a report cue but are no report (摔倒了 contains 倒了)
     report_not_cues: tuple[str, ...] = ()
+    capabilities: tuple[str, ...] = ()       # 你会做什么: answered with what the bot can do
 
 
 @dataclass(frozen=True)

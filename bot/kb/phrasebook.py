@@ -35,11 +35,14 @@ def build_phrasebook(knowledge: Knowledge) -> Phrasebook:
         eat_words=lexicon.eat_words, food_words=lexicon.food_words,
         menu_topics=lexicon.menu_topics, affairs_cues=lexicon.affairs_cues,
         report_cues=lexicon.report_cues, report_not_cues=lexicon.report_not_cues,
-        station_words=lexicon.station_words, other_places=lexicon.other_places,
+        station_words=lexicon.station_words, canteen_words=lexicon.canteen_words,
+         other_places=lexicon.other_places,
         stopwords=lexicon.stopwords, homophones=dict(lexicon.homophones), meal_points=points,
         place_suffixes=lexicon.place_suffixes,
         holidays=named_days(((h.name, *h.aliases), h.dates) for h in knowledge.holidays),
         emergencies=tuple(EmergencySigns(e.id, e.category, e.phrases, e.all_of, e.unless)
                           for e in knowledge.emergencies),
         emergency_categories=tuple(c.id for c in knowledge.reports if c.urgency == "emergency"),
+        dishes=tuple(d for d in knowledge.canteen.dishes() if len(d) >= 2),
+        capabilities=lexicon.capabilities,
     )

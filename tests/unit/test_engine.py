@@ -69,12 +69,18 @@ def test_menu_slots(engine: IntentEngine, text: str, date: dt.date, meal: str | 
 
 
 @pytest.mark.parametrize(("text", "topic", "point"), [
-    ("食堂几点开门", "hours", "canteen"),
-    ("食堂几点开饭", "hours", "canteen"),
+    ("食堂几点开门", "hours", None),         # every point's hours
+    ("食堂几点开饭", "hours", None),
     ("午饭多少钱", "price", None),
     ("套餐多少钱", "price", None),
     ("送餐怎么订", "delivery", None),
     ("我腿不好下不了楼，老人送餐上门怎么弄", "delivery", None),
+    ("饭能送上门伐", "delivery", None),
+    ("有几个吃饭的点", "points", None),
+    ("狮子头啥辰光有", "dish", None),
+    ("前天那个咖喱鸡还会再做吗", "dish", None),
+    ("有没有少盐少油的菜 我血压高", "diet", None),
+    ("礼拜天食堂开门吗", "open", "canteen"),
 ])
 def test_canteen_questions(engine: IntentEngine, text: str, topic: str,
                            point: str | None) -> None:
@@ -277,7 +283,8 @@ def test_the_station_named_with_another_place_is_still_the_station(engine: Inten
     assert c.candidates[0].item == "station.hours"
 
 
-@pytest.mark.parametrize("text", ["血压高吃什么好", "吃什么对身体好"])
+@pytest.mark.parametrize("text", ["血压高吃什么好", "吃什么对身体好", "红烧狮子头怎么烧才好吃",
+                                  "菜场猪肉多少钱一斤"])
 def test_eating_without_a_canteen_cue_is_not_the_menu(engine: IntentEngine, text: str) -> None:
     assert classify(engine, text).intent != MENU
 

@@ -131,6 +131,8 @@ def test_report_figures() -> None:
     figures = synthetic_report().figures()
     expected = {
         "questions": 8,
+        "right": 3 / 8,               # q1 direct and right, q5 out of scope caught, q7 menu
+        "oos_handled": 1 / 2,         # q5 caught, q6 answered as an item
         "affairs_questions": 4,
         "intent_accuracy": 6 / 8,
         "top1": 2 / 4,

@@ -128,6 +128,43 @@ async def test_a_point_without_meals_is_no_crash(knowledge: Knowledge) -> None:
     assert (await menu_for(ctx, MONDAY, "lunch", "bare")).reply.text
 
 
+async def test_a_dish_says_its_next_days(knowledge: Knowledge) -> None:
+    ctx = context(knowledge)
+    dish = knowledge.canteen.menu[MONDAY].set_a[0]                 # on today's lunch
+    asked = Classification(dish[-3:] + "啥辰光有", MENU, topic="dish",
+                           normalised=dish[-3:] + "什么时候有")
+    reply = (await answer_menu(ctx, asked)).reply.text
+    assert reply.startswith(dish) and "11月23日（周一）午餐" in reply
+    later = [d for d in sorted(knowledge.canteen.menu) if d >= MONDAY
+             and dish in knowledge.canteen.menu[d].dishes("lunch")]
+    assert reply.count("午餐") == min(3, len(later))             # the next few, no more
+
+
+async def test_a_dish_not_on_the_coming_menu(knowledge: Knowledge) -> None:
+    last = max(knowledge.canteen.menu)
+    ctx = context(knowledge, dt.datetime.combine(last + dt.timedelta(days=1), dt.time(9),
+                                                 tzinfo=ZONE))
+    dish = knowledge.canteen.menu[MONDAY].set_a[0]
+    reply = (await answer_menu(ctx, Classification("q", MENU, topic="dish", normalised=dish))
+             ).reply.text
+    assert "没有" + dish in reply and "周五前公布" in reply
+
+
+async def test_a_diet_question_gets_the_canteen_note(knowledge: Knowledge) -> None:
+    reply = (await answer_menu(context(knowledge), menu("diet"))).reply.text
+    assert reply == knowledge.canteen.diet
+
+
+async def test_hours_without_a_point_give_every_point(knowledge: Knowledge) -> None:
+    reply = (await answer_menu(context(knowledge), menu("hours"))).reply.text
+    assert all(p.name in reply for p in knowledge.canteen.points)
+
+
+async def test_how_many_points(knowledge: Knowledge) -> None:
+    reply = (await answer_menu(context(knowledge), menu("points"))).reply.text
+    assert f"一共{len(knowledge.canteen.points)}处" in reply
+
+
 # -- affairs texts --------------------------------------------------------------------------
 
 async def test_information_only_items_do_not_say_where_to_apply(knowledge: Knowledge) -> None:
