@@ -25,6 +25,8 @@ UNCONFIRMED = "\n（{hint}：{phone}）"
 FOLLOW_MATERIALS = "看所需材料"
 FOLLOW_STEPS = "看办理流程"
 FOLLOW_ELIGIBLE = "看谁能办"
+NOT_THIS = "不是这个？"
+FOLLOW_SIBLING = "看{label}"
 MATERIALS_TITLE = "【{name}】所需材料："
 STEPS_TITLE = "【{name}】办理流程："
 ELIGIBLE_TITLE = "【{name}】谁能办：{eligible}\n费用：{fee}"
@@ -71,10 +73,22 @@ def _unconfirmed(knowledge: Knowledge, item: AffairsItem) -> str:
     return UNCONFIRMED.format(hint=knowledge.station.confirm_hint, phone=knowledge.station.phone)
 
 
-async def answer_item(ctx: HandlerContext, item_id: str) -> HandlerResult:
+def _offered_instead(alternatives: tuple[Candidate, ...], first: int) -> tuple[
+        tuple[Choice, ...], str]:
+    """The close siblings offered after the answer: "不是这个？回复 4 看敬老卡挂失补领"."""
+    choices = tuple(Choice("faq" if c.intent == "faq.ask" else "item", c.item,
+                           FOLLOW_SIBLING.format(label=c.label)) for c in alternatives)
+    if not choices:
+        return (), ""
+    return choices, NOT_THIS + numbered(choices, first)
+
+
+async def answer_item(ctx: HandlerContext, item_id: str,
+                      alternatives: tuple[Candidate, ...] = ()) -> HandlerResult:
     """Summary of an item: handling, where and when, everything to bring (a missing document
     wastes a trip: the list is never cut; when it does not fit, it follows in a second
-    message), the hotline, and the follow-ups."""
+    message), the hotline, and the follow-ups; then the close siblings the question may have
+    meant instead, numbered after the follow-ups."""
     knowledge = ctx.knowledge
     item = knowledge.item(item_id)
     if item is None:
@@ -82,8 +96,10 @@ async def answer_item(ctx: HandlerContext, item_id: str) -> HandlerResult:
     head = [f"【{item.name}】{handling_text(item)}", _where(knowledge, item)]
     hotline = HOTLINE.format(hotline=item.hotline)
     follow_ups = item_follow_ups(item)
+    instead, instead_line = _offered_instead(alternatives, len(follow_ups) + 1)
     tail = _unconfirmed(knowledge, item)
-    follow = numbered(follow_ups)
+    follow = numbered(follow_ups) + ("\n" + instead_line if instead_line else "")
+    follow_ups += instead
     labels = tuple(c.label for c in follow_ups)
     whole = "\n".join([*head, BRING.format(materials="、".join(item.materials)), hotline])
     if len(whole) + len(tail) + len(follow) + 1 <= ctx.max_chars:

@@ -38,9 +38,9 @@ class HandlerResult:
         return [self.reply, *self.more]
 
 
-def numbered(choices: tuple[Choice, ...]) -> str:
+def numbered(choices: tuple[Choice, ...], first: int = 1) -> str:
     """"回复 1 看所需材料，2 看办理流程" for follow-ups."""
-    return "回复 " + "，".join(f"{n} {c.label}" for n, c in enumerate(choices, start=1))
+    return "回复 " + "，".join(f"{n} {c.label}" for n, c in enumerate(choices, start=first))
 
 
 def fit(text: str, limit: int) -> str:

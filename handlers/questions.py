@@ -39,7 +39,7 @@ async def answer(turn: Turn, uow: UnitOfWork, knowledge: Knowledge,
     if c.clarify:
         result = await affairs.clarify(ctx, c.candidates, settings.clarify_choices)
     elif c.intent == AFFAIRS:
-        result = await affairs.answer_item(ctx, c.item or "")
+        result = await affairs.answer_item(ctx, c.item or "", c.alternatives)
     elif c.intent == FAQ:
         result = await faq.answer_faq(ctx, c.item or "")
     elif c.intent == MENU:

@@ -29,7 +29,7 @@ from rapidfuzz import fuzz
 from intents.chargrams import CharGramIndex
 from intents.dates import parse_meal, read_day
 from intents.normalise import HomophoneCorrector, TextNormaliser
-from intents.phrasebook import Phrasebook
+from intents.phrasebook import Entry, Phrasebook
 from intents.safety import EmergencyDetector, EmergencySigns
 from intents.tokens import DomainTokenizer
 
@@ -54,6 +54,7 @@ CANDIDATES = 12         # entries scored in full (the best by character n-gram c
 WINDOW = 10             # content words per part of a long message
 REPORT_WITHOUT_CUE = 0.05  # extra score a report needs when it has no problem word
 EXACT_ALIAS = 0.95      # recall of a name or alias the message contains (nearly) whole
+BARE_NAME = 5          # a message shorter than this with no action or question word is a bare name
 FUZZY_TOP = 6           # entries re-scored with rapidfuzz
 GRAM_SIZES = (1, 2)     # character n-grams of the cosine signal
 # A word that appears in few of an entry's phrases still counts, but less than a central one.
@@ -91,6 +92,10 @@ class EngineSettings:
     # A clear lead also answers: any score at or above clarify_threshold, this far ahead of
     # the runner-up.
     lead_margin: float = 0.25
+    # When the close runners-up are all the best item's siblings (the same card, another
+    # action), the best is answered from this score up, with the siblings offered beside it.
+    sibling_threshold: float = 0.35
+    sibling_choices: int = 2
     # How the signals add up to a score (tuned on the dev set: bench/tune_engine.py).
     weight_recall: float = 0.0
     weight_coverage: float = 0.35
@@ -133,6 +138,9 @@ class Classification:
     # report of an emergency category with no situation of its own carries the category id)
     emergency: str | None = None
     date_unreadable: bool = False  # menu: a day is named but cannot be read (2月30号)
+    # affairs: the best item's siblings that came close (挂失 beside 申领), offered with the
+    # answer ("不是这个？回复4看社会保障卡挂失")
+    alternatives: tuple[Candidate, ...] = ()
     truncated: bool = False        # longer than max_message_chars: only its start was read
 
     def as_json(self) -> dict[str, Any]:
@@ -264,11 +272,22 @@ class IntentEngine:
             d[i:j] for d in self._word_list(base, phrasebook.dishes)
             for i in range(len(d)) for j in range(i + min(3, len(d)), len(d) + 1)},
             key=len, reverse=True))
-        # Foods named on their own (鱼, 饺子): not eating words, not 有啥, not 面 (里面, 上面).
+        # Foods named on their own (鱼, 饺子): not eating words, not 有啥.
         self._foods = tuple(w for w in self._word_list(base, phrasebook.food_words)
                             if w not in self._word_list(base, phrasebook.eat_words)
-                            and not w.startswith("有") and w != "面")
+                            and not w.startswith("有"))
         self._report_re = _alternation(self._report_cues)
+        self._subjects = tuple(self._subject(e, phrasebook.actions) for e in self.entries)
+        # 补领 is said 丢了, 掉了; an item's name holds its actions (敬老卡挂失补领).
+        self._action_cues = tuple((action, _alternation(self._word_list(base, cues)))
+                                  for action, cues in phrasebook.action_cues if cues)
+        self._action_verbs = tuple(phrasebook.actions)
+        self._done_before = self._word_list(base, phrasebook.done_before)
+        self._done_after = self._word_list(base, phrasebook.done_after)
+        self._entry_actions = tuple(
+            frozenset(a for a, _ in phrasebook.action_cues
+                      if e.intent == AFFAIRS and e.phrases and a in e.phrases[0])
+            for e in self.entries)
         # Single characters (开, 查) hide inside other words (开门): only longer cues count here.
         self._affairs_re = _alternation(w for w in self._affairs_cues if len(w) >= 2)
         self._menu_re = _alternation(self._menu)
@@ -660,6 +679,18 @@ class IntentEngine:
             return Classification(text, FALLBACK, score=ranked[0].score if ranked else 0.0,
                                   candidates=candidates[:3], normalised=core)
         top = ranked[0]
+        preferred = self._by_action(core, ranked)
+        if preferred is not None:      # 敬老卡掉了: 挂失补领, not 申领
+            chosen = ranked[preferred]
+            others = tuple(candidates[n] for n, s in enumerate(ranked[:preferred + 1])
+                           if n != preferred and self._siblings(chosen.entry, s.entry))
+            order = (candidates[preferred], *candidates[:preferred],
+                     *candidates[preferred + 1:])
+            return Classification(text, AFFAIRS, item=self.entries[chosen.entry].ref,
+                                  score=chosen.score,
+                                  candidates=order[:max(3, settings.clarify_choices)],
+                                  normalised=core,
+                                  alternatives=others[:settings.sibling_choices])
         entry = self.entries[top.entry]
         runner_up = ranked[1].score if len(ranked) > 1 else 0.0
         lead = top.score - runner_up
@@ -668,10 +699,72 @@ class IntentEngine:
             return Classification(text, entry.intent, item=entry.ref, score=top.score,
                                   candidates=candidates[:max(3, settings.clarify_choices)],
                                   normalised=core)
+        close = [n for n, s in enumerate(ranked[1:], start=1)
+                 if top.score - s.score < settings.answer_margin]
+        # A bare name (居住证) asks nothing yet: which of its items is for the resident to say.
+        asks = bool(len(core) >= BARE_NAME or self._affairs_re.search(core)
+                    or _QUESTION.search(core) or self._actions_said(core))
+        if asks and top.score >= settings.sibling_threshold and close and all(
+                self._siblings(top.entry, ranked[n].entry) for n in close):
+            return Classification(text, entry.intent, item=entry.ref, score=top.score,
+                                  candidates=candidates[:max(3, settings.clarify_choices)],
+                                  normalised=core, alternatives=tuple(
+                                      candidates[n] for n in close[:settings.sibling_choices]))
         return Classification(text, entry.intent, item=None, clarify=True, score=top.score,
                               candidates=self._at_least_three(candidates, top.entry)[
                                   :max(3, settings.clarify_choices)],
                               normalised=core)
+
+    @staticmethod
+    def _subject(entry: Entry, actions: tuple[str, ...]) -> frozenset[str]:
+        """What an item is done to, as three-character pieces of its name without its action
+        words: 社会保障卡挂失 and 社会保障卡申领 share 社会保; FAQs have none."""
+        if entry.intent != AFFAIRS or not entry.phrases:
+            return frozenset()
+        parts = [re.sub(r"[（）()《》]", "|", entry.phrases[0])]
+        for action in sorted(actions, key=len, reverse=True):
+            parts = [piece for part in parts for piece in part.split(action)]
+        pieces = [piece for part in parts for piece in part.split("|")]
+        return frozenset(piece[i:i + 3] for piece in pieces for i in range(len(piece) - 2))
+
+    def _actions_said(self, core: str) -> frozenset[str]:
+        """The actions a message asks for (丢了 -> 补领), leaving out those done already
+        (已经挂失了, 挂失过了)."""
+        said = set()
+        for action, cues in self._action_cues:
+            for match in cues.finditer(core):
+                verb = any(v in match.group() for v in self._action_verbs)
+                before = core[max(0, match.start() - 10):match.start()]
+                after = core[match.end():match.end() + 6]     # 挂失电话也打过了
+                if verb and (any(w in before for w in self._done_before) or any(
+                        (w in after) if len(w) > 1 else after.startswith(w)
+                        for w in self._done_after)):
+                    continue
+                said.add(action)
+                break
+        return frozenset(said)
+
+    def _by_action(self, core: str, ranked: list[_Scored]) -> int | None:
+        """The place in the ranking of the best item's sibling that does what the message asks
+        (敬老卡掉了: 挂失补领 before 申领), when the best item does not; else None."""
+        top = ranked[0]
+        if self.entries[top.entry].intent != AFFAIRS or len(ranked) < 2:
+            return None
+        said = self._actions_said(core)
+        if not said or self._entry_actions[top.entry] & said:
+            return None
+        for n, scored in enumerate(ranked[1:], start=1):
+            if top.score - scored.score >= self.settings.lead_margin:
+                break
+            if scored.score >= self.settings.clarify_threshold and \
+                    self._siblings(top.entry, scored.entry) and \
+                    self._entry_actions[scored.entry] & said:
+                return n
+        return None
+
+    def _siblings(self, first: int, second: int) -> bool:
+        """Two items about the same thing (card, certificate, scheme), another action each."""
+        return bool(self._subjects[first] & self._subjects[second])
 
     def _at_least_three(self, candidates: tuple[Candidate, ...], best: int
                         ) -> tuple[Candidate, ...]:

@@ -41,6 +41,10 @@ class Phrasebook:
     affairs_cues: tuple[str, ...] = ()
     report_cues: tuple[str, ...] = ()
     report_not_cues: tuple[str, ...] = ()      # 摔倒了 hides the cue 倒了
+    actions: tuple[str, ...] = ()              # 申领, 挂失: what is done to a card
+    action_cues: tuple[tuple[str, tuple[str, ...]], ...] = ()  # 补领 is said 丢了, 掉了
+    done_before: tuple[str, ...] = ()          # 已经挂失: an action done already
+    done_after: tuple[str, ...] = ()           # 挂失过了
     station_words: tuple[str, ...] = ()        # 驿站, 你们: the station is the subject
     canteen_words: tuple[str, ...] = ()        # 食堂, 助餐点: the canteen is the subject
     other_places: tuple[str, ...] = ()         # 医院, 银行: another place is the subject

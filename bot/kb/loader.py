@@ -466,9 +466,9 @@ class KnowledgeLoader:
                            report_not_cues=report_not_cues)
         top = _TomlTable(src, self.problems, src.data)
         top.unknown(("fillers", "greetings", "handoff", "wish_cues", "menu_words",
-                     "affairs_cues", "stopwords", "homophones", "acknowledgements",
+                     "affairs_cues", "actions", "stopwords", "homophones", "acknowledgements",
                      "station_words", "canteen_words", "other_places", "eat_words", "food_words",
-                     "place_suffixes", "menu_topics", "capabilities"))
+                     "place_suffixes", "menu_topics", "capabilities", "action_cues"))
         raw = src.data.get("homophones", {})
         homophones: dict[str, str] = {}
         if not isinstance(raw, dict) or not all(isinstance(v, str) for v in raw.values()):
@@ -481,19 +481,28 @@ class KnowledgeLoader:
         topics_table.unknown(MENU_TOPICS)
         menu_topics = tuple((topic, words) for topic in MENU_TOPICS
                             if (words := topics_table.texts(topic, required=False)))
+        cues_table = _TomlTable(src, self.problems, src.data.get("action_cues", {}),
+                                label="[action_cues]", section="action_cues")
+        done = ("done_before", "done_after")
+        action_cues = tuple((action, cues_table.texts(action)) for action in cues_table.data
+                            if action not in done)
         return Lexicon(top.texts("fillers"), top.texts("greetings"), top.texts("handoff"),
                        top.texts("wish_cues"), top.texts("menu_words"),
                        top.texts("affairs_cues"), report_cues, homophones,
                        top.texts("stopwords"),
                        acknowledgements=top.texts("acknowledgements", required=False),
                        station_words=top.texts("station_words", required=False),
+                       actions=top.texts("actions", required=False),
                        canteen_words=top.texts("canteen_words", required=False),
                        other_places=top.texts("other_places", required=False),
                        eat_words=top.texts("eat_words", required=False),
                        food_words=top.texts("food_words", required=False),
                        place_suffixes=top.texts("place_suffixes", required=False),
                        menu_topics=menu_topics, report_not_cues=report_not_cues,
-                       capabilities=top.texts("capabilities", required=False))
+                       capabilities=top.texts("capabilities", required=False),
+                       action_cues=action_cues,
+                       done_before=cues_table.texts("done_before", required=False),
+                       done_after=cues_table.texts("done_after", required=False))
 
     def calendar(self) -> tuple[Holiday, ...]:
         src = self._open("calendar.toml")

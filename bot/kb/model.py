@@ -215,6 +215,10 @@ class Lexicon:
     stopwords: tuple[str, ...]
     acknowledgements: tuple[str, ...] = ()
     station_words: tuple[str, ...] = ()
+    actions: tuple[str, ...] = ()
+    action_cues: tuple[tuple[str, tuple[str, ...]], ...] = ()   # 补领: 丢了, 掉了
+    done_before: tuple[str, ...] = ()                            # 已经 (挂失): done already
+    done_after: tuple[str, ...] = ()                             # (挂失)过了
     canteen_words: tuple[str, ...] = ()
     other_places: tuple[str, ...] = ()
     eat_words: tuple[str, ...] = ()
