@@ -277,6 +277,13 @@ class IntentEngine:
                             if w not in self._word_list(base, phrasebook.eat_words)
                             and not w.startswith("有"))
         self._report_re = _alternation(self._report_cues)
+        self._entry_text = ["|".join(texts) for texts in phrase_texts]
+        # Out-of-scope words that are part of an item's or a FAQ's own words (医保网站密码忘了)
+        # are not out of scope.
+        answerable_text = "|".join(t for n, t in enumerate(self._entry_text)
+                                   if self.entries[n].intent != REPORT)
+        self._out_of_scope_re = _alternation(
+            w for w in self._word_list(base, phrasebook.out_of_scope) if w not in answerable_text)
         self._subjects = tuple(self._subject(e, phrasebook.actions) for e in self.entries)
         # 补领 is said 丢了, 掉了; an item's name holds its actions (敬老卡挂失补领).
         self._action_cues = tuple((action, _alternation(self._word_list(base, cues)))
@@ -294,7 +301,12 @@ class IntentEngine:
         self._wish_re = _alternation(self._wish)
         self._not_cue_re = _alternation(self._word_list(base, phrasebook.report_not_cues))
         # Text of FAQs, to tell whether a FAQ itself is about a place (送医院).
-        self._entry_text = ["|".join(texts) for texts in phrase_texts]
+        # A report category's own words found whole in a message (流浪狗, 住了十几个人), longest
+        # first: a neighbourhood problem told without a problem word is still a report.
+        self._report_words = tuple(sorted(
+            ((text, n) for n, texts in enumerate(phrase_texts)
+             if self.entries[n].intent == REPORT for text in texts[1:] if len(text) >= 2),
+            key=lambda pair: -len(pair[0])))
         point_names = {(self._compact(base.basic(name)), point_id)
                        for point_id, names in phrasebook.meal_points for name in names}
         suffixes = self._word_list(base, phrasebook.place_suffixes)
@@ -428,6 +440,10 @@ class IntentEngine:
         settings = self.settings
         strong_answer = top_answer >= settings.answer_threshold
 
+        told = None if _QUESTION.search(core) else self._report_told(core)
+        if not has_report_cue and told is None and self._out_of_scope(core, answerable):
+            return Classification(text, FALLBACK, score=top_answer, normalised=core,
+                                  candidates=self._candidates(answerable[:3]))
         menu = self._menu_question(text, core, today)
         named = bool(answerable) and answerable[0].recall >= EXACT_ALIAS and strong_answer
         canteen_named = menu is not None and (menu.meal_point is not None or any(
@@ -457,7 +473,32 @@ class IntentEngine:
                                   else None)
         if has_report_cue and top_answer < settings.clarify_threshold:
             return Classification(text, REPORT, score=0.5, normalised=core)
+        if told is not None and not strong_answer:
+            category = self.entries[told].ref
+            return Classification(text, REPORT, category=category, score=report_score,
+                                  normalised=core,
+                                  emergency=category if category in self._emergency_categories
+                                  else None)
         return self._decide(text, core, answerable)
+
+    def _out_of_scope(self, core: str, answerable: list[_Scored]) -> bool:
+        """Whether the message is about something no station answers (股票, 天气), unless one
+        of the best entries is named whole somewhere else in it (社保卡密码忘记了)."""
+        found = self._out_of_scope_re.search(core)
+        if found is None:
+            return False
+        for scored in answerable[:3]:
+            if scored.recall < EXACT_ALIAS:
+                continue
+            name = self._compact(self._index.phrases[scored.phrase].text)
+            at = core.find(name)
+            if at >= 0 and (at + len(name) <= found.start() or at >= found.end()):
+                return False
+        return True
+
+    def _report_told(self, core: str) -> int | None:
+        """The report category one of whose own words the message holds whole."""
+        return next((n for word, n in self._report_words if word in core), None)
 
     def _names_another_place(self, core: str) -> tuple[str, ...]:
         """Other places the message is about (医院, 银行), unless it also names the station."""
@@ -670,11 +711,13 @@ class IntentEngine:
         return [(self.entries[s.entry].key, self.entries[s.entry].intent, s.recall, s.coverage,
                  s.fuzzy, s.cosine) for s in ranked]
 
+    def _candidates(self, ranked: list[_Scored]) -> tuple[Candidate, ...]:
+        return tuple(Candidate(self.entries[s.entry].ref, s.score, self.entries[s.entry].intent,
+                               self.entries[s.entry].label) for s in ranked)
+
     def _decide(self, text: str, core: str, ranked: list[_Scored]) -> Classification:
         settings = self.settings
-        candidates = tuple(Candidate(self.entries[s.entry].ref, s.score,
-                                     self.entries[s.entry].intent, self.entries[s.entry].label)
-                           for s in ranked)
+        candidates = self._candidates(ranked)
         if not ranked or ranked[0].score < settings.clarify_threshold:
             return Classification(text, FALLBACK, score=ranked[0].score if ranked else 0.0,
                                   candidates=candidates[:3], normalised=core)
@@ -682,8 +725,9 @@ class IntentEngine:
         preferred = self._by_action(core, ranked)
         if preferred is not None:      # 敬老卡掉了: 挂失补领, not 申领
             chosen = ranked[preferred]
-            others = tuple(candidates[n] for n, s in enumerate(ranked[:preferred + 1])
-                           if n != preferred and self._siblings(chosen.entry, s.entry))
+            others = tuple(candidates[n] for n, s in enumerate(ranked)
+                           if n != preferred and top.score - s.score < settings.lead_margin
+                           and self._siblings(chosen.entry, s.entry))
             order = (candidates[preferred], *candidates[:preferred],
                      *candidates[preferred + 1:])
             return Classification(text, AFFAIRS, item=self.entries[chosen.entry].ref,

@@ -42,6 +42,7 @@ class Phrasebook:
     report_cues: tuple[str, ...] = ()
     report_not_cues: tuple[str, ...] = ()      # 摔倒了 hides the cue 倒了
     actions: tuple[str, ...] = ()              # 申领, 挂失: what is done to a card
+    out_of_scope: tuple[str, ...] = ()         # 股票, 天气: nothing the station answers
     action_cues: tuple[tuple[str, tuple[str, ...]], ...] = ()  # 补领 is said 丢了, 掉了
     done_before: tuple[str, ...] = ()          # 已经挂失: an action done already
     done_after: tuple[str, ...] = ()           # 挂失过了

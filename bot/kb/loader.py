@@ -468,7 +468,8 @@ class KnowledgeLoader:
         top.unknown(("fillers", "greetings", "handoff", "wish_cues", "menu_words",
                      "affairs_cues", "actions", "stopwords", "homophones", "acknowledgements",
                      "station_words", "canteen_words", "other_places", "eat_words", "food_words",
-                     "place_suffixes", "menu_topics", "capabilities", "action_cues"))
+                     "place_suffixes", "menu_topics", "capabilities", "action_cues",
+                     "out_of_scope"))
         raw = src.data.get("homophones", {})
         homophones: dict[str, str] = {}
         if not isinstance(raw, dict) or not all(isinstance(v, str) for v in raw.values()):
@@ -500,6 +501,7 @@ class KnowledgeLoader:
                        place_suffixes=top.texts("place_suffixes", required=False),
                        menu_topics=menu_topics, report_not_cues=report_not_cues,
                        capabilities=top.texts("capabilities", required=False),
+                       out_of_scope=top.texts("out_of_scope", required=False),
                        action_cues=action_cues,
                        done_before=cues_table.texts("done_before", required=False),
                        done_after=cues_table.texts("done_after", required=False))

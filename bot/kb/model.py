@@ -216,6 +216,7 @@ class Lexicon:
     acknowledgements: tuple[str, ...] = ()
     station_words: tuple[str, ...] = ()
     actions: tuple[str, ...] = ()
+    out_of_scope: tuple[str, ...] = ()                           # 股票, 天气
     action_cues: tuple[tuple[str, tuple[str, ...]], ...] = ()   # 补领: 丢了, 掉了
     done_before: tuple[str, ...] = ()                            # 已经 (挂失): done already
     done_after: tuple[str, ...] = ()                             # (挂失)过了

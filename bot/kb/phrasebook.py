@@ -36,6 +36,7 @@ def build_phrasebook(knowledge: Knowledge) -> Phrasebook:
         menu_topics=lexicon.menu_topics, affairs_cues=lexicon.affairs_cues,
         report_cues=lexicon.report_cues, report_not_cues=lexicon.report_not_cues,
         station_words=lexicon.station_words, actions=lexicon.actions,
+        out_of_scope=lexicon.out_of_scope,
         action_cues=lexicon.action_cues, done_before=lexicon.done_before,
         done_after=lexicon.done_after,
          canteen_words=lexicon.canteen_words,

@@ -11,6 +11,7 @@ from bot.kb.model import Knowledge
 from intents.engine import (
     AFFAIRS,
     FALLBACK,
+    FAQ,
     GREETING,
     HANDOFF,
     HELLO,
@@ -182,6 +183,81 @@ def test_vague_questions_clarify_without_an_item(engine: IntentEngine, question:
     assert c.clarify
     assert c.item is None
     assert len(c.candidates) >= 2
+
+
+# The action said picks among one card's items; an action done already does not count.
+@pytest.mark.parametrize(("question", "item", "instead"), [
+    ("居住证掉了，挂失过了，现在要补领", "A132", "A130"),      # 补领, not 挂失 (done)
+    ("社保卡已经挂失了 现在要补一张", "A029", "A027"),
+    ("我老早办过敬老卡，现在卡寻不着了", "A083", "A082"),      # lost: 挂失补领, not 申领
+    ("残疾人证丢了哪能补", "A101", "A099"),
+    ("残疾人证旧了要换", "A100", "A099"),
+])
+def test_the_action_said_picks_the_sibling(engine: IntentEngine, question: str, item: str,
+                                           instead: str) -> None:
+    c = classify(engine, question)
+    assert (c.intent, c.item, c.clarify) == (AFFAIRS, item, False)
+    assert instead in [a.item for a in c.alternatives]     # offered: 不是这个？回复4…
+    assert item not in [a.item for a in c.alternatives]
+
+
+def test_siblings_are_the_same_thing_another_action(engine: IntentEngine) -> None:
+    key = {e.ref: n for n, e in enumerate(engine.entries)}
+    assert engine._siblings(key["A082"], key["A083"])       # 敬老卡 申领 / 挂失补领
+    assert engine._siblings(key["A130"], key["A132"])       # 居住证 挂失 / 补领
+    assert not engine._siblings(key["A082"], key["A130"])   # 敬老卡 / 居住证
+    assert not engine._siblings(key["A038"], key["A042"])   # two 补贴申请 of other things
+
+
+@pytest.mark.parametrize(("question", "agency"), [
+    ("户口本丢了去哪补", "agency.police"),
+    ("身份证过期了哪能换", "agency.police"),
+    ("护照过期了哪能办", "agency.exit_entry"),
+    ("离婚去哪里办", "agency.marriage"),
+    ("今年养老金涨多少", "agency.hotline"),
+])
+def test_other_agencies_say_where_to_go(engine: IntentEngine, question: str,
+                                        agency: str) -> None:
+    c = classify(engine, question)
+    assert (c.intent, c.item) == (FAQ, agency)
+
+
+@pytest.mark.parametrize("question", [
+    "有啥股票好推荐推荐", "今年失业率是多少", "微信字体哪能调大", "垃圾分类电池算啥垃圾",
+    "低保真音箱哪个牌子好", "老年卡拉OK哪里有", "手机丢了怎么挂失", "离婚财产怎么分",
+])
+def test_out_of_scope_is_not_answered_as_an_item(engine: IntentEngine, question: str) -> None:
+    c = classify(engine, question)
+    assert c.intent == FALLBACK and c.item is None
+
+
+@pytest.mark.parametrize(("question", "item"), [
+    ("医保网站密码忘记了，能帮我重置吗", "A049"),       # an item's own words are in scope
+    ("我外地的在上海跑外卖，灵活就业登记怎么做", "A035"),
+])
+def test_out_of_scope_words_inside_an_item_are_in_scope(engine: IntentEngine, question: str,
+                                                         item: str) -> None:
+    assert classify(engine, question).item == item
+
+
+@pytest.mark.parametrize(("question", "category"), [
+    ("隔壁一套房子好像住了十几个人", "other"),
+    ("野狗夜里一直叫", "other"),
+    ("楼下唱卡拉OK吵死了", "noise"),
+    ("半夜里隔壁斩肉声音老响", "noise"),
+])
+def test_neighbourhood_problems_are_reports(engine: IntentEngine, question: str,
+                                            category: str) -> None:
+    c = classify(engine, question)
+    assert (c.intent, c.category) == (REPORT, category)
+
+
+@pytest.mark.parametrize("question", [
+    "想请人教教我们用智能手机", "希望小区里能搞个棋牌室", "我腿不好 能不能有人帮我去药房配个药",
+    "想找个人帮我把旧衣服送到捐赠点",
+])
+def test_wishes_without_the_word(engine: IntentEngine, question: str) -> None:
+    assert classify(engine, question).intent == WISH
 
 
 @pytest.mark.parametrize("question", ["社保卡", "低保", "居住证续签", "敬老卡怎么办", "股票怎么买",
