@@ -507,15 +507,27 @@ class TelegramChannel:
         body = await _read_capped(request, MAX_BODY_BYTES)
         if body is None:
             return web.Response(status=413)
-        try:
-            data = json.loads(body)
-            update = Update.de_json(data, self._application.bot) if isinstance(data, dict) else None
-        except (ValueError, TypeError, KeyError):
-            update = None
+        update = self._parse(body)
         if update is None:
             return web.Response(status=400)
         self._accept(update)
         return web.Response(status=200)
+
+    def _parse(self, body: bytes) -> Update | None:
+        """The update in a webhook body, or None for anything that is not one: bad JSON, JSON
+        nested past the parser's depth, or fields of the wrong type ("update_id": "abc")."""
+        try:
+            data = json.loads(body)
+            if not isinstance(data, dict) or type(data.get("update_id")) is not int:
+                raise ValueError("no integer update_id")
+            update = Update.de_json(data, self._application.bot)
+        except (ValueError, RecursionError) as exc:
+            log.info("telegram: malformed update refused (%s)", type(exc).__name__)
+            return None
+        except Exception as exc:   # the SDK's parser on a well-formed body of the wrong shape
+            log.info("telegram: malformed update refused (%s)", type(exc).__name__)
+            return None
+        return update
 
     async def _on_polled_update(self, update: object, context: object) -> None:
         if isinstance(update, Update):

@@ -146,6 +146,26 @@ async def test_webhook_rejects_bad_json_and_oversized_bodies(harness: Harness) -
     assert harness.core.messages == []
 
 
+@pytest.mark.parametrize("body", [
+    b"[" * 100_000,                                           # deeper than json can nest
+    b'{"update_id": "abc", "message": "x"}',                  # the SDK cannot read it
+    b'{"update_id": 5, "message": "x"}',
+    b'{"update_id": 5, "message": {"chat": 1}}',
+    b'{"message": {"text": "hi"}}',                           # no update_id
+    b'{"update_id": 1.5}',
+    b'{"update_id": true}',
+])
+async def test_malformed_updates_get_a_4xx_never_a_500(harness: Harness, body: bytes) -> None:
+    response = await harness.client.post(harness.channel.route, data=body,
+                                         headers={SECRET_HEADER: SECRET})
+    assert 400 <= response.status < 500
+    await harness.channel.join()
+    assert harness.core.messages == []
+    # and the channel still works
+    await harness.deliver(message_update(9, ALICE, "你好"))
+    assert [m.text for m in harness.core.messages] == ["你好"]
+
+
 async def test_default_route_is_derived_from_the_token_without_showing_it(
         api: FakeBotApi) -> None:
     route = settings(api).route
