@@ -28,6 +28,7 @@ from rapidfuzz import fuzz
 
 from intents.chargrams import CharGramIndex
 from intents.dates import parse_meal, read_day
+from intents.details import read_place
 from intents.normalise import HomophoneCorrector, TextNormaliser
 from intents.phrasebook import Entry, Phrasebook
 from intents.safety import EmergencyDetector, EmergencySigns
@@ -43,6 +44,16 @@ _NEGATED = re.compile(r"(不是|不要|不用|不想|不需要|无需|并非|没
 # (广场舞几点跳).
 _QUESTION = re.compile(r"几点|什么时候|啥时候|哪天|哪里|在哪|几号|怎么报名|怎么参加|多少钱")
 # What is left of "有个问题想反映一下" once its report words are gone: nothing about the problem.
+# A part of a message set aside by the resident: done already (失业登记已经做好了, 退伍档案查好了),
+# not urgent (津贴我不急, 以后再说), or not meant (不是城乡居保的). The question is in the rest.
+_SET_ASIDE = re.compile(
+    r"已经.{0,12}(好了|过了|了)|(办|做|查|弄|交|领|报|挂|登记|认证|备案|开)(好|过)了|不急|以后再说|"
+    r"回头再说|先不说|先不管|不用管|^不是|不是问")
+# Asking what the bot can do, in any words: 你会些啥, 我能问你什么, 你能回答哪些问题.
+_CAN_DO = re.compile(r"(你|您|侬|这个号|机器人|小助手)[们]?(会|能|可以|懂|都能|还能)[^，。？?]{0,8}"
+                     r"(什么|啥|哪些)|能问你[^，。？?]{0,4}(什么|啥|哪些)")
+# Thanks that say more than thanks (谢谢，你们服务真好): still thanks when nothing is asked.
+_THANKS = re.compile(r"谢谢|感谢|多谢|谢了|辛苦")
 # A dish asked about for another day (还会再做吗, 什么时候有).
 _AGAIN = re.compile(r"还会|再做|再烧|什么时候|啥时候|几时|哪天|还有没有")
 _COOKING = re.compile(r"怎么烧|怎么做|怎么炒|怎么煮|做法|菜谱|好吃的做法")
@@ -54,6 +65,8 @@ CANDIDATES = 12         # entries scored in full (the best by character n-gram c
 WINDOW = 10             # content words per part of a long message
 REPORT_WITHOUT_CUE = 0.05  # extra score a report needs when it has no problem word
 EXACT_ALIAS = 0.95      # recall of a name or alias the message contains (nearly) whole
+SET_ASIDE_CHECK = 5     # the rest of a message must find one of the whole message's best five
+SENTENCE = 6            # a message this long says more than a word and a place
 BARE_NAME = 5          # a message shorter than this with no action or question word is a bare name
 FUZZY_TOP = 6           # entries re-scored with rapidfuzz
 GRAM_SIZES = (1, 2)     # character n-grams of the cosine signal
@@ -92,9 +105,11 @@ class EngineSettings:
     # A clear lead also answers: any score at or above clarify_threshold, this far ahead of
     # the runner-up.
     lead_margin: float = 0.25
+    # ... or a lead in proportion: the best this many times the runner-up's score.
+    lead_ratio: float = 1.4
     # When the close runners-up are all the best item's siblings (the same card, another
     # action), the best is answered from this score up, with the siblings offered beside it.
-    sibling_threshold: float = 0.35
+    sibling_threshold: float = 0.30
     sibling_choices: int = 2
     # How the signals add up to a score (tuned on the dev set: bench/tune_engine.py).
     weight_recall: float = 0.0
@@ -428,6 +443,14 @@ class IntentEngine:
         if self._names_no_problem(core):  # 有个问题想反映一下: a report, the problem still unsaid
             return Classification(text, REPORT, topic=UNSAID, score=0.5, normalised=core)
         ranked = self._rank(norm.core)
+        kept = " ".join(part for part in norm.core.split() if not _SET_ASIDE.search(part))
+        if kept and kept != norm.core.strip():     # 失业登记已经做好了，失业金怎么领
+            ranked_kept = self._rank(kept)
+            # ... as long as the rest still names something the whole message is about
+            # (社保卡已经挂失了，现在要补一张: the rest alone does not say which card).
+            if ranked_kept and ranked_kept[0].score >= self.settings.clarify_threshold and \
+                    ranked_kept[0].entry in {s.entry for s in ranked[:SET_ASIDE_CHECK]}:
+                ranked = ranked_kept
         elsewhere = self._names_another_place(core)
         answerable = [s for s in ranked if self.entries[s.entry].intent != REPORT
                       and not (elsewhere and self.entries[s.entry].intent == FAQ
@@ -441,7 +464,15 @@ class IntentEngine:
         strong_answer = top_answer >= settings.answer_threshold
 
         told = None if _QUESTION.search(core) else self._report_told(core)
-        if not has_report_cue and told is None and self._out_of_scope(core, answerable):
+        wished = bool(self._wish_re.search(core))
+        if not strong_answer and not has_report_cue and told is None:
+            if _CAN_DO.search(clean):           # 你会些啥, 我能问你什么事情
+                return Classification(text, GREETING, topic=HELLO, score=1.0, normalised=core)
+            if _THANKS.search(clean) and not wished and not _QUESTION.search(core) and not (
+                    self._affairs_re.search(core)):   # 谢谢，你们服务真好
+                return Classification(text, GREETING, topic=THANKS, score=1.0, normalised=core)
+        if not has_report_cue and told is None and not wished and self._out_of_scope(
+                core, answerable):
             return Classification(text, FALLBACK, score=top_answer, normalised=core,
                                   candidates=self._candidates(answerable[:3]))
         menu = self._menu_question(text, core, today)
@@ -458,8 +489,8 @@ class IntentEngine:
         # Without a problem word ("坏了", "漏") a report needs a strong match of its own words
         # (a bare "3楼" is not a report), and a question (广场舞几点跳) is not one.
         report_bar = settings.clarify_threshold + (0.0 if has_report_cue else REPORT_WITHOUT_CUE)
-        if not has_report_cue and _QUESTION.search(core):
-            report_bar = math.inf
+        if not has_report_cue and (_QUESTION.search(core) or read_place(clean).only_place):
+            report_bar = math.inf   # a question, or only a place (2单元): no new report
         best_category = self.entries[report_best.entry].ref if report_best else ""
         if best_category in self._emergency_categories and self._emergencies.ruled_out(
                 best_category, clean):
@@ -497,8 +528,10 @@ class IntentEngine:
         return True
 
     def _report_told(self, core: str) -> int | None:
-        """The report category one of whose own words the message holds whole."""
-        return next((n for word, n in self._report_words if word in core), None)
+        """The report category one of whose own words the message holds whole; a two-character
+        word (野狗, 噪音) only in a sentence, not alone with a place (2单元)."""
+        return next((n for word, n in self._report_words if word in core
+                     and (len(word) >= 3 or len(core) >= SENTENCE)), None)
 
     def _names_another_place(self, core: str) -> tuple[str, ...]:
         """Other places the message is about (医院, 银行), unless it also names the station."""
@@ -739,7 +772,7 @@ class IntentEngine:
         runner_up = ranked[1].score if len(ranked) > 1 else 0.0
         lead = top.score - runner_up
         if (top.score >= settings.answer_threshold and lead >= settings.answer_margin) or \
-                lead >= settings.lead_margin:
+                lead >= settings.lead_margin or top.score >= settings.lead_ratio * runner_up:
             return Classification(text, entry.intent, item=entry.ref, score=top.score,
                                   candidates=candidates[:max(3, settings.clarify_choices)],
                                   normalised=core)

@@ -242,7 +242,8 @@ def test_out_of_scope_words_inside_an_item_are_in_scope(engine: IntentEngine, qu
 
 @pytest.mark.parametrize(("question", "category"), [
     ("隔壁一套房子好像住了十几个人", "other"),
-    ("野狗夜里一直叫", "other"),
+    ("野狗夜里一直叫", "noise"),                   # barking at night is noise
+    ("小区里流浪狗越来越多了", "other"),
     ("楼下唱卡拉OK吵死了", "noise"),
     ("半夜里隔壁斩肉声音老响", "noise"),
 ])
@@ -258,6 +259,11 @@ def test_neighbourhood_problems_are_reports(engine: IntentEngine, question: str,
 ])
 def test_wishes_without_the_word(engine: IntentEngine, question: str) -> None:
     assert classify(engine, question).intent == WISH
+
+
+@pytest.mark.parametrize("question", ["2单元", "12号楼301"])
+def test_only_a_place_is_no_report(engine: IntentEngine, question: str) -> None:
+    assert classify(engine, question).intent != REPORT
 
 
 @pytest.mark.parametrize("question", ["社保卡", "低保", "居住证续签", "敬老卡怎么办", "股票怎么买",
@@ -455,3 +461,28 @@ def test_long_messages_are_read_up_to_the_limit(engine: IntentEngine) -> None:
     limit = engine.settings.max_message_chars
     assert classify(engine, "啊" * (limit + 1)).truncated
     assert not classify(engine, "居住证续签").truncated
+
+
+@pytest.mark.parametrize(("question", "item"), [
+    ("失业登记已经做好了，失业金怎么领", "A037"),          # the part done already is set aside
+    ("老年综合津贴我不急，主要想问敬老卡怎么申请", "A082"),
+    ("退伍档案查好了，优待证怎么申请", "A170"),
+])
+def test_a_part_set_aside_does_not_decide(engine: IntentEngine, question: str,
+                                          item: str) -> None:
+    c = classify(engine, question)
+    assert (c.item, c.clarify) == (item, False)
+
+
+@pytest.mark.parametrize("question", ["太感谢了，问题解决了", "谢谢，你们服务真好",
+                                      "谢谢耐心解答👍"])
+def test_thanks_with_more_words_are_thanks(engine: IntentEngine, question: str) -> None:
+    c = classify(engine, question)
+    assert (c.intent, c.topic) == (GREETING, THANKS)
+
+
+@pytest.mark.parametrize("question", ["你会些啥", "我能问你什么事情", "你能回答哪些问题",
+                                      "侬会做点啥"])
+def test_what_can_you_do(engine: IntentEngine, question: str) -> None:
+    c = classify(engine, question)
+    assert (c.intent, c.topic) == (GREETING, HELLO)
