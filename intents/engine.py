@@ -49,6 +49,9 @@ _QUESTION = re.compile(r"几点|什么时候|啥时候|哪天|哪里|在哪|几�
 _SET_ASIDE = re.compile(
     r"已经.{0,12}(好了|过了|了)|(办|做|查|弄|交|领|报|挂|登记|认证|备案|开)(好|过)了|不急|以后再说|"
     r"回头再说|先不说|先不管|不用管|^不是|不是问")
+# The clauses of a long message that ask something: where its question is.
+_ASKS = re.compile(r"怎么|怎样|如何|能不能|可不可以|可以吗|能吗|吗|呢|哪里|哪儿|去哪|要不要|是不是|"
+                   r"有没有|多少|什么|啥|想问|请问|咨询|行不行")
 # Asking what the bot can do, in any words: 你会些啥, 我能问你什么, 你能回答哪些问题.
 _CAN_DO = re.compile(r"(你|您|侬|这个号|机器人|小助手)[们]?(会|能|可以|懂|都能|还能)[^，。？?]{0,8}"
                      r"(什么|啥|哪些)|能问你[^，。？?]{0,4}(什么|啥|哪些)")
@@ -102,6 +105,12 @@ class EngineSettings:
     answer_margin: float = 0.12
     clarify_threshold: float = 0.25
     clarify_choices: int = 3
+    # A long message scores lower against any one item: from this many characters on, it is
+    # clarified (not fallen back) from long_clarify_threshold up.
+    long_message: int = 40
+    long_clarify_threshold: float = 0.15
+    # Out-of-scope words (股票, 流量) do not overrule an item scoring this high.
+    out_of_scope_overruled: float = 0.45
     # A clear lead also answers: any score at or above clarify_threshold, this far ahead of
     # the runner-up.
     lead_margin: float = 0.25
@@ -471,8 +480,9 @@ class IntentEngine:
             if _THANKS.search(clean) and not wished and not _QUESTION.search(core) and not (
                     self._affairs_re.search(core)):   # 谢谢，你们服务真好
                 return Classification(text, GREETING, topic=THANKS, score=1.0, normalised=core)
-        if not has_report_cue and told is None and not wished and self._out_of_scope(
-                core, answerable):
+        if not has_report_cue and told is None and not wished and \
+                top_answer < settings.out_of_scope_overruled and self._out_of_scope(
+                    core, answerable):
             return Classification(text, FALLBACK, score=top_answer, normalised=core,
                                   candidates=self._candidates(answerable[:3]))
         menu = self._menu_question(text, core, today)
@@ -510,7 +520,8 @@ class IntentEngine:
                                   normalised=core,
                                   emergency=category if category in self._emergency_categories
                                   else None)
-        return self._decide(text, core, answerable)
+        return self._decide(text, core, answerable,
+                            agreed=self._question_agrees(norm.core, core, answerable))
 
     def _out_of_scope(self, core: str, answerable: list[_Scored]) -> bool:
         """Whether the message is about something no station answers (股票, 天气), unless one
@@ -748,10 +759,26 @@ class IntentEngine:
         return tuple(Candidate(self.entries[s.entry].ref, s.score, self.entries[s.entry].intent,
                                self.entries[s.entry].label) for s in ranked)
 
-    def _decide(self, text: str, core: str, ranked: list[_Scored]) -> Classification:
+    def _question_agrees(self, spaced: str, core: str, ranked: list[_Scored]) -> bool:
+        """Whether a long message's question clauses, read alone, point to the same best
+        entry as the whole message (我退休十几年了……想问问养老金能不能换张卡打): two readings
+        that agree are answered."""
+        if len(core) < self.settings.long_message or not ranked:
+            return False
+        asking = [part for part in spaced.split() if _ASKS.search(part)][-2:]
+        if not asking or " ".join(asking) == spaced.strip():
+            return False
+        pointed = self._rank(" ".join(asking))
+        return bool(pointed) and pointed[0].entry == ranked[0].entry and \
+            pointed[0].score >= self.settings.clarify_threshold
+
+    def _decide(self, text: str, core: str, ranked: list[_Scored],
+                agreed: bool = False) -> Classification:
         settings = self.settings
         candidates = self._candidates(ranked)
-        if not ranked or ranked[0].score < settings.clarify_threshold:
+        floor = (settings.long_clarify_threshold if len(core) >= settings.long_message
+                 else settings.clarify_threshold)
+        if not ranked or ranked[0].score < floor:
             return Classification(text, FALLBACK, score=ranked[0].score if ranked else 0.0,
                                   candidates=candidates[:3], normalised=core)
         top = ranked[0]
@@ -772,7 +799,8 @@ class IntentEngine:
         runner_up = ranked[1].score if len(ranked) > 1 else 0.0
         lead = top.score - runner_up
         if (top.score >= settings.answer_threshold and lead >= settings.answer_margin) or \
-                lead >= settings.lead_margin or top.score >= settings.lead_ratio * runner_up:
+                lead >= settings.lead_margin or top.score >= settings.lead_ratio * runner_up \
+                or agreed:
             return Classification(text, entry.intent, item=entry.ref, score=top.score,
                                   candidates=candidates[:max(3, settings.clarify_choices)],
                                   normalised=core)
