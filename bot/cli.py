@@ -16,6 +16,7 @@ from pathlib import Path
 from bot.config import ConfigError, Settings, load_settings
 from bot.console import ScriptError, Speaker
 from bot.kb.loader import KnowledgeError
+from bot.log_redaction import install_redaction, secrets_in
 
 CONSOLE_USER = "console"
 SWITCH_INTERVAL = 0.0005  # seconds; see cmd_serve
@@ -339,6 +340,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     logging.basicConfig(level=logging.WARNING, format="%(asctime)s %(levelname)s %(name)s: "
                         "%(message)s", stream=sys.stderr)
+    install_redaction(secrets_in(os.environ))
     try:
         code: int = args.func(args)
         return code

@@ -49,6 +49,14 @@ _QUESTION = re.compile(r"几点|什么时候|啥时候|哪天|哪里|在哪|几�
 _SET_ASIDE = re.compile(
     r"已经.{0,12}(好了|过了|了)|(办|做|查|弄|交|领|报|挂|登记|认证|备案|开)(好|过)了|不急|以后再说|"
     r"回头再说|先不说|先不管|不用管|^不是|不是问")
+# A small wish by its shape: someone wanted to help, teach or keep company (想有人陪我去公园,
+# 能不能来个年轻人帮帮), something to learn (我想学写毛笔字), something hoped for (希望小区里放
+# 一次露天电影, 要是有个地方下象棋就好了).
+_WISH_SHAPE = re.compile(
+    r"(想|希望|能不能|可不可以|有没有|要是|盼)(.{0,6})(有人|找人|找个人|寻个人|请人|请个人|来个|"
+    r"来人|年轻人|志愿者|小伙子|谁)(.{0,12})(帮|陪|教|带|代|修|送|搬|买|拿|读|聊|坐坐|讲讲|一起|一道)|"
+    r"^(我)?想学|想学(点|做|用|写|跳|唱|画)|希望(小区|社区|居委|驿站|能|有).{0,12}(搞|办|放|组织|开|有)|"
+    r"就好了$")
 # The clauses of a long message that ask something: where its question is.
 _ASKS = re.compile(r"怎么|怎样|如何|能不能|可不可以|可以吗|能吗|吗|呢|哪里|哪儿|去哪|要不要|是不是|"
                    r"有没有|多少|什么|啥|想问|请问|咨询|行不行")
@@ -322,7 +330,7 @@ class IntentEngine:
         # Single characters (开, 查) hide inside other words (开门): only longer cues count here.
         self._affairs_re = _alternation(w for w in self._affairs_cues if len(w) >= 2)
         self._menu_re = _alternation(self._menu)
-        self._wish_re = _alternation(self._wish)
+        self._wish_re = re.compile(_alternation(self._wish).pattern + "|" + _WISH_SHAPE.pattern)
         self._not_cue_re = _alternation(self._word_list(base, phrasebook.report_not_cues))
         # Text of FAQs, to tell whether a FAQ itself is about a place (送医院).
         # A report category's own words found whole in a message (流浪狗, 住了十几个人), longest

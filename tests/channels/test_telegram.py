@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
+import logging
 from collections.abc import AsyncIterator, Callable
 from typing import Any
 
@@ -20,6 +21,7 @@ from bot.channels.telegram import (
     TelegramSettings,
 )
 from bot.config import ConfigError
+from bot.log_redaction import install_redaction, secrets_in
 from bot.messages import DeliveryError, IncomingMessage, Reply
 from tests.channels.fake_telegram import (
     BOT_ID,
@@ -525,3 +527,37 @@ def test_configuration_errors_name_what_is_wrong(env: dict[str, str], table: dic
                                                  named: str) -> None:
     with pytest.raises(ConfigError, match=named):
         TelegramSettings.from_env(env, table)
+
+
+async def test_the_bot_token_never_reaches_the_log(api: FakeBotApi,
+                                                   caplog: pytest.LogCaptureFixture) -> None:
+    undo = install_redaction(secrets_in({"YIZHAN_TELEGRAM_TOKEN": TOKEN,
+                                         "YIZHAN_TELEGRAM_SECRET": SECRET}))
+    try:
+        caplog.set_level(logging.DEBUG)
+        core, clock = RecordingCore(), FakeClock()
+        channel = TelegramChannel(settings(api), core,
+                                  pacer=ChatPacer(clock=clock, sleep=clock.sleep),
+                                  sleep=clock.sleep)
+        await channel.start()
+        app = web.Application()
+        channel.add_routes(app)
+        async with TestClient(TestServer(app)) as client:
+            harness = Harness(api, core, channel, client, clock)
+            await harness.deliver(message_update(1, ALICE, "你好"))
+            api.fail_next("sendMessage", Failure(400, "Bad Request: chat not found"))
+            await harness.deliver(message_update(2, ALICE, "再问一个"))
+        await channel.stop()
+        logging.getLogger("anything").error("calling %s/bot%s/sendMessage", api.base_url, TOKEN)
+        try:
+            raise RuntimeError(f"failed on /bot{TOKEN}/getMe?secret={SECRET}")
+        except RuntimeError:
+            logging.getLogger("anything").exception("request failed")
+        assert api.sent                                   # the bot did talk to the API
+        logged = caplog.text + "".join(r.getMessage() + (r.exc_text or "")
+                                       for r in caplog.records)
+        assert TOKEN not in logged and TOKEN.split(":")[1] not in logged
+        assert SECRET not in logged
+        assert "***" in logged
+    finally:
+        undo()

@@ -486,3 +486,16 @@ def test_thanks_with_more_words_are_thanks(engine: IntentEngine, question: str) 
 def test_what_can_you_do(engine: IntentEngine, question: str) -> None:
     c = classify(engine, question)
     assert (c.intent, c.topic) == (GREETING, HELLO)
+
+
+@pytest.mark.parametrize("question", ["我想学写毛笔字", "希望有人周末带我们老人去郊区采采草莓",
+                                      "要是小区里有个地方能下下象棋就好了"])
+def test_wishes_by_their_shape(engine: IntentEngine, question: str) -> None:
+    assert classify(engine, question).intent == WISH
+
+
+def test_a_long_message_whose_question_agrees_is_answered(engine: IntentEngine) -> None:
+    c = classify(engine, "我退休十几年了，养老金一直打在建设银行的存折上，每个月要跑到银行去取，"
+                         "现在年纪大了走不动，建设银行离得远，我家楼下就是农业银行，"
+                         "想问问养老金能不能换到农业银行的卡上打")
+    assert (c.item, c.clarify) == ("A003", False)
