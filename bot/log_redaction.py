@@ -50,9 +50,11 @@ def install_redaction(secrets: Iterable[str] = ()) -> Callable[[], None]:
     """Redact every log record from now on; returns a function that undoes it."""
     known = tuple(secrets)
     previous = logging.getLogRecordFactory()
+    # Installed again (each `yizhan` command in one process): replace, never stack.
+    underlying = getattr(previous, "redacting", None) or previous
 
     def factory(*args: Any, **kwargs: Any) -> logging.LogRecord:
-        record = previous(*args, **kwargs)
+        record = underlying(*args, **kwargs)
         try:
             message = record.getMessage()
         except Exception:            # a bad format string: keep the record as it is
@@ -65,6 +67,7 @@ def install_redaction(secrets: Iterable[str] = ()) -> Callable[[], None]:
             record.exc_text = redact(text, known)
         return record
 
+    factory.redacting = underlying   # type: ignore[attr-defined]
     logging.setLogRecordFactory(factory)
     # The HTTP client's request lines carry whole URLs: never needed above WARNING.
     for name in ("httpx", "httpcore", "telegram.ext.ExtBot"):

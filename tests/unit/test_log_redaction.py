@@ -37,7 +37,11 @@ def test_secrets_from_the_environment_are_masked_wherever_they_appear() -> None:
 
 def test_every_record_is_redacted_tracebacks_included(
         caplog: pytest.LogCaptureFixture) -> None:
+    before = logging.getLogRecordFactory()
     undo = install_redaction(("hunter2-secret",))
+    again = install_redaction(("hunter2-secret",))       # installed twice: not stacked
+    assert getattr(logging.getLogRecordFactory(), "redacting", None) is getattr(
+        before, "redacting", before)
     try:
         caplog.set_level(logging.INFO)
         log = logging.getLogger("some.library")
@@ -50,5 +54,6 @@ def test_every_record_is_redacted_tracebacks_included(
         assert "hunter2-secret" not in text and TOKEN not in text
         assert "connecting with ***" in text and "ValueError" in text
     finally:
+        again()
         undo()
-    assert logging.getLogRecordFactory() is logging.LogRecord
+    assert logging.getLogRecordFactory() is before
