@@ -49,6 +49,8 @@ _QUESTION = re.compile(r"几点|什么时候|啥时候|哪天|哪里|在哪|几�
 _SET_ASIDE = re.compile(
     r"已经.{0,12}(好了|过了|了)|(办|做|查|弄|交|领|报|挂|登记|认证|备案|开)(好|过)了|不急|以后再说|"
     r"回头再说|先不说|先不管|不用管|^不是|不是问")
+# A building, unit, floor or room needs a number, in digits or in words.
+_HAS_NUMBER = re.compile(r"[0-9零〇一二两三四五六七八九十百]")
 # A small wish by its shape: someone wanted to help, teach or keep company (想有人陪我去公园,
 # 能不能来个年轻人帮帮), something to learn (我想学写毛笔字), something hoped for (希望小区里放
 # 一次露天电影, 要是有个地方下象棋就好了).
@@ -304,6 +306,7 @@ class IntentEngine:
             d[i:j] for d in self._word_list(base, phrasebook.dishes)
             for i in range(len(d)) for j in range(i + min(3, len(d)), len(d) + 1)},
             key=len, reverse=True))
+        self._dish_re = _alternation(self._dish_fragments)
         # Foods named on their own (鱼, 饺子): not eating words, not 有啥.
         self._foods = tuple(w for w in self._word_list(base, phrasebook.food_words)
                             if w not in self._word_list(base, phrasebook.eat_words)
@@ -339,6 +342,10 @@ class IntentEngine:
             ((text, n) for n, texts in enumerate(phrase_texts)
              if self.entries[n].intent == REPORT for text in texts[1:] if len(text) >= 2),
             key=lambda pair: -len(pair[0])))
+        self._report_word_entry: dict[str, int] = {}
+        for word, n in self._report_words:
+            self._report_word_entry.setdefault(word, n)
+        self._report_words_re = _alternation(word for word, _ in self._report_words)
         point_names = {(self._compact(base.basic(name)), point_id)
                        for point_id, names in phrasebook.meal_points for name in names}
         suffixes = self._word_list(base, phrasebook.place_suffixes)
@@ -507,7 +514,8 @@ class IntentEngine:
         # Without a problem word ("坏了", "漏") a report needs a strong match of its own words
         # (a bare "3楼" is not a report), and a question (广场舞几点跳) is not one.
         report_bar = settings.clarify_threshold + (0.0 if has_report_cue else REPORT_WITHOUT_CUE)
-        if not has_report_cue and (_QUESTION.search(core) or read_place(clean).only_place):
+        if not has_report_cue and (_QUESTION.search(core) or (
+                _HAS_NUMBER.search(clean) is not None and read_place(clean).only_place)):
             report_bar = math.inf   # a question, or only a place (2单元): no new report
         best_category = self.entries[report_best.entry].ref if report_best else ""
         if best_category in self._emergency_categories and self._emergencies.ruled_out(
@@ -549,8 +557,9 @@ class IntentEngine:
     def _report_told(self, core: str) -> int | None:
         """The report category one of whose own words the message holds whole; a two-character
         word (野狗, 噪音) only in a sentence, not alone with a place (2单元)."""
-        return next((n for word, n in self._report_words if word in core
-                     and (len(word) >= 3 or len(core) >= SENTENCE)), None)
+        found = [m.group() for m in self._report_words_re.finditer(core)
+                 if len(m.group()) >= 3 or len(core) >= SENTENCE]
+        return self._report_word_entry[max(found, key=len)] if found else None
 
     def _names_another_place(self, core: str) -> tuple[str, ...]:
         """Other places the message is about (医院, 银行), unless it also names the station."""
@@ -591,7 +600,8 @@ class IntentEngine:
             date is not None or meal is not None or has_food or (
                 topic is not None and not self._has_report_cue(core)
                 and not any(w in core for w in self._station_words)))
-        dish = next((d for d in self._dish_fragments if d in core), None)
+        found_dish = self._dish_re.search(core)
+        dish = found_dish.group() if found_dish else None
         has_dish_word = any(w in core for w in self._foods)    # 鱼, 饺子 (not 吃, 有啥)
         eats_here = has_food if topic != "diet" else any(w in core for w in ("菜", "饭"))
         if not (self._menu_re.search(core) or about_point

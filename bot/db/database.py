@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import fcntl
 import sqlite3
 from collections import deque
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from functools import partial
 from pathlib import Path
 from typing import Any
@@ -190,8 +192,29 @@ def alembic_config(url: str) -> Config:
 
 
 def upgrade(url: str, revision: str = "head") -> None:
-    """Migrate the schema to `revision` (runs Alembic; call from outside an event loop)."""
-    command.upgrade(alembic_config(url), revision)
+    """Migrate the schema to `revision` (runs Alembic; call from outside an event loop).
+
+    Several workers may start at once: they migrate one at a time (a file lock beside a SQLite
+    database, an advisory lock on PostgreSQL in the migration environment)."""
+    with _file_lock(url):
+        command.upgrade(alembic_config(url), revision)
+
+
+@contextlib.contextmanager
+def _file_lock(url: str) -> Iterator[None]:
+    """An exclusive lock on `<database file>.migrate.lock` for a SQLite file; else nothing."""
+    parsed = make_url(url)
+    if parsed.get_backend_name() != "sqlite" or parsed.database in (None, "", ":memory:"):
+        yield
+        return
+    path = Path(f"{parsed.database}.migrate.lock")
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with path.open("a+b") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
 
 
 async def upgrade_async(url: str, revision: str = "head") -> None:

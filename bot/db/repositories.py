@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import json
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -174,6 +175,7 @@ class StagedInserts:
 RESIDENT_BY_IDENTITY = (
     select(Resident).join(Identity, Identity.resident_id == Resident.id)
     .where(Identity.platform == bindparam("platform"), Identity.user_id == bindparam("user_id")))
+PROBLEM_LOCK = text("SELECT pg_advisory_xact_lock(:key)")
 OPEN_DUPLICATES = (
     select(Ticket).where(Ticket.kind == "report", Ticket.building == bindparam("building"),
                          Ticket.category == bindparam("category"),
@@ -310,6 +312,17 @@ class TicketRepository:
             return None
         found = await self.session.get(Ticket, parsed[1])
         return found if found is not None and found.kind == parsed[0] else None
+
+    async def hold_problem(self, building: str, category: str) -> None:
+        """Serialise "is this problem reported already?" per building and category until the
+        transaction ends, so that two neighbours reporting at once through two workers make
+        one ticket and one follower. PostgreSQL takes a transaction-level advisory lock;
+        SQLite needs none (its writers are serialised by BEGIN IMMEDIATE)."""
+        if self.session.get_bind().dialect.name != "postgresql":
+            return
+        digest = hashlib.blake2b(f"report|{building}|{category}".encode(), digest_size=8)
+        await self.session.execute(PROBLEM_LOCK, {
+            "key": int.from_bytes(digest.digest(), "big", signed=True)})
 
     async def open_duplicates(self, building: str, category: str, since: dt.datetime
                               ) -> list[Ticket]:

@@ -126,6 +126,8 @@ class TicketDesk:
         (the resident follows it), else a new ticket for the building's leader."""
         category = self.category(report.category) or self.category("other")
         category_id = category.id if category else "other"
+        if report.building:
+            await uow.tickets.hold_problem(report.building, category_id)
         same = await self.own_open_report(
             uow, resident, category_id, report.building,
             now - SAME_INCIDENT if report.emergency else None, report.location)

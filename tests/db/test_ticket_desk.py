@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 
 from sqlalchemy import select
@@ -102,3 +103,21 @@ async def test_photos_join_the_report_being_made_or_the_one_just_made(
 
         refs = (await uow.session.execute(select(TicketPhoto.ref).order_by(TicketPhoto.id)))
         assert list(refs.scalars()) == ["media-1", "media-2"]
+
+
+async def test_neighbours_reporting_at_the_same_moment_make_one_ticket(
+        knowledge: Knowledge, engine: IntentEngine, database: Database) -> None:
+    """Two workers, two neighbours, one problem at the same moment: one ticket and one
+    follower, never two tickets (the "me too" decision is serialised per building and
+    category)."""
+    first, second = (await station(knowledge, engine, database),
+                     await station(knowledge, engine, database))
+    buildings = [f"{n}号楼" for n in range(1, 13)]
+    for building in buildings:
+        await asyncio.gather(first.say(f"a{building}", f"{building}楼道灯坏了"),
+                             second.say(f"b{building}", f"{building}楼道灯坏了"))
+    tickets = await first.tickets()
+    assert sorted(t.building or "" for t in tickets) == sorted(buildings)
+    async with UnitOfWork(database.sessions) as uow:
+        for ticket in tickets:
+            assert len(await uow.tickets.reporters(ticket)) == 2
