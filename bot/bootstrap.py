@@ -81,7 +81,8 @@ class Assistant:
     def scheduler(self, holder: str) -> TicketScheduler:
         """The deadline scheduler, run by whichever worker holds its lease."""
         return TicketScheduler(self.knowledge, self.router, self.people, self.unit_of_work,
-                               holder, ZoneInfo(self.settings.chat.timezone))
+                               holder, ZoneInfo(self.settings.chat.timezone),
+                               dt.timedelta(days=self.settings.server.retention_days))
 
     async def introduce(self, platform: str, user_id: str, name: str, building: str) -> None:
         """Record a known resident and where they live (console stories, imports)."""

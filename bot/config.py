@@ -35,6 +35,7 @@ class ServerSettings:
     scheduler_seconds: float = 30.0      # how often reminders/escalations/auto-close run
     outbox_seconds: float = 2.0          # how often due notifications are sent
     notice_groups: tuple[str, ...] = ()  # buildings/compounds whose group gets ticket notices
+    retention_days: float = 7.0          # processed-message keys and expired states kept so long
 
 
 @dataclass(frozen=True)
@@ -97,6 +98,7 @@ def load_settings(path: Path | None = None, environ: dict[str, str] | None = Non
             scheduler_seconds=float(server.get("scheduler_seconds", 30.0)),
             outbox_seconds=float(server.get("outbox_seconds", 2.0)),
             notice_groups=tuple(str(g) for g in server.get("notice_groups", ())),
+            retention_days=float(server.get("retention_days", 7.0)),
         )
         engine_settings = _engine_settings(engine)
         chat_settings = ChatSettings(

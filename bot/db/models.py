@@ -221,7 +221,7 @@ class ProcessedMessage(Base):
     __tablename__ = "processed_messages"
 
     key: Mapped[str] = mapped_column(String(192), primary_key=True)
-    at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    at: Mapped[dt.datetime] = mapped_column(default=utcnow, index=True)
     reply: Mapped[str] = mapped_column(Text, default="")
 
 
@@ -233,7 +233,7 @@ class Conversation(Base):
     key: Mapped[str] = mapped_column(String(192), primary_key=True)
     state: Mapped[str] = mapped_column(Text)            # JSON
     updated_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
-    expires_at: Mapped[dt.datetime | None] = mapped_column()
+    expires_at: Mapped[dt.datetime | None] = mapped_column(index=True)
 
 
 class SchedulerLease(Base):

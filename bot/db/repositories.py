@@ -175,6 +175,9 @@ class StagedInserts:
 RESIDENT_BY_IDENTITY = (
     select(Resident).join(Identity, Identity.resident_id == Resident.id)
     .where(Identity.platform == bindparam("platform"), Identity.user_id == bindparam("user_id")))
+PURGE_PROCESSED = delete(ProcessedMessage).where(ProcessedMessage.at < bindparam("before"))
+PURGE_CONVERSATIONS = delete(Conversation).where(Conversation.expires_at < bindparam("before"))
+PURGE_LINK_CODES = delete(LinkCode).where(LinkCode.expires_at < bindparam("before"))
 PROBLEM_LOCK = text("SELECT pg_advisory_xact_lock(:key)")
 OPEN_DUPLICATES = (
     select(Ticket).where(Ticket.kind == "report", Ticket.building == bindparam("building"),
@@ -535,6 +538,24 @@ class ProcessedMessageRepository:
     def add(self, key: str, reply: str) -> None:
         """Stage the record of a handled message; the unit of work writes it on commit."""
         self.staged.add({"key": key, "reply": reply})
+
+
+class RetentionRepository:
+    """Rows that only serve for a while: processed-message keys (deduplicating redeliveries),
+    expired conversation states and shared values, expired link codes. Tickets, their events
+    and notifications are kept."""
+
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+
+    async def purge(self, before: dt.datetime) -> int:
+        """Delete what ended before `before`; how many rows went."""
+        gone = 0
+        for statement in (PURGE_PROCESSED, PURGE_CONVERSATIONS, PURGE_LINK_CODES):
+            result = await self.session.execute(statement, {"before": before})
+            gone += max(getattr(result, "rowcount", 0) or 0, 0)
+        mark_changed(self.session)
+        return gone
 
 
 class LeaseRepository:

@@ -16,6 +16,7 @@ from bot.db.repositories import (
     OutboxRepository,
     ProcessedMessageRepository,
     ResidentRepository,
+    RetentionRepository,
     SharedValues,
     SqlConversationStore,
     StagedInserts,
@@ -51,6 +52,7 @@ class UnitOfWork:
     conversations: SqlConversationStore
     leases: LeaseRepository
     shared: SharedValues
+    retention: RetentionRepository
 
     def __init__(self, sessions: async_sessionmaker[AsyncSession]) -> None:
         self._sessions = sessions
@@ -64,6 +66,7 @@ class UnitOfWork:
         self.conversations = SqlConversationStore(self.session)
         self.leases = LeaseRepository(self.session)
         self.shared = SharedValues(self.session)
+        self.retention = RetentionRepository(self.session)
         return self
 
     async def __aexit__(self, kind: type[BaseException] | None, error: BaseException | None,

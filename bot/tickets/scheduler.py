@@ -25,6 +25,8 @@ log = logging.getLogger(__name__)
 AUTO_CLOSE_AFTER = dt.timedelta(days=3)
 LEASE = dt.timedelta(seconds=60)
 LEASE_NAME = "tickets"
+RETENTION = dt.timedelta(days=7)
+PURGE_EVERY = dt.timedelta(hours=1)
 
 
 @dataclass(frozen=True)
@@ -34,6 +36,7 @@ class TickReport:
     reminded: int = 0
     escalated: int = 0
     closed: int = 0
+    purged: int = 0               # old processed-message keys and expired states deleted
 
 
 class TicketScheduler:
@@ -41,13 +44,15 @@ class TicketScheduler:
 
     def __init__(self, knowledge: Knowledge, router: TicketRouter, people: StationPeople,
                  unit_of_work: Callable[[], UnitOfWork], holder: str,
-                 zone: dt.tzinfo = dt.UTC) -> None:
+                 zone: dt.tzinfo = dt.UTC, retention: dt.timedelta = RETENTION) -> None:
         self.knowledge = knowledge
         self.zone = zone              # the station's: whose duty day it is
         self._router = router
         self._people = people
         self._uow = unit_of_work
         self.holder = holder
+        self.retention = retention
+        self._purged_at: dt.datetime | None = None
 
     async def acquire(self, now: dt.datetime) -> bool:
         """Take (or keep) the scheduler lease; False while another worker holds it."""
@@ -108,7 +113,20 @@ class TicketScheduler:
             except ConcurrentChange:
                 log.info("scheduler pass skipped: tickets changed meanwhile; next pass retries")
                 return TickReport()
-        return TickReport(reminded, escalated, closed)
+        return TickReport(reminded, escalated, closed, await self.purge(now))
+
+    async def purge(self, now: dt.datetime) -> int:
+        """At most once an hour: delete processed-message keys older than the retention and
+        conversation states expired that long ago (tickets, events and notifications stay)."""
+        if self._purged_at is not None and now - self._purged_at < PURGE_EVERY:
+            return 0
+        async with self._uow() as uow:
+            gone = await uow.retention.purge(now - self.retention)
+            await uow.commit()
+        self._purged_at = now
+        if gone:
+            log.info("purged %d rows older than %s days", gone, self.retention.days)
+        return gone
 
     def _window(self, ticket: Ticket) -> dt.timedelta:
         """How long the first response may take: the category's time, counted from when the
