@@ -259,7 +259,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
     from aiohttp import web
 
     from bot.bootstrap import bootstrap
-    from bot.server import ServerMetrics, create_app
+    from bot.server import CHANNELS, ServerMetrics, create_app, listening_line
 
     settings = _settings(args)
     logging.getLogger().setLevel(logging.INFO)
@@ -268,8 +268,17 @@ def cmd_serve(args: argparse.Namespace) -> int:
     sys.setswitchinterval(SWITCH_INTERVAL)
     metrics = ServerMetrics()
     assistant = bootstrap(settings, observe=metrics.observe_intent)
-    web.run_app(create_app(settings, assistant, metrics), host=args.host, port=args.port,
-                print=None, access_log=None)
+    made: list[web.Application] = []
+
+    async def app() -> web.Application:
+        made.append(await create_app(settings, assistant, metrics))
+        return made[0]
+
+    def listening(_: str) -> None:
+        logging.getLogger("bot.server").info(listening_line(
+            f"http://{args.host}:{args.port}", made[0][CHANNELS], settings.database_url))
+
+    web.run_app(app(), host=args.host, port=args.port, print=listening, access_log=None)
     return 0
 
 

@@ -20,7 +20,7 @@ from bot.messages import IncomingMessage, Reply
 from bot.tickets import texts as ticket_texts
 from bot.tickets.people import StationPeople
 from bot.turn import Outcome, Turn
-from intents.engine import IntentEngine
+from intents.engine import INTENTS, IntentEngine
 
 ATTEMPTS = 3   # a message met by a concurrent change is read and handled again
 
@@ -49,6 +49,13 @@ class Dialogue:
         self.unit_of_work = unit_of_work
         self.clock = clock
         self._observe = observe or (lambda platform, intent: None)
+
+    def metric_labels(self) -> tuple[str, ...]:
+        """Every label a message can be counted under (see `_label`), for the metrics to
+        show from the start."""
+        labels = {route.name for route in self.routes if route.name != "question"}
+        labels |= {*INTENTS, "clarify", "redelivered"}
+        return tuple(sorted(labels))
 
     def route_for(self, turn: Turn) -> BoundRoute:
         """The first route whose condition holds (the last one always does)."""

@@ -16,7 +16,8 @@ from typing import Any
 
 MASK = "***"
 # Environment variables whose values are secrets.
-_SECRET_NAME = re.compile(r"TOKEN|SECRET|AES_KEY|PASSWORD|ROBOT|_KEY$|WEBHOOK|DSN|DATABASE_URL")
+# (Database URLs are not secret as a whole: their passwords are masked by shape below.)
+_SECRET_NAME = re.compile(r"TOKEN|SECRET|AES_KEY|PASSWORD|ROBOT|_KEY$|WEBHOOK")
 _SHORTEST_SECRET = 6
 # Secrets recognised by their shape, whatever their source.
 _SHAPES = (

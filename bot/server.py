@@ -14,12 +14,13 @@ import logging
 import os
 import socket
 import time
-from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 import aiohttp
 from aiohttp import web
+from aiohttp.http_exceptions import HttpProcessingError
 from prometheus_client import (
     CONTENT_TYPE_LATEST,
     CollectorRegistry,
@@ -42,6 +43,27 @@ from bot.tickets.scheduler import TicketScheduler
 log = logging.getLogger(__name__)
 
 
+class OneLineRefusals(logging.Filter):
+    """aiohttp logs a refused request (an oversized header, a too-long URL, a client that hung
+    up) with a 10-20 line traceback; one line says it."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        error = record.exc_info[1] if record.exc_info else None
+        if isinstance(error, (HttpProcessingError, ConnectionError, asyncio.CancelledError)):
+            record.msg = "refused a request: %s: %s"
+            record.args = (type(error).__name__, str(error).splitlines()[0] if str(error)
+                           else "")
+            record.exc_info, record.exc_text = None, None
+        return True
+
+
+def quiet_refusals() -> None:
+    """Install OneLineRefusals on aiohttp's server logger (once)."""
+    logger = logging.getLogger("aiohttp.server")
+    if not any(isinstance(f, OneLineRefusals) for f in logger.filters):
+        logger.addFilter(OneLineRefusals())
+
+
 class ServerMetrics:
     """The Prometheus figures of one server process (a registry of its own, no globals)."""
 
@@ -59,6 +81,14 @@ class ServerMetrics:
                              registry=self.registry)
         self.outbox = Gauge("yizhan_outbox", "Notifications by delivery state", ("state",),
                             registry=self.registry)
+
+    def initialise(self, channels: Sequence[str], labels: Sequence[str]) -> None:
+        """Create every labelled series at zero, so that /metrics shows them before traffic."""
+        for channel in channels:
+            self.latency.labels(channel)
+            self.errors.labels(channel)
+            for label in labels:
+                self.messages.labels(channel, label)
 
     def observe_intent(self, channel: str, intent: str) -> None:
         """Count one message under the intent the dialogue settled on."""
@@ -95,6 +125,29 @@ def timed_handler(handle: MessageHandler, metrics: ServerMetrics) -> MessageHand
 
 
 SORRY = "抱歉，系统出了点问题，您的消息没有处理。请稍后再发一次。"
+# The platforms messages come from (the WeCom robot only sends).
+PLATFORMS = ("wechat_mp", "wecom", "telegram")
+
+
+def listening_line(url: str, channels: Channels, database_url: str) -> str:
+    """The one line `yizhan serve` logs when it listens: where, which channels (and what
+    switches the others on), which database (password hidden)."""
+    from bot.channels import telegram, wechat_mp, wecom
+    from bot.db.database import safe_url
+
+    switches = {
+        "wechat_mp": (wechat_mp.TOKEN_VAR, wechat_mp.AES_KEY_VAR, wechat_mp.APPID_VAR,
+                      wechat_mp.SECRET_VAR),
+        "wecom": (wecom.TOKEN_VAR, wecom.AES_KEY_VAR, wecom.CORP_ID_VAR, wecom.SECRET_VAR,
+                  wecom.AGENT_ID_VAR),
+        "telegram": (telegram.TOKEN_VAR, telegram.SECRET_VAR),
+    }
+    on = [name for name in PLATFORMS if name in channels.senders]
+    off = [f"{name} (set {', '.join(names)})" for name, names in switches.items()
+           if name not in channels.senders]
+    return (f"listening on {url}; channels on: {', '.join(on) or 'none (health only)'}"
+            f"{'; off: ' + '; '.join(off) if off else ''}; routes: "
+            f"{', '.join(channels.routes) or '-'}; database: {safe_url(database_url)}")
 
 
 @dataclass
@@ -190,6 +243,7 @@ async def create_app(settings: Settings, assistant: Assistant,
     the event loop (it migrates the database). `background=False` leaves the scheduler and
     outbox loops to the caller (tests drive them by hand)."""
     metrics = metrics or ServerMetrics()
+    quiet_refusals()
     now = clock or assistant.clock     # the station's time: duty rotas are by its weekday
     app = web.Application(client_max_size=1 << 20)
     app[ASSISTANT] = assistant
@@ -205,6 +259,8 @@ async def create_app(settings: Settings, assistant: Assistant,
         await http.close()
         raise
     app[CHANNELS] = channels
+    metrics.initialise([name for name in channels.senders if name in PLATFORMS],
+                       assistant.dialogue.metric_labels())
     deliverer = ChannelDeliverer(unit_of_work, assistant.knowledge.roster, channels.senders,
                                  channels.telegram_groups)
     outbox = assistant.notifications(deliverer)

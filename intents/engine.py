@@ -91,6 +91,7 @@ TOPICLESS = 0.4
 AFFAIRS, FAQ, REPORT = "affairs.ask", "faq.ask", "report.new"
 MENU, WISH, GREETING, HANDOFF, FALLBACK = ("menu.ask", "wish.new", "greeting", "handoff",
                                            "fallback")
+INTENTS = (AFFAIRS, FAQ, REPORT, MENU, WISH, GREETING, HANDOFF, FALLBACK)
 # Topics of greetings and fallbacks, for the handlers: a welcome, thanks or "ok", only
 # fillers ("请问"), a bare number.
 HELLO, THANKS, PROMPT, NUMBER = "hello", "thanks", "prompt", "number"

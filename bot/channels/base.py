@@ -2,11 +2,45 @@
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 from collections.abc import Awaitable, Callable
 from typing import Any, Protocol
 
 from bot.messages import IncomingMessage, Reply
+
+# A request body must arrive within this many seconds (a body trickled slowly, or declared and
+# never sent, is answered 408 and its connection closed).
+BODY_SECONDS = 10.0
+
+
+class BodyRefused(Exception):
+    """A request body that is too large (413) or did not arrive in time (408)."""
+
+    def __init__(self, status: int, reason: str) -> None:
+        super().__init__(reason)
+        self.status = status
+        self.reason = reason
+
+
+async def read_body(request: Any, limit: int, seconds: float = BODY_SECONDS) -> bytes:
+    """The whole body of an aiohttp request, within `limit` bytes (declared or actually sent)
+    and `seconds`; BodyRefused otherwise."""
+    if request.content_length is not None and request.content_length > limit:
+        raise BodyRefused(413, "body too large")
+    chunks: list[bytes] = []
+    size = 0
+    try:
+        async with asyncio.timeout(seconds):
+            while chunk := await request.content.read(65536):
+                size += len(chunk)
+                if size > limit:
+                    raise BodyRefused(413, "body too large")
+                chunks.append(chunk)
+    except TimeoutError:
+        raise BodyRefused(408, "body not sent in time") from None
+    return b"".join(chunks)
+
 
 MessageHandler = Callable[[IncomingMessage], Awaitable[list[Reply]]]
 """The core's entry point: one incoming message in, the replies to it out."""

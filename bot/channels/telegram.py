@@ -39,7 +39,7 @@ from telegram.error import Forbidden, RetryAfter, TelegramError
 from telegram.ext import Application, ApplicationBuilder, TypeHandler
 from telegram.warnings import PTBDeprecationWarning
 
-from bot.channels.base import MessageHandler, split_text
+from bot.channels.base import BODY_SECONDS, BodyRefused, MessageHandler, read_body, split_text
 from bot.config import ConfigError
 from bot.messages import DeliveryError, IncomingMessage, Reply
 
@@ -435,8 +435,9 @@ class TelegramChannel:
     def __init__(self, settings: TelegramSettings, handler: MessageHandler, *,
                  pacer: ChatPacer | None = None, sleep: Sleep = asyncio.sleep,
                  clock: Callable[[], dt.datetime] | None = None,
-                 drain_seconds: float = 10.0) -> None:
+                 drain_seconds: float = 10.0, body_seconds: float = BODY_SECONDS) -> None:
         self._settings = settings
+        self._body_seconds = body_seconds
         self._handler = handler
         self._clock = clock or (lambda: dt.datetime.now(dt.UTC))
         self._drain_seconds = drain_seconds
@@ -504,9 +505,11 @@ class TelegramChannel:
             return web.Response(status=403)
         if self._reader is None:
             return web.Response(status=503)
-        body = await _read_capped(request, MAX_BODY_BYTES)
-        if body is None:
-            return web.Response(status=413)
+        try:
+            body = await read_body(request, MAX_BODY_BYTES, self._body_seconds)
+        except BodyRefused as refusal:
+            log.info("telegram: refused an update from %s: %s", request.remote, refusal.reason)
+            return web.Response(status=refusal.status)
         update = self._parse(body)
         if update is None:
             return web.Response(status=400)
@@ -592,15 +595,3 @@ class TelegramChannel:
         for task in pending:
             task.cancel()
         await asyncio.gather(*pending, return_exceptions=True)
-
-
-async def _read_capped(request: web.Request, limit: int) -> bytes | None:
-    """The request body, or None when it is larger than `limit` bytes."""
-    if request.content_length is not None and request.content_length > limit:
-        return None
-    body = bytearray()
-    while chunk := await request.content.read(64 * 1024):
-        body += chunk
-        if len(body) > limit:
-            return None
-    return bytes(body)

@@ -34,7 +34,14 @@ from wechatpy.enterprise.crypto import WeChatCrypto as WorkCrypto
 from wechatpy.enterprise.exceptions import InvalidCorpIdException
 from wechatpy.exceptions import InvalidAppIdException
 
-from bot.channels.base import MessageHandler, SharedState, split_text
+from bot.channels.base import (
+    BODY_SECONDS,
+    BodyRefused,
+    MessageHandler,
+    SharedState,
+    read_body,
+    split_text,
+)
 from bot.config import ConfigError
 from bot.messages import DeliveryError, IncomingMessage, Reply
 
@@ -154,11 +161,13 @@ def signature_matches(expected: str, given: str) -> bool:
 class CallbackGuard:
     """The checks every callback passes before its content is trusted."""
 
-    def __init__(self, token: str, max_skew: int, max_body_bytes: int, clock: Clock) -> None:
+    def __init__(self, token: str, max_skew: int, max_body_bytes: int, clock: Clock,
+                 body_seconds: float = BODY_SECONDS) -> None:
         self._token = token
         self._max_skew = max_skew
         self._max_body_bytes = max_body_bytes
         self._clock = clock
+        self._body_seconds = body_seconds
 
     def check_fresh(self, query: Mapping[str, str]) -> None:
         """Refuse a timestamp outside the window (max_skew 0 turns the check off)."""
@@ -179,18 +188,12 @@ class CallbackGuard:
             raise CallbackRefused(403, "bad signature")
 
     async def read_body(self, request: web.Request) -> bytes:
-        """The body, refused with 413 when over the cap (declared or actually sent)."""
-        limit = self._max_body_bytes
-        if request.content_length is not None and request.content_length > limit:
-            raise CallbackRefused(413, "body too large")
-        chunks: list[bytes] = []
-        size = 0
-        while chunk := await request.content.read(65536):
-            size += len(chunk)
-            if size > limit:
-                raise CallbackRefused(413, "body too large")
-            chunks.append(chunk)
-        return b"".join(chunks)
+        """The body, refused with 413 when over the cap (declared or actually sent) and with
+        408 when it does not arrive in time."""
+        try:
+            return await read_body(request, self._max_body_bytes, self._body_seconds)
+        except BodyRefused as refusal:
+            raise CallbackRefused(refusal.status, refusal.reason) from None
 
 
 def parse_xml(body: bytes | str) -> dict[str, Any]:
