@@ -96,6 +96,15 @@ class SharedState(Protocol):
         """Store a value, replacing any earlier one."""
         ...
 
+    async def claim(self, key: str, expires_at: dt.datetime) -> bool:
+        """Take `key` for this worker: True for the first caller across every worker, False
+        for anyone after (until it is released or has expired long ago)."""
+        ...
+
+    async def release(self, key: str) -> None:
+        """Give a claim back (what it guarded did not happen)."""
+        ...
+
 
 class MemorySharedState:
     """SharedState for one process (tests, console)."""
@@ -114,3 +123,14 @@ class MemorySharedState:
                   ) -> None:
         """Store a value, replacing any earlier one."""
         self._values[key] = (dict(value), expires_at)
+
+    async def claim(self, key: str, expires_at: dt.datetime) -> bool:
+        """True for the first caller."""
+        if key in self._values:
+            return False
+        self._values[key] = ({}, expires_at)
+        return True
+
+    async def release(self, key: str) -> None:
+        """Give a claim back."""
+        self._values.pop(key, None)

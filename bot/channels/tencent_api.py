@@ -326,20 +326,31 @@ class _Delivery:
     passive: asyncio.Future[str | None]   # the text answered passively; None: all sent later
 
 
+# How long a sent piece's claim is kept (Tencent retries within minutes; the customer-service
+# window is 48 hours).
+CLAIM_KEPT = dt.timedelta(hours=48)
+
+
 class ReplyCoordinator:
     """Runs the core once per delivery; answers passively within the budget, sends the rest later.
 
     Tencent retries a callback it got no answer to within 5 s. A copy that arrives while the
     delivery is in progress shares its task; one that arrives after it finished gets the
     remembered answer without calling the core again (the last `remembered` deliveries).
+    A copy that reaches another worker, or this one after a restart, is answered by the core
+    from the processed message; each piece sent later (customer-service messages) is first
+    claimed in the state every worker shares, so that it goes out once across workers.
     """
 
     def __init__(self, handler: MessageHandler, send_later: SendPiece, passive_seconds: float,
-                 remembered: int = 2048) -> None:
+                 remembered: int = 2048, claims: SharedState | None = None,
+                 clock: Clock = utc_now) -> None:
         self._handler = handler
         self._send_later = send_later
         self._passive_seconds = passive_seconds
         self._remembered = remembered
+        self._claims = claims
+        self._clock = clock
         self._deliveries: collections.OrderedDict[str, _Delivery] = collections.OrderedDict()
         self._background: set[asyncio.Task[None]] = set()
 
@@ -390,19 +401,34 @@ class ReplyCoordinator:
             return
         passive = await delivery.passive
         pieces = message_pieces(replies)
-        later = pieces[1:] if passive is not None else pieces
-        for index, piece in enumerate(later):
+        first = 1 if passive is not None else 0
+        if passive is not None:
+            await self._claim(key, 0)      # answered: no worker sends it again later
+        for index in range(first, len(pieces)):
+            if not await self._claim(key, index):
+                continue                   # another worker (or an earlier run) sent it
             try:
-                await self._send_later(user_id, Reply(piece), f"{key}:{index}")
+                await self._send_later(user_id, Reply(pieces[index]), f"{key}:{index - first}")
             except UndeliverableError:
                 return
             except DeliveryError as exc:
+                await self._release(key, index)
                 log.warning("reply to %s not delivered (%d of %d pieces left): %s",
-                            user_id, len(later) - index, len(pieces), exc)
+                            user_id, len(pieces) - index, len(pieces), exc)
                 return
             except Exception:
+                await self._release(key, index)
                 log.exception("reply to %s not delivered", user_id)
                 return
+
+    async def _claim(self, key: str, index: int) -> bool:
+        if self._claims is None:
+            return True
+        return await self._claims.claim(f"reply:{key}:{index}", self._clock() + CLAIM_KEPT)
+
+    async def _release(self, key: str, index: int) -> None:
+        if self._claims is not None:
+            await self._claims.release(f"reply:{key}:{index}")
 
 
 def _first_piece(work: asyncio.Task[list[Reply]]) -> str | None:

@@ -286,7 +286,8 @@ class WeChatMpChannel(TencentCallback):
         self.window = CustomerServiceWindow(state, clock)
         self.sender = WeChatMpSender(self.api, self.window, SentPieces(state, PLATFORM, clock),
                                      settings, clock)
-        self._replies = ReplyCoordinator(handler, self.sender.send, settings.passive_seconds)
+        self._replies = ReplyCoordinator(handler, self.sender.send, settings.passive_seconds,
+                                         claims=state, clock=clock)
 
     async def _verify_url(self, request: web.Request) -> web.StreamResponse:
         query = callback_query(request)

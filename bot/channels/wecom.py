@@ -228,7 +228,8 @@ class WeComChannel(TencentCallback):
         self.api = WeComApi(http, state, settings.corp_id, settings.secret, settings.agent_id,
                             settings.api_base, clock)
         self.sender = WeComAppSender(self.api, state, clock, sleep)
-        self._replies = ReplyCoordinator(handler, self.sender.send, settings.passive_seconds)
+        self._replies = ReplyCoordinator(handler, self.sender.send, settings.passive_seconds,
+                                         claims=state, clock=clock)
 
     async def _verify_url(self, request: web.Request) -> web.StreamResponse:
         query = callback_query(request)

@@ -133,6 +133,10 @@ CONVERSATION_STATE = select(CONVERSATIONS.c.state).where(
     CONVERSATIONS.c.key == bindparam("key"), _live(bindparam("now")))
 SET_CONVERSATION_SQLITE = _set_conversation(sqlite_insert)
 SET_CONVERSATION_POSTGRESQL = _set_conversation(postgresql_insert)
+CLAIM_SQLITE = sqlite_insert(CONVERSATIONS).on_conflict_do_nothing(
+    index_elements=[CONVERSATIONS.c.key])
+CLAIM_POSTGRESQL = postgresql_insert(CONVERSATIONS).on_conflict_do_nothing(
+    index_elements=[CONVERSATIONS.c.key])
 DELETE_CONVERSATION = CONVERSATIONS.delete().where(CONVERSATIONS.c.key == bindparam("key"))
 
 
@@ -689,6 +693,22 @@ class SharedValues:
         """Store a value, replacing any earlier one."""
         await set_conversation_row(self.session, self.PREFIX + key,
                                    json.dumps(value, ensure_ascii=False), expires_at)
+
+
+    async def claim(self, key: str, expires_at: dt.datetime) -> bool:
+        """Insert the key unless present; whether this call inserted it."""
+        statement = (CLAIM_POSTGRESQL if _dialect(self.session) == "postgresql"
+                     else CLAIM_SQLITE)
+        result = await self.session.execute(statement, {
+            "key": self.PREFIX + key, "state": "{}", "expires_at": expires_at,
+            "updated_at": utcnow()})
+        mark_changed(self.session)
+        return bool(getattr(result, "rowcount", 0))
+
+    async def release(self, key: str) -> None:
+        """Delete a claim."""
+        await self.session.execute(DELETE_CONVERSATION, {"key": self.PREFIX + key})
+        mark_changed(self.session)
 
 
 async def set_conversation_row(session: AsyncSession, key: str, state: str,

@@ -26,3 +26,16 @@ class DatabaseSharedState:
         async with self._uow() as uow:
             await uow.shared.put(key, value, expires_at)
             await uow.commit()
+
+    async def claim(self, key: str, expires_at: dt.datetime) -> bool:
+        """True for the first caller across every worker (one committed insert)."""
+        async with self._uow() as uow:
+            taken = await uow.shared.claim(key, expires_at)
+            await uow.commit()
+            return taken
+
+    async def release(self, key: str) -> None:
+        """Give a claim back."""
+        async with self._uow() as uow:
+            await uow.shared.release(key)
+            await uow.commit()

@@ -89,13 +89,14 @@ async def start(fake: FakeTencent, http: aiohttp.ClientSession
                 ) -> AsyncIterator[StartStation]:
     running: list[tuple[WeChatMpChannel, TestServer]] = []
 
-    async def start_station(core: RecordingCore | None = None, **changes: Any) -> Station:
+    async def start_station(core: RecordingCore | None = None,
+                            state: MemorySharedState | None = None, **changes: Any) -> Station:
         clock = FakeClock()
         settings = dataclasses.replace(WeChatMpSettings(
             token=TOKEN, appid=fake.appid, secret=fake.secret, aes_key=AES_KEY,
             api_base=fake.base_url), **changes)
         core = core or RecordingCore()
-        channel = WeChatMpChannel(settings, core, MemorySharedState(), http, clock)
+        channel = WeChatMpChannel(settings, core, state or MemorySharedState(), http, clock)
         app = web.Application()
         channel.add_routes(app)
         server = TestServer(app, host="127.0.0.1")
@@ -490,6 +491,40 @@ async def test_tencent_closing_the_window_falls_back_to_the_template(
     await station.channel.sender.send(USER, Reply("通知二"), "outbox:2")   # window now spent
     assert len(fake.calls_to(CUSTOM)) == 1
     assert len(fake.calls_to(TEMPLATE)) == 2
+
+
+async def test_a_redelivery_on_another_worker_sends_no_piece_twice(
+        start: StartStation, fake: FakeTencent) -> None:
+    """The same message reaching a second worker (or this one after a restart): the core
+    answers it again from the processed message, the passive reply repeats the first piece,
+    and the pieces sent later as customer-service messages go out once across workers."""
+    shared = MemorySharedState()            # what the workers share: the database
+    replies = [Reply("已登记，编号 R0001"), Reply("楼栋长会联系您"), Reply("回复“我的报修”查看")]
+    first = await start(RecordingCore(lambda m: replies), state=shared)
+    second = await start(RecordingCore(lambda m: replies), state=shared)
+    assert await first.say("9号楼楼道灯坏了", msg_id=77) == "已登记，编号 R0001"
+    await first.channel.close()             # its later pieces are out
+    assert await second.say("9号楼楼道灯坏了", msg_id=77) == "已登记，编号 R0001"
+    restarted = await start(RecordingCore(lambda m: replies), state=shared)
+    assert await restarted.say("9号楼楼道灯坏了", msg_id=77) == "已登记，编号 R0001"
+    await second.channel.close()
+    await restarted.channel.close()
+    sent = [call.text for call in fake.calls_to(CUSTOM)]
+    assert sorted(sent) == sorted(["楼栋长会联系您", "回复“我的报修”查看"])
+
+
+async def test_a_piece_that_failed_is_sent_by_a_later_copy(
+        start: StartStation, fake: FakeTencent) -> None:
+    shared = MemorySharedState()
+    replies = [Reply("第一段"), Reply("第二段")]
+    first = await start(RecordingCore(lambda m: replies), state=shared)
+    fake.fail(CUSTOM, status=500)
+    assert await first.say("问", msg_id=88) == "第一段"
+    await first.channel.close()             # 第二段 not delivered: its claim is given back
+    second = await start(RecordingCore(lambda m: replies), state=shared)
+    assert await second.say("问", msg_id=88) == "第一段"
+    await second.channel.close()
+    assert [call.text for call in fake.calls_to(CUSTOM)][-1] == "第二段"
 
 
 async def test_a_retried_notification_resumes_after_the_pieces_already_sent(

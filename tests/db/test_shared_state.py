@@ -1,0 +1,43 @@
+"""The state every worker shares, one contract for the memory and the database versions (on
+SQLite and PostgreSQL): values that expire, and claims that only the first caller gets."""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+
+import pytest
+
+from bot.channels.base import MemorySharedState, SharedState
+from bot.db.database import Database
+from bot.db.shared_state import DatabaseSharedState
+from bot.db.unit_of_work import UnitOfWork
+
+NOW = dt.datetime(2026, 11, 23, 2, 0, tzinfo=dt.UTC)
+
+
+@pytest.fixture(params=["memory", "database"])
+def state(request: pytest.FixtureRequest, database: Database) -> SharedState:
+    if request.param == "memory":
+        return MemorySharedState()
+    return DatabaseSharedState(lambda: UnitOfWork(database.sessions))
+
+
+async def test_values_are_kept_until_they_expire(state: SharedState) -> None:
+    await state.put("token", {"value": "abc"}, NOW + dt.timedelta(hours=2))
+    assert await state.get("token", NOW) == {"value": "abc"}
+    assert await state.get("token", NOW + dt.timedelta(hours=3)) is None
+    await state.put("token", {"value": "def"}, None)
+    assert await state.get("token", NOW + dt.timedelta(days=9)) == {"value": "def"}
+
+
+async def test_only_the_first_caller_gets_a_claim_until_it_is_released(
+        state: SharedState) -> None:
+    later = NOW + dt.timedelta(hours=48)
+    taken = await asyncio.gather(*(state.claim("reply:wechat_mp:77:1", later)
+                                   for _ in range(5)))
+    assert sorted(taken) == [False] * 4 + [True]
+    assert not await state.claim("reply:wechat_mp:77:1", later)
+    assert await state.claim("reply:wechat_mp:77:2", later)      # another piece
+    await state.release("reply:wechat_mp:77:1")
+    assert await state.claim("reply:wechat_mp:77:1", later)
