@@ -172,6 +172,7 @@ def build_channels(app: web.Application, settings: Settings, handler: MessageHan
 
     A channel switched on with a secret missing raises ConfigError (naming the variable)."""
     from bot.channels.telegram import TelegramChannel, TelegramSettings
+    from bot.channels.tencent_api import inbox_for
     from bot.channels.wechat_mp import WeChatMpChannel, WeChatMpSettings
     from bot.channels.wecom import (
         WeComChannel,
@@ -184,16 +185,21 @@ def build_channels(app: web.Application, settings: Settings, handler: MessageHan
     channels = Channels()
     mp_settings = WeChatMpSettings.from_env(env, _table(settings, "wechat_mp"))
     if mp_settings is not None:
-        mp = WeChatMpChannel(mp_settings, handler, state, http)
+        inboxes = settings.cache_dir.parent / "inbox"
+        mp = WeChatMpChannel(mp_settings, handler, state, http,
+                             inbox=inbox_for(inboxes, "wechat_mp"))
         mp.add_routes(app, "/wechat/mp")
         channels.senders["wechat_mp"] = mp.sender
+        channels.start.append(mp.start)
         channels.stop.append(mp.close)
         channels.routes.append("/wechat/mp")
     wecom_settings = WeComSettings.from_env(env, _table(settings, "wecom"))
     if wecom_settings is not None:
-        wecom = WeComChannel(wecom_settings, handler, state, http)
+        wecom = WeComChannel(wecom_settings, handler, state, http,
+                             inbox=inbox_for(settings.cache_dir.parent / "inbox", "wecom"))
         wecom.add_routes(app, "/wechat/work")
         channels.senders["wecom"] = wecom.sender
+        channels.start.append(wecom.start)
         channels.stop.append(wecom.close)
         channels.routes.append("/wechat/work")
     robots = WeComRobotSettings.from_env(env, _table(settings, "wecom"))

@@ -19,10 +19,13 @@ import hashlib
 import hmac
 import json
 import logging
+import os
 import re
 import secrets
+import socket
 from collections.abc import Awaitable, Callable, Iterable, Mapping
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 from urllib.parse import unquote, urlsplit
 
@@ -42,6 +45,7 @@ from bot.channels.base import (
     read_body,
     split_text,
 )
+from bot.channels.inbox import MessageInbox
 from bot.config import ConfigError
 from bot.messages import DeliveryError, IncomingMessage, Reply
 
@@ -324,6 +328,7 @@ def _kind_and_text(message: Any, menu: Mapping[str, str]) -> tuple[str | None, s
 class _Delivery:
     work: asyncio.Task[list[Reply]]
     passive: asyncio.Future[str | None]   # the text answered passively; None: all sent later
+    prepared: Awaitable[None] | None = None   # to finish before anything is sent later
 
 
 # How long a sent piece's claim is kept (Tencent retries within minutes; the customer-service
@@ -344,19 +349,24 @@ class ReplyCoordinator:
 
     def __init__(self, handler: MessageHandler, send_later: SendPiece, passive_seconds: float,
                  remembered: int = 2048, claims: SharedState | None = None,
-                 clock: Clock = utc_now) -> None:
+                 clock: Clock = utc_now,
+                 finished: Callable[[str], Awaitable[None]] | None = None) -> None:
         self._handler = handler
         self._send_later = send_later
         self._passive_seconds = passive_seconds
         self._remembered = remembered
         self._claims = claims
         self._clock = clock
+        self._finished = finished
         self._deliveries: collections.OrderedDict[str, _Delivery] = collections.OrderedDict()
         self._background: set[asyncio.Task[None]] = set()
 
-    async def answer(self, message: IncomingMessage, key: str) -> str | None:
-        """The text to answer passively, or None to answer "nothing now" (sent later)."""
-        delivery = self._deliveries.get(key) or self._start(message, key)
+    async def answer(self, message: IncomingMessage, key: str,
+                     prepared: Awaitable[None] | None = None) -> str | None:
+        """The text to answer passively, or None to answer "nothing now" (sent later).
+        `prepared` (recording the customer-service window) runs meanwhile and is awaited
+        before any piece is sent later: it never delays the passive answer."""
+        delivery = self._deliveries.get(key) or self._start(message, key, prepared)
         if not delivery.passive.done():
             try:
                 await asyncio.wait({delivery.work}, timeout=self._passive_seconds)
@@ -377,9 +387,19 @@ class ReplyCoordinator:
                 task.cancel()
             await asyncio.gather(*late, return_exceptions=True)
 
-    def _start(self, message: IncomingMessage, key: str) -> _Delivery:
+    async def replay(self, message: IncomingMessage, key: str,
+                     prepared: Awaitable[None] | None = None) -> None:
+        """Handle a message kept by a worker that died before finishing it: every piece of
+        the answer is sent as a customer-service message (each once across workers)."""
+        delivery = self._deliveries.get(key) or self._start(message, key, prepared)
+        if not delivery.passive.done():
+            delivery.passive.set_result(None)
+        await asyncio.gather(delivery.work, return_exceptions=True)
+
+    def _start(self, message: IncomingMessage, key: str,
+               prepared: Awaitable[None] | None = None) -> _Delivery:
         delivery = _Delivery(asyncio.create_task(self._run_core(message)),
-                             asyncio.get_running_loop().create_future())
+                             asyncio.get_running_loop().create_future(), prepared)
         self._deliveries[key] = delivery
         while len(self._deliveries) > self._remembered:
             self._deliveries.popitem(last=False)
@@ -399,6 +419,19 @@ class ReplyCoordinator:
             if self._deliveries.get(key) is delivery:
                 del self._deliveries[key]   # a later retry may call the core again
             return
+        try:
+            await self._send_rest(user_id, key, delivery, replies)
+        finally:
+            if self._finished is not None:
+                await self._finished(key)
+
+    async def _send_rest(self, user_id: str, key: str, delivery: _Delivery,
+                         replies: list[Reply]) -> None:
+        if delivery.prepared is not None:
+            try:
+                await delivery.prepared
+            except Exception:
+                log.exception("preparing to send the rest of %s failed", key)
         passive = await delivery.passive
         pieces = message_pieces(replies)
         first = 1 if passive is not None else 0
@@ -788,20 +821,56 @@ def check_api_base(name: str, value: str) -> str:
     return value.rstrip("/")
 
 
+def inbox_for(directory: Path | None, platform: str) -> MessageInbox | None:
+    """This worker's inbox for a platform (None without a directory: tests, the console)."""
+    if directory is None:
+        return None
+    return MessageInbox(directory / platform, f"{socket.gethostname()}-{os.getpid()}")
+
+
 class TencentCallback:
     """What the 服务号 and WeCom callbacks share: their GET and POST routes, a graceful close."""
 
     default_path = ""
     _replies: ReplyCoordinator
+    _inbox: MessageInbox | None = None
 
     def add_routes(self, app: web.Application, path: str | None = None) -> None:
         """Serve the callback (GET URL check, POST messages) at `path`."""
         app.router.add_get(path or self.default_path, self._verify_url)
         app.router.add_post(path or self.default_path, self._receive)
 
+    async def start(self) -> None:
+        """Open this worker's inbox and finish the messages dead workers left unfinished."""
+        if self._inbox is None:
+            return
+        self._inbox.open()
+        for path, messages in self._inbox.orphans():
+            for key, message in messages:
+                log.info("finishing %s, left unfinished by a worker that stopped", key)
+                await self._replies.replay(message, key, self._opening(message))
+            await self._replies.close()
+            self._inbox.forget(path)
+
     async def close(self) -> None:
         """Let replies still being sent finish (a few seconds at most)."""
         await self._replies.close()
+        if self._inbox is not None:
+            self._inbox.close()
+
+    async def _answer(self, message: IncomingMessage,
+                      opening: asyncio.Task[None] | None = None) -> str | None:
+        """Keep the message in the inbox (on disk) first, then answer it: the passive text,
+        or None for "nothing now" (the rest follows as customer-service messages).
+        `opening` is work to finish before any piece is sent later."""
+        key = f"{message.platform}:{message.message_id}"
+        if self._inbox is not None:
+            await self._inbox.keep(key, message)
+        return await self._replies.answer(message, key, opening)
+
+    def _opening(self, message: IncomingMessage) -> asyncio.Task[None] | None:
+        """For a replayed message: work to finish before its answer is sent."""
+        return None
 
     async def _verify_url(self, request: web.Request) -> web.StreamResponse:
         raise NotImplementedError

@@ -15,7 +15,7 @@ import asyncio
 import collections
 import datetime as dt
 import logging
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Coroutine, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -25,6 +25,7 @@ from wechatpy import parse_message
 from wechatpy.replies import TextReply
 
 from bot.channels.base import MessageHandler, SharedState
+from bot.channels.inbox import MessageInbox
 from bot.channels.tencent_api import (
     DEFAULT_MENU,
     CallbackCrypto,
@@ -54,7 +55,7 @@ from bot.channels.tencent_api import (
     utc_now,
 )
 from bot.config import ConfigError
-from bot.messages import DeliveryError, Reply
+from bot.messages import DeliveryError, IncomingMessage, Reply
 
 log = logging.getLogger(__name__)
 
@@ -273,8 +274,11 @@ class WeChatMpChannel(TencentCallback):
     default_path = "/wechat/mp"
 
     def __init__(self, settings: WeChatMpSettings, handler: MessageHandler, state: SharedState,
-                 http: aiohttp.ClientSession, clock: Clock = utc_now) -> None:
+                 http: aiohttp.ClientSession, clock: Clock = utc_now,
+                 inbox: MessageInbox | None = None) -> None:
         self._settings = settings
+        self._inbox = inbox
+        self._window_tasks: set[asyncio.Task[None]] = set()
         self._clock = clock
         self._guard = CallbackGuard(settings.token, settings.max_skew, settings.max_body_bytes,
                                     clock)
@@ -287,7 +291,8 @@ class WeChatMpChannel(TencentCallback):
         self.sender = WeChatMpSender(self.api, self.window, SentPieces(state, PLATFORM, clock),
                                      settings, clock)
         self._replies = ReplyCoordinator(handler, self.sender.send, settings.passive_seconds,
-                                         claims=state, clock=clock)
+                                         claims=state, clock=clock,
+                                         finished=inbox.done if inbox else None)
 
     async def _verify_url(self, request: web.Request) -> web.StreamResponse:
         query = callback_query(request)
@@ -307,16 +312,31 @@ class WeChatMpChannel(TencentCallback):
                                           self._clock())
         except CallbackRefused as refusal:
             return refusal.response(request)
-        if read.opens_window:
-            await self.window.open(read.user_id, read.created)
         if read.incoming is None or read.incoming.message_id is None:
+            if read.opens_window:           # an event: recorded meanwhile, answered now
+                self._background(self.window.open(read.user_id, read.created))
             return web.Response(text=NOTHING_NOW)
-        passive = await self._replies.answer(read.incoming,
-                                             f"{PLATFORM}:{read.incoming.message_id}")
+        passive = await self._answer(read.incoming, self._background(
+            self.window.open(read.user_id, read.created)) if read.opens_window else None)
         if passive is None:
             return web.Response(text=NOTHING_NOW)
         return web.Response(text=self._render(message, passive, encrypted),
                             content_type="application/xml")
+
+    def _opening(self, message: IncomingMessage) -> asyncio.Task[None] | None:
+        """A replayed message the resident wrote: their 48-hour window is recorded before its
+        answer is sent (a live one records it beside the answer, never before it: a slow
+        database must not hold the passive reply)."""
+        if message.kind == "event":
+            return None
+        return self._background(self.window.open(message.user_id,
+                                                 int(message.received_at.timestamp())))
+
+    def _background(self, work: Coroutine[Any, Any, None]) -> asyncio.Task[None]:
+        task = asyncio.create_task(work)
+        self._window_tasks.add(task)
+        task.add_done_callback(self._window_tasks.discard)
+        return task
 
     async def _plaintext(self, request: web.Request, query: Mapping[str, str]
                          ) -> tuple[str, bool]:

@@ -21,6 +21,7 @@ from wechatpy.enterprise import parse_message
 from wechatpy.enterprise.replies import TextReply
 
 from bot.channels.base import MessageHandler, SharedState
+from bot.channels.inbox import MessageInbox
 from bot.channels.tencent_api import (
     DEFAULT_MENU,
     CallbackCrypto,
@@ -218,7 +219,7 @@ class WeComChannel(TencentCallback):
 
     def __init__(self, settings: WeComSettings, handler: MessageHandler, state: SharedState,
                  http: aiohttp.ClientSession, clock: Clock = utc_now,
-                 sleep: Sleep = asyncio.sleep) -> None:
+                 sleep: Sleep = asyncio.sleep, inbox: MessageInbox | None = None) -> None:
         self._settings = settings
         self._clock = clock
         self._guard = CallbackGuard(settings.token, settings.max_skew, settings.max_body_bytes,
@@ -229,7 +230,9 @@ class WeComChannel(TencentCallback):
                             settings.api_base, clock)
         self.sender = WeComAppSender(self.api, state, clock, sleep)
         self._replies = ReplyCoordinator(handler, self.sender.send, settings.passive_seconds,
-                                         claims=state, clock=clock)
+                                         claims=state, clock=clock,
+                                         finished=inbox.done if inbox else None)
+        self._inbox = inbox
 
     async def _verify_url(self, request: web.Request) -> web.StreamResponse:
         query = callback_query(request)
@@ -255,8 +258,7 @@ class WeComChannel(TencentCallback):
             return refusal.response(request)
         if read.incoming is None or read.incoming.message_id is None:
             return web.Response(text="")
-        passive = await self._replies.answer(read.incoming,
-                                             f"{PLATFORM}:{read.incoming.message_id}")
+        passive = await self._answer(read.incoming)
         if passive is None:
             return web.Response(text="")
         return web.Response(text=self._render(message, passive),

@@ -6,10 +6,12 @@ from __future__ import annotations
 import asyncio
 import base64
 import dataclasses
+import datetime as dt
 import logging
 import os
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import aiohttp
@@ -17,7 +19,8 @@ import pytest
 from aiohttp import web
 from aiohttp.test_utils import TestServer
 
-from bot.channels.base import MemorySharedState
+from bot.channels.base import MemorySharedState, SharedState
+from bot.channels.inbox import MessageInbox
 from bot.channels.tencent_api import DEFAULT_MENU, UndeliverableError, tencent_signature
 from bot.channels.wechat_mp import WeChatMpChannel, WeChatMpSettings
 from bot.config import ConfigError
@@ -90,13 +93,15 @@ async def start(fake: FakeTencent, http: aiohttp.ClientSession
     running: list[tuple[WeChatMpChannel, TestServer]] = []
 
     async def start_station(core: RecordingCore | None = None,
-                            state: MemorySharedState | None = None, **changes: Any) -> Station:
+                            state: SharedState | None = None,
+                            inbox: MessageInbox | None = None, **changes: Any) -> Station:
         clock = FakeClock()
         settings = dataclasses.replace(WeChatMpSettings(
             token=TOKEN, appid=fake.appid, secret=fake.secret, aes_key=AES_KEY,
             api_base=fake.base_url), **changes)
         core = core or RecordingCore()
-        channel = WeChatMpChannel(settings, core, state or MemorySharedState(), http, clock)
+        channel = WeChatMpChannel(settings, core, state or MemorySharedState(), http, clock,
+                                  inbox=inbox)
         app = web.Application()
         channel.add_routes(app)
         server = TestServer(app, host="127.0.0.1")
@@ -511,6 +516,56 @@ async def test_a_redelivery_on_another_worker_sends_no_piece_twice(
     await restarted.channel.close()
     sent = [call.text for call in fake.calls_to(CUSTOM)]
     assert sorted(sent) == sorted(["楼栋长会联系您", "回复“我的报修”查看"])
+
+
+class SlowState(MemorySharedState):
+    """Shared state over a database that another connection holds locked for a while."""
+
+    def __init__(self, delay: float) -> None:
+        super().__init__()
+        self.delay = delay
+
+    async def get(self, key: str, now: dt.datetime) -> dict[str, Any] | None:
+        await asyncio.sleep(self.delay)
+        return await super().get(key, now)
+
+    async def put(self, key: str, value: dict[str, Any], expires_at: dt.datetime | None
+                  ) -> None:
+        await asyncio.sleep(self.delay)
+        await super().put(key, value, expires_at)
+
+
+async def test_a_slow_database_does_not_hold_the_passive_reply(
+        start: StartStation, fake: FakeTencent) -> None:
+    """The 48-hour window is recorded beside the answer, not before the budget starts."""
+    station = await start(RecordingCore(lambda m: [Reply("答复")]), state=SlowState(2.0),
+                          passive_seconds=0.5)
+    loop = asyncio.get_running_loop()
+    started = loop.time()
+    assert await station.say("问") == "答复"
+    assert loop.time() - started < 1.5
+
+
+async def test_a_message_kept_by_a_worker_that_died_is_finished_by_the_next(
+        start: StartStation, fake: FakeTencent, tmp_path: Path) -> None:
+    """Answered "success" at the budget while the core was still busy, then killed: the next
+    worker finds the message on disk and answers it in customer-service messages."""
+    gate = asyncio.Event()
+    replies = [Reply("已登记，编号 R0001"), Reply("楼栋长会联系您")]
+    dead_inbox = MessageInbox(tmp_path, "worker-a")
+    dead_inbox.open()
+    dying = await start(RecordingCore(lambda m: replies, gate=gate), inbox=dead_inbox,
+                        passive_seconds=0.2)
+    assert await dying.say("9号楼楼道灯坏了", msg_id=99) == "success"
+    dead_inbox.close()                           # kill -9: the journal stays, unlocked
+    await dying.channel._replies.close(timeout=0)
+    after = await start(RecordingCore(lambda m: replies),
+                        inbox=MessageInbox(tmp_path, "worker-b"))
+    await after.channel.start()
+    assert [m.text for m in after.core.calls] == ["9号楼楼道灯坏了"]
+    assert [call.text for call in fake.calls_to(CUSTOM)] == ["已登记，编号 R0001", "楼栋长会联系您"]
+    assert not dead_inbox.path.exists()
+    gate.set()
 
 
 async def test_a_piece_that_failed_is_sent_by_a_later_copy(

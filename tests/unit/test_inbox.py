@@ -1,0 +1,55 @@
+"""The inbox: every inbound message on disk before it is acknowledged; a dead worker's
+unfinished messages are found by the next worker, never a live one's."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+from bot.channels.inbox import MessageInbox, unfinished
+from bot.messages import IncomingMessage
+
+AT = dt.datetime(2026, 11, 23, 2, 0, tzinfo=dt.UTC)
+
+
+def message(n: int) -> IncomingMessage:
+    return IncomingMessage("wechat_mp", "o-1", f"第{n}条", message_id=str(n), received_at=AT)
+
+
+async def test_kept_messages_survive_until_done(tmp_path: Path) -> None:
+    dead = MessageInbox(tmp_path, "worker-a")
+    dead.open()
+    for n in (1, 2, 3):
+        await dead.keep(f"wechat_mp:{n}", message(n))
+    await dead.keep("wechat_mp:2", message(2))           # a redelivery is kept once
+    await dead.done("wechat_mp:1")
+    dead.close()                                          # the worker died here
+    with dead.path.open("a", encoding="utf-8") as torn:
+        torn.write('{"key": "wechat_mp:4", "mess')        # killed mid-write
+    live = MessageInbox(tmp_path, "worker-b")
+    live.open()
+    [(path, left)] = list(live.orphans())
+    assert path == dead.path
+    assert [(key, m.text, m.received_at) for key, m in left] == [
+        ("wechat_mp:2", "第2条", AT), ("wechat_mp:3", "第3条", AT)]
+    live.forget(path)
+    assert not path.exists()
+    assert list(live.orphans()) == []
+    live.close()
+
+
+async def test_a_live_workers_inbox_is_not_taken(tmp_path: Path) -> None:
+    first, second = MessageInbox(tmp_path, "a"), MessageInbox(tmp_path, "b")
+    first.open()
+    second.open()
+    await first.keep("wechat_mp:1", message(1))
+    assert list(second.orphans()) == []                   # "a" still holds its journal
+    first.close()
+    assert [key for _, left in second.orphans() for key, _ in left] == ["wechat_mp:1"]
+    second.close()
+
+
+def test_unfinished_reads_done_lines_after_their_message() -> None:
+    text = ('{"key": "k1", "message": {"platform": "wecom", "user_id": "u", "text": "t", '
+            '"received_at": "2026-11-23T02:00:00+00:00"}}\n{"done": "k1"}\nnot json\n')
+    assert unfinished(text) == []
