@@ -18,7 +18,7 @@ import datetime as dt
 import math
 import re
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from operator import itemgetter
 from pathlib import Path
@@ -538,7 +538,7 @@ class IntentEngine:
                                   emergency=category if category in self._emergency_categories
                                   else None)
         return self._decide(text, core, answerable,
-                            agreed=self._question_agrees(norm.core, core, answerable))
+                            agreed=lambda: self._question_agrees(norm.core, core, answerable))
 
     def _out_of_scope(self, core: str, answerable: list[_Scored]) -> bool:
         """Whether the message is about something no station answers (股票, 天气), unless one
@@ -792,7 +792,7 @@ class IntentEngine:
             pointed[0].score >= self.settings.clarify_threshold
 
     def _decide(self, text: str, core: str, ranked: list[_Scored],
-                agreed: bool = False) -> Classification:
+                agreed: Callable[[], bool] = lambda: False) -> Classification:
         settings = self.settings
         candidates = self._candidates(ranked)
         floor = (settings.long_clarify_threshold if len(core) >= settings.long_message
@@ -819,7 +819,7 @@ class IntentEngine:
         lead = top.score - runner_up
         if (top.score >= settings.answer_threshold and lead >= settings.answer_margin) or \
                 lead >= settings.lead_margin or top.score >= settings.lead_ratio * runner_up \
-                or agreed:
+                or agreed():
             return Classification(text, entry.intent, item=entry.ref, score=top.score,
                                   candidates=candidates[:max(3, settings.clarify_choices)],
                                   normalised=core)
