@@ -26,6 +26,7 @@ import sys
 import tempfile
 import time
 from collections import Counter
+from collections.abc import Callable
 from pathlib import Path
 
 import aiohttp
@@ -144,7 +145,10 @@ async def hostile(client: aiohttp.ClientSession, ports: list[int]) -> int:
     return failures
 
 
-async def run(database: str, reports: int) -> None:
+async def run(database: str, reports: int, say: Callable[[str], None] = print
+               ) -> dict[str, int]:
+    """Every scenario; the figures by name (each should be 0 but the counts)."""
+    figures: dict[str, int] = {}
     fake = FakeTencent()
     runner = await fake.start()
     with tempfile.TemporaryDirectory() as scratch:
@@ -154,7 +158,8 @@ async def run(database: str, reports: int) -> None:
         for port, process in zip(ports, workers, strict=True):
             await wait_until_up(port, process)
         async with aiohttp.ClientSession() as client:
-            print(f"1. hostile input: {await hostile(client, ports)} answers 5xx")
+            figures["5xx"] = await hostile(client, ports)
+            say(f"1. hostile input: {figures['5xx']} answers 5xx")
             # 2. redelivery across the two workers
             texts = [f"{n % BUILDINGS + 1}号楼{REDELIVERED[n // BUILDINGS % len(REDELIVERED)]}"
                      for n in range(min(reports, BUILDINGS * len(REDELIVERED)))]
@@ -172,7 +177,9 @@ async def run(database: str, reports: int) -> None:
             per_resident = Counter(r for _, _, r in found)
             doubled = sum(1 for n in per_resident.values() if n > 1)
             twice = sum(1 for n in fake.sent.values() if n > 1)
-            print(f"2. redelivery: {reports} reports sent 2-4 times each over two workers "
+            figures.update(tickets=len(found), residents_with_two=doubled, sent_twice=twice,
+                           sent=len(fake.sent))
+            say(f"2. redelivery: {reports} reports sent 2-4 times each over two workers "
                   f"({elapsed:.0f} s): {len(found)} tickets, {doubled} residents with two, "
                   f"{twice} of {len(fake.sent)} customer-service messages sent twice")
             # 3. neighbours at the same moment
@@ -186,8 +193,9 @@ async def run(database: str, reports: int) -> None:
             await asyncio.sleep(2)
             found = await tickets(database)
             lift = Counter(b for b, c, _ in found[before:] if c == "greenery")
-            print(f"3. neighbours: {len(pairs)} pairs at once: "
-                  f"{sum(1 for n in lift.values() if n > 1)} problems got two tickets")
+            figures["problems_with_two_tickets"] = sum(1 for n in lift.values() if n > 1)
+            say(f"3. neighbours: {len(pairs)} pairs at once: "
+                f"{figures['problems_with_two_tickets']} problems got two tickets")
             # 4. kill -9 under load, then restart
             before = len(await tickets(database))
             kill_requests = signed_requests(
@@ -210,7 +218,8 @@ async def run(database: str, reports: int) -> None:
             await wait_until_up(ports[0], workers[0])
             await asyncio.sleep(5)
             filed = len(await tickets(database)) - before
-            print(f"4. kill -9: {acknowledged} messages answered 200 before the kill, "
+            figures.update(acknowledged=acknowledged, lost=max(acknowledged - filed, 0))
+            say(f"4. kill -9: {acknowledged} messages answered 200 before the kill, "
                   f"{filed} tickets after the restart: "
                   f"{max(acknowledged - filed, 0)} acknowledged messages lost")
         for process in workers:
@@ -220,8 +229,10 @@ async def run(database: str, reports: int) -> None:
         logs = "".join(p.read_text(errors="replace") for p in folder.glob("worker-*.log"))
         leaked = [s for s in (SECRET, AES_KEY, TOKEN) if s in logs]
         tracebacks = logs.count("Traceback")
-        print(f"   logs: secrets found {len(leaked)}, tracebacks {tracebacks}")
+        figures.update(secrets_logged=len(leaked), tracebacks=tracebacks)
+        say(f"   logs: secrets found {len(leaked)}, tracebacks {tracebacks}")
     await runner.cleanup()
+    return figures
 
 
 def main() -> None:
