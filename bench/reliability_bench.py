@@ -10,7 +10,9 @@ signed as WeChat signs them:
   3. neighbours: pairs of residents reporting one problem at the same moment through the two
      workers; counts problems that got two tickets;
   4. kill -9: reports sent to one worker, killed mid-load, restarted; counts messages answered
-     200 whose ticket never appeared.
+     200 whose ticket never appeared;
+  5. the same with the database held locked by another connection for 8 s, the worker killed
+     at 4.5 s; also counts tickets without their leader's notification.
 Usage: python bench/reliability_bench.py [--database URL] [--reports N]
 (default: a new SQLite file; give the PostgreSQL URL of an empty database to run on it)
 """
@@ -19,6 +21,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import os
 import signal
 import subprocess
@@ -26,7 +29,7 @@ import sys
 import tempfile
 import time
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable
 from pathlib import Path
 
 import aiohttp
@@ -53,6 +56,8 @@ REDELIVERED = ("楼道灯坏了", "单元门锁坏了", "垃圾桶满了没人�
                "老鼠很多")
 NEIGHBOURS = "门口树枝挡窗户"
 KILLED = ("楼道里乱贴小广告", "下水道堵了")
+HELD = "楼上半夜装修吵得睡不着"      # sent while the database is held locked
+HOLD_SECONDS = 8.0
 
 
 class FakeTencent:
@@ -112,6 +117,42 @@ async def post(client: aiohttp.ClientSession, port: int, query: str, body: bytes
             return r.status
     except aiohttp.ClientError:
         return 0
+
+
+async def timed_post(client: aiohttp.ClientSession, port: int, query: str, body: bytes
+                     ) -> tuple[int, float]:
+    started = time.perf_counter()
+    return await post(client, port, query, body), time.perf_counter() - started
+
+
+@contextlib.asynccontextmanager
+async def hold(database: str) -> AsyncIterator[None]:
+    """Another connection holds the database locked while the block runs (and for at most
+    HOLD_SECONDS): SQLite's write lock, or PostgreSQL's lock on the tables every message
+    reads."""
+    engine = create_async_engine(database)
+    async with engine.connect() as connection:
+        if connection.dialect.name == "sqlite":
+            await connection.exec_driver_sql("BEGIN IMMEDIATE")
+        else:
+            await connection.exec_driver_sql("BEGIN")
+            await connection.exec_driver_sql(
+                "LOCK TABLE processed_messages, conversations IN ACCESS EXCLUSIVE MODE")
+        try:
+            yield
+        finally:
+            await connection.exec_driver_sql("ROLLBACK")
+    await engine.dispose()
+
+
+async def leader_notices(database: str) -> int:
+    """Notifications written for leaders."""
+    engine = create_async_engine(database)
+    async with engine.connect() as connection:
+        count = (await connection.execute(text(
+            "SELECT count(*) FROM outbox WHERE recipient LIKE 'leader:%'"))).scalar_one()
+    await engine.dispose()
+    return int(count)
 
 
 async def tickets(database: str) -> list[tuple[str, str, int]]:
@@ -222,6 +263,32 @@ async def run(database: str, reports: int, say: Callable[[str], None] = print
             say(f"4. kill -9: {acknowledged} messages answered 200 before the kill, "
                   f"{filed} tickets after the restart: "
                   f"{max(acknowledged - filed, 0)} acknowledged messages lost")
+            # 5. the database held locked by another connection, kill -9, restart
+            before_tickets = len(await tickets(database))
+            before_notices = await leader_notices(database)
+            held = signed_requests([f"{n + 1}号楼{HELD}" for n in range(BUILDINGS // 2)],
+                                   first_id=8_400_000_000)
+            async with hold(database):
+                started = time.perf_counter()
+                statuses = await asyncio.gather(*(timed_post(client, ports[0], *r)
+                                                  for r in held))
+                await asyncio.sleep(max(0.0, 4.5 - (time.perf_counter() - started)))
+                workers[0].send_signal(signal.SIGKILL)
+                workers[0].wait()
+            acknowledged = sum(1 for status, _ in statuses if status == 200)
+            slowest = max(seconds for _, seconds in statuses)
+            workers[0] = worker(ports[0], database, folder, fake.port)
+            await wait_until_up(ports[0], workers[0])
+            await asyncio.sleep(6)
+            filed = len(await tickets(database)) - before_tickets
+            notices = await leader_notices(database) - before_notices
+            figures.update(held_acknowledged=acknowledged, held_lost=max(acknowledged - filed, 0),
+                           notices_lost=max(filed - notices, 0),
+                           held_slowest_ms=int(slowest * 1000))
+            say(f"5. database held {HOLD_SECONDS:.0f} s, kill -9 at 4.5 s: {acknowledged} "
+                f"answered 200 (slowest {slowest:.1f} s), {filed} tickets after the restart: "
+                f"{figures['held_lost']} acknowledged messages lost, "
+                f"{figures['notices_lost']} tickets without their leader's notification")
         for process in workers:
             process.terminate()
         for process in workers:

@@ -1,6 +1,7 @@
 """The server under faults, driven from WeChat's side: two real `yizhan serve` workers on one
 database (SQLite, and PostgreSQL when YIZHAN_TEST_POSTGRES_URL is set), hostile input,
-redelivery across workers, neighbours at the same moment, kill -9 under load. The long runs
+redelivery across workers, neighbours at the same moment, kill -9 under load and with the
+database held locked. The long runs
 are `python bench/reliability_bench.py`; this is the same code on fewer messages."""
 
 from __future__ import annotations
@@ -21,6 +22,8 @@ def check(figures: dict[str, int]) -> None:
     assert figures["sent"] >= REPORTS and figures["sent_twice"] == 0
     assert figures["problems_with_two_tickets"] == 0
     assert figures["acknowledged"] > 0 and figures["lost"] == 0
+    assert figures["held_acknowledged"] > 0 and figures["held_lost"] == 0
+    assert figures["notices_lost"] == 0
     assert figures["secrets_logged"] == 0 and figures["tracebacks"] == 0
 
 
