@@ -208,7 +208,9 @@ def build_channels(app: web.Application, settings: Settings, handler: MessageHan
     telegram_table = _table(settings, "telegram", own=("groups",))
     telegram_settings = TelegramSettings.from_env(env, telegram_table)
     if telegram_settings is not None:
-        telegram = TelegramChannel(telegram_settings, handler)
+        telegram = TelegramChannel(telegram_settings, handler,
+                                   inbox=inbox_for(settings.cache_dir.parent / "inbox",
+                                                   "telegram"))
         telegram.add_routes(app)
         channels.senders["telegram"] = telegram.sender
         channels.start.append(telegram.start)

@@ -40,6 +40,7 @@ from telegram.ext import Application, ApplicationBuilder, TypeHandler
 from telegram.warnings import PTBDeprecationWarning
 
 from bot.channels.base import BODY_SECONDS, BodyRefused, MessageHandler, read_body, split_text
+from bot.channels.inbox import MessageInbox
 from bot.config import ConfigError
 from bot.messages import DeliveryError, IncomingMessage, Reply
 
@@ -417,6 +418,10 @@ class UpdateReader:
                     and entity.user.id == self._me.id)]
 
 
+def _inbox_key(update: Update) -> str:
+    return f"telegram:{update.update_id}"
+
+
 def _group_id(chat: Chat | None) -> str | None:
     return str(chat.id) if chat is not None and chat.type in GROUP_TYPES else None
 
@@ -435,9 +440,11 @@ class TelegramChannel:
     def __init__(self, settings: TelegramSettings, handler: MessageHandler, *,
                  pacer: ChatPacer | None = None, sleep: Sleep = asyncio.sleep,
                  clock: Callable[[], dt.datetime] | None = None,
-                 drain_seconds: float = 10.0, body_seconds: float = BODY_SECONDS) -> None:
+                 drain_seconds: float = 10.0, body_seconds: float = BODY_SECONDS,
+                 inbox: MessageInbox | None = None) -> None:
         self._settings = settings
         self._body_seconds = body_seconds
+        self._inbox = inbox
         self._handler = handler
         self._clock = clock or (lambda: dt.datetime.now(dt.UTC))
         self._drain_seconds = drain_seconds
@@ -477,6 +484,14 @@ class TelegramChannel:
                 url=self._settings.public_webhook, secret_token=self._settings.secret,
                 allowed_updates=ALLOWED_UPDATES)
         log.info("telegram: @%s started (%s)", me.username, self._settings.mode)
+        if self._inbox is not None:
+            self._inbox.open()
+            for path, messages in self._inbox.orphans():
+                for key, incoming in messages:
+                    log.info("telegram: finishing %s, left unfinished by a worker that stopped",
+                             key)
+                    await self._answer(incoming)
+                self._inbox.forget(path)
 
     async def stop(self) -> None:
         """Stop taking updates, let in-flight ones finish (or cancel them), shut PTB down."""
@@ -488,6 +503,8 @@ class TelegramChannel:
             await self._application.stop()
         await self._drain()
         await self._application.shutdown()
+        if self._inbox is not None:
+            self._inbox.close()
 
     def add_routes(self, app: web.Application) -> None:
         """Add POST /telegram/<secret path> to our aiohttp app (nothing in polling mode)."""
@@ -513,6 +530,10 @@ class TelegramChannel:
         update = self._parse(body)
         if update is None:
             return web.Response(status=400)
+        if self._inbox is not None:     # on disk before Telegram hears 200 (it never resends)
+            incoming = self._reader.read(update, self._clock())
+            if incoming is not None:
+                await self._inbox.keep(_inbox_key(update), incoming)
         self._accept(update)
         return web.Response(status=200)
 
@@ -560,6 +581,18 @@ class TelegramChannel:
                     await self._reply(incoming, reply)
         except Exception:
             log.exception("telegram: update %s failed", update.update_id)
+        finally:
+            if self._inbox is not None:
+                await self._inbox.done(_inbox_key(update))
+
+    async def _answer(self, incoming: IncomingMessage) -> None:
+        """Handle a kept message a dead worker left and send its replies."""
+        try:
+            async with self._turns.hold(incoming.session_key):
+                for reply in await self._handler(incoming):
+                    await self._reply(incoming, reply)
+        except Exception:
+            log.exception("telegram: a kept message of %s failed", incoming.user_id)
 
     async def _acknowledge(self, update: Update) -> None:
         """Answer the button press and drop the keyboard it came from."""

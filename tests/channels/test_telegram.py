@@ -6,6 +6,7 @@ import asyncio
 import hashlib
 import logging
 from collections.abc import AsyncIterator, Callable
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -13,6 +14,7 @@ from aiohttp import web
 from aiohttp.test_utils import TestClient, TestServer
 
 from bot.channels.base import ChannelSender
+from bot.channels.inbox import MessageInbox
 from bot.channels.telegram import (
     SECRET_HEADER,
     START_PRIVATE_CHAT,
@@ -561,3 +563,39 @@ async def test_the_bot_token_never_reaches_the_log(api: FakeBotApi,
         assert "***" in logged
     finally:
         undo()
+
+
+class StuckCore(RecordingCore):
+    """A core that takes the message and never answers (its worker is about to die)."""
+
+    async def __call__(self, message: IncomingMessage) -> list[Reply]:
+        self.messages.append(message)
+        await asyncio.Event().wait()
+        return []
+
+
+async def test_an_update_answered_200_survives_the_worker_dying(api: FakeBotApi,
+                                                                tmp_path: Path) -> None:
+    """Telegram never resends an update it got 200 for: the update is on disk first, and the
+    next worker answers it."""
+    clock = FakeClock()
+    dying_inbox = MessageInbox(tmp_path, "worker-a")
+    dying = TelegramChannel(settings(api), StuckCore(),
+                            pacer=ChatPacer(clock=clock, sleep=clock.sleep), sleep=clock.sleep,
+                            inbox=dying_inbox, drain_seconds=0.1)
+    await dying.start()
+    app = web.Application()
+    dying.add_routes(app)
+    async with TestClient(TestServer(app)) as client:
+        response = await client.post(dying.route, json=message_update(41, ALICE, "9号楼灯坏了"),
+                                     headers={SECRET_HEADER: SECRET})
+        assert response.status == 200
+    dying_inbox.close()                           # kill -9: the journal stays, unlocked
+    core = RecordingCore()
+    after = TelegramChannel(settings(api), core, pacer=ChatPacer(clock=clock, sleep=clock.sleep),
+                            sleep=clock.sleep, inbox=MessageInbox(tmp_path, "worker-b"))
+    await after.start()
+    assert [m.text for m in core.messages] == ["9号楼灯坏了"]
+    assert any("收到：9号楼灯坏了" in str(call) for call in api.sent)
+    await after.stop()
+    await dying.stop()
