@@ -321,6 +321,9 @@ class IntentEngine:
         self._out_of_scope_re = _alternation(
             w for w in self._word_list(base, phrasebook.out_of_scope) if w not in answerable_text)
         self._subjects = tuple(self._subject(e, phrasebook.actions) for e in self.entries)
+        self._concepts = tuple((self._compact(base.basic(term)),
+                                _alternation(self._word_list(base, cues)))
+                               for term, cues in phrasebook.concepts if cues)
         # 补领 is said 丢了, 掉了; an item's name holds its actions (敬老卡挂失补领).
         self._action_cues = tuple((action, _alternation(self._word_list(base, cues)))
                                   for action, cues in phrasebook.action_cues if cues)
@@ -467,7 +470,7 @@ class IntentEngine:
             return self._exactly(text, core, exact)
         if self._names_no_problem(core):  # 有个问题想反映一下: a report, the problem still unsaid
             return Classification(text, REPORT, topic=UNSAID, score=0.5, normalised=core)
-        ranked = self._rank(norm.core)
+        ranked = self._rank(self._with_concepts(norm.core))
         kept = " ".join(part for part in norm.core.split() if not _SET_ASIDE.search(part))
         if kept and kept != norm.core.strip():     # 失业登记已经做好了，失业金怎么领
             ranked_kept = self._rank(kept)
@@ -554,6 +557,14 @@ class IntentEngine:
             if at >= 0 and (at + len(name) <= found.start() or at >= found.end()):
                 return False
         return True
+
+    def _with_concepts(self, spaced: str) -> str:
+        """The message with the catalogue's term added for each everyday word it uses for it
+        (想申请个轮椅 -> … 辅助器具): situations told in the resident's words find the item."""
+        compact = self._compact(spaced)
+        terms = [term for term, cues in self._concepts if cues.search(compact)
+                 and term not in compact]
+        return spaced + (" " + " ".join(terms) if terms else "")
 
     def _report_told(self, core: str) -> int | None:
         """The report category one of whose own words the message holds whole; a two-character

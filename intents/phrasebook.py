@@ -44,6 +44,8 @@ class Phrasebook:
     actions: tuple[str, ...] = ()              # 申领, 挂失: what is done to a card
     out_of_scope: tuple[str, ...] = ()         # 股票, 天气: nothing the station answers
     action_cues: tuple[tuple[str, tuple[str, ...]], ...] = ()  # 补领 is said 丢了, 掉了
+    # A catalogue term and the everyday words for what it covers (辅助器具: 轮椅, 助听器)
+    concepts: tuple[tuple[str, tuple[str, ...]], ...] = ()
     done_before: tuple[str, ...] = ()          # 已经挂失: an action done already
     done_after: tuple[str, ...] = ()           # 挂失过了
     station_words: tuple[str, ...] = ()        # 驿站, 你们: the station is the subject

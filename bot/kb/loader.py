@@ -468,7 +468,7 @@ class KnowledgeLoader:
         top.unknown(("fillers", "greetings", "handoff", "wish_cues", "menu_words",
                      "affairs_cues", "actions", "stopwords", "homophones", "acknowledgements",
                      "station_words", "canteen_words", "other_places", "eat_words", "food_words",
-                     "place_suffixes", "menu_topics", "capabilities", "action_cues",
+                     "place_suffixes", "menu_topics", "capabilities", "action_cues", "concepts",
                      "out_of_scope"))
         raw = src.data.get("homophones", {})
         homophones: dict[str, str] = {}
@@ -482,6 +482,9 @@ class KnowledgeLoader:
         topics_table.unknown(MENU_TOPICS)
         menu_topics = tuple((topic, words) for topic in MENU_TOPICS
                             if (words := topics_table.texts(topic, required=False)))
+        concepts_table = _TomlTable(src, self.problems, src.data.get("concepts", {}),
+                                    label="[concepts]", section="concepts")
+        concepts = tuple((term, concepts_table.texts(term)) for term in concepts_table.data)
         cues_table = _TomlTable(src, self.problems, src.data.get("action_cues", {}),
                                 label="[action_cues]", section="action_cues")
         done = ("done_before", "done_after")
@@ -502,7 +505,7 @@ class KnowledgeLoader:
                        menu_topics=menu_topics, report_not_cues=report_not_cues,
                        capabilities=top.texts("capabilities", required=False),
                        out_of_scope=top.texts("out_of_scope", required=False),
-                       action_cues=action_cues,
+                       action_cues=action_cues, concepts=concepts,
                        done_before=cues_table.texts("done_before", required=False),
                        done_after=cues_table.texts("done_after", required=False))
 

@@ -218,6 +218,7 @@ class Lexicon:
     actions: tuple[str, ...] = ()
     out_of_scope: tuple[str, ...] = ()                           # 股票, 天气
     action_cues: tuple[tuple[str, tuple[str, ...]], ...] = ()   # 补领: 丢了, 掉了
+    concepts: tuple[tuple[str, tuple[str, ...]], ...] = ()      # 辅助器具: 轮椅, 助听器
     done_before: tuple[str, ...] = ()                            # 已经 (挂失): done already
     done_after: tuple[str, ...] = ()                             # (挂失)过了
     canteen_words: tuple[str, ...] = ()

@@ -37,7 +37,7 @@ def build_phrasebook(knowledge: Knowledge) -> Phrasebook:
         report_cues=lexicon.report_cues, report_not_cues=lexicon.report_not_cues,
         station_words=lexicon.station_words, actions=lexicon.actions,
         out_of_scope=lexicon.out_of_scope,
-        action_cues=lexicon.action_cues, done_before=lexicon.done_before,
+        action_cues=lexicon.action_cues, concepts=lexicon.concepts, done_before=lexicon.done_before,
         done_after=lexicon.done_after,
          canteen_words=lexicon.canteen_words,
          other_places=lexicon.other_places,

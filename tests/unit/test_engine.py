@@ -499,3 +499,13 @@ def test_a_long_message_whose_question_agrees_is_answered(engine: IntentEngine) 
                          "现在年纪大了走不动，建设银行离得远，我家楼下就是农业银行，"
                          "想问问养老金能不能换到农业银行的卡上打")
     assert (c.item, c.clarify) == ("A003", False)
+
+
+@pytest.mark.parametrize(("question", "item"), [
+    ("我有残疾证，想申请个轮椅，能免费配吗", "A104"),       # 轮椅 is a 辅助器具
+    ("饭店老板跑路了，我们几个服务员的工钱一分没拿到，能到哪里举报", "A045"),
+])
+def test_everyday_words_find_the_catalogue_term(engine: IntentEngine, question: str,
+                                                item: str) -> None:
+    c = classify(engine, question)
+    assert c.candidates[0].item == item
