@@ -21,7 +21,7 @@ from bot.db.unit_of_work import UnitOfWork
 from bot.dialogue import BoundRoute, Dialogue
 from bot.kb.loader import load_knowledge
 from bot.kb.model import Knowledge
-from bot.kb.phrasebook import build_phrasebook
+from bot.kb.phrasebook import build_engine
 from bot.routes import ROUTES, Route
 from bot.tickets.desk import TicketDesk
 from bot.tickets.leaders import LeaderDesk
@@ -98,9 +98,6 @@ class Assistant:
         await self.database.dispose()
 
 
-def build_engine(settings: Settings, knowledge: Knowledge) -> IntentEngine:
-    """The intent engine for a knowledge base."""
-    return IntentEngine(build_phrasebook(knowledge), settings.engine, settings.cache_dir)
 
 
 def bootstrap(settings: Settings, clock: Callable[[], dt.datetime] | None = None,

@@ -180,8 +180,8 @@ def _chat(args: argparse.Namespace, settings: Settings, speaker: Speaker) -> int
 
 def cmd_classify(args: argparse.Namespace) -> int:
     """One question per stdin line -> one JSON object per line (a blank line -> fallback)."""
-    from bot.bootstrap import build_engine
     from bot.kb.loader import load_knowledge
+    from bot.kb.phrasebook import build_engine
 
     settings = _settings(args)
     engine = build_engine(settings, load_knowledge(settings.knowledge_dir))
@@ -209,8 +209,8 @@ def json_line(value: object) -> bytes:
 
 def cmd_kb_check(args: argparse.Namespace) -> int:
     """Validate the knowledge base; non-zero exit on errors."""
-    from bot.bootstrap import build_engine
     from bot.kb.check import KnowledgeChecker
+    from bot.kb.phrasebook import build_engine
 
     settings = _settings(args)
     catalogue = Path(args.catalogue) if args.catalogue else settings.catalogue_dir
@@ -231,9 +231,9 @@ def cmd_kb_eval(args: argparse.Namespace) -> int:
     """Labelled questions -> accuracy figures."""
     from tqdm import tqdm
 
-    from bot.bootstrap import build_engine
     from bot.evaluation import evaluate, format_report, read_questions
     from bot.kb.loader import load_knowledge
+    from bot.kb.phrasebook import build_engine
 
     settings = _settings(args)
     knowledge = load_knowledge(settings.knowledge_dir)

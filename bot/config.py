@@ -9,7 +9,7 @@ from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 from typing import Any
 
-from bot.db.database import resolve_url
+from bot.db.urls import resolve_url
 from intents.engine import EngineSettings
 
 DEFAULT_CONFIG = Path(__file__).resolve().parent.parent / "config.toml"

@@ -30,18 +30,6 @@ from bot.db.unit_of_work import UnitOfWorkSession
 MIGRATIONS = Path(__file__).with_name("migrations")
 
 
-def resolve_url(url: str, root: Path) -> str:
-    """A SQLite path relative to the project root becomes absolute (and its folder exists)."""
-    parsed = make_url(url)
-    if parsed.get_backend_name() == "sqlite" and parsed.database not in (None, "", ":memory:"):
-        path = Path(parsed.database or "")
-        if not path.is_absolute():
-            path = root / path
-        path.parent.mkdir(parents=True, exist_ok=True)
-        return parsed.set(database=str(path)).render_as_string(hide_password=False)
-    return url
-
-
 def safe_url(url: str) -> str:
     """The URL as it may be shown: the password hidden."""
     return make_url(url).render_as_string(hide_password=True)

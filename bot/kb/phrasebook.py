@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from bot.config import Settings
 from bot.kb.model import Knowledge
 from intents.dates import named_days
+from intents.engine import IntentEngine
 from intents.phrasebook import Entry, Phrasebook
 from intents.safety import EmergencySigns
 
@@ -50,3 +52,9 @@ def build_phrasebook(knowledge: Knowledge) -> Phrasebook:
         dishes=tuple(d for d in knowledge.canteen.dishes() if len(d) >= 2),
         capabilities=lexicon.capabilities,
     )
+
+
+def build_engine(settings: Settings, knowledge: Knowledge) -> IntentEngine:
+    """The intent engine for a knowledge base (built by the composition root; `yizhan
+    classify` and `kb eval` build it alone, without the database)."""
+    return IntentEngine(build_phrasebook(knowledge), settings.engine, settings.cache_dir)
