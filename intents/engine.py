@@ -303,15 +303,12 @@ class IntentEngine:
         self._handoff_re = _alternation(self._handoff)
         self._capabilities_re = _alternation(self._word_list(base, phrasebook.capabilities))
         # Dishes by any part of three characters or more (狮子头 finds 红烧狮子头).
-        self._dish_fragments = tuple(sorted({
+        self._dish_re = _alternation({
             d[i:j] for d in self._word_list(base, phrasebook.dishes)
-            for i in range(len(d)) for j in range(i + min(3, len(d)), len(d) + 1)},
-            key=len, reverse=True))
-        self._dish_re = _alternation(self._dish_fragments)
+            for i in range(len(d)) for j in range(i + min(3, len(d)), len(d) + 1)})
         # Foods named on their own (鱼, 饺子): not eating words, not 有啥.
-        self._foods = tuple(w for w in self._word_list(base, phrasebook.food_words)
-                            if w not in self._word_list(base, phrasebook.eat_words)
-                            and not w.startswith("有"))
+        self._foods = tuple(w for w in self._food
+                            if w not in self._eat and not w.startswith("有"))
         self._report_re = _alternation(self._report_cues)
         self._entry_text = ["|".join(texts) for texts in phrase_texts]
         # Out-of-scope words that are part of an item's or a FAQ's own words (医保网站密码忘了)
@@ -512,8 +509,7 @@ class IntentEngine:
         if menu is not None and ((canteen_named and not (named and best_is_item)) or (
                 not (strong_answer and has_affairs_cue) and not named)):
             return menu   # 礼拜天食堂开门吗 is the canteen's, not the station's opening hours
-        if self._wish_re.search(core) and not strong_answer and \
-                report_score < settings.answer_threshold:
+        if wished and not strong_answer and report_score < settings.answer_threshold:
             return Classification(text, WISH, score=1.0, normalised=core)
         # Without a problem word ("坏了", "漏") a report needs a strong match of its own words
         # (a bare "3楼" is not a report), and a question (广场舞几点跳) is not one.
