@@ -171,8 +171,8 @@ def build_channels(app: web.Application, settings: Settings, handler: MessageHan
     """Every channel the settings switch on, its routes added to `app`.
 
     A channel switched on with a secret missing raises ConfigError (naming the variable)."""
+    from bot.channels.inbox import inbox_for
     from bot.channels.telegram import TelegramChannel, TelegramSettings
-    from bot.channels.tencent_api import inbox_for
     from bot.channels.wechat_mp import WeChatMpChannel, WeChatMpSettings
     from bot.channels.wecom import (
         WeComChannel,
@@ -183,9 +183,9 @@ def build_channels(app: web.Application, settings: Settings, handler: MessageHan
 
     env = settings.environ
     channels = Channels()
+    inboxes = settings.cache_dir.parent / "inbox"   # var/inbox: kept messages, per worker
     mp_settings = WeChatMpSettings.from_env(env, _table(settings, "wechat_mp"))
     if mp_settings is not None:
-        inboxes = settings.cache_dir.parent / "inbox"
         mp = WeChatMpChannel(mp_settings, handler, state, http,
                              inbox=inbox_for(inboxes, "wechat_mp"))
         mp.add_routes(app, "/wechat/mp")
@@ -196,7 +196,7 @@ def build_channels(app: web.Application, settings: Settings, handler: MessageHan
     wecom_settings = WeComSettings.from_env(env, _table(settings, "wecom"))
     if wecom_settings is not None:
         wecom = WeComChannel(wecom_settings, handler, state, http,
-                             inbox=inbox_for(settings.cache_dir.parent / "inbox", "wecom"))
+                             inbox=inbox_for(inboxes, "wecom"))
         wecom.add_routes(app, "/wechat/work")
         channels.senders["wecom"] = wecom.sender
         channels.start.append(wecom.start)
@@ -209,8 +209,7 @@ def build_channels(app: web.Application, settings: Settings, handler: MessageHan
     telegram_settings = TelegramSettings.from_env(env, telegram_table)
     if telegram_settings is not None:
         telegram = TelegramChannel(telegram_settings, handler,
-                                   inbox=inbox_for(settings.cache_dir.parent / "inbox",
-                                                   "telegram"))
+                                   inbox=inbox_for(inboxes, "telegram"))
         telegram.add_routes(app)
         channels.senders["telegram"] = telegram.sender
         channels.start.append(telegram.start)

@@ -23,7 +23,8 @@ import fcntl
 import json
 import logging
 import os
-from collections.abc import Iterator
+import socket
+from collections.abc import Awaitable, Callable, Iterator
 from dataclasses import asdict
 from pathlib import Path
 from typing import IO, Any
@@ -92,6 +93,16 @@ class MessageInbox:
             await asyncio.to_thread(_write, handle, line + "\n", sync,
                                     not self._pending and handle.tell() > COMPACT_BYTES)
 
+    async def finish_orphans(self, finish: Callable[[str, IncomingMessage], Awaitable[None]]
+                             ) -> None:
+        """Hand each unfinished message of the journals dead workers left to `finish`, then
+        delete those journals."""
+        for path, messages in self.orphans():
+            for key, message in messages:
+                log.info("finishing %s, left unfinished by a worker that stopped", key)
+                await finish(key, message)
+            self.forget(path)
+
     def orphans(self) -> Iterator[tuple[Path, list[tuple[str, IncomingMessage]]]]:
         """Journals no live worker holds (earlier lives of this deployment's workers) with
         their unfinished messages; each stays locked until the caller asks for the next."""
@@ -110,6 +121,13 @@ class MessageInbox:
         """Delete a journal taken over once its messages are handled."""
         with contextlib.suppress(FileNotFoundError):
             path.unlink()
+
+
+def inbox_for(directory: Path | None, platform: str) -> MessageInbox | None:
+    """This worker's inbox for a platform (None without a directory: tests, the console)."""
+    if directory is None:
+        return None
+    return MessageInbox(directory / platform, f"{socket.gethostname()}-{os.getpid()}")
 
 
 def unfinished(text: str) -> list[tuple[str, IncomingMessage]]:

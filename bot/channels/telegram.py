@@ -486,12 +486,7 @@ class TelegramChannel:
         log.info("telegram: @%s started (%s)", me.username, self._settings.mode)
         if self._inbox is not None:
             self._inbox.open()
-            for path, messages in self._inbox.orphans():
-                for key, incoming in messages:
-                    log.info("telegram: finishing %s, left unfinished by a worker that stopped",
-                             key)
-                    await self._answer(incoming)
-                self._inbox.forget(path)
+            await self._inbox.finish_orphans(self._finish_kept)
 
     async def stop(self) -> None:
         """Stop taking updates, let in-flight ones finish (or cancel them), shut PTB down."""
@@ -545,10 +540,7 @@ class TelegramChannel:
             if not isinstance(data, dict) or type(data.get("update_id")) is not int:
                 raise ValueError("no integer update_id")
             update = Update.de_json(data, self._application.bot)
-        except (ValueError, RecursionError) as exc:
-            log.info("telegram: malformed update refused (%s)", type(exc).__name__)
-            return None
-        except Exception as exc:   # the SDK's parser on a well-formed body of the wrong shape
+        except Exception as exc:   # bad JSON, too deep (RecursionError), or a shape the SDK rejects
             log.info("telegram: malformed update refused (%s)", type(exc).__name__)
             return None
         return update
@@ -577,20 +569,23 @@ class TelegramChannel:
                     await self._acknowledge(update)
                 if incoming is None:
                     return
-                for reply in await self._handler(incoming):
-                    await self._reply(incoming, reply)
+                await self._respond(incoming)
         except Exception:
             log.exception("telegram: update %s failed", update.update_id)
         finally:
             if self._inbox is not None:
                 await self._inbox.done(_inbox_key(update))
 
-    async def _answer(self, incoming: IncomingMessage) -> None:
+    async def _respond(self, incoming: IncomingMessage) -> None:
+        """The core's replies to one message, sent."""
+        for reply in await self._handler(incoming):
+            await self._reply(incoming, reply)
+
+    async def _finish_kept(self, key: str, incoming: IncomingMessage) -> None:
         """Handle a kept message a dead worker left and send its replies."""
         try:
             async with self._turns.hold(incoming.session_key):
-                for reply in await self._handler(incoming):
-                    await self._reply(incoming, reply)
+                await self._respond(incoming)
         except Exception:
             log.exception("telegram: a kept message of %s failed", incoming.user_id)
 

@@ -19,13 +19,10 @@ import hashlib
 import hmac
 import json
 import logging
-import os
 import re
 import secrets
-import socket
 from collections.abc import Awaitable, Callable, Iterable, Mapping
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 from urllib.parse import unquote, urlsplit
 
@@ -821,13 +818,6 @@ def check_api_base(name: str, value: str) -> str:
     return value.rstrip("/")
 
 
-def inbox_for(directory: Path | None, platform: str) -> MessageInbox | None:
-    """This worker's inbox for a platform (None without a directory: tests, the console)."""
-    if directory is None:
-        return None
-    return MessageInbox(directory / platform, f"{socket.gethostname()}-{os.getpid()}")
-
-
 class TencentCallback:
     """What the 服务号 and WeCom callbacks share: their GET and POST routes, a graceful close."""
 
@@ -845,12 +835,11 @@ class TencentCallback:
         if self._inbox is None:
             return
         self._inbox.open()
-        for path, messages in self._inbox.orphans():
-            for key, message in messages:
-                log.info("finishing %s, left unfinished by a worker that stopped", key)
-                await self._replies.replay(message, key, self._opening(message))
-            await self._replies.close()
-            self._inbox.forget(path)
+        await self._inbox.finish_orphans(self._finish_kept)
+
+    async def _finish_kept(self, key: str, message: IncomingMessage) -> None:
+        await self._replies.replay(message, key, self._opening(message))
+        await self._replies.close()     # its pieces are out before the journal goes
 
     async def close(self) -> None:
         """Let replies still being sent finish (a few seconds at most)."""
