@@ -808,7 +808,8 @@ class IntentEngine:
             return Classification(text, FALLBACK, score=ranked[0].score if ranked else 0.0,
                                   candidates=candidates[:3], normalised=core)
         top = ranked[0]
-        preferred = self._by_action(core, ranked)
+        said = self._actions_said(core)
+        preferred = self._by_action(said, ranked)
         if preferred is not None:      # 敬老卡掉了: 挂失补领, not 申领
             chosen = ranked[preferred]
             others = tuple(candidates[n] for n, s in enumerate(ranked)
@@ -834,7 +835,7 @@ class IntentEngine:
                  if top.score - s.score < settings.answer_margin]
         # A bare name (居住证) asks nothing yet: which of its items is for the resident to say.
         asks = bool(len(core) >= BARE_NAME or self._affairs_re.search(core)
-                    or _QUESTION.search(core) or self._actions_said(core))
+                    or _QUESTION.search(core) or said)
         if asks and top.score >= settings.sibling_threshold and close and all(
                 self._siblings(top.entry, ranked[n].entry) for n in close):
             return Classification(text, entry.intent, item=entry.ref, score=top.score,
@@ -875,13 +876,12 @@ class IntentEngine:
                 break
         return frozenset(said)
 
-    def _by_action(self, core: str, ranked: list[_Scored]) -> int | None:
+    def _by_action(self, said: frozenset[str], ranked: list[_Scored]) -> int | None:
         """The place in the ranking of the best item's sibling that does what the message asks
         (敬老卡掉了: 挂失补领 before 申领), when the best item does not; else None."""
         top = ranked[0]
         if self.entries[top.entry].intent != AFFAIRS or len(ranked) < 2:
             return None
-        said = self._actions_said(core)
         if not said or self._entry_actions[top.entry] & said:
             return None
         for n, scored in enumerate(ranked[1:], start=1):
