@@ -30,6 +30,7 @@ STILL_WAITING = {  # after answering something else while a report or wish is ha
     "building": "（您刚才的报修还差楼号，回复楼号就能登记；说“取消”就不报了。）",
     "building_confirm": "（您刚才的报修还要确认楼号：是{building}吗？回复“是”或者楼号就能登记。）",
     "wish": "（您刚才的微心愿还没说内容，直接告诉我就能登记。）",
+    "wish_building": "（您刚才的微心愿还差楼号，回复楼号就能登记；说“取消”就不许了。）",
     "anonymous": "（您刚才的微心愿还差一步：要不要匿名？回复“匿名”或“不用匿名”。）",
 }
 ASK_WISH_BUILDING = ("好的，帮您登记微心愿。请问您住几号楼？直接回复楼号就行，比如“9号楼”。"

@@ -121,3 +121,11 @@ async def test_neighbours_reporting_at_the_same_moment_make_one_ticket(
     async with UnitOfWork(database.sessions) as uow:
         for ticket in tickets:
             assert len(await uow.tickets.reporters(ticket)) == 2
+
+
+async def test_a_wish_waiting_for_its_building_is_recalled_as_a_wish(
+        knowledge: Knowledge, engine: IntentEngine, database: Database) -> None:
+    s = await station(knowledge, engine, database)
+    assert "几号楼" in await s.say("qiu", "我眼睛不好，想寻个人帮我读读报纸")
+    reply = await s.say("qiu", "敬老卡怎么办")
+    assert "敬老卡" in reply and "微心愿还差楼号" in reply and "报修" not in reply
