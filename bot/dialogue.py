@@ -107,7 +107,7 @@ class Dialogue:
                 or outcome.state.draft != draft):
             return outcome.replies
         building = draft.building if isinstance(draft, ReportDraft) else ""
-        waiting = draft.awaiting
+        waiting: str = draft.awaiting
         if not isinstance(draft, ReportDraft) and waiting == "building":
             waiting = "wish_building"       # a wish waiting for its building, not a 报修
         return [*outcome.replies, Reply(ticket_texts.STILL_WAITING[waiting].format(
