@@ -4,6 +4,7 @@ greetings and the fallback; and the numbered choices they offer."""
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import replace
 
 from bot.conversation.state import Choice, PendingChoices
 from bot.db.unit_of_work import UnitOfWork
@@ -12,11 +13,12 @@ from bot.messages import Reply
 from bot.turn import Outcome, Turn
 from handlers import affairs, conversation, faq, menu
 from handlers.context import DialogueSettings, HandlerContext, HandlerResult
-from intents.engine import AFFAIRS, FAQ, GREETING, MENU
+from intents.engine import AFFAIRS, FAQ, GREETING, MENU, Candidate
 
 # User-facing text of this feature, in one place.
 PICK_OUT_OF_RANGE = "请回复 1 到 {count} 之间的数字，或者直接打字问。"
 NOT_UNDERSTOOD_STAFF = "没看懂这条。说“帮助”可以看您能用的命令；办事问题可以直接问。"
+ALSO_ASKED = "您还问了【{label}】：回复 {number} 看"
 
 
 def _context(turn: Turn, knowledge: Knowledge, settings: DialogueSettings) -> HandlerContext:
@@ -39,9 +41,10 @@ async def answer(turn: Turn, uow: UnitOfWork, knowledge: Knowledge,
     if c.clarify:
         result = await affairs.clarify(ctx, c.candidates, settings.clarify_choices)
     elif c.intent == AFFAIRS:
-        result = await affairs.answer_item(ctx, c.item or "", c.alternatives)
+        result = _with_also(await affairs.answer_item(ctx, c.item or "", c.alternatives),
+                            c.also)
     elif c.intent == FAQ:
-        result = await faq.answer_faq(ctx, c.item or "")
+        result = _with_also(await faq.answer_faq(ctx, c.item or ""), c.also)
     elif c.intent == MENU:
         result = await menu.answer_menu(ctx, c)
     elif c.intent == GREETING:
@@ -51,6 +54,21 @@ async def answer(turn: Turn, uow: UnitOfWork, knowledge: Knowledge,
     else:
         result = await conversation.fall_back(ctx, c)
     return _offered(turn, result, settings)
+
+
+def _with_also(result: HandlerResult, also: Candidate | None) -> HandlerResult:
+    """The answer to a message's first question, offering its second as the next number
+    ("您还问了【门诊大病登记】：回复 4 看")."""
+    if also is None:
+        return result
+    choice = Choice("faq" if also.intent == FAQ else "item", also.item, also.label)
+    line = ALSO_ASKED.format(label=also.label, number=len(result.choices) + 1)
+    last = result.replies[-1]
+    extended = replace(last, text=last.text + "\n" + line, choices=(*last.choices, also.label))
+    if result.more:
+        return replace(result, choices=(*result.choices, choice),
+                       more=(*result.more[:-1], extended))
+    return replace(result, reply=extended, choices=(*result.choices, choice))
 
 
 async def choose(turn: Turn, uow: UnitOfWork, knowledge: Knowledge,

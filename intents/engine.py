@@ -60,6 +60,8 @@ _WISH_SHAPE = re.compile(
     r"^(我)?想学|想学(点|做|用|写|跳|唱|画)|希望(小区|社区|居委|驿站|能|有).{0,12}(搞|办|放|组织|开|有)|"
     r"就好了$")
 # The clauses of a long message that ask something: where its question is.
+# Where a message turns to a second question (敬老卡怎么办？还有老年综合津贴…, 顺便问下…).
+_NEXT_QUESTION = re.compile(r"还有|另外|顺便|再问|再打|再开|再办|再帮|以及|同时|也想|也要问|然后")
 _ASKS = re.compile(r"怎么|怎样|如何|能不能|可不可以|可以吗|能吗|吗|呢|哪里|哪儿|去哪|要不要|是不是|"
                    r"有没有|多少|什么|啥|想问|请问|咨询|行不行")
 # Asking what the bot can do, in any words: 你会些啥, 我能问你什么, 你能回答哪些问题.
@@ -79,6 +81,7 @@ WINDOW = 10             # content words per part of a long message
 REPORT_WITHOUT_CUE = 0.05  # extra score a report needs when it has no problem word
 EXACT_ALIAS = 0.95      # recall of a name or alias the message contains (nearly) whole
 SET_ASIDE_CHECK = 5     # the rest of a message must find one of the whole message's best five
+TWO_QUESTIONS_CHECK = 4  # each question of a two-question message is among its best four
 SENTENCE = 6            # a message this long says more than a word and a place
 BARE_NAME = 5          # a message shorter than this with no action or question word is a bare name
 FUZZY_TOP = 6           # entries re-scored with rapidfuzz
@@ -176,6 +179,9 @@ class Classification:
     # affairs: the best item's siblings that came close (挂失 beside 申领), offered with the
     # answer ("不是这个？回复4看社会保障卡挂失")
     alternatives: tuple[Candidate, ...] = ()
+    # affairs: a second question the same message asks (敬老卡怎么办？还有津贴换卡), offered
+    # after the answer to the first ("您还问了…：回复 4 看")
+    also: Candidate | None = None
     truncated: bool = False        # longer than max_message_chars: only its start was read
 
     def as_json(self) -> dict[str, Any]:
@@ -536,8 +542,61 @@ class IntentEngine:
                                   normalised=core,
                                   emergency=category if category in self._emergency_categories
                                   else None)
-        return self._decide(text, core, answerable,
-                            agreed=lambda: self._question_agrees(norm.core, core, answerable))
+        decided = self._decide(text, core, answerable,
+                               agreed=lambda: self._question_agrees(norm.core, core, answerable))
+        if decided.intent == AFFAIRS and (decided.item or decided.clarify):
+            pair = self._two_questions(norm.core, answerable)
+            if pair is not None:     # 家庭医生怎么签，还有门诊大病登记在哪里办: both answered
+                first, second = pair
+                return Classification(text, first.intent, item=first.item, score=first.score,
+                                      candidates=(first, second, *(
+                                          c for c in decided.candidates
+                                          if c.item not in (first.item, second.item)))[
+                                          :max(3, settings.clarify_choices)],
+                                      normalised=core, also=second)
+        return decided
+
+    def _two_questions(self, spaced: str, answerable: list[_Scored]
+                       ) -> tuple[Candidate, Candidate] | None:
+        """The two catalogue items a message asks about, in the order it names them, when two
+        of its clauses read alone are each answered with another item (开户籍证明，还有无犯罪
+        记录证明也要开); else None. Parts set aside (已经办好了) and context (医疗救助我们够不
+        上) ask nothing."""
+        clauses: list[str] = []
+        turned = False
+        for part in spaced.split():
+            if _SET_ASIDE.search(part):
+                continue
+            at = [m.start() for m in _NEXT_QUESTION.finditer(part) if m.start() > 0]
+            turned = turned or bool(at) or _NEXT_QUESTION.match(part) is not None
+            pieces = [part[i:j] for i, j in zip([0, *at], [*at, len(part)], strict=True)]
+            clauses.extend(p for p in pieces if len(p) >= 3 and (
+                _ASKS.search(p.replace("什么的", "")) or self._affairs_re.search(p)))
+        if len(clauses) < 2 or not (turned or sum(1 for c in clauses if _ASKS.search(c)) >= 2):
+            return None
+        # A long message's context names things too (交了三十年公积金): there each question
+        # must be among the whole message's best entries.
+        best = {s.entry: s for s in answerable[:TWO_QUESTIONS_CHECK]}
+        long = len(self._compact(spaced)) >= self.settings.long_message
+        found: list[_Scored] = []
+        for clause in clauses:
+            ranked = [s for s in self._rank(self._with_concepts(clause))
+                      if self.entries[s.entry].intent in (AFFAIRS, FAQ)]
+            if not ranked or self.entries[ranked[0].entry].intent != AFFAIRS or \
+                    ranked[0].score < self.settings.answer_threshold:
+                continue            # 要带什么 is the station's FAQ, asked about the item
+            alone = self._decide(clause, self._compact(clause), ranked)
+            top = next((s for s in ranked if self.entries[s.entry].ref == alone.item), None)
+            if top is None or any(s.entry == top.entry for s in found):
+                continue            # the clause alone is clarified, or asks the same
+            if top.entry in best:
+                found.append(best[top.entry])
+            elif not long:          # a short message's clauses are its questions
+                found.append(top)
+        if len(found) < 2:
+            return None
+        first, second = self._candidates(found[:2])
+        return first, second
 
     def _out_of_scope(self, core: str, answerable: list[_Scored]) -> bool:
         """Whether the message is about something no station answers (股票, 天气), unless one

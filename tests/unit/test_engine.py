@@ -201,6 +201,30 @@ def test_the_action_said_picks_the_sibling(engine: IntentEngine, question: str, 
     assert item not in [a.item for a in c.alternatives]
 
 
+# A message asking two things answers the first it names and offers the second.
+@pytest.mark.parametrize(("question", "first", "second"), [
+    ("敬老卡怎么申请？另外居住证到期了要续签", "A082", "A129"),
+    ("失业登记在哪里办，还有灵活就业社保怎么交", "A032", "A025"),
+    ("残疾人证怎么办理，顺便问下家庭医生怎么签约", "A099", "A123"),
+    ("低保怎么申请？廉租房怎么申请？", "A069", "A144"),
+])
+def test_two_questions_answer_the_first_and_offer_the_second(
+        engine: IntentEngine, question: str, first: str, second: str) -> None:
+    c = classify(engine, question)
+    assert (c.intent, c.item, c.clarify) == (AFFAIRS, first, False)
+    assert c.also is not None and c.also.item == second
+    assert [x.item for x in c.candidates[:2]] == [first, second]
+
+
+@pytest.mark.parametrize("question", [
+    "失业登记已经做好了，失业金怎么领",            # the first part is done: one question
+    "医疗救助我们够不上，听说还有个医疗费用综合减负，这个怎么申请",   # context, then the question
+    "敬老卡丢了哪能补",
+])
+def test_one_question_offers_no_second(engine: IntentEngine, question: str) -> None:
+    assert classify(engine, question).also is None
+
+
 def test_siblings_are_the_same_thing_another_action(engine: IntentEngine) -> None:
     key = {e.ref: n for n, e in enumerate(engine.entries)}
     assert engine._siblings(key["A082"], key["A083"])       # 敬老卡 申领 / 挂失补领
