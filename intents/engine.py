@@ -62,8 +62,8 @@ _WISH_SHAPE = re.compile(
 # The clauses of a long message that ask something: where its question is.
 # Where a message turns to a second question (敬老卡怎么办？还有老年综合津贴…, 顺便问下…).
 _NEXT_QUESTION = re.compile(r"还有|另外|顺便|再问|再打|再开|再办|再帮|以及|同时|也想|也要问|然后")
-_ASKS = re.compile(r"怎么|怎样|如何|能不能|可不可以|可以吗|能吗|吗|呢|哪里|哪儿|去哪|要不要|是不是|"
-                   r"有没有|多少|什么|啥|想问|请问|咨询|行不行")
+_ASKS = re.compile(r"怎么|咋|怎样|如何|能不能|可不可以|可以吗|能吗|吗|呢|哪里|哪儿|去哪|要不要|"
+                   r"是不是|有没有|多少|什么|啥|想问|请问|咨询|行不行")
 # Asking what the bot can do, in any words: 你会些啥, 我能问你什么, 你能回答哪些问题.
 _CAN_DO = re.compile(r"(你|您|侬|这个号|机器人|小助手)[们]?(会|能|可以|懂|都能|还能)[^，。？?]{0,8}"
                      r"(什么|啥|哪些)|能问你[^，。？?]{0,4}(什么|啥|哪些)")
@@ -133,6 +133,8 @@ class EngineSettings:
     # When the close runners-up are all the best item's siblings (the same card, another
     # action), the best is answered from this score up, with the siblings offered beside it.
     sibling_threshold: float = 0.30
+    # ... and so is a best this many times the runner-up's score, whatever the runners-up are.
+    offer_ratio: float = 1.2
     sibling_choices: int = 2
     # How the signals add up to a score (tuned on the dev set: bench/tune_engine.py).
     weight_recall: float = 0.0
@@ -562,6 +564,10 @@ class IntentEngine:
         of its clauses read alone are each answered with another item (开户籍证明，还有无犯罪
         记录证明也要开); else None. Parts set aside (已经办好了) and context (医疗救助我们够不
         上) ask nothing."""
+        # A long message's context names things too (交了三十年公积金): there a clause asks
+        # only with a question word or a whole action word, and each question must be among
+        # the whole message's best entries.
+        long = len(self._compact(spaced)) >= self.settings.long_message
         clauses: list[str] = []
         turned = False
         for part in spaced.split():
@@ -571,28 +577,31 @@ class IntentEngine:
             turned = turned or bool(at) or _NEXT_QUESTION.match(part) is not None
             pieces = [part[i:j] for i, j in zip([0, *at], [*at, len(part)], strict=True)]
             clauses.extend(p for p in pieces if len(p) >= 3 and (
-                _ASKS.search(p.replace("什么的", "")) or self._affairs_re.search(p)))
+                _ASKS.search(p.replace("什么的", "")) or self._affairs_re.search(p) or (
+                    not long and any(w in p for w in self._affairs_cues))))
         if len(clauses) < 2 or not (turned or sum(1 for c in clauses if _ASKS.search(c)) >= 2):
             return None
-        # A long message's context names things too (交了三十年公积金): there each question
-        # must be among the whole message's best entries.
         best = {s.entry: s for s in answerable[:TWO_QUESTIONS_CHECK]}
-        long = len(self._compact(spaced)) >= self.settings.long_message
         found: list[_Scored] = []
         for clause in clauses:
             ranked = [s for s in self._rank(self._with_concepts(clause))
                       if self.entries[s.entry].intent in (AFFAIRS, FAQ)]
-            if not ranked or self.entries[ranked[0].entry].intent != AFFAIRS or \
-                    ranked[0].score < self.settings.answer_threshold:
+            if not ranked or self.entries[ranked[0].entry].intent != AFFAIRS:
                 continue            # 要带什么 is the station's FAQ, asked about the item
-            alone = self._decide(clause, self._compact(clause), ranked)
-            top = next((s for s in ranked if self.entries[s.entry].ref == alone.item), None)
+            # What the clause alone is answered with (in a long message, only one of the
+            # whole message's best), else its best among the whole message's best (the rest of
+            # the message tells which card).
+            top = None
+            if ranked[0].score >= self.settings.answer_threshold:
+                alone = self._decide(clause, self._compact(clause), ranked).item
+                top = next((s for s in ranked if self.entries[s.entry].ref == alone and (
+                    not long or s.entry in best)), None)
+            if top is None:
+                top = next((s for s in ranked[:TWO_QUESTIONS_CHECK - 1] if s.entry in best
+                            and s.score >= self.settings.clarify_threshold), None)
             if top is None or any(s.entry == top.entry for s in found):
-                continue            # the clause alone is clarified, or asks the same
-            if top.entry in best:
-                found.append(best[top.entry])
-            elif not long:          # a short message's clauses are its questions
-                found.append(top)
+                continue            # the clause alone is unclear, or asks the same
+            found.append(best.get(top.entry, top))
         if len(found) < 2:
             return None
         first, second = self._candidates(found[:2])
@@ -895,8 +904,12 @@ class IntentEngine:
         # A bare name (居住证) asks nothing yet: which of its items is for the resident to say.
         asks = bool(len(core) >= BARE_NAME or self._affairs_re.search(core)
                     or _QUESTION.search(core) or said)
-        if asks and top.score >= settings.sibling_threshold and close and all(
-                self._siblings(top.entry, ranked[n].entry) for n in close):
+        # The best ahead in proportion, or its close runners-up all its siblings: answered,
+        # with those runners-up offered beside it (不是这个？回复 4 看…): one tap from the right
+        # answer even when the lead is small.
+        if asks and top.score >= settings.sibling_threshold and close and (
+                top.score >= settings.offer_ratio * runner_up or all(
+                    self._siblings(top.entry, ranked[n].entry) for n in close)):
             return Classification(text, entry.intent, item=entry.ref, score=top.score,
                                   candidates=candidates[:max(3, settings.clarify_choices)],
                                   normalised=core, alternatives=tuple(

@@ -114,6 +114,12 @@ def char_pinyin(ch: str) -> str:
     return unicodedata.normalize("NFD", first).translate(_TONES).replace("v", "u")
 
 
+def toned_pinyin(ch: str) -> str:
+    """Pinyin of a character's first reading with its tone ('' for non-Chinese)."""
+    reading = _readings().get(ord(ch))
+    return reading.split(",", 1)[0] if reading else ""
+
+
 def fuzzy_pinyin(syllable: str) -> str:
     """Fold the distinctions southern speakers and pinyin typists blur: zh/z, ch/c, sh/s, -ng/-n."""
     if syllable[:2] in ("zh", "ch", "sh"):
@@ -163,6 +169,10 @@ class HomophoneCorrector:
                 fuzzy.setdefault(tuple(fuzzy_pinyin(s) for s in key), word)
         for key in ambiguous:
             exact.pop(key, None)
+        # A two-character window must also sound the same in its tones (申岭 -> 申领): without
+        # them too many everyday pairs collide (去签 is not 取钱).
+        self._toned_pairs = {tuple(toned_pinyin(c) for c in word): word
+                             for word in exact.values() if len(word) == 2}
         # Window lengths worth trying at a position, by its (folded) first syllable.
         lengths: dict[str, set[int]] = {}
         for word in self._vocabulary:
@@ -208,6 +218,9 @@ class HomophoneCorrector:
                     if not all(key):
                         continue
                     word = self._exact.get(key)
+                    if word is not None and length == 2 and self._toned_pairs.get(
+                            (toned_pinyin(window[0]), toned_pinyin(window[1]))) != word:
+                        word = None
                     if word is None and length >= 3:
                         word = self._fuzzy.get(tuple(folded[i:i + length]))
                     if (word is None or self._frequency(window) > 0 or window in self._known
