@@ -475,7 +475,7 @@ class IntentEngine:
             return self._exactly(text, core, exact)
         if self._names_no_problem(core):  # 有个问题想反映一下: a report, the problem still unsaid
             return Classification(text, REPORT, topic=UNSAID, score=0.5, normalised=core)
-        ranked = self._rank(self._with_concepts(norm.core))
+        ranked = self._rank(norm.core)
         kept = " ".join(part for part in norm.core.split() if not _SET_ASIDE.search(part))
         if kept and kept != norm.core.strip():     # 失业登记已经做好了，失业金怎么领
             ranked_kept = self._rank(kept)
@@ -584,7 +584,7 @@ class IntentEngine:
         best = {s.entry: s for s in answerable[:TWO_QUESTIONS_CHECK]}
         found: list[_Scored] = []
         for clause in clauses:
-            ranked = [s for s in self._rank(self._with_concepts(clause))
+            ranked = [s for s in self._rank(clause)
                       if self.entries[s.entry].intent in (AFFAIRS, FAQ)]
             if not ranked or self.entries[ranked[0].entry].intent != AFFAIRS:
                 continue            # 要带什么 is the station's FAQ, asked about the item
@@ -735,8 +735,9 @@ class IntentEngine:
         return not rest.strip()
 
     def _rank(self, spaced: str) -> list[_Scored]:
-        """Entries scored against the message: best alias recall, coverage, fuzzy similarity."""
-        core = self._compact(spaced)
+        """Entries scored against the message, with the catalogue's terms for its everyday
+        words: best alias recall, coverage, fuzzy similarity."""
+        core = self._compact(self._with_concepts(spaced))
         index = self._index
         query_tokens = [t for t in self.tokenizer.tokens(core) if t not in self._stop]
         features = set(query_tokens)
