@@ -513,7 +513,10 @@ def test_what_can_you_do(engine: IntentEngine, question: str) -> None:
 
 
 @pytest.mark.parametrize("question", ["我想学写毛笔字", "希望有人周末带我们老人去郊区采采草莓",
-                                      "要是小区里有个地方能下下象棋就好了"])
+                                      "要是小区里有个地方能下下象棋就好了",
+                                      "我行动不便，需要人帮忙买点米和油",
+                                      "小区里缺个晾衣服的地方，希望能装几根晾衣杆",
+                                      "想给楼里的孩子们办个暑假托管班"])
 def test_wishes_by_their_shape(engine: IntentEngine, question: str) -> None:
     assert classify(engine, question).intent == WISH
 
