@@ -516,8 +516,12 @@ class IntentEngine:
         canteen_named = menu is not None and (menu.meal_point is not None or any(
             w in core for w in self._canteen_words))
         best_is_item = bool(answerable) and self.entries[answerable[0].entry].intent == AFFAIRS
-        if menu is not None and ((canteen_named and not (named and best_is_item)) or (
-                not (strong_answer and has_affairs_cue) and not named)):
+        # A long story with a meal in it (孩子上学吃饭样样要钱) is about the canteen only when
+        # it names the canteen or a meal point.
+        told_at_length = len(core) >= settings.long_message and not canteen_named
+        if menu is not None and not told_at_length and (
+                (canteen_named and not (named and best_is_item)) or (
+                    not (strong_answer and has_affairs_cue) and not named)):
             return menu   # 礼拜天食堂开门吗 is the canteen's, not the station's opening hours
         if wished and not strong_answer and report_score < settings.answer_threshold:
             return Classification(text, WISH, score=1.0, normalised=core)
