@@ -506,7 +506,10 @@ class IntentEngine:
             if _THANKS.search(clean) and not wished and not _QUESTION.search(core) and not (
                     self._affairs_re.search(core)):   # 谢谢，你们服务真好
                 return Classification(text, GREETING, topic=THANKS, score=1.0, normalised=core)
-        if not has_report_cue and told is None and not wished and \
+        # An out-of-scope word (利息) does not overrule an item the message asks to apply for
+        # (担保贷款，利息便宜，哪能申请).
+        asked_for = has_affairs_cue and top_answer >= settings.answer_threshold
+        if not has_report_cue and told is None and not wished and not asked_for and \
                 top_answer < settings.out_of_scope_overruled and self._out_of_scope(
                     core, answerable):
             return Classification(text, FALLBACK, score=top_answer, normalised=core,
