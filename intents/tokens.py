@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import os
 import tempfile
@@ -11,6 +12,8 @@ from pathlib import Path
 import jieba
 
 _MAX_TERM = 6
+# Bump when discover_terms changes, so that cached terms are found afresh.
+_TERMS_VERSION = 1
 # Words rarer than this in jieba's general dictionary are left out of it: messages to a station
 # do not need them, and the 105k-word dictionary loads in a quarter of the time of the 349k one.
 GENERAL_MIN_FREQ = 10
@@ -45,13 +48,33 @@ class DomainTokenizer:
         self._tokenizer.tmp_dir = str(folder)
         self._tokenizer.cache_file = f"yizhan-jieba-f{GENERAL_MIN_FREQ}.cache"
         self._tokenizer.initialize()
-        found = discover_terms(phrases, self.words)
+        found = self._discovered(folder, phrases)
         self.terms = tuple(sorted(set(terms) | found))
         freq = self._tokenizer.FREQ
         self._general = {t: int(freq.get(t, 0)) for t in self.terms}
         for term in self.terms:
             # A high frequency keeps domain terms whole against the general dictionary.
             self._tokenizer.add_word(term, freq=max(2000, 500 * len(term)))
+
+    def _discovered(self, folder: Path, phrases: Iterable[str]) -> set[str]:
+        """The terms `discover_terms` finds in the phrases, cached beside jieba's dictionary
+        cache under a digest of the phrases (a knowledge edit finds them afresh)."""
+        unique = sorted(set(phrases))
+        digest = hashlib.sha256("\n".join(
+            [f"{GENERAL_MIN_FREQ} {_MAX_TERM} {_TERMS_VERSION}", *unique]).encode()).hexdigest()
+        cached = folder / f"yizhan-terms-{digest[:20]}.txt"
+        try:
+            return set(cached.read_text(encoding="utf-8").split())
+        except OSError:
+            pass
+        found = discover_terms(unique, self.words)
+        partial = cached.with_suffix(f".{os.getpid()}.tmp")
+        try:
+            partial.write_text("\n".join(sorted(found)) + "\n", encoding="utf-8")
+            partial.replace(cached)
+        except OSError:  # a read-only cache folder costs a rediscovery next start, nothing more
+            partial.unlink(missing_ok=True)
+        return found
 
     def tokens(self, text: str) -> list[str]:
         """Search-mode tokens (long words also yield their dictionary sub-words)."""
