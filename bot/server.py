@@ -132,7 +132,8 @@ PLATFORMS = ("wechat_mp", "wecom", "telegram")
 def listening_line(url: str, channels: Channels, database_url: str) -> str:
     """The one line `yizhan serve` logs when it listens: where, which channels (and what
     switches the others on), which database (password hidden)."""
-    from bot.channels import telegram, wechat_mp, wecom
+    from bot.channels import telegram_settings as telegram
+    from bot.channels import wechat_mp, wecom
     from bot.db.database import safe_url
 
     switches = {
@@ -172,7 +173,7 @@ def build_channels(app: web.Application, settings: Settings, handler: MessageHan
 
     A channel switched on with a secret missing raises ConfigError (naming the variable)."""
     from bot.channels.inbox import inbox_for
-    from bot.channels.telegram import TelegramChannel, TelegramSettings
+    from bot.channels.telegram_settings import TelegramSettings
     from bot.channels.wechat_mp import WeChatMpChannel, WeChatMpSettings
     from bot.channels.wecom import (
         WeComChannel,
@@ -207,7 +208,9 @@ def build_channels(app: web.Application, settings: Settings, handler: MessageHan
         channels.senders["wecom_robot"] = WeComRobotSender(robots, http, state)
     telegram_table = _table(settings, "telegram", own=("groups",))
     telegram_settings = TelegramSettings.from_env(env, telegram_table)
-    if telegram_settings is not None:
+    if telegram_settings is not None:   # the SDK is imported only when Telegram is on
+        from bot.channels.telegram import TelegramChannel
+
         telegram = TelegramChannel(telegram_settings, handler,
                                    inbox=inbox_for(inboxes, "telegram"))
         telegram.add_routes(app)

@@ -13,17 +13,14 @@ import asyncio
 import collections
 import contextlib
 import datetime as dt
-import hashlib
 import hmac
 import json
 import logging
-import re
 import time
 import warnings
 from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
-from urllib.parse import urlsplit
 
 from aiohttp import web
 from telegram import (
@@ -41,7 +38,11 @@ from telegram.warnings import PTBDeprecationWarning
 
 from bot.channels.base import BODY_SECONDS, BodyRefused, MessageHandler, read_body, split_text
 from bot.channels.inbox import MessageInbox
-from bot.config import ConfigError
+from bot.channels.telegram_settings import (
+    PLATFORM,
+    SECRET_HEADER,
+    TelegramSettings,
+)
 from bot.messages import DeliveryError, IncomingMessage, Reply
 
 log = logging.getLogger(__name__)
@@ -57,126 +58,15 @@ COMMANDS: Mapping[str, str] = {
 }
 """Bot commands and the words the core understands for them; others pass through as typed."""
 
-PLATFORM = "telegram"
-TOKEN_VAR = "YIZHAN_TELEGRAM_TOKEN"
-SECRET_VAR = "YIZHAN_TELEGRAM_SECRET"
-API_BASE_VAR = "YIZHAN_TELEGRAM_API_BASE"
-SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
-ROUTE_PREFIX = "/telegram/"
 # Said in the group when a private answer cannot reach someone who never opened the bot.
 START_PRIVATE_CHAT = "我没法私信您：请先点我的头像，和我私聊说一句“你好”，我再把详情发给您。"
-MODES = ("webhook", "polling")
-TABLE_KEYS = frozenset({"enabled", "mode", "webhook_path", "webhook_url"})
-WEBHOOK_PORTS = (443, 80, 88, 8443)
 ALLOWED_UPDATES = ("message", "callback_query")
 MAX_TEXT_CHARS = 4096
 MAX_CALLBACK_BYTES = 64
 MAX_BODY_BYTES = 256 * 1024
-URL_SAFE = re.compile(r"[A-Za-z0-9_-]+")
 GROUP_TYPES = frozenset({Chat.GROUP, Chat.SUPERGROUP})
 
 Sleep = Callable[[float], Awaitable[None]]
-
-
-@dataclass(frozen=True)
-class TelegramSettings:
-    """How to reach the Bot API and how updates arrive (secrets from the environment only)."""
-
-    token: str = field(repr=False)
-    secret: str | None = field(default=None, repr=False)
-    mode: str = "webhook"
-    api_base: str | None = None
-    webhook_path: str | None = None
-    webhook_url: str | None = None
-
-    def __post_init__(self) -> None:
-        if not self.token.strip() or any(c.isspace() for c in self.token):
-            raise ConfigError(f"{TOKEN_VAR} is empty or contains spaces")
-        if self.mode not in MODES:
-            raise ConfigError(f"[channels.telegram] mode must be one of {', '.join(MODES)}, "
-                              f"not {self.mode!r}")
-        if self.secret is not None and not _is_url_safe(self.secret, 256):
-            raise ConfigError(f"{SECRET_VAR} must be 1-256 characters of A-Z a-z 0-9 _ -")
-        if self.mode == "webhook" and self.secret is None:
-            raise ConfigError(f"Telegram webhook mode needs {SECRET_VAR} (the webhook secret)")
-        if self.webhook_path is not None and not _is_url_safe(self.webhook_path, 128):
-            raise ConfigError("[channels.telegram] webhook_path must be 1-128 characters of "
-                              "A-Z a-z 0-9 _ -")
-        if self.api_base is not None and urlsplit(self.api_base).scheme not in ("http", "https"):
-            raise ConfigError(f"{API_BASE_VAR} must be an http(s) URL, e.g. "
-                              "https://api.telegram.org/bot")
-        if self.webhook_url is not None:
-            _check_webhook_url(self.webhook_url)
-
-    @classmethod
-    def from_env(cls, environ: Mapping[str, str], table: Mapping[str, Any]
-                 ) -> TelegramSettings | None:
-        """Settings from the environment and `[channels.telegram]`; None when Telegram is off.
-
-        On when the token is set or the table says `enabled = true`; `enabled = false` turns
-        it off even with a token.
-        """
-        _check_table_keys(table)
-        enabled = table.get("enabled")
-        if enabled is not None and not isinstance(enabled, bool):
-            raise ConfigError("[channels.telegram] enabled must be true or false")
-        token = environ.get(TOKEN_VAR, "").strip()
-        if enabled is False or (enabled is None and not token):
-            return None
-        if not token:
-            raise ConfigError(f"Telegram is enabled but {TOKEN_VAR} is not set")
-        return cls(token=token,
-                   secret=environ.get(SECRET_VAR, "").strip() or None,
-                   mode=_table_string(table, "mode") or "webhook",
-                   api_base=environ.get(API_BASE_VAR, "").strip() or None,
-                   webhook_path=_table_string(table, "webhook_path"),
-                   webhook_url=_table_string(table, "webhook_url"))
-
-    @property
-    def route(self) -> str:
-        """The webhook route on our server: /telegram/<secret path>."""
-        path = self.webhook_path or hashlib.sha256(self.token.encode()).hexdigest()[:32]
-        return ROUTE_PREFIX + path
-
-    @property
-    def public_webhook(self) -> str | None:
-        """The address Telegram is told to post to (webhook_url + route), if configured."""
-        if self.webhook_url is None:
-            return None
-        return self.webhook_url.rstrip("/") + self.route
-
-
-def _is_url_safe(value: str, max_length: int) -> bool:
-    return len(value) <= max_length and URL_SAFE.fullmatch(value) is not None
-
-
-def _check_webhook_url(url: str) -> None:
-    parts = urlsplit(url)
-    try:
-        port = parts.port or 443
-    except ValueError as exc:
-        raise ConfigError(f"[channels.telegram] webhook_url has a bad port: {url}") from exc
-    if parts.scheme != "https" or not parts.hostname or port not in WEBHOOK_PORTS:
-        raise ConfigError("[channels.telegram] webhook_url must be an https:// address on port "
-                          f"{', '.join(map(str, WEBHOOK_PORTS))}: {url}")
-
-
-def _check_table_keys(table: Mapping[str, Any]) -> None:
-    secrets = {"token", "secret"} & set(table)
-    if secrets:
-        names = ", ".join(sorted(secrets))
-        raise ConfigError(f"[channels.telegram] must not hold secrets ({names}): "
-                          f"set {TOKEN_VAR} and {SECRET_VAR} in the environment")
-    unknown = sorted(set(table) - TABLE_KEYS)
-    if unknown:
-        raise ConfigError(f"unknown [channels.telegram] setting(s): {', '.join(unknown)}")
-
-
-def _table_string(table: Mapping[str, Any], key: str) -> str | None:
-    value = table.get(key)
-    if value is not None and not isinstance(value, str):
-        raise ConfigError(f"[channels.telegram] {key} must be a string")
-    return value or None
 
 
 class ChatPacer:

@@ -5,17 +5,16 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import fcntl
+import re
 import sqlite3
 from collections import deque
 from collections.abc import Callable, Iterator
 from functools import partial
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import aiosqlite
-from alembic import command
-from alembic.config import Config
-from sqlalchemy import event
+from sqlalchemy import event, text
 from sqlalchemy.engine import Connection, make_url
 from sqlalchemy.ext.asyncio import (
     AsyncEngine,
@@ -26,6 +25,9 @@ from sqlalchemy.ext.asyncio import (
 from sqlalchemy.pool import PoolResetState
 
 from bot.db.unit_of_work import UnitOfWorkSession
+
+if TYPE_CHECKING:
+    from alembic.config import Config
 
 MIGRATIONS = Path(__file__).with_name("migrations")
 
@@ -173,6 +175,8 @@ def _sqlite_transactions(engine: AsyncEngine) -> None:
 
 def alembic_config(url: str) -> Config:
     """Alembic configuration for a database URL (no alembic.ini needed)."""
+    from alembic.config import Config
+
     config = Config()
     config.set_main_option("script_location", str(MIGRATIONS))
     config.set_main_option("sqlalchemy.url", url.replace("%", "%%"))
@@ -184,8 +188,61 @@ def upgrade(url: str, revision: str = "head") -> None:
 
     Several workers may start at once: they migrate one at a time (a file lock beside a SQLite
     database, an advisory lock on PostgreSQL in the migration environment)."""
+    if revision == "head" and current_revision(url) == head_revision():
+        return      # at head already: Alembic is not even imported
+    from alembic import command
+
     with _file_lock(url):
         command.upgrade(alembic_config(url), revision)
+
+
+_REVISION = re.compile(r'^(down_revision|revision)\s*(?::[^=]*)?=\s*["\']?([\w]+|None)["\']?',
+                       re.MULTILINE)
+
+
+def head_revision() -> str:
+    """The newest migration's revision, read from the migration files (the one no other
+    migration names as its down_revision)."""
+    revisions: set[str] = set()
+    downs: set[str] = set()
+    for path in (MIGRATIONS / "versions").glob("*.py"):
+        found = {m.group(1): m.group(2)
+                 for m in _REVISION.finditer(path.read_text(encoding="utf-8"))}
+        revisions.add(found["revision"])
+        downs.add(found.get("down_revision", "None"))
+    heads = revisions - downs
+    if len(heads) != 1:
+        raise RuntimeError(f"the migrations have {len(heads)} heads: {sorted(heads)}")
+    return heads.pop()
+
+
+def current_revision(url: str) -> str | None:
+    """The revision the database is at, or None (a new database, or none reachable: then
+    Alembic, run next, says what is wrong). Call outside a running event loop."""
+    parsed = make_url(url)
+    if parsed.get_backend_name() == "sqlite":
+        if parsed.database in (None, "", ":memory:") or not Path(parsed.database).exists():
+            return None
+        try:
+            with contextlib.closing(sqlite3.connect(parsed.database)) as connection:
+                row = connection.execute("SELECT version_num FROM alembic_version").fetchone()
+        except sqlite3.Error:
+            return None
+        return str(row[0]) if row else None
+    return asyncio.run(_current_revision(url))
+
+
+async def _current_revision(url: str) -> str | None:
+    engine = create_async_engine(url)
+    try:
+        async with engine.connect() as connection:
+            row = (await connection.execute(
+                text("SELECT version_num FROM alembic_version"))).first()
+    except Exception:       # no table yet, or no database: Alembic decides
+        return None
+    finally:
+        await engine.dispose()
+    return str(row[0]) if row else None
 
 
 @contextlib.contextmanager

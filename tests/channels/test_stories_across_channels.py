@@ -18,7 +18,7 @@ from aiohttp import web
 from aiohttp.test_utils import TestClient, TestServer
 
 from bot.bootstrap import bootstrap
-from bot.channels.telegram import SECRET_HEADER
+from bot.channels.telegram_settings import SECRET_HEADER
 from bot.config import ServerSettings, load_settings
 from bot.server import OUTBOX, create_app
 from tests.channels.fake_telegram import TOKEN as TELEGRAM_TOKEN

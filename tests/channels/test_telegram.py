@@ -15,13 +15,8 @@ from aiohttp.test_utils import TestClient, TestServer
 
 from bot.channels.base import ChannelSender
 from bot.channels.inbox import MessageInbox
-from bot.channels.telegram import (
-    SECRET_HEADER,
-    START_PRIVATE_CHAT,
-    ChatPacer,
-    TelegramChannel,
-    TelegramSettings,
-)
+from bot.channels.telegram import START_PRIVATE_CHAT, ChatPacer, TelegramChannel
+from bot.channels.telegram_settings import SECRET_HEADER, TelegramSettings
 from bot.config import ConfigError
 from bot.log_redaction import install_redaction, secrets_in
 from bot.messages import DeliveryError, IncomingMessage, Reply
