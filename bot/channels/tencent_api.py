@@ -29,10 +29,6 @@ from urllib.parse import unquote, urlsplit
 import aiohttp
 import xmltodict  # type: ignore[import-untyped]  # wechatpy's own XML parser (a dependency)
 from aiohttp import web
-from wechatpy.crypto import WeChatCrypto as MpCrypto
-from wechatpy.enterprise.crypto import WeChatCrypto as WorkCrypto
-from wechatpy.enterprise.exceptions import InvalidCorpIdException
-from wechatpy.exceptions import InvalidAppIdException
 
 from bot.channels.base import (
     BODY_SECONDS,
@@ -215,8 +211,16 @@ class CallbackCrypto:
     """
 
     def __init__(self, token: str, aes_key: str, receive_id: str, *, work: bool) -> None:
+        # wechatpy is loaded when a channel is built, not by a server that has none on (its
+        # package pulls in its whole API client).
+        from wechatpy.crypto import WeChatCrypto as MpCrypto
+        from wechatpy.enterprise.crypto import WeChatCrypto as WorkCrypto
+        from wechatpy.enterprise.exceptions import InvalidCorpIdException
+        from wechatpy.exceptions import InvalidAppIdException
+
         self._token = token
         self._crypto: Any = (WorkCrypto if work else MpCrypto)(token, aes_key, receive_id)
+        self._wrong_receiver = (InvalidAppIdException, InvalidCorpIdException)
 
     def open(self, envelope: Mapping[str, Any], query: Mapping[str, str]) -> str:
         """The plaintext XML of a callback envelope, checked with msg_signature."""
@@ -233,7 +237,7 @@ class CallbackCrypto:
             raise CallbackRefused(403, "bad msg_signature")
         try:
             plain = self._crypto.decrypt_message({"Encrypt": encrypt}, given, timestamp, nonce)
-        except (InvalidAppIdException, InvalidCorpIdException):
+        except self._wrong_receiver:
             raise CallbackRefused(403, "wrong receive id") from None
         except Exception:  # wechatpy raises ValueError, struct.error, UnicodeError...
             raise CallbackRefused(400, "malformed ciphertext") from None

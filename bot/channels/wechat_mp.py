@@ -21,8 +21,6 @@ from typing import Any
 
 import aiohttp
 from aiohttp import web
-from wechatpy import parse_message
-from wechatpy.replies import TextReply
 
 from bot.channels.base import MessageHandler, SharedState
 from bot.channels.inbox import MessageInbox
@@ -276,6 +274,12 @@ class WeChatMpChannel(TencentCallback):
     def __init__(self, settings: WeChatMpSettings, handler: MessageHandler, state: SharedState,
                  http: aiohttp.ClientSession, clock: Clock = utc_now,
                  inbox: MessageInbox | None = None) -> None:
+        # The SDK is loaded when the channel is built, not by a server with it off.
+        from wechatpy import parse_message
+        from wechatpy.replies import TextReply
+
+        self._parse_message = parse_message
+        self._text_reply = TextReply
         self._settings = settings
         self._inbox = inbox
         self._window_tasks: set[asyncio.Task[None]] = set()
@@ -308,7 +312,7 @@ class WeChatMpChannel(TencentCallback):
         try:
             self._guard.check_fresh(query)
             xml, encrypted = await self._plaintext(request, query)
-            message, read = read_callback(xml, parse_message, PLATFORM, self._settings.menu,
+            message, read = read_callback(xml, self._parse_message, PLATFORM, self._settings.menu,
                                           self._clock())
         except CallbackRefused as refusal:
             return refusal.response(request)
@@ -356,7 +360,7 @@ class WeChatMpChannel(TencentCallback):
 
     def _render(self, message: Any, text: str, encrypted: bool) -> str:
         now = unix_time(self._clock)
-        xml = str(TextReply(source=cdata_safe(str(message.target)),
+        xml = str(self._text_reply(source=cdata_safe(str(message.target)),
                             target=cdata_safe(str(message.source)),
                             content=cdata_safe(text), time=int(now)).render())
         if encrypted and self._crypto is not None:

@@ -17,8 +17,6 @@ from typing import Any
 
 import aiohttp
 from aiohttp import web
-from wechatpy.enterprise import parse_message
-from wechatpy.enterprise.replies import TextReply
 
 from bot.channels.base import MessageHandler, SharedState
 from bot.channels.inbox import MessageInbox
@@ -220,6 +218,12 @@ class WeComChannel(TencentCallback):
     def __init__(self, settings: WeComSettings, handler: MessageHandler, state: SharedState,
                  http: aiohttp.ClientSession, clock: Clock = utc_now,
                  sleep: Sleep = asyncio.sleep, inbox: MessageInbox | None = None) -> None:
+        # The SDK is loaded when the channel is built, not by a server with it off.
+        from wechatpy.enterprise import parse_message
+        from wechatpy.enterprise.replies import TextReply
+
+        self._parse_message = parse_message
+        self._text_reply = TextReply
         self._settings = settings
         self._clock = clock
         self._guard = CallbackGuard(settings.token, settings.max_skew, settings.max_body_bytes,
@@ -252,7 +256,7 @@ class WeComChannel(TencentCallback):
             self._guard.check_fresh(query)
             envelope = parse_xml(await self._guard.read_body(request))
             xml = self._crypto.open(envelope, query)
-            message, read = read_callback(xml, parse_message, PLATFORM, self._settings.menu,
+            message, read = read_callback(xml, self._parse_message, PLATFORM, self._settings.menu,
                                           self._clock())
         except CallbackRefused as refusal:
             return refusal.response(request)
@@ -266,7 +270,7 @@ class WeComChannel(TencentCallback):
 
     def _render(self, message: Any, text: str) -> str:
         now = unix_time(self._clock)
-        xml = str(TextReply(source=cdata_safe(str(message.target)),
+        xml = str(self._text_reply(source=cdata_safe(str(message.target)),
                             target=cdata_safe(str(message.source)),
                             agent=self._settings.agent_id,
                             content=cdata_safe(text), time=int(now)).render())
