@@ -100,6 +100,9 @@ INTENTS = (AFFAIRS, FAQ, REPORT, MENU, WISH, GREETING, HANDOFF, FALLBACK)
 # Topics of greetings and fallbacks, for the handlers: a welcome, thanks or "ok", only
 # fillers ("请问"), a bare number.
 HELLO, THANKS, PROMPT, NUMBER = "hello", "thanks", "prompt", "number"
+# FAQ ids of the offices next door (派出所, 出入境, 婚姻登记处, 12345): where to go, as specific
+# as an item.
+AGENCY = "agency."
 # Topic of a report that does not yet say what the problem is (有个问题想反映一下).
 UNSAID = "unsaid"
 
@@ -144,6 +147,8 @@ class EngineSettings:
     weight_fuzzy: float = 0.05
     weight_cosine: float = 0.6
     faq_weight: float = 0.7
+    # ... and the agencies' answers (agency.*) by this: they name a subject (护照, 身份证).
+    agency_weight: float = 0.85
     # Longer messages are read up to here only (and answered "please say it in one sentence"
     # when nothing in that part is understood).
     max_message_chars: int = 1000
@@ -328,6 +333,11 @@ class IntentEngine:
         self._out_of_scope_re = _alternation(
             w for w in self._word_list(base, phrasebook.out_of_scope) if w not in answerable_text)
         self._subjects = tuple(self._subject(e, phrasebook.actions) for e in self.entries)
+        # Station FAQs are generic ("要带什么"): a named item wins over them. The agencies next
+        # door (ids agency.*: 身份证 at the police station) are as specific as an item.
+        self._entry_weight = tuple(
+            1.0 if e.intent != FAQ else self.settings.agency_weight if e.ref.startswith(AGENCY)
+            else self.settings.faq_weight for e in self.entries)
         self._concepts = tuple((self._compact(base.basic(term)),
                                 _alternation(self._word_list(base, cues)))
                                for term, cues in phrasebook.concepts if cues)
@@ -774,14 +784,14 @@ class IntentEngine:
                                   bigrams, t in self._actions))
         for scored in shortlist:
             scored.coverage = self._coverage(scored.entry, content, positions, composites)
-            scored.score = self.combine(scored, self.entries[scored.entry].intent)
+            scored.score = self.combine(scored)
         shortlist.sort(key=lambda s: (-s.score, s.entry))
         shortlist = shortlist[:SHORTLIST]
         for scored in shortlist[:FUZZY_TOP]:
             if not need_recall:
                 self._recall(scored, features)  # finds the alias to compare with rapidfuzz
             scored.fuzzy = fuzz.partial_ratio(index.phrases[scored.phrase].text, core) / 100.0
-            scored.score = self.combine(scored, self.entries[scored.entry].intent)
+            scored.score = self.combine(scored)
         shortlist.sort(key=lambda s: (-s.score, s.entry))
         return shortlist
 
@@ -836,13 +846,12 @@ class IntentEngine:
             best = max(best, value)
         return best
 
-    def combine(self, s: _Scored, intent: str) -> float:
+    def combine(self, s: _Scored) -> float:
         """The score of an entry from its signals."""
         w = self.settings
         score = (w.weight_recall * s.recall + w.weight_coverage * s.coverage
                  + w.weight_fuzzy * s.fuzzy + w.weight_cosine * s.cosine)
-        # Station FAQs are generic ("要带什么"): a named item should win over them.
-        return score * w.faq_weight if intent == FAQ else score
+        return score * self._entry_weight[s.entry]
 
     def rank(self, text: str) -> tuple[Candidate, ...]:
         """Every shortlisted entry scored, best first, without the exact-alias shortcut."""
