@@ -516,7 +516,10 @@ def test_what_can_you_do(engine: IntentEngine, question: str) -> None:
                                       "要是小区里有个地方能下下象棋就好了",
                                       "我行动不便，需要人帮忙买点米和油",
                                       "小区里缺个晾衣服的地方，希望能装几根晾衣杆",
-                                      "想给楼里的孩子们办个暑假托管班"])
+                                      "想给楼里的孩子们办个暑假托管班",
+                                      "衣柜太重我一个人搬不动，想请人挪一下",
+                                      "缺一副看报纸用的放大镜",
+                                      "有没有人会修老式收音机"])
 def test_wishes_by_their_shape(engine: IntentEngine, question: str) -> None:
     assert classify(engine, question).intent == WISH
 
