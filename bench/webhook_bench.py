@@ -1,18 +1,27 @@
 """Messages per second and latency through the 服务号 webhook, load from a second process.
 
-Three servers, each in its own process, loaded over loopback by this one with an aiohttp
-client, safe-mode (encrypted) messages signed as WeChat signs them:
+Servers, each in its own process, loaded over loopback by this one with an aiohttp client,
+safe-mode (encrypted) messages signed as WeChat signs them:
   (a) floor:  a bare aiohttp handler doing only wechatpy decrypt + parse + reply + encrypt;
-  (b) answer: `yizhan serve` answering an affairs question;
-  (c) report: `yizhan serve` taking a report that files a ticket (SQLite database).
-Usage: python bench/webhook_bench.py [--messages N] [--concurrency C]
+  (b) answer: `yizhan serve` answering affairs questions, every one a different text (the dev
+      set's), from as many residents;
+  (c) report: `yizhan serve` taking reports (SQLite database), each a different problem
+      (building × unit × floor × category, never the same twice, so each files a ticket of its
+      own: the tickets in the database are counted after the run);
+  (d) as (c) on PostgreSQL, with --postgres URL (a database `yizhan_bench` is created beside
+      the URL's and emptied first).
+Each line also gives the server's CPU per message (its user + system time over the run).
+Usage: python bench/webhook_bench.py [--messages N] [--concurrency C] [--postgres URL]
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import itertools
+import json
 import os
+import random
 import re
 import socket
 import statistics
@@ -28,10 +37,27 @@ TOKEN = "benchtoken"
 AES_KEY = "abcdefghijklmnopqrstuvwxyz0123456789ABCDEFG"
 APPID = "wxbench0000000000"
 ROOT = Path(__file__).resolve().parents[1]
-QUESTIONS = ("居住证怎么办理", "老年证要带什么材料", "敬老卡在哪里办", "办居住证要多久",
-             "独生子女证怎么补办", "残疾证办理需要什么")
-REPORTS = ("楼道灯坏了", "单元门锁坏了", "下水道堵了", "电梯坏了", "垃圾桶满了没人清",
-           "楼道堆满杂物", "健身器材坏了", "老鼠很多")
+DEV_QUESTIONS = ROOT / "tests" / "data" / "dev_questions.jsonl"
+# Everyday problems (an emergency such as a broken lift is one incident per building for two
+# hours, its later reports "me too" by design).
+REPORTS = ("楼道灯坏了", "单元门锁坏了", "垃圾桶满了没人清", "楼道堆满杂物", "健身器材坏了",
+           "老鼠很多", "树枝挡窗户了")
+BUILDINGS, UNITS, FLOORS = 40, 3, 6
+
+
+def question_texts() -> list[str]:
+    """The dev set's affairs questions, each once."""
+    texts = [json.loads(line)["text"] for line in DEV_QUESTIONS.read_text("utf-8").splitlines()
+             if line.strip() and json.loads(line)["intent"] == "affairs.ask"]
+    return list(dict.fromkeys(texts))
+
+
+def report_texts() -> list[str]:
+    """Every problem once: a building, unit and floor with a report, shuffled (fixed seed)."""
+    texts = [f"{b}号楼{u}单元{f}楼{problem}" for b, u, f, problem in itertools.product(
+        range(1, BUILDINGS + 1), range(1, UNITS + 1), range(1, FLOORS + 1), REPORTS)]
+    random.Random(7).shuffle(texts)
+    return texts
 
 
 def free_port() -> int:
@@ -74,7 +100,7 @@ def signed_requests(texts: list[str], first_id: int) -> list[tuple[str, bytes]]:
     requests = []
     now = int(time.time())
     for n, text in enumerate(texts):
-        user = f"oBench{n % 500:05d}"
+        user = f"oBench{first_id + n:012d}"      # a resident of their own per message
         plain = (f"<xml><ToUserName><![CDATA[gh_bench]]></ToUserName><FromUserName><![CDATA["
                  f"{user}]]></FromUserName><CreateTime>{now}</CreateTime><MsgType><![CDATA[text]]>"
                  f"</MsgType><Content><![CDATA[{text}]]></Content><MsgId>{first_id + n}</MsgId>"
@@ -132,7 +158,8 @@ async def wait_until_up(port: int, process: subprocess.Popen[bytes]) -> None:
     raise SystemExit(f"server on port {port} did not start")
 
 
-def start_server(kind: str, port: int, folder: Path) -> subprocess.Popen[bytes]:
+def start_server(kind: str, port: int, folder: Path, database: str | None = None
+                 ) -> subprocess.Popen[bytes]:
     """The floor server or `yizhan serve`, in a process of its own."""
     if kind == "floor":
         command = [sys.executable, __file__, "--serve-floor", str(port)]
@@ -143,40 +170,93 @@ def start_server(kind: str, port: int, folder: Path) -> subprocess.Popen[bytes]:
         env = dict(os.environ, YIZHAN_WECHAT_TOKEN=TOKEN, YIZHAN_WECHAT_AES_KEY=AES_KEY,
                    YIZHAN_WECHAT_APPID=APPID, YIZHAN_WECHAT_SECRET="bench-secret",
                    YIZHAN_WECHAT_API_BASE=f"http://127.0.0.1:{free_port()}",
-                   YIZHAN_DATABASE_URL=f"sqlite+aiosqlite:///{folder / f'{kind}.db'}")
+                   YIZHAN_DATABASE_URL=database or
+                   f"sqlite+aiosqlite:///{folder / f'{kind}.db'}")
         for name in [n for n in env if n.startswith(("YIZHAN_WECOM", "YIZHAN_TELEGRAM"))]:
             del env[name]
     return subprocess.Popen(command, cwd=ROOT, env=env, stdout=subprocess.DEVNULL,
                             stderr=subprocess.DEVNULL)
 
 
-async def run(messages: int, concurrency: int) -> None:
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU seconds a process has used so far."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+async def fresh_postgres(url: str) -> str:
+    """The URL of an emptied database `yizhan_bench` on the server of `url`."""
+    import asyncpg  # type: ignore[import-untyped]
+
+    plain = url.replace("postgresql+asyncpg://", "postgresql://", 1)
+    admin = await asyncpg.connect(plain)
+    try:
+        if not await admin.fetchval("SELECT 1 FROM pg_database WHERE datname = 'yizhan_bench'"):
+            await admin.execute("CREATE DATABASE yizhan_bench")
+    finally:
+        await admin.close()
+    bench_url = plain.rsplit("/", 1)[0] + "/yizhan_bench"
+    bench = await asyncpg.connect(bench_url)
+    try:
+        await bench.execute("DROP SCHEMA public CASCADE; CREATE SCHEMA public")
+    finally:
+        await bench.close()
+    return bench_url.replace("postgresql://", "postgresql+asyncpg://", 1)
+
+
+async def count_tickets(database: str) -> int:
+    """Tickets in the bench's database."""
+    from sqlalchemy import text
+    from sqlalchemy.ext.asyncio import create_async_engine
+
+    engine = create_async_engine(database)
+    try:
+        async with engine.connect() as connection:
+            counted = await connection.execute(text("SELECT count(*) FROM tickets"))
+            return int(counted.scalar_one())
+    finally:
+        await engine.dispose()
+
+
+async def run(messages: int, concurrency: int, postgres: str | None) -> None:
     """Print one line per server."""
-    cases = (("(a) floor: decrypt+parse+reply+encrypt", "floor", QUESTIONS),
-             ("(b) full server, affairs question", "answer", QUESTIONS),
-             ("(c) full server, report -> ticket", "report", REPORTS))
-    print(f"{messages} safe-mode messages per case, {concurrency} in flight, one worker")
-    print(f"{'case':<42} {'msg/s':>7} {'p50 ms':>7} {'p99 ms':>7} {'non-200':>7}")
+    questions, reports = question_texts(), report_texts()
+    cases: list[tuple[str, str, list[str], str | None]] = [
+        ("(a) floor: decrypt+parse+reply+encrypt", "floor", questions, None),
+        ("(b) full server, affairs questions", "answer", questions, None),
+        ("(c) full server, reports -> tickets", "report", reports, None)]
+    if postgres:
+        cases.append(("(d) as (c), PostgreSQL", "report_pg", reports,
+                      await fresh_postgres(postgres)))
+    print(f"{messages} safe-mode messages per case, {concurrency} in flight, one worker; "
+          f"{len(questions)} different questions, {len(reports)} different problems")
+    print(f"{'case':<40} {'msg/s':>7} {'p50 ms':>7} {'p99 ms':>7} {'non-200':>7} "
+          f"{'CPU ms/msg':>10}  tickets")
     rates: dict[str, float] = {}
     with tempfile.TemporaryDirectory() as scratch:
-        for label, kind, phrases in cases:
+        for label, kind, phrases, database in cases:
             port = free_port()
-            process = start_server(kind, port, Path(scratch))
+            database = database or (f"sqlite+aiosqlite:///{Path(scratch) / f'{kind}.db'}"
+                                    if kind != "floor" else None)
+            process = start_server(kind, port, Path(scratch), database)
             try:
                 await wait_until_up(port, process)
-                texts = [(f"{n % 40 + 1}号楼" if kind == "report" else "")
-                         + phrases[n % len(phrases)] for n in range(messages + 50)]
+                texts = [phrases[n % len(phrases)] for n in range(messages + 50)]
                 requests = signed_requests(texts, first_id=7_000_000_000)
                 await load(port, requests[:50], concurrency)  # warm-up
+                cpu_before = cpu_seconds(process.pid)
                 rate, latencies, failures = await load(port, requests[50:], concurrency)
+                cpu = (cpu_seconds(process.pid) - cpu_before) / messages
             finally:
                 process.terminate()
                 process.wait(timeout=15)
+            tickets = (f"{await count_tickets(database)} of {messages + 50}"
+                       if kind.startswith("report") and database else "-")
             rates[kind] = rate
             cut = statistics.quantiles(latencies, n=100)
-            print(f"{label:<42} {rate:>7.0f} {cut[49] * 1000:>7.1f} {cut[98] * 1000:>7.1f} "
-                  f"{failures:>7}")
-    print(f"(b) / (a) = {rates['answer'] / rates['floor']:.0%}  (target >= 70%)")
+            print(f"{label:<40} {rate:>7.0f} {cut[49] * 1000:>7.1f} {cut[98] * 1000:>7.1f} "
+                  f"{failures:>7} {cpu * 1000:>10.2f}  {tickets}")
+    print(f"(b) / (a) = {rates['answer'] / rates['floor']:.0%}  (goal >= 50%)")
 
 
 def main() -> None:
@@ -184,12 +264,13 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--messages", type=int, default=2000)
     parser.add_argument("--concurrency", type=int, default=16)
+    parser.add_argument("--postgres", help="also run (c) on this PostgreSQL URL's server")
     parser.add_argument("--serve-floor", type=int, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.serve_floor:
         serve_floor(args.serve_floor)
         return
-    asyncio.run(run(args.messages, args.concurrency))
+    asyncio.run(run(args.messages, args.concurrency, args.postgres))
 
 
 if __name__ == "__main__":

@@ -547,9 +547,11 @@ class TicketDesk:
 
 
 def same_spot(first: str | None, second: str | None) -> bool:
-    """Whether two reports of one building can be the same problem: unless both say a floor
-    or room and they differ (3楼 and 6楼 are two stairwell lights)."""
+    """Whether two reports of one building can be the same problem: unless both say a unit,
+    floor or room and they differ (3楼 and 6楼, 1单元 and 2单元 are two stairwell lights)."""
     a, b = read_place(first or ""), read_place(second or "")
+    if a.unit is not None and b.unit is not None and a.unit != b.unit:
+        return False
     if a.room and b.room:
         return a.room == b.room
     if a.floors and b.floors:
