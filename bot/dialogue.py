@@ -75,6 +75,10 @@ class Dialogue:
     async def _handle_once(self, message: IncomingMessage) -> list[Reply]:
         now = self.clock()
         key = message.processed_key
+        # Classified before the transaction opens: on SQLite the transaction holds the write
+        # lock, and every other message waits for it (a redelivery classifies for nothing).
+        classified = (self.engine.classify(message.text, now.date())
+                      if message.kind == "text" else None)
         async with self.unit_of_work() as uow:
             context = await uow.conversations.context(
                 message.platform, message.user_id, message.session_key, key, now)
@@ -82,7 +86,7 @@ class Dialogue:
                 self._observe(message.platform, "redelivered")
                 return decode_replies(context.earlier_reply)
             turn = Turn(message, now, context, self.engine, self.people.actor(message),
-                        self.spots)
+                        self.spots, classified)
             route = self.route_for(turn)
             outcome = await route.handle(turn, uow)
             replies = self._recall_draft(turn, route, outcome)

@@ -63,8 +63,10 @@ class Turn:
     message context), the readings are computed on first use."""
 
     def __init__(self, message: IncomingMessage, now: dt.datetime, context: MessageContext,
-                 engine: IntentEngine, actor: Actor | None, spots: Sequence[str]) -> None:
+                 engine: IntentEngine, actor: Actor | None, spots: Sequence[str],
+                 classified: Classification | None = None) -> None:
         self.message = message
+        self._classification = classified    # read before the transaction, when given
         self.now = now                       # the station's local time
         self.today = now.date()
         self.context = context
@@ -125,10 +127,12 @@ class Turn:
         """The command the message gives, if it is one."""
         return read_command(self.surface)
 
-    @cached_property
+    @property
     def classification(self) -> Classification:
         """What the intent engine makes of the message."""
-        return self._engine.classify(self.message.text, self.today)
+        if self._classification is None:
+            self._classification = self._engine.classify(self.message.text, self.today)
+        return self._classification
 
     @cached_property
     def place(self) -> Place:
