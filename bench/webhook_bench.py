@@ -11,7 +11,10 @@ safe-mode (encrypted) messages signed as WeChat signs them:
   (d) as (c) on PostgreSQL, with --postgres URL (a database `yizhan_bench` is created beside
       the URL's and emptied first).
 Each line also gives the server's CPU per message (its user + system time over the run).
+With --baseline DIR (another checkout with its own .venv, e.g. a `git worktree` of an older
+commit) (b)-(d) also run with that checkout's server, in the same run.
 Usage: python bench/webhook_bench.py [--messages N] [--concurrency C] [--postgres URL]
+                                     [--baseline DIR]
 """
 
 from __future__ import annotations
@@ -158,14 +161,16 @@ async def wait_until_up(port: int, process: subprocess.Popen[bytes]) -> None:
     raise SystemExit(f"server on port {port} did not start")
 
 
-def start_server(kind: str, port: int, folder: Path, database: str | None = None
-                 ) -> subprocess.Popen[bytes]:
-    """The floor server or `yizhan serve`, in a process of its own."""
+def start_server(kind: str, port: int, folder: Path, database: str | None = None,
+                 checkout: Path = ROOT) -> subprocess.Popen[bytes]:
+    """The floor server or `yizhan serve` (of `checkout`, with its own .venv unless it is
+    this one), in a process of its own."""
     if kind == "floor":
         command = [sys.executable, __file__, "--serve-floor", str(port)]
         env = dict(os.environ)
     else:
-        command = [sys.executable, "-m", "bot.cli", "serve", "--host", "127.0.0.1",
+        python = sys.executable if checkout == ROOT else str(checkout / ".venv/bin/python")
+        command = [python, "-m", "bot.cli", "serve", "--host", "127.0.0.1",
                    "--port", str(port)]
         env = dict(os.environ, YIZHAN_WECHAT_TOKEN=TOKEN, YIZHAN_WECHAT_AES_KEY=AES_KEY,
                    YIZHAN_WECHAT_APPID=APPID, YIZHAN_WECHAT_SECRET="bench-secret",
@@ -174,7 +179,7 @@ def start_server(kind: str, port: int, folder: Path, database: str | None = None
                    f"sqlite+aiosqlite:///{folder / f'{kind}.db'}")
         for name in [n for n in env if n.startswith(("YIZHAN_WECOM", "YIZHAN_TELEGRAM"))]:
             del env[name]
-    return subprocess.Popen(command, cwd=ROOT, env=env, stdout=subprocess.DEVNULL,
+    return subprocess.Popen(command, cwd=checkout, env=env, stdout=subprocess.DEVNULL,
                             stderr=subprocess.DEVNULL)
 
 
@@ -218,27 +223,34 @@ async def count_tickets(database: str) -> int:
         await engine.dispose()
 
 
-async def run(messages: int, concurrency: int, postgres: str | None) -> None:
+async def run(messages: int, concurrency: int, postgres: str | None,
+              baseline: Path | None) -> None:
     """Print one line per server."""
     questions, reports = question_texts(), report_texts()
-    cases: list[tuple[str, str, list[str], str | None]] = [
-        ("(a) floor: decrypt+parse+reply+encrypt", "floor", questions, None),
-        ("(b) full server, affairs questions", "answer", questions, None),
-        ("(c) full server, reports -> tickets", "report", reports, None)]
-    if postgres:
-        cases.append(("(d) as (c), PostgreSQL", "report_pg", reports,
-                      await fresh_postgres(postgres)))
+    cases: list[tuple[str, str, list[str], str | None, Path]] = [
+        ("(a) floor: decrypt+parse+reply+encrypt", "floor", questions, None, ROOT)]
+    for checkout in (ROOT, *([baseline] if baseline else [])):
+        tag = "" if checkout == ROOT else " [baseline]"
+        cases += [(f"(b) full server, affairs questions{tag}", "answer", questions, None,
+                   checkout),
+                  (f"(c) full server, reports -> tickets{tag}", "report", reports, None,
+                   checkout)]
+        if postgres:
+            cases.append((f"(d) as (c), PostgreSQL{tag}", "report_pg", reports, postgres,
+                          checkout))
     print(f"{messages} safe-mode messages per case, {concurrency} in flight, one worker; "
           f"{len(questions)} different questions, {len(reports)} different problems")
     print(f"{'case':<40} {'msg/s':>7} {'p50 ms':>7} {'p99 ms':>7} {'non-200':>7} "
           f"{'CPU ms/msg':>10}  tickets")
     rates: dict[str, float] = {}
     with tempfile.TemporaryDirectory() as scratch:
-        for label, kind, phrases, database in cases:
+        for n, (label, kind, phrases, database, checkout) in enumerate(cases):
             port = free_port()
-            database = database or (f"sqlite+aiosqlite:///{Path(scratch) / f'{kind}.db'}"
-                                    if kind != "floor" else None)
-            process = start_server(kind, port, Path(scratch), database)
+            if database is not None:
+                database = await fresh_postgres(database)
+            elif kind != "floor":
+                database = f"sqlite+aiosqlite:///{Path(scratch) / f'{kind}{n}.db'}"
+            process = start_server(kind, port, Path(scratch), database, checkout)
             try:
                 await wait_until_up(port, process)
                 texts = [phrases[n % len(phrases)] for n in range(messages + 50)]
@@ -252,7 +264,7 @@ async def run(messages: int, concurrency: int, postgres: str | None) -> None:
                 process.wait(timeout=15)
             tickets = (f"{await count_tickets(database)} of {messages + 50}"
                        if kind.startswith("report") and database else "-")
-            rates[kind] = rate
+            rates.setdefault(kind, rate)
             cut = statistics.quantiles(latencies, n=100)
             print(f"{label:<40} {rate:>7.0f} {cut[49] * 1000:>7.1f} {cut[98] * 1000:>7.1f} "
                   f"{failures:>7} {cpu * 1000:>10.2f}  {tickets}")
@@ -265,12 +277,14 @@ def main() -> None:
     parser.add_argument("--messages", type=int, default=2000)
     parser.add_argument("--concurrency", type=int, default=16)
     parser.add_argument("--postgres", help="also run (c) on this PostgreSQL URL's server")
+    parser.add_argument("--baseline", type=Path,
+                        help="also run (b)-(d) with another checkout (its own .venv)")
     parser.add_argument("--serve-floor", type=int, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.serve_floor:
         serve_floor(args.serve_floor)
         return
-    asyncio.run(run(args.messages, args.concurrency, args.postgres))
+    asyncio.run(run(args.messages, args.concurrency, args.postgres, args.baseline))
 
 
 if __name__ == "__main__":

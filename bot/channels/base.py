@@ -96,6 +96,13 @@ class SharedState(Protocol):
         """Store a value, replacing any earlier one."""
         ...
 
+    async def advance(self, key: str, value: dict[str, Any], expires_at: dt.datetime | None,
+                      order: str, now: dt.datetime) -> bool:
+        """Store `value` unless the live stored value's `order` field is already at or past
+        `value[order]` (a later message's window is not moved back): one read and one write,
+        together. True when stored."""
+        ...
+
     async def claim(self, key: str, expires_at: dt.datetime) -> bool:
         """Take `key` for this worker: True for the first caller across every worker, False
         for anyone after (until it is released or has expired long ago)."""
@@ -123,6 +130,15 @@ class MemorySharedState:
                   ) -> None:
         """Store a value, replacing any earlier one."""
         self._values[key] = (dict(value), expires_at)
+
+    async def advance(self, key: str, value: dict[str, Any], expires_at: dt.datetime | None,
+                      order: str, now: dt.datetime) -> bool:
+        """Store `value` unless the stored one is at or past it in `order`."""
+        found = await self.get(key, now)
+        if found is not None and found[order] >= value[order]:
+            return False
+        await self.put(key, value, expires_at)
+        return True
 
     async def claim(self, key: str, expires_at: dt.datetime) -> bool:
         """True for the first caller."""

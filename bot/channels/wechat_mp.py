@@ -155,10 +155,10 @@ class CustomerServiceWindow:
         if recorded is not None and 0 <= created - recorded < WINDOW_REFRESH_SECONDS:
             return
         async with self._lock(openid):
-            found = await self._state.get(self._key(openid), self._clock())
-            if found is None or int(found["opened_at"]) < created:
-                await self._put(openid, created, sent=0)
-            self._fresh[openid] = max(created, int(found["opened_at"]) if found else 0)
+            closes = dt.datetime.fromtimestamp(created, dt.UTC) + self._length
+            await self._state.advance(self._key(openid), {"opened_at": created, "sent": 0},
+                                      closes, "opened_at", self._clock())
+            self._fresh[openid] = created
             self._fresh.move_to_end(openid)
             while len(self._fresh) > FRESH_CAPACITY:
                 self._fresh.popitem(last=False)

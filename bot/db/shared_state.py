@@ -27,6 +27,17 @@ class DatabaseSharedState:
             await uow.shared.put(key, value, expires_at)
             await uow.commit()
 
+    async def advance(self, key: str, value: dict[str, Any], expires_at: dt.datetime | None,
+                      order: str, now: dt.datetime) -> bool:
+        """Store `value` unless the stored one is at or past it in `order` (one transaction)."""
+        async with self._uow() as uow:
+            found = await uow.shared.get(key, now)
+            if found is not None and found[order] >= value[order]:
+                return False
+            await uow.shared.put(key, value, expires_at)
+            await uow.commit()
+            return True
+
     async def claim(self, key: str, expires_at: dt.datetime) -> bool:
         """True for the first caller across every worker (one committed insert)."""
         async with self._uow() as uow:

@@ -41,3 +41,22 @@ async def test_only_the_first_caller_gets_a_claim_until_it_is_released(
     assert await state.claim("reply:wechat_mp:77:2", later)      # another piece
     await state.release("reply:wechat_mp:77:1")
     assert await state.claim("reply:wechat_mp:77:1", later)
+
+
+async def test_a_value_advances_only_forward(state: SharedState) -> None:
+    later = NOW + dt.timedelta(hours=48)
+    assert await state.advance("window:77", {"opened_at": 100, "sent": 0}, later, "opened_at",
+                               NOW)
+    await state.put("window:77", {"opened_at": 100, "sent": 3}, later)
+    # An older or the same message (a retried delivery) changes nothing...
+    assert not await state.advance("window:77", {"opened_at": 90, "sent": 0}, later,
+                                   "opened_at", NOW)
+    assert not await state.advance("window:77", {"opened_at": 100, "sent": 0}, later,
+                                   "opened_at", NOW)
+    assert await state.get("window:77", NOW) == {"opened_at": 100, "sent": 3}
+    # ... a later one opens a new window, and so does any once the old one has expired.
+    assert await state.advance("window:77", {"opened_at": 120, "sent": 0}, later, "opened_at",
+                               NOW)
+    assert await state.get("window:77", NOW) == {"opened_at": 120, "sent": 0}
+    assert await state.advance("window:77", {"opened_at": 50, "sent": 0}, None, "opened_at",
+                               later + dt.timedelta(hours=1))
