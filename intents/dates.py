@@ -24,9 +24,11 @@ _RELATIVE_MONTH = re.compile(r"(下个?月|这个?月|本月)(\d{1,2})(?:日|号
 _DAY_ONLY = re.compile(r"(?<![\d月])(\d{1,2})(?:号|日)(?!楼)")
 # A festival the knowledge base does not list (冬至节, 情人节): a day, but not one we can read.
 _FESTIVAL = re.compile(r"[\u4e00-\u9fff]{1,3}节(?![假日目约省奏课])")
-_MEALS = (("breakfast", ("早饭", "早餐", "早点", "早上", "早晨")),
-          ("dinner", ("晚饭", "晚餐", "夜饭", "晚上", "傍晚", "夜里")),
-          ("lunch", ("午饭", "中饭", "午餐", "中午", "中觉", "午市")))
+# Shanghainese too (早浪向, 中浪, 夜快); the two 11-yuan sets (套餐) are lunch, unless another
+# meal is named.
+_MEALS = (("breakfast", ("早饭", "早餐", "早点", "早上", "早晨", "早浪")),
+          ("dinner", ("晚饭", "晚餐", "夜饭", "晚上", "傍晚", "夜里", "夜快")),
+          ("lunch", ("午饭", "中饭", "午餐", "中午", "中觉", "午市", "中浪", "套餐")))
 
 
 @dataclass(frozen=True)

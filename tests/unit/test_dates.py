@@ -99,6 +99,10 @@ def test_no_date(text: str) -> None:
     ("晚饭吃什么", "dinner"),
     ("晚餐", "dinner"),
     ("夜饭有啥菜", "dinner"),
+    ("礼拜六中浪吃啥", "lunch"),              # Shanghainese
+    ("早浪向有啥吃", "breakfast"),
+    ("明天套餐A有什么", "lunch"),             # the two sets are lunch
+    ("晚饭有套餐吗", "dinner"),
 ])
 def test_meals(text: str, meal: str) -> None:
     assert parse_meal(text) == meal
