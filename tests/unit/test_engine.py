@@ -225,6 +225,16 @@ def test_one_question_offers_no_second(engine: IntentEngine, question: str) -> N
     assert classify(engine, question).also is None
 
 
+@pytest.mark.parametrize(("question", "item"), [
+    ("居住证下个月到期了怎么办", "A129"),          # a 居住证 that expires is 签注, not 换领
+    ("搬家了，居住证上的地址还是老的", "A134"),     # still the old address: 变更
+])
+def test_what_the_card_needs_when_it_expires_or_is_out_of_date(
+        engine: IntentEngine, question: str, item: str) -> None:
+    c = classify(engine, question)
+    assert (c.intent, c.item, c.clarify) == (AFFAIRS, item, False)
+
+
 def test_siblings_are_the_same_thing_another_action(engine: IntentEngine) -> None:
     key = {e.ref: n for n, e in enumerate(engine.entries)}
     assert engine._siblings(key["A082"], key["A083"])       # 敬老卡 申领 / 挂失补领
