@@ -64,8 +64,10 @@ _WISH_SHAPE = re.compile(
 # The clauses of a long message that ask something: where its question is.
 # Where a message turns to a second question (敬老卡怎么办？还有老年综合津贴…, 顺便问下…).
 _NEXT_QUESTION = re.compile(r"还有|另外|顺便|再问|再打|再开|再办|再帮|以及|同时|也想|也要问|然后")
-_ASKS = re.compile(r"怎么|咋|怎样|如何|能不能|可不可以|可以吗|能吗|吗|呢|哪里|哪儿|去哪|要不要|"
-                   r"是不是|有没有|多少|什么|啥|想问|请问|咨询|行不行")
+# A question mark with more said after it: the message goes on to something else.
+_ASKED_THEN_MORE = re.compile(r"[？?][^？?]*[\u3400-\u9fff]")
+_ASKS = re.compile(r"怎么|咋|怎样|如何|能不能|可不可以|可以吗|能吗|吗|呢|哪里|哪儿|去哪|在哪|"
+                   r"要不要|是不是|有没有|多少|什么|啥|想问|请问|咨询|行不行")
 # Asking what the bot can do, in any words: 你会些啥, 我能问你什么, 你能回答哪些问题.
 _CAN_DO = re.compile(r"(你|您|侬|这个号|机器人|小助手)[们]?(会|能|可以|懂|都能|还能)[^，。？?]{0,8}"
                      r"(什么|啥|哪些)|能问你[^，。？?]{0,4}(什么|啥|哪些)")
@@ -566,7 +568,8 @@ class IntentEngine:
         decided = self._decide(text, core, answerable,
                                agreed=lambda: self._question_agrees(norm.core, core, answerable))
         if decided.intent == AFFAIRS and (decided.item or decided.clarify):
-            pair = self._two_questions(norm.core, answerable)
+            pair = self._two_questions(norm.core, answerable,
+                                       asked_before=bool(_ASKED_THEN_MORE.search(text)))
             if pair is not None:     # 家庭医生怎么签，还有门诊大病登记在哪里办: both answered
                 first, second = pair
                 return Classification(text, first.intent, item=first.item, score=first.score,
@@ -577,7 +580,7 @@ class IntentEngine:
                                       normalised=core, also=second)
         return decided
 
-    def _two_questions(self, spaced: str, answerable: list[_Scored]
+    def _two_questions(self, spaced: str, answerable: list[_Scored], asked_before: bool = False
                        ) -> tuple[Candidate, Candidate] | None:
         """The two catalogue items a message asks about, in the order it names them, when two
         of its clauses read alone are each answered with another item (开户籍证明，还有无犯罪
@@ -588,16 +591,18 @@ class IntentEngine:
         # the whole message's best entries.
         long = len(self._compact(spaced)) >= self.settings.long_message
         clauses: list[str] = []
-        turned = False
+        turned = asked_before        # 聋人手机套餐怎么办理？残疾证丢了也要补
         for part in spaced.split():
             if _SET_ASIDE.search(part):
                 continue
             at = [m.start() for m in _NEXT_QUESTION.finditer(part) if m.start() > 0]
             turned = turned or bool(at) or _NEXT_QUESTION.match(part) is not None
             pieces = [part[i:j] for i, j in zip([0, *at], [*at, len(part)], strict=True)]
+            # In a short message every clause asks once a question mark came before (居住证在哪
+            # 签注？公积金明细也要打一份).
             clauses.extend(p for p in pieces if len(p) >= 3 and (
                 _ASKS.search(p.replace("什么的", "")) or self._affairs_re.search(p) or (
-                    not long and any(w in p for w in self._affairs_cues))))
+                    not long and (asked_before or any(w in p for w in self._affairs_cues)))))
         if len(clauses) < 2 or not (turned or sum(1 for c in clauses if _ASKS.search(c)) >= 2):
             return None
         best = {s.entry: s for s in answerable[:TWO_QUESTIONS_CHECK]}

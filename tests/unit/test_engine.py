@@ -207,6 +207,8 @@ def test_the_action_said_picks_the_sibling(engine: IntentEngine, question: str, 
     ("失业登记在哪里办，还有灵活就业社保怎么交", "A032", "A025"),
     ("残疾人证怎么办理，顺便问下家庭医生怎么签约", "A099", "A123"),
     ("低保怎么申请？廉租房怎么申请？", "A069", "A144"),
+    ("居住证在哪签注？公积金明细也要打一份", "A129", "A143"),   # a second sentence asks too
+    ("敬老卡在哪办？残疾证旧了也要换", "A082", "A100"),
 ])
 def test_two_questions_answer_the_first_and_offer_the_second(
         engine: IntentEngine, question: str, first: str, second: str) -> None:
