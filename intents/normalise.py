@@ -114,6 +114,11 @@ def char_pinyin(ch: str) -> str:
     return unicodedata.normalize("NFD", first).translate(_TONES).replace("v", "u")
 
 
+# A character this frequent alone (要, 到, 去) is an everyday word: two of them side by side are
+# never a misspelt domain word.
+COMMON_CHARACTER = 50_000
+
+
 def toned_pinyin(ch: str) -> str:
     """Pinyin of a character's first reading with its tone ('' for non-Chinese)."""
     reading = _readings().get(ord(ch))
@@ -218,9 +223,11 @@ class HomophoneCorrector:
                     if not all(key):
                         continue
                     word = self._exact.get(key)
-                    if word is not None and length == 2 and self._toned_pairs.get(
-                            (toned_pinyin(window[0]), toned_pinyin(window[1]))) != word:
-                        word = None
+                    if word is not None and length == 2 and (self._toned_pairs.get(
+                            (toned_pinyin(window[0]), toned_pinyin(window[1]))) != word or min(
+                            self._frequency(window[0]), self._frequency(window[1]))
+                            >= COMMON_CHARACTER):
+                        word = None   # 要到 is two everyday words, not a misspelt 要倒
                     if word is None and length >= 3:
                         word = self._fuzzy.get(tuple(folded[i:i + length]))
                     if (word is None or self._frequency(window) > 0 or window in self._known

@@ -126,7 +126,9 @@ def test_pinyin_homophones_of_domain_words_are_corrected(engine: IntentEngine, t
 
 
 @pytest.mark.parametrize("text", ["旧衣服", "上午有", "新版社保卡", "敬老卡", "居住证",
-                                  "旧衣服捐给谁", "上午有人吗"])
+                                  "旧衣服捐给谁", "上午有人吗",
+                                  "到哪里去签",        # not 取钱: the tones differ
+                                  "要到哪里去登记"])    # 要 and 到 are everyday words, not 要倒
 def test_everyday_words_and_known_text_are_not_corrected(engine: IntentEngine,
                                                           text: str) -> None:
     assert engine.normaliser.normalise(text).core == text
