@@ -551,3 +551,15 @@ def test_everyday_words_find_the_catalogue_term(engine: IntentEngine, question: 
                                                 item: str) -> None:
     c = classify(engine, question)
     assert c.candidates[0].item == item
+
+
+# A situation told in the resident's own words finds its item through the lexicon's concepts.
+@pytest.mark.parametrize(("question", "item"), [
+    ("我爸当年精简回家的，每个月领补助，要开个证明", "A067"),   # 精简 -> 定期定量, 开证明
+    ("看病的小本子写满了去哪换", "A048"),                      # 就医记录册, not a report
+    ("家里有两个病人，工会能帮一把吗", "A184"),                 # 困难职工帮扶
+    ("我没工作，看病一直自费，想参个保", "A051"),               # 居民医保参保
+])
+def test_situations_in_everyday_words(engine: IntentEngine, question: str, item: str) -> None:
+    c = classify(engine, question)
+    assert (c.intent, c.item, c.clarify) == (AFFAIRS, item, False)
