@@ -33,23 +33,32 @@ class CharGramIndex:
             df.update(doc.keys())
         # scikit-learn's smooth idf: ln((1 + n) / (1 + df)) + 1
         self.idf = {g: math.log((1 + n) / (1 + d)) + 1 for g, d in df.items()}
-        self.postings: dict[str, list[tuple[int, float]]] = defaultdict(list)
+        self.entries = n
+        postings: dict[str, list[tuple[int, float]]] = defaultdict(list)
         for entry, doc in enumerate(counts):
             weights = {g: c * self.idf[g] for g, c in doc.items()}
             norm = math.sqrt(sum(w * w for w in weights.values())) or 1.0
             for gram, weight in weights.items():
-                self.postings[gram].append((entry, weight / norm))
+                postings[gram].append((entry, weight / norm))
+        self.postings = dict(postings)
+        # Each gram's entries as dict keys: merged in one C call, they keep the order in which
+        # the query first reached each entry (the ranking's tie order).
+        self._reached = {g: dict.fromkeys(e for e, _ in p) for g, p in self.postings.items()}
 
     def cosine(self, text: str) -> dict[int, float]:
         """Cosine similarity of the text with every entry sharing an n-gram with it."""
         query = char_grams(text, self.sizes)
-        weights = {g: c * self.idf[g] for g, c in query.items() if g in self.idf}
-        norm = math.sqrt(sum(w * w for w in weights.values()))
+        idf = self.idf
+        weights = [(g, c * idf[g]) for g, c in query.items() if g in idf]
+        norm = math.sqrt(sum(w * w for _, w in weights))
         if not norm:
             return {}
-        scores: dict[int, float] = defaultdict(float)
-        for gram, weight in weights.items():
+        scores = [0.0] * self.entries     # a list indexed by entry: cheaper than a dict
+        touched: dict[int, None] = {}
+        postings, reached = self.postings, self._reached
+        for gram, weight in weights:
             q = weight / norm
-            for entry, value in self.postings[gram]:
+            for entry, value in postings[gram]:
                 scores[entry] += q * value
-        return scores
+            touched.update(reached[gram])
+        return {entry: scores[entry] for entry in touched}

@@ -327,6 +327,14 @@ class IntentEngine:
         self._foods = tuple(w for w in self._food
                             if w not in self._eat and not w.startswith("有"))
         self._report_re = _alternation(self._report_cues)
+        # The word lists read on every message, as one regex each (a search in C).
+        self._eat_re = _alternation(self._eat)
+        self._food_re = _alternation(self._food)
+        self._foods_re = _alternation(self._foods)
+        self._canteen_re = _alternation(self._canteen_words)
+        self._station_re = _alternation(self._station_words)
+        self._menu_topic_res = tuple((topic, _alternation(words))
+                                     for topic, words in self._menu_topics)
         self._entry_text = ["|".join(texts) for texts in phrase_texts]
         # Out-of-scope words that are part of an item's or a FAQ's own words (医保网站密码忘了)
         # are not out of scope.
@@ -528,8 +536,8 @@ class IntentEngine:
                                   candidates=self._candidates(answerable[:3]))
         menu = self._menu_question(text, core, today)
         named = bool(answerable) and answerable[0].recall >= EXACT_ALIAS and strong_answer
-        canteen_named = menu is not None and (menu.meal_point is not None or any(
-            w in core for w in self._canteen_words))
+        canteen_named = menu is not None and (menu.meal_point is not None or bool(
+            self._canteen_re.search(core)))
         best_is_item = bool(answerable) and self.entries[answerable[0].entry].intent == AFFAIRS
         # A long story with a meal in it (孩子上学吃饭样样要钱) is about the canteen only when
         # it names the canteen or a meal point.
@@ -663,7 +671,7 @@ class IntentEngine:
 
     def _names_another_place(self, core: str) -> tuple[str, ...]:
         """Other places the message is about (医院, 银行), unless it also names the station."""
-        if any(w in core for w in self._station_words):
+        if self._station_re.search(core):
             return ()
         return tuple(p for p in self._other_places if p in core)
 
@@ -692,17 +700,17 @@ class IntentEngine:
         day = read_day(core, today, self._holidays)
         date = day.date if day else None
         meal = parse_meal(core)
-        topic = next((name for name, words in self._menu_topics
-                      if any(w in core for w in words)), None)
-        has_food = any(w in core for w in self._food)
-        has_eat = any(w in core for w in self._eat)
+        topic = next((name for name, words in self._menu_topic_res if words.search(core)),
+                     None)
+        has_food = self._food_re.search(core) is not None
+        has_eat = self._eat_re.search(core) is not None
         about_point = point is not None and (
             date is not None or meal is not None or has_food or (
                 topic is not None and not self._has_report_cue(core)
-                and not any(w in core for w in self._station_words)))
+                and not self._station_re.search(core)))
         found_dish = self._dish_re.search(core)
         dish = found_dish.group() if found_dish else None
-        has_dish_word = any(w in core for w in self._foods)    # 鱼, 饺子 (not 吃, 有啥)
+        has_dish_word = self._foods_re.search(core) is not None   # 鱼, 饺子 (not 吃, 有啥)
         eats_here = has_food if topic != "diet" else any(w in core for w in ("菜", "饭"))
         if not (self._menu_re.search(core) or about_point
                 or (date is not None and meal is not None and has_food)
@@ -714,7 +722,7 @@ class IntentEngine:
             return None
         if dish is not None and _COOKING.search(core) and not self._menu_re.search(core):
             return None           # 红烧肉怎么烧才好吃 is cooking, not the canteen
-        if self._names_another_place(core) and not any(w in core for w in self._canteen_words):
+        if self._names_another_place(core) and not self._canteen_re.search(core):
             return None           # 菜场猪肉多少钱一斤: another place's prices
         if dish is not None and (date is None or _AGAIN.search(core)):
             topic = "dish"        # 狮子头啥辰光有, 那个咖喱鸡还会再做吗: when it is on
@@ -787,8 +795,10 @@ class IntentEngine:
             positions[t].append(len(content))
             content.append(_Token(t, index.idf.get(t, index.unknown_idf) * self._shape(t),
                                   bigrams, t in self._actions))
+        spans = self._spans(content)
         for scored in shortlist:
-            scored.coverage = self._coverage(scored.entry, content, positions, composites)
+            scored.coverage = self._coverage(scored.entry, content, positions, composites,
+                                             spans)
             scored.score = self.combine(scored)
         shortlist.sort(key=lambda s: (-s.score, s.entry))
         shortlist = shortlist[:SHORTLIST]
@@ -812,12 +822,25 @@ class IntentEngine:
                 if value > scored.recall:
                     scored.recall, scored.phrase = value, p
 
+    @staticmethod
+    def _spans(content: list[_Token]) -> list[tuple[int, int, float]]:
+        """The parts of a message its coverage is judged on: the whole, and for a long one,
+        overlapping windows of WINDOW content words; each with its total weight."""
+        weights = [t.weight for t in content]
+        bounds = [(0, len(content))]
+        if len(content) > WINDOW:
+            step = WINDOW // 2
+            bounds += [(i, min(i + WINDOW, len(content)))
+                       for i in range(0, len(content) - step, step)]
+        return [(start, end, sum(weights[start:end]) or 1.0) for start, end in bounds]
+
     def _coverage(self, entry: int, content: list[_Token], positions: dict[str, list[int]],
-                  composites: list[int]) -> float:
+                  composites: list[int], spans: list[tuple[int, int, float]]) -> float:
         """How much of the message's content (IDF-weighted) the entry's phrases explain.
 
-        A long, rambling message is also judged part by part (windows of content words), since
-        the question may be buried in the middle of it; the best part counts.
+        A long, rambling message is also judged part by part (`spans`: windows of content
+        words with their total weight, from `_spans`), since the question may be buried in the
+        middle of it; the best part counts.
         """
         tf = self._index.doc_tf[entry]
         n = len(content)
@@ -835,15 +858,8 @@ class IntentEngine:
                 gains[i] = content[i].weight * (CENTRAL_FLOOR + (1 - CENTRAL_FLOOR) * min(
                     1.0, share * CENTRAL_SATURATION))
                 topical[i] = not content[i].action
-        weights = [t.weight for t in content]
-        spans = [(0, len(content))]
-        if len(content) > WINDOW:
-            step = WINDOW // 2
-            spans += [(i, min(i + WINDOW, len(content))) for i in range(0, len(content) - step,
-                                                                       step)]
         best = 0.0
-        for start, end in spans:
-            total = sum(weights[start:end]) or 1.0
+        for start, end, total in spans:
             value = sum(gains[start:end]) / total
             if not any(topical[start:end]):
                 # Only action words matched ("手机丢了怎么挂失"): not this entry's topic.

@@ -189,6 +189,8 @@ class HomophoneCorrector:
         self._fuzzy = fuzzy
         self._frequency = frequency
         self._segment = segment
+        # Each character's syllable and its folded form, read once (a few thousand characters).
+        self._sounds: dict[str, tuple[str, str]] = {}
         # Text that appears in the knowledge base itself is never "corrected" (新版 stays).
         self._known = "|".join(known_text)
 
@@ -205,8 +207,13 @@ class HomophoneCorrector:
         """Text with homophone windows replaced by the domain word they sound like."""
         if len(text) < 2:
             return text
-        syllables = [char_pinyin(c) for c in text]
-        folded = [fuzzy_pinyin(x) if x else "" for x in syllables]
+        sounds = self._sounds
+        for c in text:
+            if c not in sounds:
+                syllable = char_pinyin(c)
+                sounds[c] = (syllable, fuzzy_pinyin(syllable) if syllable else "")
+        syllables = [sounds[c][0] for c in text]
+        folded = [sounds[c][1] for c in text]
         spans: list[tuple[int, int]] | None = None
         out: list[str] = []
         i, n = 0, len(text)
