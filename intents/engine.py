@@ -151,6 +151,9 @@ class EngineSettings:
     faq_weight: float = 0.7
     # ... and the agencies' answers (agency.*) by this: they name a subject (护照, 身份证).
     agency_weight: float = 0.85
+    # An agency's answer (where to go) is given from this score up, below clarify_threshold,
+    # when it leads by offer_ratio: pointing to the right office beats "I don't know".
+    agency_floor: float = 0.15
     # Longer messages are read up to here only (and answered "please say it in one sentence"
     # when nothing in that part is understood).
     max_message_chars: int = 1000
@@ -912,10 +915,17 @@ class IntentEngine:
         candidates = self._candidates(ranked)
         floor = (settings.long_clarify_threshold if len(core) >= settings.long_message
                  else settings.clarify_threshold)
-        if not ranked or ranked[0].score < floor:
-            return Classification(text, FALLBACK, score=ranked[0].score if ranked else 0.0,
+        top = ranked[0] if ranked else None
+        if top is not None and self.entries[top.entry].ref.startswith(AGENCY) and (
+                settings.agency_floor <= top.score < floor) and top.score >= (
+                settings.offer_ratio * (ranked[1].score if len(ranked) > 1 else 0.0)):
+            # 今年最低工资标准调到多少了: where to ask (12345) beats "I don't know".
+            return Classification(text, FAQ, item=self.entries[top.entry].ref, score=top.score,
+                                  candidates=candidates[:max(3, settings.clarify_choices)],
+                                  normalised=core)
+        if top is None or top.score < floor:
+            return Classification(text, FALLBACK, score=top.score if top else 0.0,
                                   candidates=candidates[:3], normalised=core)
-        top = ranked[0]
         said = self._actions_said(core)
         preferred = self._by_action(said, ranked)
         if preferred is not None:      # 敬老卡掉了: 挂失补领, not 申领

@@ -563,3 +563,14 @@ def test_everyday_words_find_the_catalogue_term(engine: IntentEngine, question: 
 def test_situations_in_everyday_words(engine: IntentEngine, question: str, item: str) -> None:
     c = classify(engine, question)
     assert (c.intent, c.item, c.clarify) == (AFFAIRS, item, False)
+
+
+# Where to go, even when the words are few: the agency's answer beats "I don't know".
+@pytest.mark.parametrize(("question", "agency"), [
+    ("儿子在香港工作，我想过去看看他，要办啥", "agency.exit_entry"),
+    ("煤气费这个月多了好多，找谁问", "agency.hotline"),
+])
+def test_an_agency_leading_a_weak_ranking_is_answered(engine: IntentEngine, question: str,
+                                                       agency: str) -> None:
+    c = classify(engine, question)
+    assert (c.intent, c.item, c.clarify) == (FAQ, agency, False)
