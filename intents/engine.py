@@ -330,6 +330,7 @@ class IntentEngine:
         self._foods = tuple(w for w in self._food
                             if w not in self._eat and not w.startswith("有"))
         self._report_re = _alternation(self._report_cues)
+        self._not_report_re = _alternation(self._word_list(base, phrasebook.not_reports))
         # The word lists read on every message, as one regex each (a search in C).
         self._eat_re = _alternation(self._eat)
         self._food_re = _alternation(self._food)
@@ -516,12 +517,17 @@ class IntentEngine:
         top_answer = answerable[0].score if answerable else 0.0
         report_best = next((s for s in ranked if self.entries[s.entry].intent == REPORT), None)
         report_score = report_best.score if report_best else 0.0
-        has_report_cue = self._has_report_cue(core)
+        # A bill, a reading or a company's manners (水费算错了, 煤气公司态度差) is no repair for
+        # a building leader, whatever category its words fall in: the ranking decides (12345).
+        about_a_bill = self._not_report_re.search(core) is not None
+        if about_a_bill:
+            report_best, report_score = None, 0.0
+        has_report_cue = self._has_report_cue(core) and not about_a_bill
         has_affairs_cue = bool(self._affairs_re.search(core))
         settings = self.settings
         strong_answer = top_answer >= settings.answer_threshold
 
-        told = None if _QUESTION.search(core) else self._report_told(core)
+        told = None if _QUESTION.search(core) or about_a_bill else self._report_told(core)
         wished = bool(self._wish_re.search(core))
         if not strong_answer and not has_report_cue and told is None:
             if _CAN_DO.search(clean):           # 你会些啥, 我能问你什么事情

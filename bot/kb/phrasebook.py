@@ -39,6 +39,7 @@ def build_phrasebook(knowledge: Knowledge) -> Phrasebook:
         report_cues=lexicon.report_cues, report_not_cues=lexicon.report_not_cues,
         station_words=lexicon.station_words, actions=lexicon.actions,
         out_of_scope=lexicon.out_of_scope,
+        not_reports=lexicon.not_reports,
         action_cues=lexicon.action_cues, concepts=lexicon.concepts, done_before=lexicon.done_before,
         done_after=lexicon.done_after,
          canteen_words=lexicon.canteen_words,

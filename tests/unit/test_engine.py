@@ -574,3 +574,17 @@ def test_an_agency_leading_a_weak_ranking_is_answered(engine: IntentEngine, ques
                                                        agency: str) -> None:
     c = classify(engine, question)
     assert (c.intent, c.item, c.clarify) == (FAQ, agency, False)
+
+
+# A bill, a reading or a company's manners is no repair and no emergency, whatever it names;
+# a leak still is one.
+@pytest.mark.parametrize("question", ["煤气公司的人态度老差，我要投诉", "自来水公司水费算错了",
+                                      "煤气灶打不着火", "电梯加装有补贴吗"])
+def test_bills_and_companies_are_no_reports(engine: IntentEngine, question: str) -> None:
+    c = classify(engine, question)
+    assert c.intent != REPORT and c.emergency is None
+
+
+def test_a_gas_smell_is_still_an_emergency(engine: IntentEngine) -> None:
+    c = classify(engine, "闻到煤气味了，燃气公司电话打不通")
+    assert (c.intent, c.emergency) == (REPORT, "gas")
