@@ -588,3 +588,15 @@ def test_bills_and_companies_are_no_reports(engine: IntentEngine, question: str)
 def test_a_gas_smell_is_still_an_emergency(engine: IntentEngine) -> None:
     c = classify(engine, "闻到煤气味了，燃气公司电话打不通")
     assert (c.intent, c.emergency) == (REPORT, "gas")
+
+
+@pytest.mark.parametrize(("text", "topic"), [("阿姨好", HELLO), ("再会", THANKS), ("拜拜", THANKS)])
+def test_hello_and_goodbye_in_everyday_words(engine: IntentEngine, text: str, topic: str) -> None:
+    c = classify(engine, text)
+    assert (c.intent, c.topic) == (GREETING, topic)
+
+
+@pytest.mark.parametrize("question", ["敬老卡要办伐", "我今年刚退休，敬老卡要办伐"])
+def test_asking_to_get_a_card_is_applying_for_it(engine: IntentEngine, question: str) -> None:
+    c = classify(engine, question)
+    assert (c.intent, c.item, c.clarify) == (AFFAIRS, "A082", False)
