@@ -63,7 +63,9 @@ _WISH_SHAPE = re.compile(
     r"就好了$")
 # The clauses of a long message that ask something: where its question is.
 # Where a message turns to a second question (敬老卡怎么办？还有老年综合津贴…, 顺便问下…).
-_NEXT_QUESTION = re.compile(r"还有|另外|顺便|再问|再打|再开|再办|再帮|以及|同时|也想|也要问|然后")
+_NEXT_QUESTION = re.compile(r"还有|另外|顺便|再问|再打|再开|再办|再帮|以及|同时|然后")
+# ... or says its subject first and then "too" (残疾证也要换, 居保也想转过来).
+_ALSO = re.compile(r"也要|也想|也得|也需要")
 # A question mark with more said after it: the message goes on to something else.
 _ASKED_THEN_MORE = re.compile(r"[？?][^？?]*[\u3400-\u9fff]")
 _ASKS = re.compile(r"怎么|咋|怎样|如何|能不能|可不可以|可以吗|能吗|吗|呢|哪里|哪儿|去哪|在哪|"
@@ -609,17 +611,22 @@ class IntentEngine:
         long = len(self._compact(spaced)) >= self.settings.long_message
         clauses: list[str] = []
         turned = asked_before        # 聋人手机套餐怎么办理？残疾证丢了也要补
+        follows_turn = False         # the part after a bare 顺便问下 is the next question
         for part in spaced.split():
             if _SET_ASIDE.search(part):
                 continue
             at = [m.start() for m in _NEXT_QUESTION.finditer(part) if m.start() > 0]
-            turned = turned or bool(at) or _NEXT_QUESTION.match(part) is not None
+            turned = turned or bool(at) or _NEXT_QUESTION.match(part) is not None or bool(
+                _ALSO.search(part))
             pieces = [part[i:j] for i, j in zip([0, *at], [*at, len(part)], strict=True)]
             # In a short message every clause asks once a question mark came before (居住证在哪
-            # 签注？公积金明细也要打一份).
+            # 签注？公积金明细也要打一份), and so does one that says what it needs done (医保卡
+            # 丢了: 补领).
             clauses.extend(p for p in pieces if len(p) >= 3 and (
                 _ASKS.search(p.replace("什么的", "")) or self._affairs_re.search(p) or (
-                    not long and (asked_before or any(w in p for w in self._affairs_cues)))))
+                    not long and (asked_before or follows_turn or _NEXT_QUESTION.match(p) or any(
+                        w in p for w in self._affairs_cues) or self._actions_said(p)))))
+            follows_turn = _NEXT_QUESTION.fullmatch(part) is not None
         if len(clauses) < 2 or not (turned or sum(1 for c in clauses if _ASKS.search(c)) >= 2):
             return None
         best = {s.entry: s for s in answerable[:TWO_QUESTIONS_CHECK]}

@@ -209,6 +209,9 @@ def test_the_action_said_picks_the_sibling(engine: IntentEngine, question: str, 
     ("低保怎么申请？廉租房怎么申请？", "A069", "A144"),
     ("居住证在哪签注？公积金明细也要打一份", "A129", "A143"),   # a second sentence asks too
     ("敬老卡在哪办？残疾证旧了也要换", "A082", "A100"),
+    ("低保怎么申请，顺便问下廉租房", "A069", "A144"),          # 问下 is a filler
+    ("低保怎么申请 还有廉租房", "A069", "A144"),
+    ("医保卡丢了，残疾证也要换", "A029", "A100"),             # 丢了 asks for 补领
 ])
 def test_two_questions_answer_the_first_and_offer_the_second(
         engine: IntentEngine, question: str, first: str, second: str) -> None:
