@@ -12,13 +12,15 @@ from bot.kb.model import Knowledge
 from bot.messages import Reply
 from bot.turn import Outcome, Turn
 from handlers import affairs, conversation, faq, menu
-from handlers.context import DialogueSettings, HandlerContext, HandlerResult
+from handlers.context import DialogueSettings, HandlerContext, HandlerResult, numbered
 from intents.engine import AFFAIRS, FAQ, GREETING, MENU, Candidate
 
 # User-facing text of this feature, in one place.
 PICK_OUT_OF_RANGE = "请回复 1 到 {count} 之间的数字，或者直接打字问。"
 NOT_UNDERSTOOD_STAFF = "没看懂这条。说“帮助”可以看您能用的命令；办事问题可以直接问。"
 ALSO_ASKED = "您还问了【{label}】：回复 {number} 看"
+# The choices that answer a detail of the item just answered (材料, 流程, 谁能办).
+DETAILS = ("materials", "steps", "eligible")
 
 
 def _context(turn: Turn, knowledge: Knowledge, settings: DialogueSettings) -> HandlerContext:
@@ -61,7 +63,8 @@ def _with_also(result: HandlerResult, also: Candidate | None) -> HandlerResult:
     ("您还问了【门诊大病登记】：回复 4 看")."""
     if also is None:
         return result
-    choice = Choice("faq" if also.intent == FAQ else "item", also.item, also.label)
+    choice = Choice("faq" if also.intent == FAQ else "item", also.item,
+                    affairs.FOLLOW_SIBLING.format(label=also.label))
     line = ALSO_ASKED.format(label=also.label, number=len(result.choices) + 1)
     last = result.replies[-1]
     extended = replace(last, text=last.text + "\n" + line, choices=(*last.choices, also.label))
@@ -78,8 +81,27 @@ async def choose(turn: Turn, uow: UnitOfWork, knowledge: Knowledge,
     choices = turn.state.choices.choices
     if not 1 <= turn.picks <= len(choices):
         return Outcome([Reply(PICK_OUT_OF_RANGE.format(count=len(choices)))], turn.state)
-    result = await _chosen(_context(turn, knowledge, settings), choices[turn.picks - 1])
+    chosen = choices[turn.picks - 1]
+    result = await _chosen(_context(turn, knowledge, settings), chosen)
+    follow_ups = len(result.choices)
+    if chosen.action in DETAILS and choices[:follow_ups] == result.choices:
+        # A detail of the item answered: what else was offered keeps its number (4 看…).
+        result = _keep_offers(result, choices[follow_ups:])
     return _offered(turn, result, settings)
+
+
+def _keep_offers(result: HandlerResult, offers: tuple[Choice, ...]) -> HandlerResult:
+    """The answer with the choices offered before it still offered, numbered as before."""
+    if not offers:
+        return result
+    last = result.replies[-1]
+    line = numbered(offers, len(result.choices) + 1)
+    extended = replace(last, text=last.text + "\n" + line,
+                       choices=(*last.choices, *(c.label for c in offers)))
+    if result.more:
+        return replace(result, choices=(*result.choices, *offers),
+                       more=(*result.more[:-1], extended))
+    return replace(result, reply=extended, choices=(*result.choices, *offers))
 
 
 async def _chosen(ctx: HandlerContext, choice: Choice) -> HandlerResult:
