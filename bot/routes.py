@@ -35,7 +35,7 @@ from handlers import (
     staff,
     wishes,
 )
-from intents.answers import wants_anonymity
+from intents.answers import rejects_answer, wants_anonymity
 from intents.commands import (
     Broadcast,
     Cancel,
@@ -189,6 +189,11 @@ def thanks_for_wish(t: Turn) -> bool:
             and not ANOTHER.search(t.clean) and t.intent != REPORT)
 
 
+def rejects_choice(t: Turn) -> bool:
+    """"不是这个" while the answer's choices are open: show what else it could have been."""
+    return t.state.choices is not None and t.actor is None and rejects_answer(t.clean)
+
+
 def picks_choice(t: Turn) -> bool:
     """A bare number while choices are open."""
     return _choice_wins(t)
@@ -309,6 +314,7 @@ ROUTES: tuple[Route, ...] = (
     Route("repair.answer", answers_repair, followups.repair_answer, recalls_draft=True),
     Route("wish.thanks", thanks_for_wish, followups.thank, recalls_draft=True),
     Route("choice", picks_choice, questions.choose, recalls_draft=True),
+    Route("choice.rejected", rejects_choice, questions.reject, recalls_draft=True),
     Route("leader.answer", answers_leader, followups.relay, recalls_draft=True),
     # after a report
     Route("report.detail", adds_to_report, followups.detail, recalls_draft=True),

@@ -19,6 +19,8 @@ from intents.engine import AFFAIRS, FAQ, GREETING, MENU, Candidate
 PICK_OUT_OF_RANGE = "请回复 1 到 {count} 之间的数字，或者直接打字问。"
 NOT_UNDERSTOOD_STAFF = "没看懂这条。说“帮助”可以看您能用的命令；办事问题可以直接问。"
 ALSO_ASKED = "您还问了【{label}】：回复 {number} 看"
+NOT_IT_NOTHING_ELSE = ("好的。请换个说法再问一次，说清楚是哪件事、要办新的、补办还是改信息；"
+                       "也可以打驿站电话 {phone} 问工作人员。")
 # The choices that answer a detail of the item just answered (材料, 流程, 谁能办).
 DETAILS = ("materials", "steps", "eligible")
 
@@ -88,6 +90,31 @@ async def choose(turn: Turn, uow: UnitOfWork, knowledge: Knowledge,
         # A detail of the item answered: what else was offered keeps its number (4 看…).
         result = _keep_offers(result, choices[follow_ups:])
     return _offered(turn, result, settings)
+
+
+async def reject(turn: Turn, uow: UnitOfWork, knowledge: Knowledge,
+                 settings: DialogueSettings) -> Outcome:
+    """"不是这个" after an answer: the other items it offered, as a numbered question; or,
+    when it offered none, a plea to say it in other words (and the station's phone)."""
+    assert turn.state.choices is not None
+    offered = [c for c in turn.state.choices.choices if c.action in ("item", "faq")]
+    ctx = _context(turn, knowledge, settings)
+    if not offered:
+        text = NOT_IT_NOTHING_ELSE.format(phone=knowledge.station.phone)
+        return Outcome([Reply(text)], turn.state.with_choices(None))
+    candidates = tuple(Candidate(c.ref, 0.0, FAQ if c.action == "faq" else AFFAIRS,
+                                 _name_of(knowledge, c)) for c in offered)
+    result = await affairs.clarify(ctx, candidates, len(candidates))
+    return _offered(turn, result, settings)
+
+
+def _name_of(knowledge: Knowledge, choice: Choice) -> str:
+    """What a choice is called in a list of choices (the item's name, not "看…")."""
+    if choice.action == "item":
+        item = knowledge.item(choice.ref)
+        if item is not None:
+            return item.name
+    return choice.label.removeprefix("看")
 
 
 def _keep_offers(result: HandlerResult, offers: tuple[Choice, ...]) -> HandlerResult:

@@ -57,3 +57,14 @@ def wants_anonymity(text: str) -> bool | None:
     if _ANONYMOUS_NO.search(text):
         return False
     return None
+
+
+# "不是这个" said alone after an answer: that answer was not what was asked.
+_REJECTS = re.compile(r"^(?:不是|不对|错了|搞错了|弄错了|不是的|不是这个|不是这样|不是这个意思|"
+                      r"不是我要问的|不是问这个|我不是问这个|答非所问|问的不是这个|勿是|勿对)"
+                      r"[啊呀的吧哦嘛呢了额]*$")
+
+
+def rejects_answer(text: str) -> bool:
+    """Whether the message only says the last answer was not what was asked (不是这个, 不对)."""
+    return _REJECTS.match(text.strip(" ，。！!？?~")) is not None

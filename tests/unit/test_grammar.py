@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from intents.answers import wants_anonymity, yes_or_no
+from intents.answers import rejects_answer, wants_anonymity, yes_or_no
 from intents.commands import (
     Broadcast,
     Cancel,
@@ -159,3 +159,10 @@ def test_the_stations_emergencies(engine: IntentEngine, text: str, situation: st
 def test_every_turn_is_normalised_dialect_included(engine: IntentEngine, text: str,
                                                    means: str) -> None:
     assert means in engine.normaliser.normalise(text).clean.replace(" ", "")
+
+
+@pytest.mark.parametrize(("text", "rejects"), [
+    ("不是这个", True), ("不对", True), ("错了！", True), ("不是我要问的", True), ("勿对额", True),
+    ("不是这个，我是卡丢了", False), ("不是报修", False), ("对的", False), ("1", False)])
+def test_rejects_answer(text: str, rejects: bool) -> None:
+    assert rejects_answer(text) is rejects
