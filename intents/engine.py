@@ -727,7 +727,9 @@ class IntentEngine:
         found_dish = self._dish_re.search(core)
         dish = found_dish.group() if found_dish else None
         has_dish_word = self._foods_re.search(core) is not None   # 鱼, 饺子 (not 吃, 有啥)
-        eats_here = has_food if topic != "diet" else any(w in core for w in ("菜", "饭"))
+        # Food itself, not a question word (有啥补贴 is no canteen price).
+        eats_here = (has_eat or has_dish_word) if topic != "diet" else any(
+            w in core for w in ("菜", "饭"))
         if not (self._menu_re.search(core) or about_point
                 or (date is not None and meal is not None and has_food)
                 or ((date is not None or meal is not None) and has_eat)

@@ -562,6 +562,7 @@ def test_everyday_words_find_the_catalogue_term(engine: IntentEngine, question: 
     ("看病的小本子写满了去哪换", "A048"),                      # 就医记录册, not a report
     ("家里有两个病人，工会能帮一把吗", "A184"),                 # 困难职工帮扶
     ("我没工作，看病一直自费，想参个保", "A051"),               # 居民医保参保
+    ("我妈老年痴呆，有啥照顾", "A086"),                        # 照护需求评估 first
 ])
 def test_situations_in_everyday_words(engine: IntentEngine, question: str, item: str) -> None:
     c = classify(engine, question)
@@ -603,3 +604,11 @@ def test_hello_and_goodbye_in_everyday_words(engine: IntentEngine, text: str, to
 def test_asking_to_get_a_card_is_applying_for_it(engine: IntentEngine, question: str) -> None:
     c = classify(engine, question)
     assert (c.intent, c.item, c.clarify) == (AFFAIRS, "A082", False)
+
+
+def test_a_subsidy_asked_with_a_question_word_is_not_the_canteen(engine: IntentEngine) -> None:
+    assert classify(engine, "我心脏不好，有啥补贴").intent != MENU   # 有啥 is no food
+
+
+def test_eyes_that_see_nothing_are_no_lost_card(engine: IntentEngine) -> None:
+    assert classify(engine, "我眼睛看不见了有补贴伐").item != "A101"   # 看不见了 is not 不见了
