@@ -534,7 +534,8 @@ def test_what_can_you_do(engine: IntentEngine, question: str) -> None:
                                       "想给楼里的孩子们办个暑假托管班",
                                       "衣柜太重我一个人搬不动，想请人挪一下",
                                       "缺一副看报纸用的放大镜",
-                                      "有没有人会修老式收音机"])
+                                      "有没有人会修老式收音机",
+                                      "屋里灯泡坏脱了，我年纪大爬不上去"])
 def test_wishes_by_their_shape(engine: IntentEngine, question: str) -> None:
     assert classify(engine, question).intent == WISH
 
@@ -612,3 +613,7 @@ def test_a_subsidy_asked_with_a_question_word_is_not_the_canteen(engine: IntentE
 
 def test_eyes_that_see_nothing_are_no_lost_card(engine: IntentEngine) -> None:
     assert classify(engine, "我眼睛看不见了有补贴伐").item != "A101"   # 看不见了 is not 不见了
+
+
+def test_a_stairwell_light_out_of_reach_is_still_a_report(engine: IntentEngine) -> None:
+    assert classify(engine, "楼道灯坏了我够不到").intent == REPORT
