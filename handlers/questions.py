@@ -94,14 +94,18 @@ async def choose(turn: Turn, uow: UnitOfWork, knowledge: Knowledge,
 
 async def reject(turn: Turn, uow: UnitOfWork, knowledge: Knowledge,
                  settings: DialogueSettings) -> Outcome:
-    """"不是这个" after an answer: the other items it offered, as a numbered question; or,
-    when it offered none, a plea to say it in other words (and the station's phone)."""
+    """"不是这个" after an answer: the other item it offered, or the others as a numbered
+    question; when it offered none, a plea to say it in other words (and the station's
+    phone)."""
     assert turn.state.choices is not None
     offered = [c for c in turn.state.choices.choices if c.action in ("item", "faq")]
     ctx = _context(turn, knowledge, settings)
     if not offered:
         text = NOT_IT_NOTHING_ELSE.format(phone=knowledge.station.phone)
         return Outcome([Reply(text)], turn.state.with_choices(None))
+    if len(offered) == 1:     # only one other thing was offered: that is the answer
+        result = await _chosen(ctx, offered[0])
+        return _offered(turn, result, settings)
     candidates = tuple(Candidate(c.ref, 0.0, FAQ if c.action == "faq" else AFFAIRS,
                                  _name_of(knowledge, c)) for c in offered)
     result = await affairs.clarify(ctx, candidates, len(candidates))

@@ -30,7 +30,8 @@ _ANONYMOUS_YES = re.compile(
     r"不写(?:我的?)?(?:名字|姓名)")   # 名字就不要写了: the name first
 _NOT_ANONYMOUS = re.compile(r"(?:不用|不要|无需|不必|不)匿名|实名")
 _ANONYMOUS_NO = re.compile(r"不用匿名|不要匿名|不匿名|实名|无所谓|没关系|不用了?|不要了?|写吧|"
-                           r"可以写|^\s*2\s*$|^\s*否\s*$")
+                           r"可以写|^\s*2\s*$|^\s*否\s*$|"
+                           r"(?:写|留|写上|留下)(?:我的?)?(?:名字|姓名)|(?:名字|姓名)(?:写上|留着|写好)")
 
 
 def yes_or_no(text: str) -> bool | None:

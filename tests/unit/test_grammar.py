@@ -85,7 +85,8 @@ def test_yes_or_no(text: str, answer: bool | None) -> None:
     ("1", True), ("匿名", True), ("要", True), ("2", False), ("不用匿名", False),
     ("实名", False), ("随便", None),
     ("不要写名字", True), ("别写我名字", True), ("名字不要写", True), ("名字就不要写了", True),
-    ("不写名字", True), ("名字可以写", False)])
+    ("不写名字", True), ("名字可以写", False), ("写我名字好了", False), ("名字写上好了", False),
+    ("写名字", False), ("留名字", False)])
 def test_anonymity(text: str, answer: bool | None) -> None:
     assert wants_anonymity(text) is answer
 
