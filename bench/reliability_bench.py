@@ -298,6 +298,9 @@ async def run(database: str, reports: int, say: Callable[[str], None] = print
         tracebacks = logs.count("Traceback")
         figures.update(secrets_logged=len(leaked), tracebacks=tracebacks)
         say(f"   logs: secrets found {len(leaked)}, tracebacks {tracebacks}")
+        if tracebacks:      # the first one, to read
+            start = logs.index("Traceback")
+            say("   first traceback:\n" + "\n".join(logs[start:].splitlines()[:40]))
     await runner.cleanup()
     return figures
 
