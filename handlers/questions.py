@@ -67,13 +67,8 @@ def _with_also(result: HandlerResult, also: Candidate | None) -> HandlerResult:
         return result
     choice = Choice("faq" if also.intent == FAQ else "item", also.item,
                     affairs.FOLLOW_SIBLING.format(label=also.label))
-    line = ALSO_ASKED.format(label=also.label, number=len(result.choices) + 1)
-    last = result.replies[-1]
-    extended = replace(last, text=last.text + "\n" + line, choices=(*last.choices, also.label))
-    if result.more:
-        return replace(result, choices=(*result.choices, choice),
-                       more=(*result.more[:-1], extended))
-    return replace(result, reply=extended, choices=(*result.choices, choice))
+    return _offering(result, (choice,), ALSO_ASKED.format(label=also.label,
+                                                          number=len(result.choices) + 1))
 
 
 async def choose(turn: Turn, uow: UnitOfWork, knowledge: Knowledge,
@@ -125,8 +120,12 @@ def _keep_offers(result: HandlerResult, offers: tuple[Choice, ...]) -> HandlerRe
     """The answer with the choices offered before it still offered, numbered as before."""
     if not offers:
         return result
+    return _offering(result, offers, numbered(offers, len(result.choices) + 1))
+
+
+def _offering(result: HandlerResult, offers: tuple[Choice, ...], line: str) -> HandlerResult:
+    """The answer with more choices after its own, told in one line of its last message."""
     last = result.replies[-1]
-    line = numbered(offers, len(result.choices) + 1)
     extended = replace(last, text=last.text + "\n" + line,
                        choices=(*last.choices, *(c.label for c in offers)))
     if result.more:

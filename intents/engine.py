@@ -351,9 +351,11 @@ class IntentEngine:
         self._subjects = tuple(self._subject(e, phrasebook.actions) for e in self.entries)
         # Station FAQs are generic ("要带什么"): a named item wins over them. The agencies next
         # door (ids agency.*: 身份证 at the police station) are as specific as an item.
+        self._agencies = frozenset(n for n, e in enumerate(self.entries)
+                                   if e.intent == FAQ and e.ref.startswith(AGENCY))
         self._entry_weight = tuple(
-            1.0 if e.intent != FAQ else self.settings.agency_weight if e.ref.startswith(AGENCY)
-            else self.settings.faq_weight for e in self.entries)
+            1.0 if e.intent != FAQ else self.settings.agency_weight if n in self._agencies
+            else self.settings.faq_weight for n, e in enumerate(self.entries))
         self._concepts = tuple((self._compact(base.basic(term)),
                                 _alternation(self._word_list(base, cues)))
                                for term, cues in phrasebook.concepts if cues)
@@ -931,7 +933,7 @@ class IntentEngine:
         floor = (settings.long_clarify_threshold if len(core) >= settings.long_message
                  else settings.clarify_threshold)
         top = ranked[0] if ranked else None
-        if top is not None and self.entries[top.entry].ref.startswith(AGENCY) and (
+        if top is not None and top.entry in self._agencies and (
                 settings.agency_floor <= top.score < floor) and top.score >= (
                 settings.offer_ratio * (ranked[1].score if len(ranked) > 1 else 0.0)):
             # 今年最低工资标准调到多少了: where to ask (12345) beats "I don't know".

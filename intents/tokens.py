@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import logging
 import os
@@ -19,6 +20,17 @@ _TERMS_VERSION = 1
 GENERAL_MIN_FREQ = 10
 
 
+def _write_whole(target: Path, lines: Iterable[str]) -> None:
+    """Write lines to a cache file so that another process reading it never sees half of it
+    (a file of this process's own, then renamed over the target)."""
+    partial = target.with_suffix(f".{os.getpid()}.tmp")
+    try:
+        partial.write_text("\n".join(lines) + "\n", encoding="utf-8")
+        partial.replace(target)
+    finally:
+        partial.unlink(missing_ok=True)
+
+
 def _general_dictionary(folder: Path) -> Path:
     """jieba's dictionary without its rarest words, written once into the cache folder."""
     target = folder / f"jieba-dict-f{GENERAL_MIN_FREQ}.txt"
@@ -26,9 +38,7 @@ def _general_dictionary(folder: Path) -> Path:
         source = Path(jieba.__file__).with_name("dict.txt")
         kept = [line for line in source.read_text(encoding="utf-8").splitlines()
                 if len(parts := line.split(" ")) >= 2 and int(parts[1]) >= GENERAL_MIN_FREQ]
-        partial = target.with_suffix(f".{os.getpid()}.tmp")
-        partial.write_text("\n".join(kept) + "\n", encoding="utf-8")
-        partial.replace(target)
+        _write_whole(target, kept)
     return target
 
 
@@ -68,12 +78,8 @@ class DomainTokenizer:
         except OSError:
             pass
         found = discover_terms(unique, self.words)
-        partial = cached.with_suffix(f".{os.getpid()}.tmp")
-        try:
-            partial.write_text("\n".join(sorted(found)) + "\n", encoding="utf-8")
-            partial.replace(cached)
-        except OSError:  # a read-only cache folder costs a rediscovery next start, nothing more
-            partial.unlink(missing_ok=True)
+        with contextlib.suppress(OSError):  # a read-only cache costs a rediscovery, no more
+            _write_whole(cached, sorted(found))
         return found
 
     def tokens(self, text: str) -> list[str]:
