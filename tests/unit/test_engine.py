@@ -595,7 +595,8 @@ def test_a_gas_smell_is_still_an_emergency(engine: IntentEngine) -> None:
     assert (c.intent, c.emergency) == (REPORT, "gas")
 
 
-@pytest.mark.parametrize(("text", "topic"), [("阿姨好", HELLO), ("再会", THANKS), ("拜拜", THANKS)])
+@pytest.mark.parametrize(("text", "topic"), [("阿姨好", HELLO), ("再会", THANKS), ("拜拜", THANKS),
+                                             ("好了", THANKS)])
 def test_hello_and_goodbye_in_everyday_words(engine: IntentEngine, text: str, topic: str) -> None:
     c = classify(engine, text)
     assert (c.intent, c.topic) == (GREETING, topic)
