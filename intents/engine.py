@@ -589,7 +589,7 @@ class IntentEngine:
         decided = self._decide(text, core, answerable,
                                agreed=lambda: self._question_agrees(norm.core, core, answerable))
         if decided.intent == AFFAIRS and (decided.item or decided.clarify):
-            pair = self._two_questions(norm.core, answerable,
+            pair = self._two_questions(norm.clean, answerable,
                                        asked_before=bool(_ASKED_THEN_MORE.search(text)))
             if pair is not None:     # 家庭医生怎么签，还有门诊大病登记在哪里办: both answered
                 first, second = pair
@@ -601,7 +601,7 @@ class IntentEngine:
                                       normalised=core, also=second)
         return decided
 
-    def _two_questions(self, spaced: str, answerable: list[_Scored], asked_before: bool = False
+    def _two_questions(self, clean: str, answerable: list[_Scored], asked_before: bool = False
                        ) -> tuple[Candidate, Candidate] | None:
         """The two catalogue items a message asks about, in the order it names them, when two
         of its clauses read alone are each answered with another item (开户籍证明，还有无犯罪
@@ -610,11 +610,14 @@ class IntentEngine:
         # A long message's context names things too (交了三十年公积金): there a clause asks
         # only with a question word or a whole action word, and each question must be among
         # the whole message's best entries.
-        long = len(self._compact(spaced)) >= self.settings.long_message
+        # Clauses are what the resident's punctuation separates (`clean`), read without their
+        # fillers: a filler inside a sentence (住院以后工会那个互助) does not split it.
+        parts = [core for core in map(self.normaliser.without_fillers, clean.split()) if core]
+        long = len(self._compact(" ".join(parts))) >= self.settings.long_message
         clauses: list[str] = []
         turned = asked_before        # 聋人手机套餐怎么办理？残疾证丢了也要补
         follows_turn = False         # the part after a bare 顺便问下 is the next question
-        for part in spaced.split():
+        for part in parts:
             if _SET_ASIDE.search(part):
                 continue
             at = [m.start() for m in _NEXT_QUESTION.finditer(part) if m.start() > 0]

@@ -312,6 +312,9 @@ class TextNormaliser:
         clean = self.standard(text)
         if self._corrector is not None:
             clean = " ".join(self._corrector.correct(part) for part in clean.split(" "))
+        return NormalisedText(text, clean, self.without_fillers(clean))
+
+    def without_fillers(self, clean: str) -> str:
+        """A normalised text without its fillers (请问, 那个, 阿姨): each leaves a space."""
         core = self._filler_re.sub(" ", clean) if self._filler_re else clean
-        core = _SPACES.sub(" ", core).strip()
-        return NormalisedText(text, clean, core)
+        return _SPACES.sub(" ", core).strip()

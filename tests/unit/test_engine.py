@@ -225,6 +225,7 @@ def test_two_questions_answer_the_first_and_offer_the_second(
     "失业登记已经做好了，失业金怎么领",            # the first part is done: one question
     "医疗救助我们够不上，听说还有个医疗费用综合减负，这个怎么申请",   # context, then the question
     "敬老卡丢了哪能补",
+    "我是退休工人，想问问住院以后工会那个互助哪能报",    # a filler (那个) splits no sentence
 ])
 def test_one_question_offers_no_second(engine: IntentEngine, question: str) -> None:
     assert classify(engine, question).also is None
