@@ -578,7 +578,11 @@ class IntentEngine:
                                   normalised=core,
                                   emergency=category if category in self._emergency_categories
                                   else None)
-        if has_report_cue and top_answer < settings.clarify_threshold:
+        # A long story asks from a lower score (long_clarify_threshold): a worn-out 残疾证 told
+        # at length is a question about the card, not a repair.
+        floor = (settings.long_clarify_threshold if len(core) >= settings.long_message
+                 and _QUESTION.search(core) else settings.clarify_threshold)
+        if has_report_cue and top_answer < floor:
             return Classification(text, REPORT, score=0.5, normalised=core)
         if told is not None and not strong_answer:
             category = self.entries[told].ref
@@ -978,8 +982,9 @@ class IntentEngine:
         # with those runners-up offered beside it (不是这个？回复 4 看…): one tap from the right
         # answer even when the lead is small.
         if asks and top.score >= settings.sibling_threshold and close and (
-                top.score >= settings.offer_ratio * runner_up or all(
-                    self._siblings(top.entry, ranked[n].entry) for n in close)):
+                top.score >= settings.offer_ratio * runner_up
+                or self._only_action_match(said, top.entry, [ranked[n].entry for n in close])
+                or all(self._siblings(top.entry, ranked[n].entry) for n in close)):
             return Classification(text, entry.intent, item=entry.ref, score=top.score,
                                   candidates=candidates[:max(3, settings.clarify_choices)],
                                   normalised=core, alternatives=tuple(
@@ -1034,6 +1039,13 @@ class IntentEngine:
                     self._entry_actions[scored.entry] & said:
                 return n
         return None
+
+    def _only_action_match(self, said: frozenset[str], best: int, close: list[int]) -> bool:
+        """Whether the best item alone, among its close runners-up, does what the message asks
+        (给他办张社保卡: 申领 beside 补领, 挂失, 开通): the action decides."""
+        if not said or not self._entry_actions[best] & said:
+            return False
+        return not any(self._entry_actions[other] & said for other in close)
 
     def _siblings(self, first: int, second: int) -> bool:
         """Two items about the same thing (card, certificate, scheme), another action each."""

@@ -619,3 +619,26 @@ def test_eyes_that_see_nothing_are_no_lost_card(engine: IntentEngine) -> None:
 
 def test_a_stairwell_light_out_of_reach_is_still_a_report(engine: IntentEngine) -> None:
     assert classify(engine, "楼道灯坏了我够不到").intent == REPORT
+
+
+def test_the_only_close_item_doing_the_asked_action_is_answered(engine: IntentEngine) -> None:
+    c = classify(engine, "我外孙刚报好户口，要给他办张社保卡")   # 办张: 申领, not 补领 or 挂失
+    assert (c.item, c.clarify) == ("A028", False)
+
+
+def test_an_action_already_done_does_not_pick_the_item(engine: IntentEngine) -> None:
+    c = classify(engine, "我退休个，参加了工会住院互助，住好院哪能报")   # joined: now 给付
+    assert c.item == "A182"
+
+
+def test_a_long_story_about_a_worn_card_is_a_question_not_a_repair(engine: IntentEngine) -> None:
+    c = classify(engine, "我儿子的残疾证是十年前办的，现在证皮也磨破了，照片还是小时候的，"
+                         "公园门口检查的人都不认，我想给他换一本新的，要重新去医院评定吗")
+    assert c.intent == AFFAIRS and c.emergency is None
+
+
+def test_a_fall_told_as_a_past_story_is_no_emergency(engine: IntentEngine) -> None:
+    c = classify(engine, "前阵子有个老姐妹走路摔了一跤骨折，住院花了好多钱，幸亏她买了银发无忧，"
+                         "赔了不少，我也想给我妈买一份，一年多少钱")
+    assert (c.intent, c.item, c.emergency) == (AFFAIRS, "A095", None)
+    assert classify(engine, "我妈摔了一跤爬不起来了").emergency == "fall"
