@@ -632,8 +632,9 @@ def test_an_action_already_done_does_not_pick_the_item(engine: IntentEngine) -> 
 
 
 def test_a_long_story_about_a_worn_card_is_a_question_not_a_repair(engine: IntentEngine) -> None:
-    c = classify(engine, "我儿子的残疾证是十年前办的，现在证皮也磨破了，照片还是小时候的，"
-                         "公园门口检查的人都不认，我想给他换一本新的，要重新去医院评定吗")
+    c = classify(engine, "我儿子的残疾证是十年前办的，上面写的有效期到今年年底，现在证皮也磨破了，"
+                         "照片还是小时候的，上次公园门口检查的人都不认，我想给他换一本新的，"
+                         "要重新去医院评定吗")
     assert c.intent == AFFAIRS and c.emergency is None
 
 
