@@ -581,7 +581,7 @@ class IntentEngine:
         # A long story asks from a lower score (long_clarify_threshold): a worn-out 残疾证 told
         # at length is a question about the card, not a repair.
         floor = (settings.long_clarify_threshold if len(core) >= settings.long_message
-                 and _QUESTION.search(core) else settings.clarify_threshold)
+                 and _ASKS.search(core) else settings.clarify_threshold)
         if has_report_cue and top_answer < floor:
             return Classification(text, REPORT, score=0.5, normalised=core)
         if told is not None and not strong_answer:
