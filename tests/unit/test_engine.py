@@ -643,3 +643,14 @@ def test_a_fall_told_as_a_past_story_is_no_emergency(engine: IntentEngine) -> No
                          "赔了不少，我也想给我妈买一份，一年多少钱")
     assert (c.intent, c.item, c.emergency) == (AFFAIRS, "A095", None)
     assert classify(engine, "我妈摔了一跤爬不起来了").emergency == "fall"
+
+
+@pytest.mark.parametrize("question", ["我妈中风以后瘫在床上，要人照顾，有啥政策",
+                                      "我爸生活不能自理了，政府有啥帮助"])
+def test_an_elder_needing_care_starts_with_the_assessment(engine: IntentEngine,
+                                                          question: str) -> None:
+    assert classify(engine, question).item == "A086"
+
+
+def test_grandparents_raising_an_orphaned_grandchild(engine: IntentEngine) -> None:
+    assert classify(engine, "儿子儿媳都不在了 孙女跟着我过 有啥补助伐").item == "A077"
