@@ -590,6 +590,13 @@ class IntentEngine:
                                   normalised=core,
                                   emergency=category if category in self._emergency_categories
                                   else None)
+        agency = next((s for s in answerable[:3] if s.entry in self._agencies), None)
+        if about_a_bill and not strong_answer and agency is not None and \
+                agency.score >= settings.agency_floor:
+            # 物业费收得太贵了找谁: a bill or a company's manners is the hotline's (12345).
+            return Classification(text, FAQ, item=self.entries[agency.entry].ref,
+                                  score=agency.score, normalised=core,
+                                  candidates=self._candidates(answerable[:3]))
         decided = self._decide(text, core, answerable,
                                agreed=lambda: self._question_agrees(norm.core, core, answerable))
         if decided.intent == AFFAIRS and (decided.item or decided.clarify):

@@ -654,3 +654,9 @@ def test_an_elder_needing_care_starts_with_the_assessment(engine: IntentEngine,
 
 def test_grandparents_raising_an_orphaned_grandchild(engine: IntentEngine) -> None:
     assert classify(engine, "儿子儿媳都不在了 孙女跟着我过 有啥补助伐").item == "A077"
+
+
+@pytest.mark.parametrize("question", ["物业费收得太贵了找谁", "水费账单不对找谁"])
+def test_a_bill_is_pointed_to_the_hotline(engine: IntentEngine, question: str) -> None:
+    c = classify(engine, question)
+    assert (c.intent, c.item) == (FAQ, "agency.hotline")
