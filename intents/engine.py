@@ -64,6 +64,10 @@ _WISH_SHAPE = re.compile(
 # The clauses of a long message that ask something: where its question is.
 # Where a message turns to a second question (敬老卡怎么办？还有老年综合津贴…, 顺便问下…).
 _NEXT_QUESTION = re.compile(r"还有|另外|顺便|再问|再打|再开|再办|再帮|以及|同时|然后")
+# Two names sharing one question (敬老卡和居住证怎么办), and what is asked of both (我想办).
+_JOINED = re.compile(r"和|跟|与|以及|及")
+_WANTS_DONE = re.compile(r"^(我|阿拉|伲|我们)?(想|要|想要|需要|准备)?"
+                         r"(办|申请|申领|补|换|开|查|打印|登记)")
 # ... or says its subject first and then "too" (残疾证也要换, 居保也想转过来).
 _ALSO = re.compile(r"也要|也想|也得|也需要")
 # A question mark with more said after it: the message goes on to something else.
@@ -628,13 +632,22 @@ class IntentEngine:
         clauses: list[str] = []
         turned = asked_before        # 聋人手机套餐怎么办理？残疾证丢了也要补
         follows_turn = False         # the part after a bare 顺便问下 is the next question
-        for part in parts:
+        for at_part, part in enumerate(parts):
             if _SET_ASIDE.search(part):
                 continue
             at = [m.start() for m in _NEXT_QUESTION.finditer(part) if m.start() > 0]
             turned = turned or bool(at) or _NEXT_QUESTION.match(part) is not None or bool(
                 _ALSO.search(part))
             pieces = [part[i:j] for i, j in zip([0, *at], [*at, len(part)], strict=True)]
+            if not long and len(pieces) == 1:
+                # 敬老卡和居住证怎么办: two names, one question (or the question comes next:
+                # 老年津贴和退休金都想换张卡，分别怎么改)
+                after = parts[at_part + 1] if at_part + 1 < len(parts) else ""
+                joined = self._joined(part, after)
+                if joined is not None:
+                    clauses.extend(joined)
+                    turned = True
+                    continue
             # In a short message every clause asks once a question mark came before (居住证在哪
             # 签注？公积金明细也要打一份), and so does one that says what it needs done (医保卡
             # 丢了: 补领).
@@ -670,6 +683,22 @@ class IntentEngine:
             return None
         first, second = self._candidates(found[:2])
         return first, second
+
+    def _joined(self, clause: str, after: str) -> tuple[str, str] | None:
+        """Two names joined by 和 (跟, 与, 以及) sharing one question, each read with it:
+        敬老卡和居住证怎么办 -> 敬老卡怎么办, 居住证怎么办; 我想办残疾证和敬老卡 -> 我想办残疾证,
+        我想办敬老卡. Whether each names an item is for the ranking to say."""
+        found = _JOINED.search(clause)
+        if found is None or found.start() < 2 or len(clause) - found.end() < 2:
+            return None
+        left, right = clause[:found.start()], clause[found.end():]
+        asked = _ASKS.search(right)
+        question = right[asked.start():] if asked is not None and asked.start() >= 2 else ""
+        verb = _WANTS_DONE.match(left)
+        doing = verb.group() if verb is not None and len(verb.group()) < len(left) - 1 else ""
+        if asked is None:
+            return left + after, doing + right + after
+        return left + question, doing + right
 
     def _out_of_scope(self, core: str, answerable: list[_Scored]) -> bool:
         """Whether the message is about something no station answers (股票, 天气), unless one

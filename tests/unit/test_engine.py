@@ -660,3 +660,20 @@ def test_grandparents_raising_an_orphaned_grandchild(engine: IntentEngine) -> No
 def test_a_bill_is_pointed_to_the_hotline(engine: IntentEngine, question: str) -> None:
     c = classify(engine, question)
     assert (c.intent, c.item) == (FAQ, "agency.hotline")
+
+
+@pytest.mark.parametrize(("question", "first", "second"), [
+    ("敬老卡和居住证怎么办", "A082", "A131"),
+    ("我想办残疾证和敬老卡", "A099", "A082"),
+    ("公积金租房提取和公积金贷款分别要什么材料", "A151", "A152"),
+    ("老年津贴和退休金都想换到一张卡上，两个分别要怎么改", "A084", "A003"),
+])
+def test_two_names_joined_by_and_share_one_question(engine: IntentEngine, question: str,
+                                                    first: str, second: str) -> None:
+    c = classify(engine, question)
+    assert (c.item, c.also.item if c.also else None) == (first, second)
+
+
+def test_and_between_people_names_no_second_item(engine: IntentEngine) -> None:
+    c = classify(engine, "我和老伴都满65了 敬老卡怎么办")
+    assert (c.item, c.also) == ("A082", None)
