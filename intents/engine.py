@@ -1018,7 +1018,7 @@ class IntentEngine:
         # with those runners-up offered beside it (不是这个？回复 4 看…): one tap from the right
         # answer even when the lead is small.
         if asks and top.score >= settings.sibling_threshold and close and (
-                top.score >= settings.offer_ratio * runner_up
+                top.score >= settings.offer_ratio * runner_up or top.entry in self._agencies
                 or self._only_action_match(said, top.entry, [ranked[n].entry for n in close])
                 or all(self._siblings(top.entry, ranked[n].entry) for n in close)):
             return Classification(text, entry.intent, item=entry.ref, score=top.score,
