@@ -519,8 +519,10 @@ class IntentEngine:
                     ranked_kept[0].entry in {s.entry for s in ranked[:SET_ASIDE_CHECK]}:
                 ranked = ranked_kept
         elsewhere = self._names_another_place(core)
+        # A station FAQ is not about another place (医院几点开门); an agency is another place.
         answerable = [s for s in ranked if self.entries[s.entry].intent != REPORT
                       and not (elsewhere and self.entries[s.entry].intent == FAQ
+                               and s.entry not in self._agencies
                                and not any(p in self._entry_text[s.entry] for p in elsewhere))]
         top_answer = answerable[0].score if answerable else 0.0
         report_best = next((s for s in ranked if self.entries[s.entry].intent == REPORT), None)
