@@ -56,9 +56,15 @@ _HAS_NUMBER = re.compile(r"[0-9零〇一二两三四五六七八九十百]")
 # 一次露天电影, 要是有个地方下象棋就好了).
 _WISH_SHAPE = re.compile(
     r"(想|希望|能不能|可不可以|有没有|要是|盼)(.{0,6})(有人|找人|找个人|寻个人|请人|请个人|来个|"
-    r"来人|年轻人|志愿者|小伙子|谁)(.{0,12})(帮|陪|教|带|代|修|送|搬|买|拿|读|聊|坐坐|讲讲|一起|一道)|"
+    r"来人|年轻人|志愿者|小伙子|谁|会[^，。？?]{1,6}的|懂[^，。？?]{0,4}的)(.{0,12})"
+    r"(帮|陪|教|带|代|修|送|搬|买|拿|读|聊|坐坐|讲讲|一起|一道)|"
+    r"有没有人(好|能|可以|会|肯|愿意)?(帮|陪|教|来)|"
     r"^(我)?想学|想学(点|做|用|写|跳|唱|画)|"
     r"希望(小区|社区|居委|驿站|能|有).{0,12}(搞|办|放|组织|开|有|装|建|添|加|设|种)|"
+    # Something for the compound (小区里能不能装个快递柜) or for oneself (想要一副老花镜).
+    r"(小区|社区|楼里|楼下|门口|路口|院子)(里|里面|口)?(能不能|可不可以|好不好|最好)"
+    r"(装|放|设|搞|建|添|加|种|开|摆)(个|一个|一些|几个|点)|"
+    r"想要(一|两)(床|副|双|件|台|条|把|只|套|辆)|"
     r"(需要|要|得)(有)?人(帮|陪|来帮|来陪)|(想|希望)(给|为).{0,10}(办|搞|组织|开)(个|一个|一次)|"
     r"就好了$")
 # The clauses of a long message that ask something: where its question is.
@@ -561,7 +567,9 @@ class IntentEngine:
         # A long story with a meal in it (孩子上学吃饭样样要钱) is about the canteen only when
         # it names the canteen or a meal point.
         told_at_length = len(core) >= settings.long_message and not canteen_named
-        if menu is not None and not told_at_length and (
+        # Someone wanted to buy groceries or make dumplings together (有没有人帮我买点菜) is a
+        # wish, unless the canteen is named.
+        if menu is not None and not told_at_length and not (wished and not canteen_named) and (
                 (canteen_named and not (named and best_is_item)) or (
                     not (strong_answer and has_affairs_cue) and not named)):
             return menu   # 礼拜天食堂开门吗 is the canteen's, not the station's opening hours

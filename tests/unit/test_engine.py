@@ -677,3 +677,16 @@ def test_two_names_joined_by_and_share_one_question(engine: IntentEngine, questi
 def test_and_between_people_names_no_second_item(engine: IntentEngine) -> None:
     c = classify(engine, "我和老伴都满65了 敬老卡怎么办")
     assert (c.item, c.also) == ("A082", None)
+
+
+@pytest.mark.parametrize("message", [
+    "有没有会写毛笔字的帮我写副春联", "菜刀钝了 有没有人好帮忙磨一磨", "小区里能不能装个快递柜",
+    "想要一副合适的老花镜 自己去配不方便", "我行动不便 有没有人好礼拜天帮我买点菜送上来",
+])
+def test_wishes_by_their_shape(engine: IntentEngine, message: str) -> None:
+    assert classify(engine, message).intent == WISH
+
+
+def test_an_agency_is_about_another_place(engine: IntentEngine) -> None:
+    c = classify(engine, "身份证在地铁上丢脱了 明朝要坐高铁 来得及补伐")
+    assert (c.intent, c.item) == (FAQ, "agency.police")
