@@ -683,7 +683,7 @@ def test_and_between_people_names_no_second_item(engine: IntentEngine) -> None:
     "有没有会写毛笔字的帮我写副春联", "菜刀钝了 有没有人好帮忙磨一磨", "小区里能不能装个快递柜",
     "想要一副合适的老花镜 自己去配不方便", "我行动不便 有没有人好礼拜天帮我买点菜送上来",
 ])
-def test_wishes_by_their_shape(engine: IntentEngine, message: str) -> None:
+def test_wishes_of_someone_who_can_or_for_the_compound(engine: IntentEngine, message: str) -> None:
     assert classify(engine, message).intent == WISH
 
 
