@@ -343,6 +343,7 @@ class IntentEngine:
                             if w not in self._eat and not w.startswith("有"))
         self._report_re = _alternation(self._report_cues)
         self._not_report_re = _alternation(self._word_list(base, phrasebook.not_reports))
+        self._own_thing_re = _alternation(self._word_list(base, phrasebook.own_things))
         # The word lists read on every message, as one regex each (a search in C).
         self._eat_re = _alternation(self._eat)
         self._food_re = _alternation(self._food)
@@ -536,9 +537,13 @@ class IntentEngine:
         # A bill, a reading or a company's manners (水费算错了, 煤气公司态度差) is no repair for
         # a building leader, whatever category its words fall in: the ranking decides (12345).
         about_a_bill = self._not_report_re.search(core) is not None
-        if about_a_bill:
+        # A resident's own things (遥控器失灵了, 手机内存满了) are no repair either, nor anyone
+        # else's business: the out-of-scope words decide.
+        own_thing = self._own_thing_re.search(core) is not None and \
+            report_score < self.settings.answer_threshold   # 楼上漏水把电视机淋坏了: a leak
+        if about_a_bill or own_thing:
             report_best, report_score = None, 0.0
-        has_report_cue = self._has_report_cue(core) and not about_a_bill
+        has_report_cue = self._has_report_cue(core) and not about_a_bill and not own_thing
         has_affairs_cue = bool(self._affairs_re.search(core))
         settings = self.settings
         strong_answer = top_answer >= settings.answer_threshold
@@ -556,7 +561,7 @@ class IntentEngine:
         asked_for = has_affairs_cue and top_answer >= settings.answer_threshold
         if not has_report_cue and told is None and not wished and not asked_for and \
                 top_answer < settings.out_of_scope_overruled and self._out_of_scope(
-                    core, answerable):
+                    self._asking_part(norm.core, core), answerable):
             return Classification(text, FALLBACK, score=top_answer, normalised=core,
                                   candidates=self._candidates(answerable[:3]))
         menu = self._menu_question(text, core, today)
@@ -709,6 +714,14 @@ class IntentEngine:
         if asked is None:
             return left + after, doing + right + after
         return left + question, doing + right
+
+    def _asking_part(self, spaced: str, core: str) -> str:
+        """What a long message asks: its last clauses with a question word (冰箱洗衣机都泡坏了
+        …受灾的人家政府有没有救助 asks about relief, not about fridges); a short one whole."""
+        if len(core) < self.settings.long_message:
+            return core
+        asking = [part for part in spaced.split() if _ASKS.search(part)][-2:]
+        return self._compact(" ".join(asking)) if asking else core
 
     def _out_of_scope(self, core: str, answerable: list[_Scored]) -> bool:
         """Whether the message is about something no station answers (股票, 天气), unless one

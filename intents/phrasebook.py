@@ -44,6 +44,7 @@ class Phrasebook:
     actions: tuple[str, ...] = ()              # 申领, 挂失: what is done to a card
     out_of_scope: tuple[str, ...] = ()         # 股票, 天气: nothing the station answers
     not_reports: tuple[str, ...] = ()          # 水费, 态度: a bill or a company, no repair
+    own_things: tuple[str, ...] = ()           # 遥控器, 手机: a resident's own, no repair
     action_cues: tuple[tuple[str, tuple[str, ...]], ...] = ()  # 补领 is said 丢了, 掉了
     # A catalogue term and the everyday words for what it covers (辅助器具: 轮椅, 助听器)
     concepts: tuple[tuple[str, tuple[str, ...]], ...] = ()

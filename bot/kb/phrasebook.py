@@ -40,6 +40,7 @@ def build_phrasebook(knowledge: Knowledge) -> Phrasebook:
         station_words=lexicon.station_words, actions=lexicon.actions,
         out_of_scope=lexicon.out_of_scope,
         not_reports=lexicon.not_reports,
+        own_things=lexicon.own_things,
         action_cues=lexicon.action_cues, concepts=lexicon.concepts, done_before=lexicon.done_before,
         done_after=lexicon.done_after,
          canteen_words=lexicon.canteen_words,

@@ -690,3 +690,19 @@ def test_wishes_of_someone_who_can_or_for_the_compound(engine: IntentEngine, mes
 def test_an_agency_is_about_another_place(engine: IntentEngine) -> None:
     c = classify(engine, "身份证在地铁上丢脱了 明朝要坐高铁 来得及补伐")
     assert (c.intent, c.item) == (FAQ, "agency.police")
+
+
+@pytest.mark.parametrize("message", ["电视机遥控器失灵了 换了电池也不灵", "手机内存满了怎么清理"])
+def test_a_residents_own_things_are_no_report(engine: IntentEngine, message: str) -> None:
+    assert classify(engine, message).intent == FALLBACK
+
+
+def test_a_leak_that_wets_the_television_is_still_a_report(engine: IntentEngine) -> None:
+    c = classify(engine, "楼上漏水把我家电视机淋坏了")
+    assert (c.intent, c.category) == (REPORT, "water_leak")
+
+
+def test_a_long_story_is_out_of_scope_only_by_what_it_asks(engine: IntentEngine) -> None:
+    c = classify(engine, "前几天台风过来那晚上，我们家一楼进水进了半米深，冰箱洗衣机都泡坏了，"
+                         "被子衣服全湿了，像我们这种受灾的人家政府有没有救助，要去哪里申请")
+    assert c.intent == AFFAIRS and c.item == "A079"
