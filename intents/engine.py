@@ -422,7 +422,7 @@ class IntentEngine:
 
     @staticmethod
     def _word_list(normaliser: TextNormaliser, words: Iterable[str]) -> tuple[str, ...]:
-        out = {normaliser.basic(w).replace(" ", "") for w in words}
+        out = {normaliser.standard(w).replace(" ", "") for w in words}
         return tuple(sorted((w for w in out if w), key=len, reverse=True))
 
     def _features(self, text: str) -> set[str]:

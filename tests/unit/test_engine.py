@@ -706,3 +706,9 @@ def test_a_long_story_is_out_of_scope_only_by_what_it_asks(engine: IntentEngine)
     c = classify(engine, "前几天台风过来那晚上，我们家一楼进水进了半米深，冰箱洗衣机都泡坏了，"
                          "被子衣服全湿了，像我们这种受灾的人家政府有没有救助，要去哪里申请")
     assert c.intent == AFFAIRS and c.item == "A079"
+
+
+def test_lexicon_words_are_read_as_messages_are(engine: IntentEngine) -> None:
+    # 医保卡 is read as 社保卡 in messages; the concept 医保卡里还有 must be read the same way.
+    c = classify(engine, "我爸去世了，他医保卡里还有几千块钱，家属能取出来吗")
+    assert (c.item, c.clarify) == ("A059", False)
