@@ -344,6 +344,7 @@ class IntentEngine:
         self._report_re = _alternation(self._report_cues)
         self._not_report_re = _alternation(self._word_list(base, phrasebook.not_reports))
         self._own_thing_re = _alternation(self._word_list(base, phrasebook.own_things))
+        self._not_meal_re = _alternation(self._word_list(base, phrasebook.not_meals))
         # The word lists read on every message, as one regex each (a search in C).
         self._eat_re = _alternation(self._eat)
         self._food_re = _alternation(self._food)
@@ -564,7 +565,8 @@ class IntentEngine:
                     self._asking_part(norm.core, core), answerable):
             return Classification(text, FALLBACK, score=top_answer, normalised=core,
                                   candidates=self._candidates(answerable[:3]))
-        menu = self._menu_question(text, core, today)
+        # 吃饭都成问题 (hardship) and 有啥好领 (a benefit) say no meal.
+        menu = self._menu_question(text, self._not_meal_re.sub("|", core), today)
         named = bool(answerable) and answerable[0].recall >= EXACT_ALIAS and strong_answer
         canteen_named = menu is not None and (menu.meal_point is not None or bool(
             self._canteen_re.search(core)))

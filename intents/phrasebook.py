@@ -45,6 +45,7 @@ class Phrasebook:
     out_of_scope: tuple[str, ...] = ()         # 股票, 天气: nothing the station answers
     not_reports: tuple[str, ...] = ()          # 水费, 态度: a bill or a company, no repair
     own_things: tuple[str, ...] = ()           # 遥控器, 手机: a resident's own, no repair
+    not_meals: tuple[str, ...] = ()            # 吃饭都成问题, 有啥好领: eating words, no meal
     action_cues: tuple[tuple[str, tuple[str, ...]], ...] = ()  # 补领 is said 丢了, 掉了
     # A catalogue term and the everyday words for what it covers (辅助器具: 轮椅, 助听器)
     concepts: tuple[tuple[str, tuple[str, ...]], ...] = ()

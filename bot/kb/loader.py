@@ -469,7 +469,7 @@ class KnowledgeLoader:
                      "affairs_cues", "actions", "stopwords", "homophones", "acknowledgements",
                      "station_words", "canteen_words", "other_places", "eat_words", "food_words",
                      "place_suffixes", "menu_topics", "capabilities", "action_cues", "concepts",
-                     "out_of_scope", "not_reports", "own_things"))
+                     "out_of_scope", "not_reports", "own_things", "not_meals"))
         raw = src.data.get("homophones", {})
         homophones: dict[str, str] = {}
         if not isinstance(raw, dict) or not all(isinstance(v, str) for v in raw.values()):
@@ -507,6 +507,7 @@ class KnowledgeLoader:
                        out_of_scope=top.texts("out_of_scope", required=False),
                        not_reports=top.texts("not_reports", required=False),
                        own_things=top.texts("own_things", required=False),
+                       not_meals=top.texts("not_meals", required=False),
                        action_cues=action_cues, concepts=concepts,
                        done_before=cues_table.texts("done_before", required=False),
                        done_after=cues_table.texts("done_after", required=False))

@@ -219,6 +219,7 @@ class Lexicon:
     out_of_scope: tuple[str, ...] = ()                           # 股票, 天气
     not_reports: tuple[str, ...] = ()                            # 水费, 态度, 打不着火
     own_things: tuple[str, ...] = ()                             # 遥控器, 手机: not the building's
+    not_meals: tuple[str, ...] = ()                              # 吃饭都成问题: no canteen question
     action_cues: tuple[tuple[str, tuple[str, ...]], ...] = ()   # 补领: 丢了, 掉了
     concepts: tuple[tuple[str, tuple[str, ...]], ...] = ()      # 辅助器具: 轮椅, 助听器
     done_before: tuple[str, ...] = ()                            # 已经 (挂失): done already

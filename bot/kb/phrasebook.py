@@ -41,6 +41,7 @@ def build_phrasebook(knowledge: Knowledge) -> Phrasebook:
         out_of_scope=lexicon.out_of_scope,
         not_reports=lexicon.not_reports,
         own_things=lexicon.own_things,
+        not_meals=lexicon.not_meals,
         action_cues=lexicon.action_cues, concepts=lexicon.concepts, done_before=lexicon.done_before,
         done_after=lexicon.done_after,
          canteen_words=lexicon.canteen_words,

@@ -712,3 +712,19 @@ def test_lexicon_words_are_read_as_messages_are(engine: IntentEngine) -> None:
     # 医保卡 is read as 社保卡 in messages; the concept 医保卡里还有 must be read the same way.
     c = classify(engine, "我爸去世了，他医保卡里还有几千块钱，家属能取出来吗")
     assert (c.item, c.clarify) == ("A059", False)
+
+
+@pytest.mark.parametrize(("message", "item"), [
+    ("女儿白血病 屋里钞票全部用光了 现在连吃饭都成问题 有啥生活上的救助", "A072"),
+    ("昨天夜里屋里着火 东西全部烧光了 一家门现在没地方住 有没有应急的帮助", "A073"),
+])
+def test_hardship_told_with_eating_or_a_past_fire_asks_for_relief(engine: IntentEngine,
+                                                                   message: str,
+                                                                   item: str) -> None:
+    c = classify(engine, message)
+    assert (c.intent, c.item, c.emergency) == (AFFAIRS, item, None)
+
+
+def test_a_benefit_asked_with_a_day_and_a_night_is_no_menu(engine: IntentEngine) -> None:
+    assert classify(engine, "老头子礼拜天夜里走的 家属还有啥好领的").intent != MENU
+    assert classify(engine, "明天中午有啥好吃的").intent == MENU
