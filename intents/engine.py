@@ -668,10 +668,14 @@ class IntentEngine:
             # In a short message every clause asks once a question mark came before (居住证在哪
             # 签注？公积金明细也要打一份), and so does one that says what it needs done (医保卡
             # 丢了: 补领).
+            # A part the next one turns away from (想签个家庭医生 另外…) was a question too.
+            turns_next = at_part + 1 < len(parts) and _NEXT_QUESTION.match(
+                parts[at_part + 1]) is not None
             clauses.extend(p for p in pieces if len(p) >= 3 and (
                 _ASKS.search(p.replace("什么的", "")) or self._affairs_re.search(p) or (
-                    not long and (asked_before or follows_turn or _NEXT_QUESTION.match(p) or any(
-                        w in p for w in self._affairs_cues) or self._actions_said(p)))))
+                    not long and (asked_before or follows_turn or _NEXT_QUESTION.match(p)
+                                  or turns_next or any(w in p for w in self._affairs_cues)
+                                  or self._actions_said(p)))))
             follows_turn = _NEXT_QUESTION.fullmatch(part) is not None
         if len(clauses) < 2 or not (turned or sum(1 for c in clauses if _ASKS.search(c)) >= 2):
             return None
@@ -690,7 +694,12 @@ class IntentEngine:
                 alone = self._decide(clause, self._compact(clause), ranked).item
                 top = next((s for s in ranked if self.entries[s.entry].ref == alone and (
                     not long or s.entry in best)), None)
-            if top is None:
+            if top is None and not long and ranked[0].score >= self.settings.answer_threshold \
+                    and len(ranked) > 1 and self._siblings(ranked[0].entry, ranked[1].entry):
+                top = ranked[0]     # 结婚登记档案 beside 涉外婚姻登记档案: its best, siblings aside
+            if top is None and (_ASKS.search(clause) or self._actions_said(clause)):
+                # ... else its best among the whole message's best; a clause that only tells
+                # (厂里把我辞退了) asks nothing of its own.
                 top = next((s for s in ranked[:TWO_QUESTIONS_CHECK - 1] if s.entry in best
                             and s.score >= self.settings.clarify_threshold), None)
             if top is None or any(s.entry == top.entry for s in found):

@@ -728,3 +728,13 @@ def test_hardship_told_with_eating_or_a_past_fire_asks_for_relief(engine: Intent
 def test_a_benefit_asked_with_a_day_and_a_night_is_no_menu(engine: IntentEngine) -> None:
     assert classify(engine, "老头子礼拜天夜里走的 家属还有啥好领的").intent != MENU
     assert classify(engine, "明天中午有啥好吃的").intent == MENU
+
+
+@pytest.mark.parametrize(("question", "first", "second"), [
+    ("想签个家庭医生 另外我透析的门诊大病登记也在社区医院办伐", "A123", "A060"),
+    ("厂里上礼拜把我辞退了，我要去哪里登记失业？失业金一个月能拿多少", "A032", "A037"),
+])
+def test_the_first_question_asked_is_answered_first(engine: IntentEngine, question: str,
+                                                    first: str, second: str) -> None:
+    c = classify(engine, question)
+    assert (c.item, c.also.item if c.also else None) == (first, second)
