@@ -292,6 +292,52 @@ def cmd_db_upgrade(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_staff_passwd(args: argparse.Namespace) -> int:
+    """Set a staff member's or leader's web desk password, read from stdin (typed twice
+    when stdin is a terminal); only its hash is stored."""
+    import getpass
+
+    from bot.db.database import Database, upgrade
+    from bot.db.unit_of_work import UnitOfWork
+    from bot.kb.loader import load_knowledge
+    from bot.staff import texts
+    from bot.staff.auth import hash_password
+
+    settings = _settings(args)
+    roster = load_knowledge(settings.knowledge_dir).roster
+    name = args.name.strip()
+    known = {s.name for s in roster.staff} | {b.leader for b in roster.buildings} | {
+        b.backup for b in roster.buildings}
+    if name not in known:
+        print(texts.PASSWORD_UNKNOWN.format(name=name), file=sys.stderr)
+        return 2
+    if sys.stdin.isatty():
+        password = getpass.getpass("新密码：")
+        if getpass.getpass("再输一遍：") != password:
+            print(texts.PASSWORD_MISMATCH, file=sys.stderr)
+            return 2
+    else:
+        password = sys.stdin.readline().rstrip("\r\n")
+    if len(password) < 8:
+        print(texts.PASSWORD_SHORT, file=sys.stderr)
+        return 2
+    upgrade(settings.database_url)
+
+    async def store() -> None:
+        database = Database(settings.database_url)
+        try:
+            async with UnitOfWork(database.sessions) as uow:
+                await uow.credentials.set_password(name, hash_password(password),
+                                                   dt.datetime.now(dt.UTC))
+                await uow.commit()
+        finally:
+            await database.dispose()
+
+    asyncio.run(store())
+    print(texts.PASSWORD_SET.format(name=name))
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser of `yizhan`."""
     parser = argparse.ArgumentParser(prog="yizhan", description="驿站助手 (Yizhan)")
@@ -341,6 +387,13 @@ def build_parser() -> argparse.ArgumentParser:
     db_upgrade = db_commands.add_parser("upgrade", help="migrate the schema (SQLite or PostgreSQL)")
     db_upgrade.add_argument("revision", nargs="?", default="head")
     db_upgrade.set_defaults(func=cmd_db_upgrade)
+    staff = commands.add_parser("staff", help="the staff web desk")
+    staff_commands = staff.add_subparsers(dest="staff_command", required=True)
+    passwd = staff_commands.add_parser(
+        "passwd", help="set a web desk password (read from stdin)")
+    passwd.add_argument("name", help="a staff member's or building leader's roster name")
+    passwd.add_argument("--kb", help="knowledge directory (default from config)")
+    passwd.set_defaults(func=cmd_staff_passwd)
     return parser
 
 

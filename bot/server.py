@@ -37,6 +37,7 @@ from bot.config import ConfigError, Settings
 from bot.db.shared_state import DatabaseSharedState
 from bot.db.unit_of_work import UnitOfWork
 from bot.messages import IncomingMessage, Reply
+from bot.staff.web import DeskDependencies, staff_app
 from bot.tickets.outbox import OutboxSender
 from bot.tickets.scheduler import TicketScheduler
 
@@ -310,6 +311,9 @@ async def create_app(settings: Settings, assistant: Assistant,
         await http.close()
         await assistant.close()
 
+    app.add_subapp("/staff", staff_app(DeskDependencies(
+        assistant.knowledge, unit_of_work, assistant.dialogue, now,
+        settings.environ.get("YIZHAN_STAFF_SECRET"))))
     app.router.add_get("/healthz", healthz)
     app.router.add_get("/metrics", metrics_page)
     app.cleanup_ctx.append(lifetime)

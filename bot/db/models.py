@@ -244,3 +244,16 @@ class SchedulerLease(Base):
     name: Mapped[str] = mapped_column(String(32), primary_key=True)
     holder: Mapped[str] = mapped_column(String(64))
     expires_at: Mapped[dt.datetime] = mapped_column()
+
+
+class StaffCredential(Base):
+    """A staff member's or leader's password for the web desk (`yizhan staff passwd`), and
+    the failed sign-ins that lock it for a while."""
+
+    __tablename__ = "staff_credentials"
+
+    name: Mapped[str] = mapped_column(String(64), primary_key=True)   # roster name
+    password_hash: Mapped[str] = mapped_column(String(256))
+    failed_logins: Mapped[int] = mapped_column(Integer, default=0)
+    locked_until: Mapped[dt.datetime | None] = mapped_column()
+    updated_at: Mapped[dt.datetime] = mapped_column(default=utcnow)

@@ -515,6 +515,16 @@ class OutboxRepository:
             select(OutboxMessage).where(OutboxMessage.state == "failed")
             .order_by(OutboxMessage.id.desc()).limit(limit))).scalars())
 
+    async def retry(self, message_id: int, now: dt.datetime) -> bool:
+        """Put a failed notification back in the queue, to be sent now (staff pressed 重发);
+        whether there was such a failed notification."""
+        result = await self.session.execute(
+            update(OutboxMessage).where(OutboxMessage.id == message_id,
+                                        OutboxMessage.state == "failed")
+            .values(state="pending", attempts=0, next_attempt_at=now))
+        mark_changed(self.session)
+        return bool(getattr(result, "rowcount", 0))
+
     async def counts(self) -> list[tuple[str, int]]:
         """(state, how many) over every notification."""
         rows = await self.session.execute(select(OutboxMessage.state, func.count())
@@ -694,6 +704,18 @@ class SharedValues:
         await set_conversation_row(self.session, self.PREFIX + key,
                                    json.dumps(value, ensure_ascii=False), expires_at)
 
+
+    async def first(self, key: str, value: dict[str, Any], now: dt.datetime) -> dict[str, Any]:
+        """The stored value, storing `value` first when there is none: every worker gets the
+        first one stored (a secret made once for all of them)."""
+        statement = (CLAIM_POSTGRESQL if _dialect(self.session) == "postgresql"
+                     else CLAIM_SQLITE)
+        await self.session.execute(statement, {
+            "key": self.PREFIX + key, "state": json.dumps(value, ensure_ascii=False),
+            "expires_at": None, "updated_at": utcnow()})
+        mark_changed(self.session)
+        stored = await self.get(key, now)
+        return stored if stored is not None else value
 
     async def claim(self, key: str, expires_at: dt.datetime) -> bool:
         """Insert the key unless present; whether this call inserted it."""

@@ -25,6 +25,7 @@ from bot.db.repositories import (
     mark_changed,
     ping,
 )
+from bot.db.staff_desk import DeskRepository, StaffCredentialRepository
 
 
 class UnitOfWorkSession(Session):
@@ -53,6 +54,8 @@ class UnitOfWork:
     leases: LeaseRepository
     shared: SharedValues
     retention: RetentionRepository
+    credentials: StaffCredentialRepository
+    desk: DeskRepository
 
     def __init__(self, sessions: async_sessionmaker[AsyncSession]) -> None:
         self._sessions = sessions
@@ -67,6 +70,8 @@ class UnitOfWork:
         self.leases = LeaseRepository(self.session)
         self.shared = SharedValues(self.session)
         self.retention = RetentionRepository(self.session)
+        self.credentials = StaffCredentialRepository(self.session)
+        self.desk = DeskRepository(self.session)
         return self
 
     async def __aexit__(self, kind: type[BaseException] | None, error: BaseException | None,

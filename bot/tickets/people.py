@@ -37,7 +37,8 @@ class StationPeople:
     def actor(self, message: IncomingMessage) -> Actor | None:
         """The leader, volunteer or staff member behind a message, if it is one. On the
         console they write as `leader:NAME`, `volunteer:NAME` or `staff:NAME`."""
-        if message.platform == "console" and ":" in message.user_id:
+        # The console, and the web desk for whoever signed in there, say who is writing.
+        if message.platform in ("console", "web") and ":" in message.user_id:
             role, name = message.user_id.split(":", 1)
             if role == "leader" and name in self.leaders:
                 return Actor("leader", name)

@@ -141,3 +141,35 @@ def test_a_command_is_required(capsys: pytest.CaptureFixture[str]) -> None:
     with pytest.raises(SystemExit) as caught:
         main([])
     assert caught.value.code == 2
+
+
+def test_staff_passwd_stores_only_a_hash(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                         capsys: pytest.CaptureFixture[str]) -> None:
+    import asyncio
+
+    from bot.db.database import Database
+    from bot.db.unit_of_work import UnitOfWork
+    from bot.staff.auth import check_password
+
+    url = f"sqlite+aiosqlite:///{tmp_path / 'desk.db'}"
+    monkeypatch.setenv("YIZHAN_DATABASE_URL", url)
+    monkeypatch.setattr("sys.stdin", io.StringIO("long-enough-1\n"))
+    assert main(["staff", "passwd", "王建华"]) == 0
+    assert "王建华" in capsys.readouterr().out
+
+    async def stored() -> str:
+        database = Database(url)
+        try:
+            async with UnitOfWork(database.sessions) as uow:
+                found = await uow.credentials.get("王建华")
+                assert found is not None
+                return found.password_hash
+        finally:
+            await database.dispose()
+
+    hashed = asyncio.run(stored())
+    assert "long-enough-1" not in hashed and check_password("long-enough-1", hashed)
+    monkeypatch.setattr("sys.stdin", io.StringIO("short\n"))
+    assert main(["staff", "passwd", "王建华"]) == 2
+    monkeypatch.setattr("sys.stdin", io.StringIO("long-enough-1\n"))
+    assert main(["staff", "passwd", "没这个人"]) == 2

@@ -1,0 +1,123 @@
+"""What the staff web desk reads and writes: passwords and sign-in locks, tickets by period
+and filter with their history, and the residents' phones (shown masked). Never commits."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from sqlalchemy import case, func, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.db.models import Resident, StaffCredential, Ticket, TicketEvent
+from bot.db.repositories import mark_changed
+
+
+class StaffCredentialRepository:
+    """Web desk passwords (hashes only) and failed sign-ins."""
+
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+
+    async def get(self, name: str) -> StaffCredential | None:
+        return await self.session.get(StaffCredential, name)
+
+    async def set_password(self, name: str, password_hash: str, now: dt.datetime) -> None:
+        """Store a new password hash and lift any lock."""
+        found = await self.get(name)
+        if found is None:
+            self.session.add(StaffCredential(name=name, password_hash=password_hash,
+                                             failed_logins=0, locked_until=None,
+                                             updated_at=now))
+            return
+        found.password_hash, found.failed_logins, found.locked_until = password_hash, 0, None
+        found.updated_at = now
+
+    async def failed(self, name: str, now: dt.datetime, lock_after: int,
+                     lock_for: dt.timedelta) -> dt.datetime | None:
+        """Count a failed sign-in; the time the name is locked until, once it is locked."""
+        found = await self.get(name)
+        if found is None:
+            return None
+        found.failed_logins += 1
+        if found.failed_logins >= lock_after:
+            found.locked_until, found.failed_logins = now + lock_for, 0
+        found.updated_at = now
+        return found.locked_until
+
+    async def succeeded(self, name: str, now: dt.datetime) -> None:
+        """A right password: the failures are forgotten."""
+        await self.session.execute(update(StaffCredential).where(StaffCredential.name == name)
+                                   .values(failed_logins=0, locked_until=None, updated_at=now))
+        mark_changed(self.session)
+
+
+@dataclass(frozen=True)
+class TicketFilter:
+    """Which tickets a desk page lists; None means any."""
+
+    created_from: dt.datetime | None = None     # inclusive
+    created_to: dt.datetime | None = None       # exclusive
+    buildings: Sequence[str] | None = None      # a leader's buildings; None = all
+    kind: str | None = None
+    state: str | None = None
+    category: str | None = None
+    building: str | None = None
+    assignee: str | None = None
+    done_from: dt.datetime | None = None        # resolved (a wish: closed) from ...
+    done_to: dt.datetime | None = None          # ... until (exclusive)
+
+
+class DeskRepository:
+    """Tickets for the dashboard, the lists and the exports."""
+
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+
+    async def tickets(self, which: TicketFilter, limit: int | None = None) -> list[Ticket]:
+        """The tickets matching the filter, newest first."""
+        query = select(Ticket)
+        if which.created_from is not None:
+            query = query.where(Ticket.created_at >= which.created_from)
+        if which.created_to is not None:
+            query = query.where(Ticket.created_at < which.created_to)
+        if which.buildings is not None:
+            query = query.where(Ticket.building.in_(list(which.buildings)))
+        for column, value in ((Ticket.kind, which.kind), (Ticket.state, which.state),
+                              (Ticket.category, which.category),
+                              (Ticket.building, which.building),
+                              (Ticket.assignee, which.assignee)):
+            if value is not None:
+                query = query.where(column == value)
+        if which.done_from is not None and which.done_to is not None:
+            done = func.coalesce(Ticket.resolved_at, case(
+                (Ticket.kind == "wish", Ticket.closed_at), else_=None))
+            query = query.where(done >= which.done_from, done < which.done_to)
+        query = query.order_by(Ticket.id.desc())
+        if limit is not None:
+            query = query.limit(limit)
+        return list((await self.session.execute(query)).scalars())
+
+    async def reopened(self, ticket_ids: Sequence[int]) -> set[int]:
+        """Which of these tickets were reopened at least once."""
+        if not ticket_ids:
+            return set()
+        rows = await self.session.execute(
+            select(TicketEvent.ticket_id).where(TicketEvent.action == "reopened",
+                                                TicketEvent.ticket_id.in_(list(ticket_ids)))
+            .distinct())
+        return {int(row) for row in rows.scalars()}
+
+    async def history(self, ticket_id: int) -> list[TicketEvent]:
+        """A ticket's audit events, oldest first."""
+        return list((await self.session.execute(
+            select(TicketEvent).where(TicketEvent.ticket_id == ticket_id)
+            .order_by(TicketEvent.id))).scalars())
+
+    async def phone_of(self, resident_id: int | None) -> str | None:
+        """The phone a resident gave, if any (the desk shows it masked)."""
+        if resident_id is None:
+            return None
+        resident = await self.session.get(Resident, resident_id)
+        return resident.phone if resident is not None else None

@@ -1,0 +1,29 @@
+"""The staff desk's own words (page text is in its templates)."""
+
+from __future__ import annotations
+
+SIGN_IN_WRONG = "名字或密码不对。"
+SIGN_IN_LOCKED = "连续输错太多次，请 {minutes} 分钟后再试。"
+SIGN_IN_UNKNOWN = "名字或密码不对。"          # the same words: no hint which names exist
+SIGNED_OUT = "已退出。"
+FORM_EXPIRED = "页面已过期，请刷新后再提交。"
+ACTION_EMPTY = "请选择要做的操作。"
+RETRIED = "已重新排队发送。"
+NOT_RETRIED = "这条通知已经不在失败列表里了。"
+PASSWORD_SET = "已为{name}设置网页工作台密码。"
+PASSWORD_UNKNOWN = "花名册里没有“{name}”（要写工作人员或楼栋长的名字）。"
+PASSWORD_SHORT = "密码至少要 8 位。"
+PASSWORD_MISMATCH = "两次输入的密码不一样。"
+
+PERIODS = {"week": "本周", "month": "本月", "custom": "自定义"}
+KINDS = {"report": "报修", "wish": "微心愿", "consult": "找人工"}
+STATES = {
+    "new": "待接单", "claimed": "已接单", "in_progress": "处理中", "resolved": "已处理待确认",
+    "closed": "已完成", "reopened": "重新处理", "transferred": "已转交", "merged": "已合并",
+    "cancelled": "已撤销", "declined": "无法实现",
+}
+ACTIONS = {  # the chat commands the ticket page offers, with what their note means
+    "接单": "", "进度": "进展说明", "完成": "处理结果", "转交": "转交给谁（名字）",
+    "回复": "回复居民的话", "退回": "退回原因", "合并": "合并到哪个工单（编号）",
+    "实现": "说明", "无法实现": "原因",
+}

@@ -1,0 +1,402 @@
+"""The staff web desk, mounted under /staff by `yizhan serve`: server-rendered pages.
+
+Every page needs a signed session: a page asked for without one redirects to the sign-in
+form, anything else answers 401. Leaders see only their own buildings' tickets, in every list,
+page and export. Actions on a ticket are the chat commands (接单 R0001, 转交 R0001 王老师),
+handled by the same `Dialogue` as a message from WeCom: one path for every change."""
+
+from __future__ import annotations
+
+import datetime as dt
+import secrets
+from collections.abc import AsyncIterator, Awaitable, Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlencode
+
+import aiohttp_jinja2
+import jinja2
+from aiohttp import web
+
+from bot.db.models import Ticket
+from bot.db.staff_desk import TicketFilter
+from bot.db.unit_of_work import UnitOfWork
+from bot.dialogue import Dialogue
+from bot.kb.model import Knowledge
+from bot.messages import IncomingMessage
+from bot.staff import texts
+from bot.staff.auth import (
+    COOKIE,
+    LOCK_AFTER,
+    LOCK_FOR,
+    SESSION_LENGTH,
+    DeskSession,
+    SessionSigner,
+    check_password,
+)
+from bot.staff.exports import as_csv, as_xlsx, rows_of
+from bot.staff.figures import TicketFacts, compute, period_of
+
+HERE = Path(__file__).resolve().parent
+SECRET_KEY = "staff_session_secret"      # in the shared values, when no secret is configured
+PLATFORM = "web"                         # desk actions reach the dialogue from here
+LIST_LIMIT = 500
+
+
+@dataclass(frozen=True)
+class DeskDependencies:
+    """What the desk is built from (by the server, from the assistant)."""
+
+    knowledge: Knowledge
+    unit_of_work: Callable[[], UnitOfWork]
+    dialogue: Dialogue
+    clock: Callable[[], dt.datetime]             # the station's time (aware)
+    secret: str | None = None                    # YIZHAN_STAFF_SECRET, else made once
+
+
+class StaffDesk:
+    """The desk's handlers and what they share."""
+
+    def __init__(self, deps: DeskDependencies) -> None:
+        self.deps = deps
+        self.knowledge = deps.knowledge
+        self.zone = deps.clock().tzinfo or dt.UTC
+        self._signer: SessionSigner | None = None
+        self.staff_names = {s.name for s in deps.knowledge.roster.staff}
+        leading: dict[str, list[str]] = {}
+        for building in deps.knowledge.roster.buildings:
+            for name in (building.leader, building.backup):
+                leading.setdefault(name, []).append(building.name)
+        self.buildings_of = {name: tuple(found) for name, found in leading.items()}
+        self.categories = {c.id: c.name for c in deps.knowledge.reports}
+
+    # -- sessions -------------------------------------------------------------------------
+    @property
+    def signer(self) -> SessionSigner:
+        if self._signer is None:
+            raise RuntimeError("the staff desk was not started")
+        return self._signer
+
+    async def start(self) -> None:
+        """Find the session secret: configured, or the one every worker shares."""
+        if self.deps.secret:
+            self._signer = SessionSigner(self.deps.secret.encode())
+            return
+        async with self.deps.unit_of_work() as uow:
+            stored = await uow.shared.first(SECRET_KEY, {"secret": secrets.token_hex(32)},
+                                            self.deps.clock())
+            await uow.commit()
+        self._signer = SessionSigner(str(stored["secret"]).encode())
+
+    def role_of(self, name: str) -> str | None:
+        """Who may sign in: staff (every ticket) and building leaders (their own)."""
+        if name in self.staff_names:
+            return "staff"
+        return "leader" if name in self.buildings_of else None
+
+    def session(self, request: web.Request) -> DeskSession | None:
+        return self.signer.read(request.cookies.get(COOKIE), self.deps.clock())
+
+    def required(self, request: web.Request) -> DeskSession:
+        """The signed-in session, or: a page redirects to sign-in, anything else is 401."""
+        found = self.session(request)
+        if found is not None:
+            return found
+        if request.method == "GET" and not request.path.startswith("/staff/export"):
+            raise web.HTTPSeeOther("/staff/login?" + urlencode({"next": request.path_qs}))
+        raise web.HTTPUnauthorized(text="401: sign in at /staff/login\n")
+
+    async def checked_form(self, request: web.Request) -> tuple[DeskSession, dict[str, str]]:
+        """A posted form of a signed-in session carrying its CSRF token."""
+        session = self.required(request)
+        form = {k: str(v) for k, v in (await request.post()).items()}
+        if not self.signer.csrf_ok(session, form.get("csrf")):
+            raise web.HTTPForbidden(text=texts.FORM_EXPIRED)
+        return session, form
+
+    def scope(self, session: DeskSession) -> tuple[str, ...] | None:
+        """The buildings a session may see; None for every building."""
+        return None if session.role == "staff" else self.buildings_of.get(session.name, ())
+
+    def page(self, request: web.Request, template: str, session: DeskSession | None,
+             **context: Any) -> web.Response:
+        context.update(session=session, texts=texts,
+                       csrf=self.signer.csrf(session) if session else "",
+                       categories=self.categories)
+        response = aiohttp_jinja2.render_template(template, request, context)
+        response.headers["Cache-Control"] = "no-store"
+        return response
+
+    # -- sign-in ---------------------------------------------------------------------------
+    async def login_form(self, request: web.Request) -> web.Response:
+        return self.page(request, "login.html", None, error="",
+                         next=request.query.get("next", "/staff/"))
+
+    async def login(self, request: web.Request) -> web.Response:
+        form = await request.post()
+        name, password = str(form.get("name", "")).strip(), str(form.get("password", ""))
+        target = str(form.get("next", "/staff/"))
+        if not target.startswith("/staff"):
+            target = "/staff/"
+        now = self.deps.clock()
+        role = self.role_of(name)
+        error = texts.SIGN_IN_UNKNOWN
+        async with self.deps.unit_of_work() as uow:
+            stored = await uow.credentials.get(name) if role else None
+            if stored is not None and stored.locked_until is not None and \
+                    stored.locked_until > now:
+                error = texts.SIGN_IN_LOCKED.format(
+                    minutes=max(1, int((stored.locked_until - now).total_seconds() // 60) + 1))
+            elif stored is not None and role is not None and check_password(
+                    password, stored.password_hash):
+                await uow.credentials.succeeded(name, now)
+                await uow.commit()
+                cookie, _ = self.signer.issue(name, role, now)
+                signed_in = web.HTTPSeeOther(target)
+                signed_in.set_cookie(COOKIE, cookie, path="/staff", httponly=True,
+                                     samesite="Strict", secure=request.secure,
+                                     max_age=int(SESSION_LENGTH.total_seconds()))
+                raise signed_in
+            elif stored is not None:
+                locked = await uow.credentials.failed(name, now, LOCK_AFTER, LOCK_FOR)
+                await uow.commit()
+                error = (texts.SIGN_IN_LOCKED.format(minutes=int(LOCK_FOR.total_seconds() // 60))
+                         if locked is not None else texts.SIGN_IN_WRONG)
+        response = self.page(request, "login.html", None, error=error, next=target)
+        response.set_status(401)
+        return response
+
+    async def logout(self, request: web.Request) -> web.Response:
+        await self.checked_form(request)
+        response = web.HTTPSeeOther("/staff/login")
+        response.del_cookie(COOKIE, path="/staff")
+        raise response
+
+    # -- numbers ---------------------------------------------------------------------------
+    def _period(self, request: web.Request) -> tuple[str, dt.date, dt.date]:
+        choice = request.query.get("period", "month")
+        today = self.deps.clock().astimezone(self.zone).date()
+        start, end = period_of(choice, today, _date(request.query.get("from")),
+                               _date(request.query.get("to")))
+        return choice, start, end
+
+    def _bounds(self, start: dt.date, end: dt.date) -> tuple[dt.datetime, dt.datetime]:
+        return (dt.datetime.combine(start, dt.time(), self.zone),
+                dt.datetime.combine(end + dt.timedelta(days=1), dt.time(), self.zone))
+
+    async def _facts(self, uow: UnitOfWork, which: TicketFilter, limit: int | None = None
+                     ) -> list[TicketFacts]:
+        tickets = await uow.desk.tickets(which, limit)
+        reopened = await uow.desk.reopened([t.id for t in tickets])
+        return [_facts(t, t.id in reopened) for t in tickets]
+
+    async def dashboard(self, request: web.Request) -> web.Response:
+        session = self.required(request)
+        choice, start, end = self._period(request)
+        created_from, created_to = self._bounds(start, end)
+        async with self.deps.unit_of_work() as uow:
+            facts = await self._facts(uow, TicketFilter(
+                created_from=created_from - dt.timedelta(days=400), created_to=created_to,
+                buildings=self.scope(session)))
+        figures = compute(facts, start, end, self.zone, self.deps.clock())
+        span = {"from": start.isoformat(), "to": end.isoformat()}
+        return self.page(request, "dashboard.html", session, figures=figures, choice=choice,
+                         span=span, link=lambda **kw: _link(span, kw),
+                         charts=_charts(figures, self.categories, span))
+
+    # -- tickets ---------------------------------------------------------------------------
+    def _filter(self, request: web.Request, session: DeskSession) -> TicketFilter:
+        q = request.query
+        start, end = _date(q.get("from")), _date(q.get("to"))
+        done = _date(q.get("resolved"))
+        done_bounds = self._bounds(done, done) if done else (None, None)
+        return TicketFilter(
+            done_from=done_bounds[0], done_to=done_bounds[1],
+            created_from=self._bounds(start, start)[0] if start else None,
+            created_to=self._bounds(end, end)[1] if end else None,
+            buildings=self.scope(session), kind=q.get("kind") or None,
+            state=q.get("state") or None, category=q.get("category") or None,
+            building=q.get("building") or None, assignee=q.get("leader") or None)
+
+    async def tickets(self, request: web.Request) -> web.Response:
+        session = self.required(request)
+        which = self._filter(request, session)
+        async with self.deps.unit_of_work() as uow:
+            facts = await self._facts(uow, which, LIST_LIMIT)
+        query = {k: v for k, v in request.query.items() if v}
+        return self.page(request, "tickets.html", session, tickets=facts, query=query,
+                         export_query=urlencode(query), zone=self.zone,
+                         buildings=self.scope(session) or sorted(
+                             b.name for b in self.knowledge.roster.buildings),
+                         limit=LIST_LIMIT, now=self.deps.clock())
+
+    async def _visible(self, uow: UnitOfWork, session: DeskSession, code: str
+                       ) -> Ticket:
+        ticket = await uow.tickets.by_code(code)
+        scope = self.scope(session)
+        if ticket is None or (scope is not None and ticket.building not in scope):
+            raise web.HTTPNotFound(text="404: no such ticket\n")   # a leader learns nothing
+        return ticket
+
+    async def ticket(self, request: web.Request) -> web.Response:
+        session = self.required(request)
+        code = request.match_info["code"].upper()
+        async with self.deps.unit_of_work() as uow:
+            ticket = await self._visible(uow, session, code)
+            history = await uow.desk.history(ticket.id)
+            phone = await uow.desk.phone_of(None if ticket.anonymous else ticket.resident_id)
+            facts = _facts(ticket, any(e.action == "reopened" for e in history))
+        said = request.query.getall("said", [])
+        return self.page(request, "ticket.html", session, ticket=facts,
+                         description=ticket.description, location=ticket.location or "",
+                         anonymous=ticket.anonymous, phone=mask_phone(phone),
+                         history=history, zone=self.zone, said=said, now=self.deps.clock())
+
+    async def act(self, request: web.Request) -> web.Response:
+        """A ticket action from the page: the same command a leader types in WeCom."""
+        session, form = await self.checked_form(request)
+        code = request.match_info["code"].upper()
+        verb = form.get("verb", "")
+        note = " ".join(form.get("note", "").split())
+        async with self.deps.unit_of_work() as uow:
+            await self._visible(uow, session, code)
+        if verb not in texts.ACTIONS:
+            said = [texts.ACTION_EMPTY]
+        else:
+            replies = await self.deps.dialogue.handle(IncomingMessage(
+                PLATFORM, f"{session.role}:{session.name}", f"{verb} {code} {note}".strip()))
+            said = [r.text for r in replies]
+        raise web.HTTPSeeOther(f"/staff/tickets/{code}?" + urlencode(
+            [("said", s) for s in said]))
+
+    # -- exports ---------------------------------------------------------------------------
+    async def export(self, request: web.Request) -> web.Response:
+        session = self.required(request)
+        which = self._filter(request, session)
+        async with self.deps.unit_of_work() as uow:
+            facts = await self._facts(uow, which)
+        rows = rows_of(facts, self.zone, self.deps.clock())
+        stamp = self.deps.clock().astimezone(self.zone).strftime("%Y%m%d")
+        if request.match_info["format"] == "xlsx":
+            body = as_xlsx(rows)
+            kind = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+        else:
+            body, kind = as_csv(rows), "text/csv; charset=utf-8"
+        return web.Response(body=body, headers={
+            "Content-Type": kind, "Cache-Control": "no-store",
+            "Content-Disposition": f'attachment; filename="tickets-{stamp}.'
+                                   f'{request.match_info["format"]}"'})
+
+    # -- notifications that failed ----------------------------------------------------------
+    async def failed(self, request: web.Request) -> web.Response:
+        session = self.required(request)
+        if session.role != "staff":
+            raise web.HTTPForbidden(text="403: staff only\n")
+        async with self.deps.unit_of_work() as uow:
+            failures = await uow.outbox.failures(limit=200)
+        return self.page(request, "failed.html", session, failures=failures, zone=self.zone,
+                         said=request.query.get("said", ""))
+
+    async def retry(self, request: web.Request) -> web.Response:
+        session, _ = await self.checked_form(request)
+        if session.role != "staff":
+            raise web.HTTPForbidden(text="403: staff only\n")
+        async with self.deps.unit_of_work() as uow:
+            done = await uow.outbox.retry(int(request.match_info["id"]), self.deps.clock())
+            await uow.commit()
+        raise web.HTTPSeeOther("/staff/failed?" + urlencode(
+            {"said": texts.RETRIED if done else texts.NOT_RETRIED}))
+
+    async def static(self, request: web.Request) -> web.FileResponse:
+        self.required(request)
+        name = request.match_info["name"]
+        if name not in STATIC_FILES:
+            raise web.HTTPNotFound()
+        return web.FileResponse(HERE / "static" / name,
+                                headers={"Cache-Control": "private, max-age=3600"})
+
+
+STATIC_FILES = frozenset({"echarts.min.js", "desk.js", "desk.css", "LICENSE-echarts.txt",
+                          "NOTICE-echarts.txt"})
+
+
+def staff_app(deps: DeskDependencies) -> web.Application:
+    """The desk as an application to mount under /staff."""
+    desk = StaffDesk(deps)
+    app = web.Application()
+    aiohttp_jinja2.setup(app, loader=jinja2.FileSystemLoader(HERE / "templates"),
+                         autoescape=jinja2.select_autoescape(["html"]),
+                         undefined=jinja2.StrictUndefined)
+    env = aiohttp_jinja2.get_env(app)
+    env.filters["local"] = lambda moment, zone: (
+        moment.astimezone(zone).strftime("%m-%d %H:%M") if moment else "")
+    env.filters["share"] = lambda value: "—" if value is None else f"{value:.0%}"
+    env.filters["hours"] = lambda value: "—" if value is None else (
+        f"{value * 60:.0f} 分钟" if value < 1 else f"{value:.1f} 小时")
+
+    async def lifetime(app: web.Application) -> AsyncIterator[None]:
+        await desk.start()
+        yield
+
+    app.cleanup_ctx.append(lifetime)
+    get: list[tuple[str, Callable[[web.Request], Awaitable[web.StreamResponse]]]] = [
+        ("/login", desk.login_form), ("/", desk.dashboard), ("/tickets", desk.tickets),
+        ("/tickets/{code}", desk.ticket), ("/export/tickets.{format:csv|xlsx}", desk.export),
+        ("/failed", desk.failed), ("/static/{name}", desk.static)]
+    for path, handler in get:
+        app.router.add_get(path, handler)
+    app.router.add_post("/login", desk.login)
+    app.router.add_post("/logout", desk.logout)
+    app.router.add_post("/tickets/{code}", desk.act)
+    app.router.add_post("/failed/{id:\\d+}/retry", desk.retry)
+    return app
+
+
+def mask_phone(phone: str | None) -> str:
+    """138****0001: enough to recognise, not to dial."""
+    if not phone:
+        return ""
+    digits = phone.strip()
+    return digits[:3] + "****" + digits[-4:] if len(digits) >= 8 else "****"
+
+
+def _facts(ticket: Ticket, reopened: bool) -> TicketFacts:
+    return TicketFacts(ticket.id, ticket.code, ticket.kind, ticket.category, ticket.building,
+                       ticket.state, ticket.assignee, ticket.created_at, ticket.responded_at,
+                       ticket.due_at, ticket.resolved_at, ticket.closed_at, reopened)
+
+
+def _date(text: str | None) -> dt.date | None:
+    try:
+        return dt.date.fromisoformat(text) if text else None
+    except ValueError:
+        return None
+
+
+def _link(span: dict[str, str], filters: dict[str, str | None]) -> str:
+    """The ticket list behind a number of the dashboard."""
+    query = {**span, **{k: v for k, v in filters.items() if v}}
+    return "/staff/tickets?" + urlencode(query)
+
+
+def _charts(figures: Any, categories: dict[str, str], span: dict[str, str]
+            ) -> dict[str, Any]:
+    """The charts' data, each point with the list it drills down to."""
+    return {
+        "days": {"dates": [d.strftime("%m-%d") for d, _, _ in figures.per_day],
+                 "new": [n for _, n, _ in figures.per_day],
+                 "resolved": [r for _, _, r in figures.per_day],
+                 "links": [_link({"from": d.isoformat(), "to": d.isoformat()}, {})
+                           for d, _, _ in figures.per_day],
+                 "resolved_links": [_link({}, {"resolved": d.isoformat()})
+                                    for d, _, _ in figures.per_day]},
+        "categories": [{"name": categories.get(c, texts.KINDS.get(c, c)), "value": n,
+                        "link": _link(span, {"category": c} if c in categories
+                                      else {"kind": c})}
+                       for c, n in figures.by_category],
+        "states": [{"name": texts.STATES.get(s, s), "value": n,
+                    "link": _link(span, {"state": s})} for s, n in figures.by_state],
+        "buildings": [{"name": b, "value": n, "link": _link(span, {"building": b})}
+                      for b, n in figures.by_building],
+    }
