@@ -35,7 +35,7 @@ from handlers import (
     staff,
     wishes,
 )
-from intents.answers import rejects_answer, wants_anonymity
+from intents.answers import rating_of, rejects_answer, wants_anonymity
 from intents.commands import (
     Broadcast,
     Cancel,
@@ -189,6 +189,13 @@ def thanks_for_wish(t: Turn) -> bool:
             and not ANOTHER.search(t.clean) and t.intent != REPORT)
 
 
+def rates(t: Turn) -> bool:
+    """A 1-5 rating (5, 五星, 很满意) after a confirmed repair or a fulfilled wish, while no
+    numbered choice is open."""
+    return (t.questions.rate is not None and t.actor is None and not _choice_wins(t)
+            and rating_of(t.clean) is not None)
+
+
 def rejects_choice(t: Turn) -> bool:
     """"不是这个" while the answer's choices are open: show what else it could have been."""
     return t.state.choices is not None and t.actor is None and rejects_answer(t.clean)
@@ -313,6 +320,7 @@ ROUTES: tuple[Route, ...] = (
     Route("wish.answer", answers_wish_draft, wishes.continue_wish),
     Route("repair.answer", answers_repair, followups.repair_answer, recalls_draft=True),
     Route("wish.thanks", thanks_for_wish, followups.thank, recalls_draft=True),
+    Route("rating", rates, followups.rate, recalls_draft=True),
     Route("choice", picks_choice, questions.choose, recalls_draft=True),
     Route("choice.rejected", rejects_choice, questions.reject, recalls_draft=True),
     Route("leader.answer", answers_leader, followups.relay, recalls_draft=True),

@@ -15,6 +15,7 @@ from bot.tickets.desk import TicketDesk, same_spot
 from bot.turn import Outcome, Turn
 from handlers import reports
 from handlers.context import DialogueSettings
+from intents.answers import rating_of
 from intents.commands import Withdraw
 from intents.engine import REPORT
 
@@ -41,9 +42,28 @@ async def repair_answer(turn: Turn, uow: UnitOfWork, desk: TicketDesk,
     if ticket is None:
         return turn.reply(texts.NOT_YOURS.format(code=code))
     fixed = turn.yes_no is not False   # thanks with nothing else means it is fine
+    was = ticket.state
     text = await desk.answer_repair(uow, ticket, resident, fixed, turn.text, turn.now,
                                     turn.message.platform)
+    if fixed and was == "resolved" and ticket.state == "closed":   # confirmed now: 满意度
+        await uow.conversations.save_questions(
+            resident.id, turn.questions.settled(confirm=code).asking(rate=code), turn.now)
+        return Outcome([Reply(text), Reply(texts.RATE_ASK, choices=texts.RATE_LABELS)],
+                       turn.state)
     return turn.reply(text)
+
+
+async def rate(turn: Turn, uow: UnitOfWork, desk: TicketDesk) -> Outcome:
+    """A 1-5 rating after a confirmed repair or a fulfilled wish."""
+    code = turn.questions.rate
+    score = rating_of(turn.clean)
+    assert code is not None and score is not None
+    resident = await desk.sender(uow, turn.message.platform, turn.message.user_id,
+                                 turn.resident)
+    await desk.rate(uow, code, resident, score, turn.now, turn.message.platform)
+    await uow.conversations.save_questions(resident.id, turn.questions.settled(rate=True),
+                                           turn.now)
+    return turn.reply((texts.RATED if score >= 3 else texts.RATED_LOW).format(score=score))
 
 
 async def thank(turn: Turn, uow: UnitOfWork, desk: TicketDesk) -> Outcome:

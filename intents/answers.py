@@ -69,3 +69,24 @@ _REJECTS = re.compile(r"^(?:不是|不对|错了|搞错了|弄错了|不是的|�
 def rejects_answer(text: str) -> bool:
     """Whether the message only says the last answer was not what was asked (不是这个, 不对)."""
     return _REJECTS.match(text.strip(" ，。！!？?~")) is not None
+
+
+# A 1-5 rating (满意度) in residents' words: 5, 5分, 五星, 很满意; 一般 is 3, 不满意 2.
+_RATING_NUMBER = re.compile(r"^([1-5一二三四五])\s*(?:分|星|颗星)?$")
+_RATING_WORDS = (("非常不满意", 1), ("很不满意", 1), ("太差", 1), ("不满意", 2), ("一般", 3),
+                 ("还行", 3), ("马马虎虎", 3), ("还可以", 4), ("满意", 4), ("挺好", 4),
+                 ("非常满意", 5), ("很满意", 5), ("特别满意", 5), ("太好了", 5), ("满分", 5))
+_NUMERALS = {"一": 1, "二": 2, "三": 3, "四": 4, "五": 5}
+
+
+def rating_of(text: str) -> int | None:
+    """The 1-5 score a short message gives, or None when it gives none."""
+    said = text.strip(" ，。！!~的啊呀吧哦了")
+    found = _RATING_NUMBER.match(said)
+    if found:
+        digit = found.group(1)
+        return _NUMERALS.get(digit) or int(digit)
+    for words, score in sorted(_RATING_WORDS, key=lambda w: -len(w[0])):
+        if said == words or said in (words + "了", "很" + words if score == 4 else ""):
+            return score
+    return None

@@ -156,21 +156,24 @@ class OpenQuestions:
 
     confirm: tuple[str, ...] = ()        # tickets asked "已修好了吗", oldest first
     thanks: str | None = None            # a fulfilled wish whose thank-you line is welcome
+    rate: str | None = None              # a ticket whose 1-5 rating (满意度) is welcome
 
     @property
     def empty(self) -> bool:
         """Whether nothing is asked."""
-        return not self.confirm and self.thanks is None
+        return not self.confirm and self.thanks is None and self.rate is None
 
-    def asking(self, confirm: str | None = None, thanks: str | None = None) -> OpenQuestions:
+    def asking(self, confirm: str | None = None, thanks: str | None = None,
+               rate: str | None = None) -> OpenQuestions:
         """One more question asked."""
         codes = self.confirm + ((confirm,) if confirm and confirm not in self.confirm else ())
-        return OpenQuestions(codes, thanks or self.thanks)
+        return OpenQuestions(codes, thanks or self.thanks, rate or self.rate)
 
-    def settled(self, confirm: str | None = None, thanks: bool = False) -> OpenQuestions:
+    def settled(self, confirm: str | None = None, thanks: bool = False,
+                rate: bool = False) -> OpenQuestions:
         """A question answered (or moot)."""
         return OpenQuestions(tuple(c for c in self.confirm if c != confirm),
-                             None if thanks else self.thanks)
+                             None if thanks else self.thanks, None if rate else self.rate)
 
 
 # -- the JSON form ---------------------------------------------------------------------------
@@ -271,7 +274,8 @@ def decode_state(text: str | None) -> ConversationState:
 def encode_questions(questions: OpenQuestions) -> str:
     """The JSON stored for a resident's open questions."""
     return json.dumps({"v": VERSION, "confirm": list(questions.confirm),
-                       "thanks": questions.thanks}, ensure_ascii=False, separators=(",", ":"))
+                       "thanks": questions.thanks, "rate": questions.rate},
+                      ensure_ascii=False, separators=(",", ":"))
 
 
 def decode_questions(text: str | None) -> OpenQuestions:
@@ -286,6 +290,8 @@ def decode_questions(text: str | None) -> OpenQuestions:
             confirm.append(str(data["code"]))
         if data.get("flow") == "thanks":
             thanks = data["code"]
-        return OpenQuestions(tuple(confirm), str(thanks) if thanks else None)
+        rate = data.get("rate")
+        return OpenQuestions(tuple(confirm), str(thanks) if thanks else None,
+                             str(rate) if rate else None)
     except (ValueError, KeyError, TypeError, AttributeError):
         return OpenQuestions()

@@ -124,6 +124,9 @@ class Ticket(Base):
     resolved_at: Mapped[dt.datetime | None] = mapped_column()
     closed_at: Mapped[dt.datetime | None] = mapped_column()
     thank_you: Mapped[str | None] = mapped_column(Text)
+    # The resident's 1-5 rating (满意度) after confirming a repair or a fulfilled wish.
+    satisfaction: Mapped[int | None] = mapped_column(Integer)
+    rated_at: Mapped[dt.datetime | None] = mapped_column()
     version: Mapped[int] = mapped_column(Integer, default=1)
 
     __table_args__ = (

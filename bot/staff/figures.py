@@ -57,6 +57,8 @@ class LeaderRow:
     resolved: int
     median_response_hours: float | None
     within_deadline: float | None
+    satisfaction: float | None = None
+    rated: int = 0
 
 
 @dataclass(frozen=True)
@@ -78,6 +80,8 @@ class Figures:
     satisfaction: float | None
     rated: int
     leaders: list[LeaderRow] = field(default_factory=list)
+    # category (or kind), mean rating, how many rated
+    satisfaction_by_category: list[tuple[str, float, int]] = field(default_factory=list)
     wishes_made: int = 0
     wishes_claimed: int = 0
     wishes_fulfilled: int = 0
@@ -127,6 +131,7 @@ def compute(tickets: Sequence[TicketFacts], start: dt.date, end: dt.date,
         reopen_rate=(sum(t.reopened for t in resolved) / len(resolved)) if resolved else None,
         satisfaction=statistics.fmean(rated) if rated else None, rated=len(rated),
         leaders=_leaders(counted, now),
+        satisfaction_by_category=_ratings_by_category(counted),
         wishes_made=len(wishes),
         wishes_claimed=sum(t.responded_at is not None for t in wishes),
         wishes_fulfilled=sum(t.state == "closed" for t in wishes),
@@ -138,15 +143,26 @@ def _median_hours(spans: Iterable[tuple[dt.datetime, dt.datetime | None]]) -> fl
     return statistics.median(hours) if hours else None
 
 
+def _ratings_by_category(tickets: Sequence[TicketFacts]) -> list[tuple[str, float, int]]:
+    by: dict[str, list[int]] = {}
+    for t in tickets:
+        if t.satisfaction is not None:
+            by.setdefault(t.category or t.kind, []).append(t.satisfaction)
+    return sorted(((c, statistics.fmean(r), len(r)) for c, r in by.items()),
+                  key=lambda row: (-row[2], row[0]))
+
+
 def _leaders(tickets: Sequence[TicketFacts], now: dt.datetime) -> list[LeaderRow]:
     rows = []
     names = sorted({t.assignee for t in tickets if t.assignee})
     for name in names:
         theirs = [t for t in tickets if t.assignee == name]
         decided = [w for w in (t.within_deadline(now) for t in theirs) if w is not None]
+        rated = [t.satisfaction for t in theirs if t.satisfaction is not None]
         rows.append(LeaderRow(
             name=name, tickets=len(theirs),
             resolved=sum(t.done_at is not None for t in theirs),
             median_response_hours=_median_hours((t.created_at, t.responded_at) for t in theirs),
-            within_deadline=sum(decided) / len(decided) if decided else None))
+            within_deadline=sum(decided) / len(decided) if decided else None,
+            satisfaction=statistics.fmean(rated) if rated else None, rated=len(rated)))
     return sorted(rows, key=lambda r: (-r.tickets, r.name))

@@ -364,7 +364,8 @@ def mask_phone(phone: str | None) -> str:
 def _facts(ticket: Ticket, reopened: bool) -> TicketFacts:
     return TicketFacts(ticket.id, ticket.code, ticket.kind, ticket.category, ticket.building,
                        ticket.state, ticket.assignee, ticket.created_at, ticket.responded_at,
-                       ticket.due_at, ticket.resolved_at, ticket.closed_at, reopened)
+                       ticket.due_at, ticket.resolved_at, ticket.closed_at, reopened,
+                       ticket.satisfaction)
 
 
 def _date(text: str | None) -> dt.date | None:

@@ -424,6 +424,16 @@ class TicketDesk:
                            texts.TO_HANDLER_ASKED.format(code=ticket.code, text=words), now,
                            (f"查看 {ticket.code}",))
 
+    async def rate(self, uow: UnitOfWork, code: str, resident: Resident, score: int,
+                   now: dt.datetime, platform: str) -> None:
+        """A resident's 1-5 rating of a confirmed repair or a fulfilled wish (the first counts;
+        a second one replaces it)."""
+        ticket = await uow.tickets.by_code(code)
+        if ticket is not None:
+            ticket.satisfaction, ticket.rated_at = score, now
+            uow.tickets.record(ticket, f"resident:{resident.id}", "rated", str(score),
+                               platform=platform)
+
     async def thank(self, uow: UnitOfWork, code: str, resident: Resident, words: str,
                     platform: str) -> None:
         """A resident's thank-you line for a fulfilled wish, kept for the station to publish."""

@@ -23,6 +23,7 @@ from intents.commands import merge_target
 
 log = logging.getLogger(__name__)
 QUEUE_LINES = 10
+RATING_BUTTONS = ("1", "2", "3", "4", "5")   # a fulfilled wish's 满意度, one tap each
 
 
 class LeaderDesk:
@@ -200,11 +201,11 @@ class LeaderDesk:
             text = (_with_note(texts.TO_RESIDENT_WISH_DONE, texts.TO_RESIDENT_WISH_DONE_PLAIN,
                                code, note)
                     if fulfilled else texts.TO_RESIDENT_WISH_CANNOT.format(code=code, note=note))
-            self._tell(uow, reporters, key, text)
-            if fulfilled and ticket.resident_id:  # the next 谢谢 is kept
+            self._tell(uow, reporters, key, text, RATING_BUTTONS if fulfilled else ())
+            if fulfilled and ticket.resident_id:  # the next 谢谢 is kept, and a 1-5 rating
                 asked = await uow.conversations.load_questions(ticket.resident_id, now)
-                await uow.conversations.save_questions(ticket.resident_id,
-                                                       asked.asking(thanks=code), now)
+                await uow.conversations.save_questions(
+                    ticket.resident_id, asked.asking(thanks=code, rate=code), now)
             reply = texts.WISH_DONE_SAVED if fulfilled else texts.WISH_CANNOT_SAVED
         elif ticket.kind == "consult":
             ticket.state, ticket.closed_at, ticket.paused_since = "closed", now, None

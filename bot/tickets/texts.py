@@ -189,8 +189,10 @@ TO_RESIDENT_PROGRESS = "{code} 进展：{note}"
 TO_RESIDENT_DONE = "{code} 已处理：{note}\n已修好了吗？回复1确认，回复2没修好（也可以直接说）。"
 TO_RESIDENT_DONE_PLAIN = "{code} 已经处理了。\n已修好了吗？回复1确认，回复2没修好（也可以直接说）。"
 TO_RESIDENT_REPLY = "{code} {name}说：{note}"
-TO_RESIDENT_WISH_DONE = "您的微心愿 {code} 已实现：{note}\n愿意的话，回一句感谢的话，我们会转达。"
-TO_RESIDENT_WISH_DONE_PLAIN = "您的微心愿 {code} 已实现。\n愿意的话，回一句感谢的话，我们会转达。"
+TO_RESIDENT_WISH_DONE = ("您的微心愿 {code} 已实现：{note}\n愿意的话，回一句感谢的话，我们会转达；"
+                         "也可以回复 1 到 5 给这次帮忙打个分（5 最满意）。")
+TO_RESIDENT_WISH_DONE_PLAIN = ("您的微心愿 {code} 已实现。\n愿意的话，回一句感谢的话，我们会转达；"
+                               "也可以回复 1 到 5 给这次帮忙打个分（5 最满意）。")
 TO_LEADER_TRANSFER = "{code} 转交给您：{building}{place} {what}\n回复“接单 {code}”认领。"
 TO_STAFF_CONSULT_TRANSFER = "{code} 由{name}转给您接待：\n{description}\n回复“接单 {code}”接待。"
 TO_LEADER_REOPENED = "{code} 居民说还没修好，已重新打开，请再看看。{said}"
@@ -206,6 +208,11 @@ CLAIMED_WISH = ("已接单 {code}。有进展说“进度 {code} 内容”，办
                 "办不了说“无法实现 {code} 原因”。")
 TO_DUTY_RETURNED = "{code} 被{name}退回：{note}"
 CONFIRMED = "谢谢确认，{code} 已完成。"
+# 满意度: asked once after a confirmed repair or a fulfilled wish; answering is optional.
+RATE_ASK = "方便的话，给这次处理打个分：回复 1 到 5（5 最满意）。不想打分就不用回。"
+RATE_LABELS = ("很不满意", "不满意", "一般", "满意", "很满意")
+RATED = "谢谢您的评价（{score} 分），我们会转给驿站。"
+RATED_LOW = "谢谢您的评价（{score} 分）。哪里做得不好，可以直接说，我们转给驿站改进。"
 REOPENED = "抱歉还没修好，{code} 已重新交给{who}处理，您说的情况也转告了。"
 CONFIRMED_ALREADY = "谢谢，{code} 已经完成了。还有问题随时告诉我。"
 THANKS_SAVED = "谢谢您，我们会转达。"

@@ -105,6 +105,9 @@ async def test_signing_in_opens_the_dashboard_with_the_databases_numbers(desk: D
     total = re.search(r'id="total">(\d+)<', page)
     assert total and int(total.group(1)) == await ticket_count(desk)
     assert "echarts.min.js" in page and 'id="chart-data"' in page
+    # Three ratings in the stories (5, 3, 5): their mean, per handler and per category too.
+    assert re.search(r'id="satisfaction">4\.3<', page)
+    assert "按类别的满意度" in page
     # Each figure drills down to the tickets behind it.
     link = re.search(r'href="(/staff/tickets\?[^"]*category=lighting[^"]*)"', page)
     assert link, "the lighting category links to its tickets"
@@ -127,6 +130,7 @@ async def test_both_exports_hold_every_ticket(desk: Desk) -> None:
             "first_response_at", "resolved_at", "closed_at", "leader", "within_deadline",
             "reopened", "satisfaction"} <= set(rows[0])
     assert sum(r["state"] == "closed" for r in rows) == await ticket_count(desk, state="closed")
+    assert sorted(r["satisfaction"] for r in rows if r["satisfaction"]) == ["3", "5", "5"]
     workbook = load_workbook(io.BytesIO(await (await client.get(
         "/staff/export/tickets.xlsx")).read()), read_only=True)
     sheet = list(workbook.worksheets[0].iter_rows(values_only=True))

@@ -77,3 +77,12 @@ def test_passwords_and_sessions() -> None:
     assert not signer.csrf_ok(session, "made-up")
     assert "secret" not in repr(signer).replace("<secret>", "") and session.nonce not in repr(
         session)
+
+
+def test_ratings_in_everyday_words() -> None:
+    from intents.answers import rating_of
+
+    assert [rating_of(t) for t in ("5", "5分", "五星", "很满意", "满意", "一般", "不满意",
+                                   "非常不满意")] == [5, 5, 5, 5, 4, 3, 2, 1]
+    assert rating_of("6") is None and rating_of("敬老卡怎么办") is None
+    assert rating_of("5号楼灯坏了") is None

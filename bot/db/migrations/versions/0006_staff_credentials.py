@@ -10,6 +10,8 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
+from bot.db.models import UtcDateTime
+
 revision = '0006'
 down_revision = '0005'
 branch_labels = None
@@ -21,8 +23,8 @@ def upgrade() -> None:
     sa.Column('name', sa.String(length=64), nullable=False),
     sa.Column('password_hash', sa.String(length=256), nullable=False),
     sa.Column('failed_logins', sa.Integer(), nullable=False),
-    sa.Column('locked_until', sa.DateTime(timezone=True), nullable=True),
-    sa.Column('updated_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('locked_until', UtcDateTime(), nullable=True),
+    sa.Column('updated_at', UtcDateTime(), nullable=False),
     sa.PrimaryKeyConstraint('name')
     )
 
