@@ -36,6 +36,7 @@ class ServerSettings:
     outbox_seconds: float = 2.0          # how often due notifications are sent
     notice_groups: tuple[str, ...] = ()  # buildings/compounds whose group gets ticket notices
     retention_days: float = 7.0          # processed-message keys and expired states kept so long
+    reload_seconds: float = 5.0          # how often knowledge/ is looked at for changes (0: never)
 
 
 @dataclass(frozen=True)
@@ -99,6 +100,7 @@ def load_settings(path: Path | None = None, environ: dict[str, str] | None = Non
             outbox_seconds=float(server.get("outbox_seconds", 2.0)),
             notice_groups=tuple(str(g) for g in server.get("notice_groups", ())),
             retention_days=float(server.get("retention_days", 7.0)),
+            reload_seconds=float(server.get("reload_seconds", 5.0)),
         )
         engine_settings = _engine_settings(engine)
         chat_settings = ChatSettings(

@@ -50,6 +50,12 @@ class Dialogue:
         self.clock = clock
         self._observe = observe or (lambda platform, intent: None)
 
+    def adopt(self, other: Dialogue) -> None:
+        """Answer from now on as `other` does (the knowledge reloaded): its engine, people,
+        places and routes; a message being handled finishes with what it started with."""
+        self.engine, self.people, self.spots, self.routes = (
+            other.engine, other.people, other.spots, other.routes)
+
     def metric_labels(self) -> tuple[str, ...]:
         """Every label a message can be counted under (see `_label`), for the metrics to
         show from the start."""

@@ -36,6 +36,7 @@ from bot.channels.delivery import ChannelDeliverer
 from bot.config import ConfigError, Settings
 from bot.db.shared_state import DatabaseSharedState
 from bot.db.unit_of_work import UnitOfWork
+from bot.knowledge_reload import KnowledgeReloader
 from bot.messages import IncomingMessage, Reply
 from bot.staff.web import DeskDependencies, staff_app
 from bot.tickets.outbox import OutboxSender
@@ -300,6 +301,9 @@ async def create_app(settings: Settings, assistant: Assistant,
                 asyncio.create_task(_every(settings.server.outbox_seconds,
                                            lambda: outbox.deliver_due(now()), "outbox")),
             ]
+            if settings.server.reload_seconds > 0:   # every worker watches knowledge/
+                loops.append(asyncio.create_task(_every(
+                    settings.server.reload_seconds, reloader.check_for_changes, "reload")))
         log.info("serving %s", ", ".join(channels.routes) or "no channels (health only)")
         yield
         for task in loops:
@@ -311,9 +315,10 @@ async def create_app(settings: Settings, assistant: Assistant,
         await http.close()
         await assistant.close()
 
+    reloader = KnowledgeReloader(assistant)
     app.add_subapp("/staff", staff_app(DeskDependencies(
         assistant.knowledge, unit_of_work, assistant.dialogue, now,
-        settings.environ.get("YIZHAN_STAFF_SECRET"))))
+        settings.environ.get("YIZHAN_STAFF_SECRET"), reloader)))
     app.router.add_get("/healthz", healthz)
     app.router.add_get("/metrics", metrics_page)
     app.cleanup_ctx.append(lifetime)

@@ -13,7 +13,8 @@ from bot.messages import Reply
 from bot.turn import Outcome, Turn
 from handlers import affairs, conversation, faq, menu
 from handlers.context import DialogueSettings, HandlerContext, HandlerResult, numbered
-from intents.engine import AFFAIRS, FAQ, GREETING, MENU, Candidate
+from intents.details import mask_phones
+from intents.engine import AFFAIRS, FALLBACK, FAQ, GREETING, MENU, Candidate
 
 # User-facing text of this feature, in one place.
 PICK_OUT_OF_RANGE = "请回复 1 到 {count} 之间的数字，或者直接打字问。"
@@ -42,6 +43,7 @@ async def answer(turn: Turn, uow: UnitOfWork, knowledge: Knowledge,
     """Answer a question: directly, with a clarifying choice, or with the fallback."""
     c = turn.classification
     ctx = _context(turn, knowledge, settings)
+    _note_unanswered(turn, uow)
     if c.clarify:
         result = await affairs.clarify(ctx, c.candidates, settings.clarify_choices)
     elif c.intent == AFFAIRS:
@@ -58,6 +60,25 @@ async def answer(turn: Turn, uow: UnitOfWork, knowledge: Knowledge,
     else:
         result = await conversation.fall_back(ctx, c)
     return _offered(turn, result, settings)
+
+
+def _note_unanswered(turn: Turn, uow: UnitOfWork, rejected: bool = False) -> None:
+    """Keep a resident's question the bot could not answer outright, for staff to review
+    (工作台 › 没答上的问题): a fallback, a clarification, or an answer they rejected (then
+    the question is their message before 不是这个)."""
+    c = turn.classification
+    if turn.actor is not None or turn.message.kind != "text":
+        return
+    if rejected:
+        if turn.state.said:
+            uow.unanswered.add("rejected", mask_phones(turn.state.said[-1].text.strip()),
+                               turn.message.session_key, [], turn.now)
+        return
+    kind = "clarify" if c.clarify else "fallback" if (
+        c.intent == FALLBACK and c.topic is None and c.normalised) else None
+    if kind is not None:
+        uow.unanswered.add(kind, mask_phones(turn.text.strip()), turn.message.session_key,
+                           [candidate.item for candidate in c.candidates], turn.now)
 
 
 def _with_also(result: HandlerResult, also: Candidate | None) -> HandlerResult:
@@ -79,6 +100,8 @@ async def choose(turn: Turn, uow: UnitOfWork, knowledge: Knowledge,
     if not 1 <= turn.picks <= len(choices):
         return Outcome([Reply(PICK_OUT_OF_RANGE.format(count=len(choices)))], turn.state)
     chosen = choices[turn.picks - 1]
+    if chosen.action in ("item", "faq") and turn.actor is None:
+        await uow.unanswered.picked(turn.message.session_key, chosen.ref, turn.now)
     result = await _chosen(_context(turn, knowledge, settings), chosen)
     follow_ups = len(result.choices)
     if chosen.action in DETAILS and choices[:follow_ups] == result.choices:
@@ -96,6 +119,7 @@ async def reject(turn: Turn, uow: UnitOfWork, knowledge: Knowledge,
     offered = [c for c in turn.state.choices.choices if c.action in ("item", "faq")]
     ctx = _context(turn, knowledge, settings)
     if not offered:
+        _note_unanswered(turn, uow, rejected=True)
         text = NOT_IT_NOTHING_ELSE.format(phone=knowledge.station.phone)
         return Outcome([Reply(text)], turn.state.with_choices(None))
     if len(offered) == 1:     # only one other thing was offered: that is the answer

@@ -260,3 +260,22 @@ class StaffCredential(Base):
     failed_logins: Mapped[int] = mapped_column(Integer, default=0)
     locked_until: Mapped[dt.datetime | None] = mapped_column()
     updated_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+
+
+class UnansweredQuestion(Base):
+    """A resident's question the bot could not answer outright: fallen back, clarified (until
+    the resident picks a choice), or answered and then rejected (不是这个). Staff review them
+    and turn the common ones into aliases."""
+
+    __tablename__ = "unanswered_questions"
+    __table_args__ = (Index("ix_unanswered_at", "at"),
+                      Index("ix_unanswered_session", "session_key", "at"))
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    kind: Mapped[str] = mapped_column(String(16))            # fallback, clarify, rejected
+    text: Mapped[str] = mapped_column(Text)                  # as written, phones masked
+    session_key: Mapped[str] = mapped_column(String(192))
+    candidates: Mapped[str] = mapped_column(Text, default="")   # best items, comma-separated
+    picked: Mapped[str | None] = mapped_column(String(64))   # the choice a clarification got
+    resolved_as: Mapped[str | None] = mapped_column(String(64))  # the item staff added it to

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from sqlalchemy import case, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.db.models import Resident, StaffCredential, Ticket, TicketEvent
+from bot.db.models import Resident, StaffCredential, Ticket, TicketEvent, UnansweredQuestion
 from bot.db.repositories import mark_changed
 
 
@@ -121,3 +121,45 @@ class DeskRepository:
             return None
         resident = await self.session.get(Resident, resident_id)
         return resident.phone if resident is not None else None
+
+
+PICK_WINDOW = dt.timedelta(hours=1)     # a choice picked this soon settles its clarification
+
+
+class UnansweredRepository:
+    """Questions the bot could not answer outright, and what became of them."""
+
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+
+    def add(self, kind: str, text: str, session_key: str, candidates: Sequence[str],
+            now: dt.datetime) -> None:
+        self.session.add(UnansweredQuestion(at=now, kind=kind, text=text[:500],
+                                            session_key=session_key,
+                                            candidates=",".join(candidates[:3])))
+
+    async def picked(self, session_key: str, item: str, now: dt.datetime) -> None:
+        """The resident picked `item` from the choices of their latest clarification."""
+        latest = (await self.session.execute(
+            select(UnansweredQuestion).where(
+                UnansweredQuestion.session_key == session_key,
+                UnansweredQuestion.kind == "clarify", UnansweredQuestion.picked.is_(None),
+                UnansweredQuestion.at >= now - PICK_WINDOW)
+            .order_by(UnansweredQuestion.id.desc()).limit(1))).scalar_one_or_none()
+        if latest is not None:
+            latest.picked = item
+
+    async def open(self, since: dt.datetime, limit: int = 2000) -> list[UnansweredQuestion]:
+        """Those still waiting for staff: fallbacks, rejections and clarifications nobody
+        picked from, newest first."""
+        return list((await self.session.execute(
+            select(UnansweredQuestion).where(
+                UnansweredQuestion.at >= since, UnansweredQuestion.resolved_as.is_(None),
+                UnansweredQuestion.picked.is_(None))
+            .order_by(UnansweredQuestion.id.desc()).limit(limit))).scalars())
+
+    async def resolve(self, ids: Sequence[int], item: str) -> None:
+        """These questions are answered by `item` from now on (an alias was added)."""
+        await self.session.execute(update(UnansweredQuestion).where(
+            UnansweredQuestion.id.in_(list(ids))).values(resolved_as=item))
+        mark_changed(self.session)

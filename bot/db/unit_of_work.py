@@ -25,7 +25,7 @@ from bot.db.repositories import (
     mark_changed,
     ping,
 )
-from bot.db.staff_desk import DeskRepository, StaffCredentialRepository
+from bot.db.staff_desk import DeskRepository, StaffCredentialRepository, UnansweredRepository
 
 
 class UnitOfWorkSession(Session):
@@ -56,6 +56,7 @@ class UnitOfWork:
     retention: RetentionRepository
     credentials: StaffCredentialRepository
     desk: DeskRepository
+    unanswered: UnansweredRepository
 
     def __init__(self, sessions: async_sessionmaker[AsyncSession]) -> None:
         self._sessions = sessions
@@ -72,6 +73,7 @@ class UnitOfWork:
         self.retention = RetentionRepository(self.session)
         self.credentials = StaffCredentialRepository(self.session)
         self.desk = DeskRepository(self.session)
+        self.unanswered = UnansweredRepository(self.session)
         return self
 
     async def __aexit__(self, kind: type[BaseException] | None, error: BaseException | None,

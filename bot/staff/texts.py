@@ -15,6 +15,13 @@ PASSWORD_UNKNOWN = "花名册里没有“{name}”（要写工作人员或楼栋
 PASSWORD_SHORT = "密码至少要 8 位。"
 PASSWORD_MISMATCH = "两次输入的密码不一样。"
 
+ALIAS_ADDED = "已把“{alias}”加为 {ref} 的说法，机器人已经用上了。"
+ALIAS_UNDONE = "改动没有生效，已经撤回：{first}"
+ALIAS_NOTHING = "没有可改的：这个说法已经有了，或者那一项没有 aliases 列表。"
+RELOADED = "知识库已重新加载。"
+NOT_RELOADED = "知识库有 {count} 处错误，没有生效，机器人还在用原来的。"
+KIND_NAMES = {"fallback": "答不上", "clarify": "反问后没选", "rejected": "说“不是这个”"}
+
 PERIODS = {"week": "本周", "month": "本月", "custom": "自定义"}
 KINDS = {"report": "报修", "wish": "微心愿", "consult": "找人工"}
 STATES = {

@@ -7,6 +7,7 @@ handled by the same `Dialogue` as a message from WeCom: one path for every chang
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 import secrets
 from collections.abc import AsyncIterator, Awaitable, Callable
@@ -23,7 +24,9 @@ from bot.db.models import Ticket
 from bot.db.staff_desk import TicketFilter
 from bot.db.unit_of_work import UnitOfWork
 from bot.dialogue import Dialogue
+from bot.kb.alias_edit import apply, propose_alias, restore
 from bot.kb.model import Knowledge
+from bot.knowledge_reload import KnowledgeReloader
 from bot.messages import IncomingMessage
 from bot.staff import texts
 from bot.staff.auth import (
@@ -37,6 +40,7 @@ from bot.staff.auth import (
 )
 from bot.staff.exports import as_csv, as_xlsx, rows_of
 from bot.staff.figures import TicketFacts, compute, period_of
+from bot.staff.unanswered import Asked, group
 
 HERE = Path(__file__).resolve().parent
 SECRET_KEY = "staff_session_secret"      # in the shared values, when no secret is configured
@@ -53,6 +57,7 @@ class DeskDependencies:
     dialogue: Dialogue
     clock: Callable[[], dt.datetime]             # the station's time (aware)
     secret: str | None = None                    # YIZHAN_STAFF_SECRET, else made once
+    reloader: KnowledgeReloader | None = None    # None: aliases cannot be added here
 
 
 class StaffDesk:
@@ -308,6 +313,81 @@ class StaffDesk:
         raise web.HTTPSeeOther("/staff/failed?" + urlencode(
             {"said": texts.RETRIED if done else texts.NOT_RETRIED}))
 
+    # -- questions the bot could not answer --------------------------------------------------
+    def _staff_only(self, session: DeskSession) -> None:
+        if session.role != "staff":
+            raise web.HTTPForbidden(text="403: staff only\n")
+
+    def _entries(self) -> list[tuple[str, str]]:
+        """Everything an alias can be added to: items, then the station's FAQs."""
+        knowledge = self._knowledge()
+        return [(i.id, f"{i.id} {i.name}") for i in knowledge.items] + [
+            (f.id, f"{f.id} {f.question}") for f in knowledge.faq]
+
+    def _knowledge(self) -> Knowledge:
+        reloader = self.deps.reloader
+        return self.deps.knowledge if reloader is None else reloader.knowledge
+
+    async def unanswered(self, request: web.Request) -> web.Response:
+        session = self.required(request)
+        self._staff_only(session)
+        days = int(request.query.get("days", "30") or 30)
+        since = self.deps.clock() - dt.timedelta(days=max(1, min(days, 365)))
+        async with self.deps.unit_of_work() as uow:
+            stored = await uow.unanswered.open(since)
+        groups = group([Asked(q.id, q.text, q.kind, tuple(filter(None, q.candidates.split(","))))
+                        for q in stored])
+        reloader = self.deps.reloader
+        return self.page(request, "unanswered.html", session, groups=groups, days=days,
+                         entries=self._entries(), said=request.query.get("said", ""),
+                         errors=[str(p) for p in (reloader.errors if reloader else [])])
+
+    async def alias_preview(self, request: web.Request) -> web.Response:
+        session = self.required(request)
+        self._staff_only(session)
+        ref, alias = request.query.get("ref", ""), request.query.get("alias", "")
+        edit = (propose_alias(self._knowledge_dir(), ref, alias)
+                if self.deps.reloader is not None else None)
+        return self.page(request, "alias_preview.html", session, edit=edit, ref=ref,
+                         alias=alias, ids=request.query.get("ids", ""),
+                         root=self._knowledge_dir().parent)
+
+    async def alias_apply(self, request: web.Request) -> web.Response:
+        """Write the alias, check the knowledge, reload it; a broken result is undone."""
+        session, form = await self.checked_form(request)
+        self._staff_only(session)
+        reloader = self.deps.reloader
+        edit = propose_alias(self._knowledge_dir(), form.get("ref", ""), form.get("alias", ""))
+        if reloader is None or edit is None:
+            raise web.HTTPSeeOther("/staff/unanswered?" + urlencode(
+                {"said": texts.ALIAS_NOTHING}))
+        former = await asyncio.to_thread(apply, edit)
+        errors = await reloader.reload()
+        if errors:
+            await asyncio.to_thread(restore, edit, former)
+            await reloader.reload()
+            said = texts.ALIAS_UNDONE.format(first=str(errors[0]))
+        else:
+            ids = [int(i) for i in form.get("ids", "").split(",") if i.isdigit()]
+            async with self.deps.unit_of_work() as uow:
+                await uow.unanswered.resolve(ids, edit.ref)
+                await uow.commit()
+            said = texts.ALIAS_ADDED.format(alias=edit.alias, ref=edit.ref)
+        raise web.HTTPSeeOther("/staff/unanswered?" + urlencode({"said": said}))
+
+    async def reload(self, request: web.Request) -> web.Response:
+        session, _ = await self.checked_form(request)
+        self._staff_only(session)
+        if self.deps.reloader is None:
+            raise web.HTTPSeeOther("/staff/unanswered")
+        errors = await self.deps.reloader.reload()
+        said = texts.RELOADED if not errors else texts.NOT_RELOADED.format(count=len(errors))
+        raise web.HTTPSeeOther("/staff/unanswered?" + urlencode({"said": said}))
+
+    def _knowledge_dir(self) -> Path:
+        reloader = self.deps.reloader
+        return reloader.folder if reloader is not None else Path(".")
+
     async def static(self, request: web.Request) -> web.FileResponse:
         self.required(request)
         name = request.match_info["name"]
@@ -343,13 +423,16 @@ def staff_app(deps: DeskDependencies) -> web.Application:
     get: list[tuple[str, Callable[[web.Request], Awaitable[web.StreamResponse]]]] = [
         ("/login", desk.login_form), ("/", desk.dashboard), ("/tickets", desk.tickets),
         ("/tickets/{code}", desk.ticket), ("/export/tickets.{format:csv|xlsx}", desk.export),
-        ("/failed", desk.failed), ("/static/{name}", desk.static)]
+        ("/failed", desk.failed), ("/static/{name}", desk.static),
+        ("/unanswered", desk.unanswered), ("/unanswered/alias", desk.alias_preview)]
     for path, handler in get:
         app.router.add_get(path, handler)
     app.router.add_post("/login", desk.login)
     app.router.add_post("/logout", desk.logout)
     app.router.add_post("/tickets/{code}", desk.act)
     app.router.add_post("/failed/{id:\\d+}/retry", desk.retry)
+    app.router.add_post("/unanswered/alias", desk.alias_apply)
+    app.router.add_post("/reload", desk.reload)
     return app
 
 

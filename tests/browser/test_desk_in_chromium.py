@@ -1,9 +1,12 @@
 """The staff desk in a real headless Chromium (Debian's `chromium`, driven by Playwright):
 sign in, see the charts drawn with the database's numbers, drill down to a ticket and claim
-it. Screenshots are kept under var/test-artifacts/ (the README's picture is one of them)."""
+it, add an alias from the unanswered questions, and the bot answers that question. Screenshots
+are kept under var/test-artifacts/ (the README's picture is one of them)."""
 
 from __future__ import annotations
 
+import asyncio
+import dataclasses
 import os
 import re
 import shutil
@@ -15,11 +18,16 @@ from aiohttp import web
 from aiohttp.test_utils import TestClient, TestServer
 from sqlalchemy import func, select
 
+from bot.bootstrap import bootstrap
+from bot.config import load_settings
 from bot.db.models import Ticket
+from bot.knowledge_reload import KnowledgeReloader
+from bot.messages import IncomingMessage
 from bot.staff.auth import hash_password
 from bot.staff.web import DeskDependencies, staff_app
 from tests.conftest import Station
 from tests.stories import play, read_story
+from tests.support import NOW, copy_knowledge
 
 ROOT = Path(__file__).resolve().parents[2]
 SEED = ROOT / "tests" / "data" / "desk" / "a_week_at_the_station.txt"
@@ -27,6 +35,7 @@ ARTIFACTS = ROOT / "var" / "test-artifacts"
 CHROMIUM = os.environ.get("YIZHAN_CHROMIUM") or shutil.which("chromium") or shutil.which(
     "chromium-browser")
 PASSWORD = "correct-horse-9"
+UNKNOWN = "夕阳红卡怎么领"          # a name of the 敬老卡 the knowledge does not know yet
 
 playwright = pytest.importorskip("playwright.async_api")
 pytestmark = pytest.mark.skipif(CHROMIUM is None, reason="Chromium is not installed "
@@ -34,19 +43,31 @@ pytestmark = pytest.mark.skipif(CHROMIUM is None, reason="Chromium is not instal
 
 
 @pytest.fixture
-async def served(station: Station) -> AsyncIterator[tuple[str, Station]]:
+async def served(tmp_path: Path, migrated_sqlite: Path) -> AsyncIterator[tuple[str, Station]]:
+    """A week of stories on a private copy of the knowledge (aliases get added to it)."""
+    folder = copy_knowledge(tmp_path)
+    database = tmp_path / "desk.db"
+    shutil.copyfile(migrated_sqlite, database)
+    settings = dataclasses.replace(load_settings(None), knowledge_dir=folder,
+                                   database_url=f"sqlite+aiosqlite:///{database}")
+    clock = [NOW]
+    assistant = await asyncio.to_thread(bootstrap, settings, lambda: clock[0], None, None,
+                                        None, None, False)
+    station = Station(assistant, clock)
     problems = await play(station, read_story(SEED))
     assert not problems, problems
-    assistant = station.assistant
     async with assistant.unit_of_work() as uow:
         await uow.credentials.set_password("王建华", hash_password(PASSWORD), station.now)
         await uow.commit()
     root = web.Application()
     root.add_subapp("/staff", staff_app(DeskDependencies(
         assistant.knowledge, assistant.unit_of_work, assistant.dialogue, lambda: station.now,
-        secret="a-test-secret-of-enough-length")))
-    async with TestClient(TestServer(root, host="127.0.0.1")) as client:
-        yield str(client.make_url("")).rstrip("/"), station
+        "a-test-secret-of-enough-length", KnowledgeReloader(assistant))))
+    try:
+        async with TestClient(TestServer(root, host="127.0.0.1")) as client:
+            yield str(client.make_url("")).rstrip("/"), station
+    finally:
+        await assistant.close()
 
 
 async def test_sign_in_see_the_charts_and_claim_a_ticket(served: tuple[str, Station]) -> None:
@@ -86,9 +107,26 @@ async def test_sign_in_see_the_charts_and_claim_a_ticket(served: tuple[str, Stat
             said = await page.inner_text("p.said")
             assert code in said or "接" in said
             await page.screenshot(path=str(ARTIFACTS / "staff-ticket.png"), full_page=True)
+
+            # A question the bot could not answer is taught from the unanswered list.
+            assert "答不上来" in await ask(station, UNKNOWN)
+            await page.goto(f"{base}/staff/unanswered")
+            row = page.locator("table.unanswered tbody tr", has_text=UNKNOWN)
+            await row.locator("select[name=ref]").select_option("A082")
+            await row.locator("button[type=submit]").click()
+            await page.wait_for_selector("#confirm-alias")
+            await page.screenshot(path=str(ARTIFACTS / "staff-alias.png"), full_page=True)
+            await page.click("#confirm-alias")
+            assert "机器人已经用上了" in await page.inner_text("p.said")
         finally:
             await browser.close()
     async with station.assistant.unit_of_work() as uow:
         ticket = await uow.tickets.by_code(code)
         assert ticket is not None and ticket.assignee == "王建华"
     assert re.fullmatch(r"[RWC]\d{4}", code)
+    assert "敬老卡申领" in await ask(station, UNKNOWN)            # the bot answers it now
+
+
+async def ask(station: Station, text: str) -> str:
+    replies = await station.assistant.dialogue.handle(IncomingMessage("test", "r-9", text))
+    return "\n".join(r.text for r in replies)
