@@ -29,6 +29,7 @@ from bot.tickets.outbox import Deliverer, OutboxPolicy, OutboxSender
 from bot.tickets.people import StationPeople
 from bot.tickets.routing import TicketRouter
 from bot.tickets.scheduler import TicketScheduler
+from bot.tickets.working_time import WorkingCalendar
 from bot.turn import Outcome, Turn
 from handlers.context import DialogueSettings
 from intents.engine import IntentEngine
@@ -82,7 +83,8 @@ class Assistant:
         """The deadline scheduler, run by whichever worker holds its lease."""
         return TicketScheduler(self.knowledge, self.router, self.people, self.unit_of_work,
                                holder, ZoneInfo(self.settings.chat.timezone),
-                               dt.timedelta(days=self.settings.server.retention_days))
+                               dt.timedelta(days=self.settings.server.retention_days),
+                               self.desk.calendar)
 
     async def introduce(self, platform: str, user_id: str, name: str, building: str) -> None:
         """Record a known resident and where they live (console stories, imports)."""
@@ -117,8 +119,11 @@ def bootstrap(settings: Settings, clock: Callable[[], dt.datetime] | None = None
     router = TicketRouter(knowledge.roster)
     holidays = [d for h in knowledge.holidays if h.public for d in h.dates]
     people = StationPeople(knowledge.roster, knowledge.station.office_hours, holidays)
-    desk = TicketDesk(knowledge, router, people, zone)
-    leaders = LeaderDesk(knowledge, router, people, zone, settings.server.notice_groups)
+    calendar = WorkingCalendar.of_station(knowledge.station.office_hours, holidays,
+                                          knowledge.workdays, zone)
+    desk = TicketDesk(knowledge, router, people, zone, calendar)
+    leaders = LeaderDesk(knowledge, router, people, zone, settings.server.notice_groups,
+                         calendar)
 
     station_clock = clock or (lambda: dt.datetime.now(zone))
     dependencies: dict[str, Any] = {

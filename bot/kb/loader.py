@@ -157,8 +157,8 @@ class _TomlTable:
             return None
         return value
 
-    def dates(self, key: str) -> tuple[dt.date, ...]:
-        value = self._get(key, True)
+    def dates(self, key: str, required: bool = True) -> tuple[dt.date, ...]:
+        value = self._get(key, required)
         if value is None:
             return ()
         if not isinstance(value, list) or not all(
@@ -517,7 +517,7 @@ class KnowledgeLoader:
         if src is None:
             return ()
         top = _TomlTable(src, self.problems, src.data)
-        top.unknown(("holiday",))
+        top.unknown(("holiday", "workdays"))
         holidays = []
         for i, raw in enumerate(top.table_list("holiday")):
             entry = _TomlTable(src, self.problems, raw, "holiday", i, f"holiday {i + 1}")
@@ -525,6 +525,13 @@ class KnowledgeLoader:
             holidays.append(Holiday(entry.text("name"), entry.texts("aliases", required=False),
                                     entry.dates("dates"), entry.boolean("public")))
         return tuple(holidays)
+
+    def workdays(self) -> tuple[dt.date, ...]:
+        """Make-up working days (调休) of calendar.toml."""
+        src = self._open("calendar.toml")
+        if src is None:
+            return ()
+        return _TomlTable(src, self.problems, src.data).dates("workdays", required=False)
 
     def roster(self) -> Roster:
         src = self._open("roster.toml")
@@ -572,7 +579,8 @@ class KnowledgeLoader:
             station=self.station(), items=self.items(), faq=self.faq(),
             canteen=self.canteen(), reports=reports.categories,
             lexicon=self.lexicon(reports.cues, reports.not_cues),
-            roster=self.roster(), holidays=self.calendar(), emergencies=reports.emergencies,
+            roster=self.roster(), holidays=self.calendar(), workdays=self.workdays(),
+            emergencies=reports.emergencies,
             report_places=reports.places, outside_places=reports.outside,
         )
 

@@ -317,6 +317,7 @@ class Knowledge:
     lexicon: Lexicon
     roster: Roster
     holidays: tuple[Holiday, ...] = ()
+    workdays: tuple[dt.date, ...] = ()      # make-up working days (调休) of calendar.toml
     emergencies: tuple[EmergencySituation, ...] = ()
     report_places: tuple[str, ...] = ()     # 楼道, 车库, 厨房: where residents say a problem is
     outside_places: tuple[str, ...] = ()    # 菜场, 马路上: places outside every building

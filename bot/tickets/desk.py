@@ -23,6 +23,7 @@ from bot.tickets import texts
 from bot.tickets.outbox import notice_key
 from bot.tickets.people import StationPeople
 from bot.tickets.routing import Assignment, TicketRouter
+from bot.tickets.working_time import WorkingCalendar
 from intents.details import Place, mask_phones, masked_phone, read_place
 
 LINK_MINUTES = 10
@@ -61,12 +62,20 @@ class TicketDesk:
     """Takes reports, wishes and requests for a person from residents. Platform-neutral."""
 
     def __init__(self, knowledge: Knowledge, router: TicketRouter, people: StationPeople,
-                 zone: ZoneInfo) -> None:
+                 zone: ZoneInfo, calendar: WorkingCalendar | None = None) -> None:
         self.knowledge = knowledge
         self.router = router
         self.people = people
         self.zone = zone
+        self.calendar = calendar     # None: deadlines count the clock
         self._categories = {c.id: c for c in knowledge.reports}
+
+    def due(self, now: dt.datetime, hours: float, urgency: str) -> dt.datetime:
+        """A first response's deadline: the station's working hours, the clock for an
+        emergency (or where no working calendar is kept)."""
+        if self.calendar is None:
+            return now + dt.timedelta(hours=hours)
+        return self.calendar.deadline(now, hours, emergency=urgency == "emergency")
 
     # -- who handles what ---------------------------------------------------------------------
     def handler_of(self, ticket: Ticket) -> str:
@@ -152,7 +161,7 @@ class TicketDesk:
                                        (f"查看 {other.code}",))
                 return Filing(other, "follower", self.handler_of(other))
         urgency = "emergency" if report.emergency else (category.urgency if category else "normal")
-        due = now + dt.timedelta(hours=category.response_hours if category else 72)
+        due = self.due(now, category.response_hours if category else 72, urgency)
         if urgency == "emergency":
             due = min(due, now + EMERGENCY_RESPONSE)
         route = self.router.route(report.building, now.date())
@@ -402,8 +411,8 @@ class TicketDesk:
             category = self.category(ticket.category)
             ticket.state, ticket.resolved_at, ticket.closed_at = "reopened", None, None
             ticket.responded_at = ticket.reminded_at = ticket.escalated_at = None
-            ticket.due_at = now + dt.timedelta(hours=category.response_hours if category
-                                               else 72)
+            ticket.due_at = self.due(now, category.response_hours if category else 72,
+                                     ticket.urgency)
             ticket.updated_at = now
             uow.tickets.record(ticket, actor, "reopened", words, platform=platform)
             said = (texts.RESIDENT_SAID.format(text=words)

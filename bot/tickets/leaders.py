@@ -18,6 +18,7 @@ from bot.tickets import texts
 from bot.tickets.outbox import notice_key
 from bot.tickets.people import StationPeople
 from bot.tickets.routing import TicketRouter
+from bot.tickets.working_time import WorkingCalendar
 from bot.turn import Actor
 from intents.commands import merge_target
 
@@ -30,7 +31,9 @@ class LeaderDesk:
     """Ticket actions of leaders, volunteers and staff."""
 
     def __init__(self, knowledge: Knowledge, router: TicketRouter, people: StationPeople,
-                 zone: ZoneInfo, notice_groups: tuple[str, ...] = ()) -> None:
+                 zone: ZoneInfo, notice_groups: tuple[str, ...] = (),
+                 calendar: WorkingCalendar | None = None) -> None:
+        self.calendar = calendar     # None: deadlines count the clock
         self.knowledge = knowledge
         self.router = router
         self.people = people
@@ -366,8 +369,9 @@ class LeaderDesk:
         """A ticket with a new handler waits for a first response again."""
         category = self.knowledge.report_category(ticket.category or "")
         if ticket.kind == "report":
-            ticket.due_at = now + dt.timedelta(hours=category.response_hours if category
-                                               else 72)
+            hours = category.response_hours if category else 72
+            ticket.due_at = (now + dt.timedelta(hours=hours) if self.calendar is None else
+                             self.calendar.deadline(now, hours, ticket.urgency == "emergency"))
         ticket.responded_at = ticket.reminded_at = ticket.escalated_at = None
 
     # -- lists -----------------------------------------------------------------------------

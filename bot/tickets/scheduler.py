@@ -20,6 +20,7 @@ from bot.kb.model import Knowledge
 from bot.tickets import texts
 from bot.tickets.people import StationPeople
 from bot.tickets.routing import TicketRouter
+from bot.tickets.working_time import WorkingCalendar
 
 log = logging.getLogger(__name__)
 AUTO_CLOSE_AFTER = dt.timedelta(days=3)
@@ -44,7 +45,9 @@ class TicketScheduler:
 
     def __init__(self, knowledge: Knowledge, router: TicketRouter, people: StationPeople,
                  unit_of_work: Callable[[], UnitOfWork], holder: str,
-                 zone: dt.tzinfo = dt.UTC, retention: dt.timedelta = RETENTION) -> None:
+                 zone: dt.tzinfo = dt.UTC, retention: dt.timedelta = RETENTION,
+                 calendar: WorkingCalendar | None = None) -> None:
+        self.calendar = calendar      # working hours and quiet hours; None: the clock
         self.knowledge = knowledge
         self.zone = zone              # the station's: whose duty day it is
         self._router = router
@@ -88,9 +91,11 @@ class TicketScheduler:
                 if (ticket.due_at is None or ticket.responded_at is not None
                         or ticket.state not in AWAITING_RESPONSE):
                     continue  # no deadline, or the first response has been given
-                half = ticket.due_at - self._window(ticket) / 2
+                if self.calendar is not None and ticket.urgency != "emergency" and \
+                        self.calendar.is_quiet(now):
+                    continue  # nobody is woken at 2 a.m. but for an emergency
                 owner = self._people.recipient(ticket.assignee) if ticket.assignee else None
-                if ticket.reminded_at is None and now >= half and owner:
+                if ticket.reminded_at is None and self._half_gone(ticket, now) and owner:
                     ticket.reminded_at = now
                     uow.outbox.add(f"{ticket.code}:remind:{ticket.due_at.isoformat()}", owner,
                                    texts.REMIND.format(code=ticket.code, what=what,
@@ -127,6 +132,17 @@ class TicketScheduler:
         if gone:
             log.info("purged %d rows older than %s days", gone, self.retention.days)
         return gone
+
+    def _half_gone(self, ticket: Ticket, now: dt.datetime) -> bool:
+        """Whether half the time for the first response has gone: working time, or the clock
+        for an emergency (or where no working calendar is kept)."""
+        assert ticket.due_at is not None
+        window = self._window(ticket)
+        if self.calendar is None or ticket.urgency == "emergency":
+            return now >= ticket.due_at - window / 2
+        category = self.knowledge.report_category(ticket.category or "")
+        hours = category.response_hours if category else window.total_seconds() / 3600
+        return self.calendar.hours_between(now, ticket.due_at) <= hours / 2
 
     def _window(self, ticket: Ticket) -> dt.timedelta:
         """How long the first response may take: the category's time, counted from when the
