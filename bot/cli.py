@@ -12,6 +12,7 @@ import os
 import sys
 from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
+from typing import Any
 
 from bot.config import ConfigError, Settings, load_settings
 from bot.console import ScriptError, Speaker
@@ -338,6 +339,65 @@ def cmd_staff_passwd(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_report(args: argparse.Namespace) -> int:
+    """The month's report for the street office: text on stdout, and the text, a page with
+    the charts and (where Chromium is installed) its picture under --out."""
+    from zoneinfo import ZoneInfo
+
+    from bot.db.database import Database, upgrade
+    from bot.db.staff_desk import TicketFilter
+    from bot.db.unit_of_work import UnitOfWork
+    from bot.kb.loader import load_knowledge
+    from bot.staff.figures import compute
+    from bot.staff.report import as_html, as_png, as_text, chromium, month_span
+    from bot.staff.web import facts_of
+
+    settings = _settings(args)
+    knowledge = load_knowledge(settings.knowledge_dir)
+    zone = ZoneInfo(settings.chat.timezone)
+    try:
+        start, end = month_span(args.month)
+    except ValueError:
+        print("yizhan: --month is written 2026-11", file=sys.stderr)
+        return 2
+    upgrade(settings.database_url)
+
+    async def read() -> list[Any]:
+        database = Database(settings.database_url)
+        try:
+            async with UnitOfWork(database.sessions) as uow:
+                tickets = await uow.desk.tickets(TicketFilter(
+                    created_from=dt.datetime.combine(start - dt.timedelta(days=400),
+                                                     dt.time(), zone),
+                    created_to=dt.datetime.combine(end + dt.timedelta(days=1), dt.time(),
+                                                   zone)))
+                reopened = await uow.desk.reopened([t.id for t in tickets])
+                return [facts_of(t, t.id in reopened) for t in tickets]
+        finally:
+            await database.dispose()
+
+    now = min(dt.datetime.now(zone), dt.datetime.combine(end + dt.timedelta(days=1),
+                                                         dt.time(), zone))
+    figures = compute(asyncio.run(read()), start, end, zone, now)
+    categories = {c.id: c.name for c in knowledge.reports}
+    station = knowledge.station.name
+    text = as_text(station, figures, categories)
+    print(text, end="")
+    out = Path(args.out).resolve() if args.out else settings.root / "var" / "reports"
+    out.mkdir(parents=True, exist_ok=True)
+    stem = out / f"report-{args.month}"
+    stem.with_suffix(".txt").write_text(text, encoding="utf-8")
+    page = stem.with_suffix(".html")
+    page.write_text(as_html(station, figures, categories), encoding="utf-8")
+    browser = chromium()
+    if browser is None:
+        print(f"charts: {page} (Chromium is not installed: no PNG)", file=sys.stderr)
+        return 0
+    as_png(page, stem.with_suffix(".png"), browser)
+    print(f"charts: {stem.with_suffix('.png')}", file=sys.stderr)
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser of `yizhan`."""
     parser = argparse.ArgumentParser(prog="yizhan", description="驿站助手 (Yizhan)")
@@ -394,6 +454,10 @@ def build_parser() -> argparse.ArgumentParser:
     passwd.add_argument("name", help="a staff member's or building leader's roster name")
     passwd.add_argument("--kb", help="knowledge directory (default from config)")
     passwd.set_defaults(func=cmd_staff_passwd)
+    report = add("report", "the month's report for the street office (text, charts)")
+    report.add_argument("--month", required=True, help="YYYY-MM")
+    report.add_argument("--out", help="folder for the files (default var/reports)")
+    report.set_defaults(func=cmd_report)
     return parser
 
 

@@ -194,7 +194,7 @@ class StaffDesk:
                      ) -> list[TicketFacts]:
         tickets = await uow.desk.tickets(which, limit)
         reopened = await uow.desk.reopened([t.id for t in tickets])
-        return [_facts(t, t.id in reopened) for t in tickets]
+        return [facts_of(t, t.id in reopened) for t in tickets]
 
     async def dashboard(self, request: web.Request) -> web.Response:
         session = self.required(request)
@@ -251,7 +251,7 @@ class StaffDesk:
             ticket = await self._visible(uow, session, code)
             history = await uow.desk.history(ticket.id)
             phone = await uow.desk.phone_of(None if ticket.anonymous else ticket.resident_id)
-            facts = _facts(ticket, any(e.action == "reopened" for e in history))
+            facts = facts_of(ticket, any(e.action == "reopened" for e in history))
         said = request.query.getall("said", [])
         return self.page(request, "ticket.html", session, ticket=facts,
                          description=ticket.description, location=ticket.location or "",
@@ -444,7 +444,8 @@ def mask_phone(phone: str | None) -> str:
     return digits[:3] + "****" + digits[-4:] if len(digits) >= 8 else "****"
 
 
-def _facts(ticket: Ticket, reopened: bool) -> TicketFacts:
+def facts_of(ticket: Ticket, reopened: bool) -> TicketFacts:
+    """What the numbers need of a ticket."""
     return TicketFacts(ticket.id, ticket.code, ticket.kind, ticket.category, ticket.building,
                        ticket.state, ticket.assignee, ticket.created_at, ticket.responded_at,
                        ticket.due_at, ticket.resolved_at, ticket.closed_at, reopened,

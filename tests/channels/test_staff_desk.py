@@ -232,3 +232,19 @@ def test_the_period_choices() -> None:
     assert period_of("month", today) == (dt.date(2026, 11, 1), today)
     assert period_of("custom", today, dt.date(2026, 11, 20), dt.date(2026, 11, 10)) == (
         dt.date(2026, 11, 10), dt.date(2026, 11, 20))
+
+
+def test_the_monthly_report_holds_the_months_numbers(desk: Desk, tmp_path: Path,
+                                                     monkeypatch: pytest.MonkeyPatch,
+                                                     capsys: pytest.CaptureFixture[str]
+                                                     ) -> None:
+    from bot.cli import main
+
+    monkeypatch.setenv("YIZHAN_DATABASE_URL", desk.station.assistant.settings.database_url)
+    assert main(["report", "--month", "2026-11", "--out", str(tmp_path)]) == 0
+    text = capsys.readouterr().out
+    assert "2026年11月" in text and "新工单 6 件" in text and "李琳" in text
+    assert "满意度 4.3 分（3 人评价）" in text
+    assert (tmp_path / "report-2026-11.txt").read_text(encoding="utf-8") == text
+    assert "echarts" in (tmp_path / "report-2026-11.html").read_text(encoding="utf-8")
+    assert main(["report", "--month", "2026-13", "--out", str(tmp_path)]) == 2
