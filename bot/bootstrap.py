@@ -16,6 +16,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from bot.config import Settings
+from bot.consultations import ConsultationTally
 from bot.db.database import Database, upgrade
 from bot.db.unit_of_work import UnitOfWork
 from bot.dialogue import BoundRoute, Dialogue
@@ -135,6 +136,6 @@ def bootstrap(settings: Settings, clock: Callable[[], dt.datetime] | None = None
     }
     dialogue = Dialogue(engine, people, knowledge.report_places + knowledge.outside_places,
                         bind_routes(ROUTES, dependencies), lambda: UnitOfWork(database.sessions),
-                        station_clock, observe)
+                        station_clock, observe, ConsultationTally(knowledge))
     return Assistant(settings, knowledge, engine, database, dialogue, desk, leaders, router,
                      people, station_clock)

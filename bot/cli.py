@@ -348,7 +348,7 @@ def cmd_report(args: argparse.Namespace) -> int:
     from bot.db.staff_desk import TicketFilter
     from bot.db.unit_of_work import UnitOfWork
     from bot.kb.loader import load_knowledge
-    from bot.staff.figures import compute
+    from bot.staff.figures import compute, consultations
     from bot.staff.report import as_html, as_png, as_text, chromium, month_span
     from bot.staff.web import facts_of
 
@@ -362,6 +362,8 @@ def cmd_report(args: argparse.Namespace) -> int:
         return 2
     upgrade(settings.database_url)
 
+    counted: list[tuple[str, int, int]] = []
+
     async def read() -> list[Any]:
         database = Database(settings.database_url)
         try:
@@ -372,6 +374,8 @@ def cmd_report(args: argparse.Namespace) -> int:
                     created_to=dt.datetime.combine(end + dt.timedelta(days=1), dt.time(),
                                                    zone)))
                 reopened = await uow.desk.reopened([t.id for t in tickets])
+                counted.extend((c.category, c.answered, c.on_the_spot)
+                               for c in await uow.consultations.between(start, end))
                 return [facts_of(t, t.id in reopened) for t in tickets]
         finally:
             await database.dispose()
@@ -381,7 +385,7 @@ def cmd_report(args: argparse.Namespace) -> int:
     figures = compute(asyncio.run(read()), start, end, zone, now)
     categories = {c.id: c.name for c in knowledge.reports}
     station = knowledge.station.name
-    text = as_text(station, figures, categories)
+    text = as_text(station, figures, categories, consultations(counted))
     print(text, end="")
     out = Path(args.out).resolve() if args.out else settings.root / "var" / "reports"
     out.mkdir(parents=True, exist_ok=True)

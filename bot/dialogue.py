@@ -13,6 +13,7 @@ import json
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import asdict, dataclass
 
+from bot.consultations import ConsultationTally
 from bot.conversation.state import ReportDraft
 from bot.db.errors import ConcurrentChange
 from bot.db.unit_of_work import UnitOfWork
@@ -20,7 +21,7 @@ from bot.messages import IncomingMessage, Reply
 from bot.tickets import texts as ticket_texts
 from bot.tickets.people import StationPeople
 from bot.turn import Outcome, Turn
-from intents.engine import INTENTS, IntentEngine
+from intents.engine import AFFAIRS, FAQ, INTENTS, IntentEngine
 
 ATTEMPTS = 3   # a message met by a concurrent change is read and handled again
 
@@ -41,7 +42,8 @@ class Dialogue:
     def __init__(self, engine: IntentEngine, people: StationPeople, spots: Sequence[str],
                  routes: Sequence[BoundRoute], unit_of_work: Callable[[], UnitOfWork],
                  clock: Callable[[], dt.datetime],
-                 observe: Callable[[str, str], None] | None = None) -> None:
+                 observe: Callable[[str, str], None] | None = None,
+                 tally: ConsultationTally | None = None) -> None:
         self.engine = engine
         self.people = people
         self.spots = tuple(spots)
@@ -49,6 +51,7 @@ class Dialogue:
         self.unit_of_work = unit_of_work
         self.clock = clock
         self._observe = observe or (lambda platform, intent: None)
+        self.tally = tally       # questions answered outright, counted for the station
 
     def adopt(self, other: Dialogue) -> None:
         """Answer from now on as `other` does (the knowledge reloaded): its engine, people,
@@ -102,6 +105,11 @@ class Dialogue:
             if state != context.state or context.state.lapsed is not None:
                 await uow.conversations.save(message.session_key, state)
             self._observe(message.platform, self._label(turn, route.name))
+            answered = turn.classification if message.kind == "text" else None
+            if self.tally is not None and route.name == "question" and turn.actor is None \
+                    and answered is not None and answered.item is not None \
+                    and answered.intent in (AFFAIRS, FAQ):
+                self.tally.count(answered.item, now.date())
             if not uow.has_changes:
                 return replies
             if key:

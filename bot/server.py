@@ -36,6 +36,7 @@ from bot.channels.delivery import ChannelDeliverer
 from bot.config import ConfigError, Settings
 from bot.db.shared_state import DatabaseSharedState
 from bot.db.unit_of_work import UnitOfWork
+from bot.dialogue import Dialogue
 from bot.knowledge_reload import KnowledgeReloader
 from bot.messages import IncomingMessage, Reply
 from bot.staff.web import DeskDependencies, staff_app
@@ -227,6 +228,24 @@ def build_channels(app: web.Application, settings: Settings, handler: MessageHan
     return channels
 
 
+async def write_consultations(dialogue: Dialogue, unit_of_work: Callable[[], UnitOfWork]
+                              ) -> int:
+    """Write the questions answered since the last time (a batch); on failure they are kept
+    for the next time. How many rows were written."""
+    tally = dialogue.tally
+    rows = tally.take() if tally is not None else []
+    if not rows or tally is None:
+        return 0
+    try:
+        async with unit_of_work() as uow:
+            await uow.consultations.add(rows)
+            await uow.commit()
+    except Exception:
+        tally.back(rows)
+        raise
+    return len(rows)
+
+
 async def _every(seconds: float, work: Callable[[], Awaitable[object]], name: str) -> None:
     """Run `work` forever at a steady pace; an error is logged and the loop goes on."""
     while True:
@@ -301,6 +320,9 @@ async def create_app(settings: Settings, assistant: Assistant,
                 asyncio.create_task(_every(settings.server.outbox_seconds,
                                            lambda: outbox.deliver_due(now()), "outbox")),
             ]
+            loops.append(asyncio.create_task(_every(
+                settings.server.scheduler_seconds,
+                lambda: write_consultations(assistant.dialogue, unit_of_work), "consultations")))
             if settings.server.reload_seconds > 0:   # every worker watches knowledge/
                 loops.append(asyncio.create_task(_every(
                     settings.server.reload_seconds, reloader.check_for_changes, "reload")))
@@ -310,6 +332,10 @@ async def create_app(settings: Settings, assistant: Assistant,
             task.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await task
+        try:                                   # the last answers counted before stopping
+            await write_consultations(assistant.dialogue, unit_of_work)
+        except Exception as exc:
+            log.warning("answered-question counts not written at stop: %s", type(exc).__name__)
         for stop in reversed(channels.stop):
             await stop()
         await http.close()

@@ -7,6 +7,7 @@ from typing import Any, ClassVar
 
 from sqlalchemy import (
     Boolean,
+    Date,
     DateTime,
     Dialect,
     ForeignKey,
@@ -279,3 +280,15 @@ class UnansweredQuestion(Base):
     candidates: Mapped[str] = mapped_column(Text, default="")   # best items, comma-separated
     picked: Mapped[str | None] = mapped_column(String(64))   # the choice a clarification got
     resolved_as: Mapped[str | None] = mapped_column(String(64))  # the item staff added it to
+
+
+class ConsultationCount(Base):
+    """Questions the bot answered outright, per day and catalogue category (written behind in
+    batches, never a row per question)."""
+
+    __tablename__ = "consultation_counts"
+
+    day: Mapped[dt.date] = mapped_column(Date, primary_key=True)
+    category: Mapped[str] = mapped_column(String(32), primary_key=True)
+    answered: Mapped[int] = mapped_column(Integer, default=0)
+    on_the_spot: Mapped[int] = mapped_column(Integer, default=0)   # about 当场办结 items

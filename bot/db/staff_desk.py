@@ -8,10 +8,20 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from sqlalchemy import case, func, select, update
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.db.models import Resident, StaffCredential, Ticket, TicketEvent, UnansweredQuestion
-from bot.db.repositories import mark_changed
+from bot.consultations import TallyRow
+from bot.db.models import (
+    ConsultationCount,
+    Resident,
+    StaffCredential,
+    Ticket,
+    TicketEvent,
+    UnansweredQuestion,
+)
+from bot.db.repositories import _dialect, mark_changed
 
 
 class StaffCredentialRepository:
@@ -163,3 +173,32 @@ class UnansweredRepository:
         await self.session.execute(update(UnansweredQuestion).where(
             UnansweredQuestion.id.in_(list(ids))).values(resolved_as=item))
         mark_changed(self.session)
+
+
+class ConsultationCountRepository:
+    """The bot's answered questions per day and category, added to in batches."""
+
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+
+    async def add(self, rows: Sequence[TallyRow]) -> None:
+        """Add a batch of counts to the stored ones (one statement per row)."""
+        insert = (postgresql_insert if _dialect(self.session) == "postgresql"
+                  else sqlite_insert)
+        for row in rows:
+            statement = insert(ConsultationCount).values(
+                day=row.day, category=row.category, answered=row.answered,
+                on_the_spot=row.on_the_spot)
+            await self.session.execute(statement.on_conflict_do_update(
+                index_elements=["day", "category"], set_={
+                    "answered": ConsultationCount.answered + statement.excluded.answered,
+                    "on_the_spot": ConsultationCount.on_the_spot
+                    + statement.excluded.on_the_spot}))
+        if rows:
+            mark_changed(self.session)
+
+    async def between(self, start: dt.date, end: dt.date) -> list[ConsultationCount]:
+        """The counts of the days from `start` to `end` (inclusive)."""
+        return list((await self.session.execute(
+            select(ConsultationCount).where(ConsultationCount.day >= start,
+                                            ConsultationCount.day <= end))).scalars())

@@ -25,7 +25,12 @@ from bot.db.repositories import (
     mark_changed,
     ping,
 )
-from bot.db.staff_desk import DeskRepository, StaffCredentialRepository, UnansweredRepository
+from bot.db.staff_desk import (
+    ConsultationCountRepository,
+    DeskRepository,
+    StaffCredentialRepository,
+    UnansweredRepository,
+)
 
 
 class UnitOfWorkSession(Session):
@@ -57,6 +62,7 @@ class UnitOfWork:
     credentials: StaffCredentialRepository
     desk: DeskRepository
     unanswered: UnansweredRepository
+    consultations: ConsultationCountRepository
 
     def __init__(self, sessions: async_sessionmaker[AsyncSession]) -> None:
         self._sessions = sessions
@@ -74,6 +80,7 @@ class UnitOfWork:
         self.credentials = StaffCredentialRepository(self.session)
         self.desk = DeskRepository(self.session)
         self.unanswered = UnansweredRepository(self.session)
+        self.consultations = ConsultationCountRepository(self.session)
         return self
 
     async def __aexit__(self, kind: type[BaseException] | None, error: BaseException | None,

@@ -62,6 +62,32 @@ class LeaderRow:
 
 
 @dataclass(frozen=True)
+class Consultations:
+    """Questions the bot answered outright in a period, by catalogue category."""
+
+    by_category: list[tuple[str, int, int]]      # category, answered, about 当场办结 items
+
+    @property
+    def answered(self) -> int:
+        return sum(n for _, n, _ in self.by_category)
+
+    @property
+    def on_the_spot(self) -> int:
+        return sum(n for _, _, n in self.by_category)
+
+
+def consultations(rows: Iterable[tuple[str, int, int]]) -> Consultations:
+    """Day rows summed per category, the most asked first."""
+    summed: dict[str, list[int]] = {}
+    for category, answered, spot in rows:
+        total = summed.setdefault(category, [0, 0])
+        total[0] += answered
+        total[1] += spot
+    return Consultations(sorted(((c, a, s) for c, (a, s) in summed.items()),
+                                key=lambda row: (-row[1], row[0])))
+
+
+@dataclass(frozen=True)
 class Figures:
     """Everything the dashboard shows for one period."""
 

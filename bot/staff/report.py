@@ -11,7 +11,7 @@ import subprocess
 from pathlib import Path
 
 from bot.staff import texts
-from bot.staff.figures import Figures
+from bot.staff.figures import Consultations, Figures
 
 HERE = Path(__file__).resolve().parent
 SHOT_SECONDS = 60
@@ -33,7 +33,8 @@ def _hours(value: float | None) -> str:
     return f"{value * 60:.0f} 分钟" if value < 1 else f"{value:.1f} 小时"
 
 
-def as_text(station: str, figures: Figures, categories: dict[str, str]) -> str:
+def as_text(station: str, figures: Figures, categories: dict[str, str],
+            asked: Consultations | None = None) -> str:
     """The report as plain text, short lines, no markup (it is pasted into WeChat too)."""
     def name(ref: str) -> str:
         return categories.get(ref, texts.KINDS.get(ref, ref))
@@ -49,6 +50,9 @@ def as_text(station: str, figures: Figures, categories: dict[str, str]) -> str:
                     f"{figures.satisfaction:.1f} 分（{figures.rated} 人评价）") + "。",
         f"微心愿 {figures.wishes_made} 个，认领 {figures.wishes_claimed} 个，"
         f"实现 {figures.wishes_fulfilled} 个（{_share(figures.fulfilment_rate)}）。",
+        *([f"机器人直接答复咨询 {asked.answered} 个，其中当场办结事项 {asked.on_the_spot} 个；"
+           + "，".join(f"{c} {n}" for c, n, _ in asked.by_category[:6]) + "。"]
+          if asked is not None and asked.answered else []),
         "",
         "按类别：" + ("，".join(f"{name(c)} {n}" for c, n in figures.by_category) or "无"),
         "按楼栋：" + ("，".join(f"{b} {n}" for b, n in figures.by_building) or "无"),

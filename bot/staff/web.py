@@ -39,7 +39,7 @@ from bot.staff.auth import (
     check_password,
 )
 from bot.staff.exports import as_csv, as_xlsx, rows_of
-from bot.staff.figures import TicketFacts, compute, period_of
+from bot.staff.figures import TicketFacts, compute, consultations, period_of
 from bot.staff.unanswered import Asked, group
 
 HERE = Path(__file__).resolve().parent
@@ -204,9 +204,12 @@ class StaffDesk:
             facts = await self._facts(uow, TicketFilter(
                 created_from=created_from - dt.timedelta(days=400), created_to=created_to,
                 buildings=self.scope(session)))
+            asked = consultations((c.category, c.answered, c.on_the_spot)
+                                  for c in await uow.consultations.between(start, end))
         figures = compute(facts, start, end, self.zone, self.deps.clock())
         span = {"from": start.isoformat(), "to": end.isoformat()}
         return self.page(request, "dashboard.html", session, figures=figures, choice=choice,
+                         asked=asked,
                          span=span, link=lambda **kw: _link(span, kw),
                          charts=_charts(figures, self.categories, span))
 

@@ -248,3 +248,25 @@ def test_the_monthly_report_holds_the_months_numbers(desk: Desk, tmp_path: Path,
     assert (tmp_path / "report-2026-11.txt").read_text(encoding="utf-8") == text
     assert "echarts" in (tmp_path / "report-2026-11.html").read_text(encoding="utf-8")
     assert main(["report", "--month", "2026-13", "--out", str(tmp_path)]) == 2
+
+
+async def test_questions_the_bot_answered_are_counted_by_category(desk: Desk) -> None:
+    from bot.server import write_consultations
+
+    assistant = desk.station.assistant
+    for text in ("敬老卡怎么办", "老年卡怎么办", "城乡居保缴费银行卡信息采集", "驿站几点开门",
+                 "今天股票涨了吗"):
+        await desk.station.person("asker").say(text)
+    assert await write_consultations(assistant.dialogue, assistant.unit_of_work) >= 2
+    assert await write_consultations(assistant.dialogue, assistant.unit_of_work) == 0
+    await desk.station.person("asker").say("敬老卡怎么办")          # added to the same day
+    await write_consultations(assistant.dialogue, assistant.unit_of_work)
+    await sign_in(desk.client, "王建华")
+    day = desk.station.now.date()
+    page = await (await desk.client.get(
+        f"/staff/?period=custom&from={day}&to={day}")).text()
+    answered = re.search(r'id="consultations">(\d+)<', page)
+    spot = re.search(r'id="on-the-spot">(\d+)<', page)
+    assert answered and int(answered.group(1)) == 5             # the fallback is not counted
+    assert spot and int(spot.group(1)) == 1                     # A001 is 当场办结
+    assert "养老服务" in page and "驿站常见问题" in page

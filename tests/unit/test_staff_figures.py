@@ -86,3 +86,20 @@ def test_ratings_in_everyday_words() -> None:
                                    "非常不满意")] == [5, 5, 5, 5, 4, 3, 2, 1]
     assert rating_of("6") is None and rating_of("敬老卡怎么办") is None
     assert rating_of("5号楼灯坏了") is None
+
+
+def test_answered_questions_are_counted_per_day_and_category() -> None:
+    from bot.consultations import ConsultationTally
+    from bot.kb.loader import load_knowledge
+    from tests.support import KNOWLEDGE_DIR
+
+    tally = ConsultationTally(load_knowledge(KNOWLEDGE_DIR))
+    day = MONDAY.date()
+    for ref in ("A082", "A082", "A001", "station.hours"):
+        tally.count(ref, day)
+    rows = tally.take()
+    assert {(r.category, r.answered, r.on_the_spot) for r in rows} == {
+        ("养老服务", 2, 0), ("社会保险", 1, 1), ("驿站常见问题", 1, 0)}
+    assert tally.take() == []
+    tally.back(rows)                                   # a failed write loses nothing
+    assert set(tally.take()) == set(rows)
