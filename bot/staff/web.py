@@ -343,7 +343,8 @@ class StaffDesk:
         reloader = self.deps.reloader
         return self.page(request, "unanswered.html", session, groups=groups, days=days,
                          entries=self._entries(), said=request.query.get("said", ""),
-                         errors=[str(p) for p in (reloader.errors if reloader else [])])
+                         errors=[str(p) for p in (reloader.errors if reloader else [])],
+                         reloads=reloader.reloads if reloader else 0)
 
     async def alias_preview(self, request: web.Request) -> web.Response:
         session = self.required(request)
