@@ -16,8 +16,6 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode
 
-import aiohttp_jinja2
-import jinja2
 from aiohttp import web
 
 from bot.db.models import Ticket
@@ -75,6 +73,7 @@ class StaffDesk:
                 leading.setdefault(name, []).append(building.name)
         self.buildings_of = {name: tuple(found) for name, found in leading.items()}
         self.categories = {c.id: c.name for c in deps.knowledge.reports}
+        self._templates: Any = None      # Jinja2, loaded with the first page (memory)
 
     # -- sessions -------------------------------------------------------------------------
     @property
@@ -129,9 +128,25 @@ class StaffDesk:
         context.update(session=session, texts=texts,
                        csrf=self.signer.csrf(session) if session else "",
                        categories=self.categories)
-        response = aiohttp_jinja2.render_template(template, request, context)
-        response.headers["Cache-Control"] = "no-store"
-        return response
+        html = self.templates().get_template(template).render(context)
+        return web.Response(text=html, content_type="text/html", charset="utf-8",
+                            headers={"Cache-Control": "no-store"})
+
+    def templates(self) -> Any:
+        """The pages' Jinja2 environment (autoescaping), made when first needed."""
+        if self._templates is None:
+            import jinja2
+
+            env = jinja2.Environment(loader=jinja2.FileSystemLoader(HERE / "templates"),
+                                     autoescape=jinja2.select_autoescape(["html"]),
+                                     undefined=jinja2.StrictUndefined)
+            env.filters["local"] = lambda moment, zone: (
+                moment.astimezone(zone).strftime("%m-%d %H:%M") if moment else "")
+            env.filters["share"] = lambda value: "—" if value is None else f"{value:.0%}"
+            env.filters["hours"] = lambda value: "—" if value is None else (
+                f"{value * 60:.0f} 分钟" if value < 1 else f"{value:.1f} 小时")
+            self._templates = env
+        return self._templates
 
     # -- sign-in ---------------------------------------------------------------------------
     async def login_form(self, request: web.Request) -> web.Response:
@@ -409,15 +424,6 @@ def staff_app(deps: DeskDependencies) -> web.Application:
     """The desk as an application to mount under /staff."""
     desk = StaffDesk(deps)
     app = web.Application()
-    aiohttp_jinja2.setup(app, loader=jinja2.FileSystemLoader(HERE / "templates"),
-                         autoescape=jinja2.select_autoescape(["html"]),
-                         undefined=jinja2.StrictUndefined)
-    env = aiohttp_jinja2.get_env(app)
-    env.filters["local"] = lambda moment, zone: (
-        moment.astimezone(zone).strftime("%m-%d %H:%M") if moment else "")
-    env.filters["share"] = lambda value: "—" if value is None else f"{value:.0%}"
-    env.filters["hours"] = lambda value: "—" if value is None else (
-        f"{value * 60:.0f} 分钟" if value < 1 else f"{value:.1f} 小时")
 
     async def lifetime(app: web.Application) -> AsyncIterator[None]:
         await desk.start()
