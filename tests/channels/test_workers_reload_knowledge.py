@@ -13,7 +13,7 @@ from pathlib import Path
 
 import aiohttp
 
-from tests.channels.test_workers_start_together import _free_port
+from tests.channels.test_workers_start_together import _free_port, healthy
 from tests.support import copy_knowledge
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -29,18 +29,18 @@ def _config(folder: Path, knowledge: Path) -> Path:
     return path
 
 
-async def _ready(client: aiohttp.ClientSession, port: int, server: subprocess.Popen[str]
-                 ) -> None:
-    for _ in range(600):
-        assert server.poll() is None, server.stderr.read() if server.stderr else ""
-        try:
-            async with client.get(f"http://127.0.0.1:{port}/healthz") as response:
-                if response.status == 200:
-                    return
-        except aiohttp.ClientConnectionError:
-            pass
+async def _desk_page_showing(client: aiohttp.ClientSession, port: int, headers: dict[str, str],
+                             words: str) -> str:
+    """The worker's 没答上的问题 page once it shows `words` (or after 10 s, as it is)."""
+    page = ""
+    for _ in range(100):
+        async with client.get(f"http://127.0.0.1:{port}/staff/unanswered",
+                              headers=headers) as response:
+            page = await response.text()
+        if words in page:
+            break
         await asyncio.sleep(0.1)
-    raise AssertionError(f"port {port}: no /healthz within 60 s")
+    return page
 
 
 async def test_both_workers_pick_up_an_edit_and_refuse_a_broken_one(tmp_path: Path) -> None:
@@ -60,7 +60,7 @@ async def test_both_workers_pick_up_an_edit_and_refuse_a_broken_one(tmp_path: Pa
         jar = aiohttp.CookieJar(unsafe=True)
         async with aiohttp.ClientSession(cookie_jar=jar) as client:
             for server, port in zip(servers, ports, strict=True):
-                await _ready(client, port, server)
+                assert await healthy(client, port, server) is None
             async with client.post(f"http://127.0.0.1:{ports[0]}/staff/login", data={
                     "name": "王建华", "password": PASSWORD}) as response:
                 assert response.status == 200 and "/staff/login" not in str(response.url)
@@ -76,23 +76,11 @@ async def test_both_workers_pick_up_an_edit_and_refuse_a_broken_one(tmp_path: Pa
                 'aliases = ["重新加载"]\nanswer = "好的。"\n')
             faq.write_text(good, encoding="utf-8")
             for port in ports:                        # a good edit goes live on both
-                for _ in range(100):
-                    async with client.get(f"http://127.0.0.1:{port}/staff/unanswered",
-                                          headers=headers) as response:
-                        page = await response.text()
-                    if 'id="reloads">1<' in page:
-                        break
-                    await asyncio.sleep(0.1)
+                page = await _desk_page_showing(client, port, headers, 'id="reloads">1<')
                 assert 'id="reloads">1<' in page and "没有生效" not in page, port
             faq.write_text(good + '\n[[faq]]\nid = "broken"\n', encoding="utf-8")
-            for port in ports:
-                for _ in range(100):
-                    async with client.get(f"http://127.0.0.1:{port}/staff/unanswered",
-                                          headers=headers) as response:
-                        page = await response.text()
-                    if "faq.toml:" in page:
-                        break
-                    await asyncio.sleep(0.1)
+            for port in ports:                        # a broken one is refused by both
+                page = await _desk_page_showing(client, port, headers, "faq.toml:")
                 assert "faq.toml:" in page and "没有生效" in page, port
             async with client.get(f"http://127.0.0.1:{ports[0]}/healthz") as response:
                 assert response.status == 200                 # still serving

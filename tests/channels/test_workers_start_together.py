@@ -34,6 +34,23 @@ def _free_port() -> int:
         return port
 
 
+async def healthy(client: aiohttp.ClientSession, port: int, server: subprocess.Popen[str]
+                  ) -> str | None:
+    """None once the worker answers /healthz 200; else why not (it exited, or 60 s went)."""
+    for _ in range(600):
+        if server.poll() is not None:
+            return (f"exited {server.returncode}: "
+                    f"{(server.stderr.read() if server.stderr else '')[-800:]}")
+        try:
+            async with client.get(f"http://127.0.0.1:{port}/healthz") as response:
+                if response.status == 200:
+                    return None
+        except aiohttp.ClientConnectionError:
+            pass
+        await asyncio.sleep(0.1)
+    return f"port {port}: no /healthz within 60 s"
+
+
 async def _all_serve(url: str, folder: Path) -> list[str]:
     """Start WORKERS `yizhan serve` processes at once; the problems of those that did not
     answer /healthz (an empty list when all did)."""
@@ -48,20 +65,9 @@ async def _all_serve(url: str, folder: Path) -> list[str]:
     try:
         async with aiohttp.ClientSession() as client:
             for server, port in zip(servers, ports, strict=True):
-                for _ in range(600):
-                    if server.poll() is not None:
-                        problems.append(f"exited {server.returncode}: "
-                                        f"{(server.stderr.read() if server.stderr else '')[-800:]}")
-                        break
-                    try:
-                        async with client.get(f"http://127.0.0.1:{port}/healthz") as response:
-                            if response.status == 200:
-                                break
-                    except aiohttp.ClientConnectionError:
-                        pass
-                    await asyncio.sleep(0.1)
-                else:
-                    problems.append(f"port {port}: no /healthz within 60 s")
+                problem = await healthy(client, port, server)
+                if problem is not None:
+                    problems.append(problem)
     finally:
         for server in servers:
             if server.poll() is None:
