@@ -13,7 +13,7 @@ from pathlib import Path
 
 import aiohttp
 
-from tests.channels.test_workers_start_together import _free_port, healthy
+from tests.channels.test_workers_start_together import _free_port, healthy, stop
 from tests.support import copy_knowledge
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -85,9 +85,5 @@ async def test_both_workers_pick_up_an_edit_and_refuse_a_broken_one(tmp_path: Pa
             async with client.get(f"http://127.0.0.1:{ports[0]}/healthz") as response:
                 assert response.status == 200                 # still serving
     finally:
-        for server in servers:
-            if server.poll() is None:
-                server.terminate()
-        for server in servers:
-            server.wait(timeout=30)
+        stop(servers)
     shutil.rmtree(knowledge)

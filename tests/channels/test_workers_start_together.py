@@ -51,6 +51,15 @@ async def healthy(client: aiohttp.ClientSession, port: int, server: subprocess.P
     return f"port {port}: no /healthz within 60 s"
 
 
+def stop(servers: list[subprocess.Popen[str]]) -> None:
+    """Ask every worker to stop, then wait for each."""
+    for server in servers:
+        if server.poll() is None:
+            server.terminate()
+    for server in servers:
+        server.wait(timeout=30)
+
+
 async def _all_serve(url: str, folder: Path) -> list[str]:
     """Start WORKERS `yizhan serve` processes at once; the problems of those that did not
     answer /healthz (an empty list when all did)."""
@@ -69,11 +78,7 @@ async def _all_serve(url: str, folder: Path) -> list[str]:
                 if problem is not None:
                     problems.append(problem)
     finally:
-        for server in servers:
-            if server.poll() is None:
-                server.terminate()
-        for server in servers:
-            server.wait(timeout=30)
+        stop(servers)
     return problems
 
 
