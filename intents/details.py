@@ -151,9 +151,15 @@ def masked_phone(phone: str) -> str:
     return "*" * max(len(digits) - 4, 0) + digits[-4:]
 
 
+# A mainland ID number (18 characters, the last may be X): never kept as written.
+_ID_NUMBER = re.compile(r"(?<!\d)\d{6}(?:19|20)\d{2}[01]\d[0-3]\d\d{3}[\dXx](?!\d)")
+
+
 def mask_phones(text: str) -> str:
-    """Phone numbers in free text masked, as leaders see them until they open the ticket."""
-    return _PHONE.sub(lambda m: masked_phone("".join(m.groups())), _spoken_digits(text))
+    """Phone numbers in free text masked, as leaders see them until they open the ticket;
+    ID numbers masked for good (only the last four kept)."""
+    text = _ID_NUMBER.sub(lambda m: "*" * 14 + m.group()[-4:], _spoken_digits(text))
+    return _PHONE.sub(lambda m: masked_phone("".join(m.groups())), text)
 
 
 def only_phone(text: str) -> bool:

@@ -260,6 +260,9 @@ class StaffCredential(Base):
     password_hash: Mapped[str] = mapped_column(String(256))
     failed_logins: Mapped[int] = mapped_column(Integer, default=0)
     locked_until: Mapped[dt.datetime | None] = mapped_column()
+    # Counts up when the person signs out or gets a new password: a session cookie carries
+    # the count it was issued with, and one with an older count is void.
+    generation: Mapped[int] = mapped_column(Integer, default=0)
     updated_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
 
 

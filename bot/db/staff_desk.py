@@ -7,7 +7,7 @@ import datetime as dt
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from sqlalchemy import case, func, select, update
+from sqlalchemy import case, delete, func, or_, select, update
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -39,9 +39,10 @@ class StaffCredentialRepository:
         if found is None:
             self.session.add(StaffCredential(name=name, password_hash=password_hash,
                                              failed_logins=0, locked_until=None,
-                                             updated_at=now))
+                                             generation=0, updated_at=now))
             return
         found.password_hash, found.failed_logins, found.locked_until = password_hash, 0, None
+        found.generation += 1                               # old sessions end with it
         found.updated_at = now
 
     async def failed(self, name: str, now: dt.datetime, lock_after: int,
@@ -55,6 +56,13 @@ class StaffCredentialRepository:
             found.locked_until, found.failed_logins = now + lock_for, 0
         found.updated_at = now
         return found.locked_until
+
+    async def sign_out(self, name: str, now: dt.datetime) -> None:
+        """Every session of this name issued until now is void."""
+        await self.session.execute(update(StaffCredential).where(StaffCredential.name == name)
+                                   .values(generation=StaffCredential.generation + 1,
+                                           updated_at=now))
+        mark_changed(self.session)
 
     async def succeeded(self, name: str, now: dt.datetime) -> None:
         """A right password: the failures are forgotten."""
@@ -70,6 +78,8 @@ class TicketFilter:
     created_from: dt.datetime | None = None     # inclusive
     created_to: dt.datetime | None = None       # exclusive
     buildings: Sequence[str] | None = None      # a leader's buildings; None = all
+    or_assigned_to: str | None = None           # ... and whatever is handed to this person
+    without_kinds: Sequence[str] = ()           # 找人工 consultations are staff's only
     kind: str | None = None
     state: str | None = None
     category: str | None = None
@@ -93,7 +103,11 @@ class DeskRepository:
         if which.created_to is not None:
             query = query.where(Ticket.created_at < which.created_to)
         if which.buildings is not None:
-            query = query.where(Ticket.building.in_(list(which.buildings)))
+            mine = Ticket.building.in_(list(which.buildings))
+            query = query.where(or_(mine, Ticket.assignee == which.or_assigned_to)
+                                if which.or_assigned_to else mine)
+        if which.without_kinds:
+            query = query.where(Ticket.kind.not_in(list(which.without_kinds)))
         for column, value in ((Ticket.kind, which.kind), (Ticket.state, which.state),
                               (Ticket.category, which.category),
                               (Ticket.building, which.building),
@@ -167,6 +181,14 @@ class UnansweredRepository:
                 UnansweredQuestion.at >= since, UnansweredQuestion.resolved_as.is_(None),
                 UnansweredQuestion.picked.is_(None))
             .order_by(UnansweredQuestion.id.desc()).limit(limit))).scalars())
+
+    async def forget_before(self, before: dt.datetime) -> int:
+        """Delete the questions asked before `before` (residents' words are not kept for
+        ever); how many went."""
+        result = await self.session.execute(
+            delete(UnansweredQuestion).where(UnansweredQuestion.at < before))
+        mark_changed(self.session)
+        return max(getattr(result, "rowcount", 0) or 0, 0)
 
     async def resolve(self, ids: Sequence[int], item: str) -> None:
         """These questions are answered by `item` from now on (an alias was added)."""

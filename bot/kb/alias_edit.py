@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import re
+import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -45,7 +46,10 @@ def propose_alias(knowledge_dir: Path, ref: str, alias: str) -> AliasEdit | None
             listed = _ALIASES.match(line.strip())
             if listed is None:
                 continue
-            existing = json.loads(f"[{listed.group(1)}]") if listed.group(1).strip() else []
+            try:
+                existing = json.loads(f"[{listed.group(1)}]") if listed.group(1).strip() else []
+            except ValueError:
+                return None     # written another way (single quotes): edited by hand
             if alias in existing:
                 return None
             joined = ", ".join(json.dumps(a, ensure_ascii=False) for a in [*existing, alias])
@@ -72,6 +76,7 @@ def restore(edit: AliasEdit, former: str) -> None:
 
 def _write(path: Path, text: str) -> None:
     """Replace the file whole (a reader never sees half of it)."""
-    scratch = path.with_suffix(path.suffix + ".writing")
-    scratch.write_text(text, encoding="utf-8")
-    scratch.replace(path)
+    with tempfile.NamedTemporaryFile("w", encoding="utf-8", dir=path.parent,
+                                     suffix=".writing", delete=False) as scratch:
+        scratch.write(text)
+    Path(scratch.name).replace(path)

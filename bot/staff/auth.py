@@ -50,6 +50,7 @@ class DeskSession:
     role: str
     expires: dt.datetime
     nonce: str
+    generation: int = 0      # the person's sign-out count when it was issued
 
     def __repr__(self) -> str:
         return f"DeskSession({self.name!r}, {self.role!r})"   # the nonce stays out of logs
@@ -66,10 +67,13 @@ class SessionSigner:
     def __repr__(self) -> str:
         return "SessionSigner(<secret>)"
 
-    def issue(self, name: str, role: str, now: dt.datetime) -> tuple[str, DeskSession]:
+    def issue(self, name: str, role: str, now: dt.datetime, generation: int = 0
+              ) -> tuple[str, DeskSession]:
         """A new session and its cookie value."""
-        session = DeskSession(name, role, now + SESSION_LENGTH, secrets.token_hex(8))
-        body = "\x1f".join((name, role, str(int(session.expires.timestamp())), session.nonce))
+        session = DeskSession(name, role, now + SESSION_LENGTH, secrets.token_hex(8),
+                              generation)
+        body = "\x1f".join((name, role, str(int(session.expires.timestamp())), session.nonce,
+                            str(generation)))
         payload = base64.urlsafe_b64encode(body.encode()).decode().rstrip("=")
         return f"{payload}.{self._sign(payload)}", session
 
@@ -82,13 +86,14 @@ class SessionSigner:
             return None
         try:
             body = base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4)).decode()
-            name, role, expires, nonce = body.split("\x1f")
+            name, role, expires, nonce, generation = body.split("\x1f")
             ends = dt.datetime.fromtimestamp(int(expires), dt.UTC)
+            count = int(generation)
         except (ValueError, UnicodeDecodeError):
             return None
         if role not in ROLES or ends <= now:
             return None
-        return DeskSession(name, role, ends, nonce)
+        return DeskSession(name, role, ends, nonce, count)
 
     def csrf(self, session: DeskSession) -> str:
         """The token every form of this session carries."""

@@ -8,7 +8,9 @@ handled by the same `Dialogue` as a message from WeCom: one path for every chang
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import datetime as dt
+import re
 import secrets
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass
@@ -44,6 +46,8 @@ HERE = Path(__file__).resolve().parent
 SECRET_KEY = "staff_session_secret"      # in the shared values, when no secret is configured
 PLATFORM = "web"                         # desk actions reach the dialogue from here
 LIST_LIMIT = 500
+LONGEST_PERIOD = 366                     # days a dashboard period may span
+_CODE = re.compile(r"[RWC]\d{1,9}")
 
 
 @dataclass(frozen=True)
@@ -66,13 +70,8 @@ class StaffDesk:
         self.knowledge = deps.knowledge
         self.zone = deps.clock().tzinfo or dt.UTC
         self._signer: SessionSigner | None = None
-        self.staff_names = {s.name for s in deps.knowledge.roster.staff}
-        leading: dict[str, list[str]] = {}
-        for building in deps.knowledge.roster.buildings:
-            for name in (building.leader, building.backup):
-                leading.setdefault(name, []).append(building.name)
-        self.buildings_of = {name: tuple(found) for name, found in leading.items()}
         self.categories = {c.id: c.name for c in deps.knowledge.reports}
+        self._alias_lock = asyncio.Lock()   # one alias written at a time in this worker
         self._templates: Any = None      # Jinja2, loaded with the first page (memory)
 
     # -- sessions -------------------------------------------------------------------------
@@ -94,17 +93,33 @@ class StaffDesk:
         self._signer = SessionSigner(str(stored["secret"]).encode())
 
     def role_of(self, name: str) -> str | None:
-        """Who may sign in: staff (every ticket) and building leaders (their own)."""
-        if name in self.staff_names:
+        """Who may sign in: staff (every ticket) and building leaders (their own), as the
+        roster live now says."""
+        roster = self._knowledge().roster
+        if any(s.name == name for s in roster.staff):
             return "staff"
-        return "leader" if name in self.buildings_of else None
+        return "leader" if self.buildings_of(name) else None
 
-    def session(self, request: web.Request) -> DeskSession | None:
-        return self.signer.read(request.cookies.get(COOKIE), self.deps.clock())
+    def buildings_of(self, name: str) -> tuple[str, ...]:
+        """The buildings someone leads or backs up, in the roster live now."""
+        return tuple(b.name for b in self._knowledge().roster.buildings
+                     if name in (b.leader, b.backup))
 
-    def required(self, request: web.Request) -> DeskSession:
+    async def session(self, request: web.Request) -> DeskSession | None:
+        """The request's session, unless forged, expired, signed out, its password changed,
+        or its person no longer in the roster."""
+        found = self.signer.read(request.cookies.get(COOKIE), self.deps.clock())
+        if found is None or self.role_of(found.name) != found.role:
+            return None
+        async with self.deps.unit_of_work() as uow:
+            stored = await uow.credentials.get(found.name)
+        if stored is None or stored.generation != found.generation:
+            return None      # signed out since, or a new password
+        return found
+
+    async def required(self, request: web.Request) -> DeskSession:
         """The signed-in session, or: a page redirects to sign-in, anything else is 401."""
-        found = self.session(request)
+        found = await self.session(request)
         if found is not None:
             return found
         if request.method == "GET" and not request.path.startswith("/staff/export"):
@@ -113,7 +128,7 @@ class StaffDesk:
 
     async def checked_form(self, request: web.Request) -> tuple[DeskSession, dict[str, str]]:
         """A posted form of a signed-in session carrying its CSRF token."""
-        session = self.required(request)
+        session = await self.required(request)
         form = {k: str(v) for k, v in (await request.post()).items()}
         if not self.signer.csrf_ok(session, form.get("csrf")):
             raise web.HTTPForbidden(text=texts.FORM_EXPIRED)
@@ -121,7 +136,15 @@ class StaffDesk:
 
     def scope(self, session: DeskSession) -> tuple[str, ...] | None:
         """The buildings a session may see; None for every building."""
-        return None if session.role == "staff" else self.buildings_of.get(session.name, ())
+        return None if session.role == "staff" else self.buildings_of(session.name)
+
+    def visible(self, session: DeskSession, which: TicketFilter) -> TicketFilter:
+        """A filter narrowed to what the session may see: a leader, their buildings and what
+        is handed to them, never a 找人工 consultation."""
+        if session.role == "staff":
+            return which
+        return dataclasses.replace(which, buildings=self.scope(session),
+                                   or_assigned_to=session.name, without_kinds=("consult",))
 
     def page(self, request: web.Request, template: str, session: DeskSession | None,
              **context: Any) -> web.Response:
@@ -172,10 +195,11 @@ class StaffDesk:
                     password, stored.password_hash):
                 await uow.credentials.succeeded(name, now)
                 await uow.commit()
-                cookie, _ = self.signer.issue(name, role, now)
+                cookie, _ = self.signer.issue(name, role, now, stored.generation)
                 signed_in = web.HTTPSeeOther(target)
                 signed_in.set_cookie(COOKIE, cookie, path="/staff", httponly=True,
-                                     samesite="Strict", secure=request.secure,
+                                     samesite="Strict", secure=request.secure or (
+                                         request.headers.get("X-Forwarded-Proto") == "https"),
                                      max_age=int(SESSION_LENGTH.total_seconds()))
                 raise signed_in
             elif stored is not None:
@@ -188,7 +212,10 @@ class StaffDesk:
         return response
 
     async def logout(self, request: web.Request) -> web.Response:
-        await self.checked_form(request)
+        session, _ = await self.checked_form(request)
+        async with self.deps.unit_of_work() as uow:      # this cookie is void from now on
+            await uow.credentials.sign_out(session.name, self.deps.clock())
+            await uow.commit()
         response = web.HTTPSeeOther("/staff/login")
         response.del_cookie(COOKIE, path="/staff")
         raise response
@@ -199,6 +226,8 @@ class StaffDesk:
         today = self.deps.clock().astimezone(self.zone).date()
         start, end = period_of(choice, today, _date(request.query.get("from")),
                                _date(request.query.get("to")))
+        if (end - start).days > LONGEST_PERIOD:      # a period is a year at most
+            start = end - dt.timedelta(days=LONGEST_PERIOD)
         return choice, start, end
 
     def _bounds(self, start: dt.date, end: dt.date) -> tuple[dt.datetime, dt.datetime]:
@@ -212,13 +241,12 @@ class StaffDesk:
         return [facts_of(t, t.id in reopened) for t in tickets]
 
     async def dashboard(self, request: web.Request) -> web.Response:
-        session = self.required(request)
+        session = await self.required(request)
         choice, start, end = self._period(request)
         created_from, created_to = self._bounds(start, end)
         async with self.deps.unit_of_work() as uow:
-            facts = await self._facts(uow, TicketFilter(
-                created_from=created_from - dt.timedelta(days=400), created_to=created_to,
-                buildings=self.scope(session)))
+            facts = await self._facts(uow, self.visible(session, TicketFilter(
+                created_from=created_from - dt.timedelta(days=400), created_to=created_to)))
             asked = consultations((c.category, c.answered, c.on_the_spot)
                                   for c in await uow.consultations.between(start, end))
         figures = compute(facts, start, end, self.zone, self.deps.clock())
@@ -234,16 +262,16 @@ class StaffDesk:
         start, end = _date(q.get("from")), _date(q.get("to"))
         done = _date(q.get("resolved"))
         done_bounds = self._bounds(done, done) if done else (None, None)
-        return TicketFilter(
+        return self.visible(session, TicketFilter(
             done_from=done_bounds[0], done_to=done_bounds[1],
             created_from=self._bounds(start, start)[0] if start else None,
             created_to=self._bounds(end, end)[1] if end else None,
-            buildings=self.scope(session), kind=q.get("kind") or None,
+            kind=q.get("kind") or None,
             state=q.get("state") or None, category=q.get("category") or None,
-            building=q.get("building") or None, assignee=q.get("leader") or None)
+            building=q.get("building") or None, assignee=q.get("leader") or None))
 
     async def tickets(self, request: web.Request) -> web.Response:
-        session = self.required(request)
+        session = await self.required(request)
         which = self._filter(request, session)
         async with self.deps.unit_of_work() as uow:
             facts = await self._facts(uow, which, LIST_LIMIT)
@@ -256,14 +284,16 @@ class StaffDesk:
 
     async def _visible(self, uow: UnitOfWork, session: DeskSession, code: str
                        ) -> Ticket:
-        ticket = await uow.tickets.by_code(code)
+        ticket = await uow.tickets.by_code(code) if _CODE.fullmatch(code) else None
         scope = self.scope(session)
-        if ticket is None or (scope is not None and ticket.building not in scope):
+        if ticket is None or (scope is not None and (
+                ticket.kind == "consult" or (ticket.building not in scope
+                                             and ticket.assignee != session.name))):
             raise web.HTTPNotFound(text="404: no such ticket\n")   # a leader learns nothing
         return ticket
 
     async def ticket(self, request: web.Request) -> web.Response:
-        session = self.required(request)
+        session = await self.required(request)
         code = request.match_info["code"].upper()
         async with self.deps.unit_of_work() as uow:
             ticket = await self._visible(uow, session, code)
@@ -295,7 +325,7 @@ class StaffDesk:
 
     # -- exports ---------------------------------------------------------------------------
     async def export(self, request: web.Request) -> web.Response:
-        session = self.required(request)
+        session = await self.required(request)
         which = self._filter(request, session)
         async with self.deps.unit_of_work() as uow:
             facts = await self._facts(uow, which)
@@ -313,7 +343,7 @@ class StaffDesk:
 
     # -- notifications that failed ----------------------------------------------------------
     async def failed(self, request: web.Request) -> web.Response:
-        session = self.required(request)
+        session = await self.required(request)
         if session.role != "staff":
             raise web.HTTPForbidden(text="403: staff only\n")
         async with self.deps.unit_of_work() as uow:
@@ -325,8 +355,9 @@ class StaffDesk:
         session, _ = await self.checked_form(request)
         if session.role != "staff":
             raise web.HTTPForbidden(text="403: staff only\n")
+        number = int(request.match_info["id"])
         async with self.deps.unit_of_work() as uow:
-            done = await uow.outbox.retry(int(request.match_info["id"]), self.deps.clock())
+            done = number < 2 ** 31 and await uow.outbox.retry(number, self.deps.clock())
             await uow.commit()
         raise web.HTTPSeeOther("/staff/failed?" + urlencode(
             {"said": texts.RETRIED if done else texts.NOT_RETRIED}))
@@ -347,9 +378,10 @@ class StaffDesk:
         return self.deps.knowledge if reloader is None else reloader.knowledge
 
     async def unanswered(self, request: web.Request) -> web.Response:
-        session = self.required(request)
+        session = await self.required(request)
         self._staff_only(session)
-        days = int(request.query.get("days", "30") or 30)
+        days = int(request.query.get("days", "30")) if request.query.get(
+            "days", "30").isdigit() else 30
         since = self.deps.clock() - dt.timedelta(days=max(1, min(days, 365)))
         async with self.deps.unit_of_work() as uow:
             stored = await uow.unanswered.open(since)
@@ -362,7 +394,7 @@ class StaffDesk:
                          reloads=reloader.reloads if reloader else 0)
 
     async def alias_preview(self, request: web.Request) -> web.Response:
-        session = self.required(request)
+        session = await self.required(request)
         self._staff_only(session)
         ref, alias = request.query.get("ref", ""), request.query.get("alias", "")
         edit = (propose_alias(self._knowledge_dir(), ref, alias)
@@ -380,11 +412,17 @@ class StaffDesk:
         if reloader is None or edit is None:
             raise web.HTTPSeeOther("/staff/unanswered?" + urlencode(
                 {"said": texts.ALIAS_NOTHING}))
-        former = await asyncio.to_thread(apply, edit)
-        errors = await reloader.reload()
+        async with self._alias_lock:     # two clicks at once: one after the other
+            edit = propose_alias(self._knowledge_dir(), edit.ref, edit.alias)
+            if edit is None:
+                raise web.HTTPSeeOther("/staff/unanswered?" + urlencode(
+                    {"said": texts.ALIAS_NOTHING}))
+            former = await asyncio.to_thread(apply, edit)
+            errors = await reloader.reload()
+            if errors:
+                await asyncio.to_thread(restore, edit, former)
+                await reloader.reload()
         if errors:
-            await asyncio.to_thread(restore, edit, former)
-            await reloader.reload()
             said = texts.ALIAS_UNDONE.format(first=str(errors[0]))
         else:
             ids = [int(i) for i in form.get("ids", "").split(",") if i.isdigit()]
@@ -408,7 +446,7 @@ class StaffDesk:
         return reloader.folder if reloader is not None else Path(".")
 
     async def static(self, request: web.Request) -> web.FileResponse:
-        self.required(request)
+        await self.required(request)
         name = request.match_info["name"]
         if name not in STATIC_FILES:
             raise web.HTTPNotFound()
@@ -463,10 +501,12 @@ def facts_of(ticket: Ticket, reopened: bool) -> TicketFacts:
 
 
 def _date(text: str | None) -> dt.date | None:
+    """A date the desk can work with (2000-2100), or None."""
     try:
-        return dt.date.fromisoformat(text) if text else None
+        day = dt.date.fromisoformat(text) if text else None
     except ValueError:
         return None
+    return day if day is not None and 2000 <= day.year <= 2100 else None
 
 
 def _link(span: dict[str, str], filters: dict[str, str | None]) -> str:

@@ -28,6 +28,7 @@ LEASE = dt.timedelta(seconds=60)
 LEASE_NAME = "tickets"
 RETENTION = dt.timedelta(days=7)
 PURGE_EVERY = dt.timedelta(hours=1)
+UNANSWERED_KEPT = dt.timedelta(days=90)   # questions the bot missed, for staff to review
 
 
 @dataclass(frozen=True)
@@ -127,6 +128,7 @@ class TicketScheduler:
             return 0
         async with self._uow() as uow:
             gone = await uow.retention.purge(now - self.retention)
+            gone += await uow.unanswered.forget_before(now - UNANSWERED_KEPT)
             await uow.commit()
         self._purged_at = now
         if gone:

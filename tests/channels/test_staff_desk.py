@@ -19,6 +19,7 @@ from openpyxl import load_workbook
 from sqlalchemy import func, select
 
 from bot.db.models import OutboxMessage, Ticket, TicketEvent
+from bot.messages import IncomingMessage
 from bot.staff.auth import COOKIE, LOCK_AFTER, hash_password
 from bot.staff.web import DeskDependencies, staff_app
 from tests.conftest import Station
@@ -71,6 +72,11 @@ async def ticket_count(desk: Desk, **where: str) -> int:
         for column, value in where.items():
             query = query.where(getattr(Ticket, column) == value)
         return int((await uow.session.execute(query)).scalar_one())
+
+
+async def all_tickets(desk: Desk) -> list[Ticket]:
+    async with desk.station.assistant.unit_of_work() as uow:
+        return list((await uow.session.execute(select(Ticket))).scalars())
 
 
 async def test_the_stories_left_tickets_to_look_at(desk: Desk) -> None:
@@ -211,9 +217,50 @@ async def test_signing_in_locks_after_repeated_failures(desk: Desk) -> None:
 async def test_signing_out_ends_the_session(desk: Desk) -> None:
     client = desk.client
     await sign_in(client, "王建华")
+    kept = next(c for c in client.session.cookie_jar if c.key == COOKIE).value
     token = await csrf_of(client, "/staff/failed")
     await client.post("/staff/logout", data={"csrf": token})
     assert (await client.get("/staff/", allow_redirects=False)).status == 303
+    # The cookie copied before signing out is void too, and so is its form token.
+    client.session.cookie_jar.update_cookies({COOKIE: kept})
+    assert (await client.get("/staff/", allow_redirects=False)).status == 303
+    assert (await client.post("/staff/tickets/R0001", data={
+        "verb": "接单", "csrf": token})).status == 401
+
+
+async def test_the_desk_never_shows_who_a_resident_is(desk: Desk) -> None:
+    await sign_in(desk.client, "王建华")
+    page = await (await desk.client.get("/staff/tickets/W0004")).text()
+    assert "resident:" not in page and "居民" in page
+
+
+async def test_a_leader_sees_what_is_handed_to_them_but_no_consultation(desk: Desk) -> None:
+    station = desk.station
+    await station.person("r-c").say("转人工")
+    await station.person("r-5").say("我住5号楼")
+    said = await station.person("r-5").say("5号楼3楼楼道灯坏了")
+    code = re.search(r"R\d{4}", said)
+    assert code
+    await station.assistant.dialogue.handle(IncomingMessage(
+        "console", "staff:王建华", f"转交 {code.group()} 李琳"))
+    await sign_in(desk.client, "李琳")                          # 9号楼's leader
+    assert (await desk.client.get(f"/staff/tickets/{code.group()}")).status == 200
+    listing = await (await desk.client.get("/staff/tickets")).text()
+    assert code.group() in listing and "C00" not in listing
+    consults = [t for t in await all_tickets(desk) if t.kind == "consult"]
+    assert consults and (await desk.client.get(
+        f"/staff/tickets/{consults[0].code}")).status == 404
+
+
+async def test_bad_periods_and_numbers_get_pages_not_errors(desk: Desk) -> None:
+    await sign_in(desk.client, "王建华")
+    for path in ("/staff/?period=custom&from=0001-01-01&to=9999-12-31",
+                 "/staff/?period=custom&from=2026-13-01&to=nonsense",
+                 "/staff/unanswered?days=abc", "/staff/tickets/R99999999999999999999"):
+        assert (await desk.client.get(path)).status in (200, 404), path
+    page = await (await desk.client.get(
+        "/staff/?period=custom&from=2001-01-01&to=2026-11-30")).text()
+    assert "2025-11-29 至 2026-11-30" in page                  # a year at most
 
 
 async def test_a_session_ends_after_a_working_day(desk: Desk) -> None:

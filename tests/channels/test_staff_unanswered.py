@@ -144,3 +144,23 @@ def test_alike_questions_are_grouped_most_frequent_first() -> None:
     assert [g.count for g in groups] == [3, 1]
     assert groups[0].suggested == "A082" and groups[0].wording == "夕阳红卡怎么领"
 
+
+
+async def test_id_numbers_are_never_kept(desk: Desk) -> None:
+    await ask(desk.assistant, "r1", "我的身份证号是310101195001011234 能查社保吗")
+    await sign_in(desk)
+    page = await (await desk.client.get("/staff/unanswered")).text()
+    assert "310101195001011234" not in page and "1234" in page
+
+
+async def test_two_aliases_added_at_once_both_land(desk: Desk) -> None:
+    await sign_in(desk)
+    page = await (await desk.client.get("/staff/unanswered")).text()
+    token = re.search(r'name="csrf" value="([^"]+)"', page)
+    assert token
+    answers = await asyncio.gather(*(desk.client.post("/staff/unanswered/alias", data={
+        "csrf": token.group(1), "ids": "", "alias": f"老人卡说法{n}", "ref": "A083"})
+        for n in range(3)))
+    assert all(a.status == 200 for a in answers)
+    text = (desk.knowledge_dir / "affairs" / "elderly_care.toml").read_text(encoding="utf-8")
+    assert all(f"老人卡说法{n}" in text for n in range(3))

@@ -24,6 +24,7 @@ def upgrade() -> None:
     sa.Column('password_hash', sa.String(length=256), nullable=False),
     sa.Column('failed_logins', sa.Integer(), nullable=False),
     sa.Column('locked_until', UtcDateTime(), nullable=True),
+    sa.Column('generation', sa.Integer(), nullable=False, server_default='0'),
     sa.Column('updated_at', UtcDateTime(), nullable=False),
     sa.PrimaryKeyConstraint('name')
     )
