@@ -385,14 +385,15 @@ def cmd_report(args: argparse.Namespace) -> int:
     figures = compute(asyncio.run(read()), start, end, zone, now)
     categories = {c.id: c.name for c in knowledge.reports}
     station = knowledge.station.name
-    text = as_text(station, figures, categories, consultations(counted))
+    asked = consultations(counted)
+    text = as_text(station, figures, categories, asked)
     print(text, end="")
     out = Path(args.out).resolve() if args.out else settings.root / "var" / "reports"
     out.mkdir(parents=True, exist_ok=True)
     stem = out / f"report-{args.month}"
     stem.with_suffix(".txt").write_text(text, encoding="utf-8")
     page = stem.with_suffix(".html")
-    page.write_text(as_html(station, figures, categories), encoding="utf-8")
+    page.write_text(as_html(station, figures, categories, asked), encoding="utf-8")
     browser = chromium()
     if browser is None:
         print(f"charts: {page} (Chromium is not installed: no PNG)", file=sys.stderr)

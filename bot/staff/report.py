@@ -6,6 +6,7 @@ from __future__ import annotations
 import calendar
 import datetime as dt
 import json
+import re
 import shutil
 import subprocess
 from pathlib import Path
@@ -18,7 +19,9 @@ SHOT_SECONDS = 60
 
 
 def month_span(month: str) -> tuple[dt.date, dt.date]:
-    """The first and last day of "2026-11"."""
+    """The first and last day of "2026-11" (ValueError for anything else)."""
+    if re.fullmatch(r"20\d\d-[01]\d", month) is None:
+        raise ValueError(month)
     year, number = (int(part) for part in month.split("-"))
     return dt.date(year, number, 1), dt.date(year, number, calendar.monthrange(year, number)[1])
 
@@ -66,7 +69,8 @@ def as_text(station: str, figures: Figures, categories: dict[str, str],
     return "\n".join(lines) + "\n"
 
 
-def as_html(station: str, figures: Figures, categories: dict[str, str]) -> str:
+def as_html(station: str, figures: Figures, categories: dict[str, str],
+            asked: Consultations | None = None) -> str:
     """A page with the report's text and its charts, self-contained (ECharts inlined)."""
     data = {
         "dates": [d.strftime("%m-%d") for d, _, _ in figures.per_day],
@@ -77,7 +81,8 @@ def as_html(station: str, figures: Figures, categories: dict[str, str]) -> str:
         "buildings": [{"name": b, "value": n} for b, n in figures.by_building],
     }
     script = (HERE / "static" / "echarts.min.js").read_text(encoding="utf-8")
-    body = as_text(station, figures, categories).replace("&", "&amp;").replace("<", "&lt;")
+    body = as_text(station, figures, categories, asked).replace("&", "&amp;").replace(
+        "<", "&lt;")
     return f"""<!doctype html>
 <html lang="zh-CN"><head><meta charset="utf-8"><title>{station} 月报</title>
 <style>body{{font-family:"PingFang SC","Microsoft YaHei","WenQuanYi Zen Hei",sans-serif;

@@ -29,6 +29,15 @@ STATES = {
     "closed": "已完成", "reopened": "重新处理", "transferred": "已转交", "merged": "已合并",
     "cancelled": "已撤销", "declined": "无法实现",
 }
+EVENTS = {  # a ticket's history, in words (the audit trail keeps the codes)
+    "created": "登记", "opened": "查看", "claim": "接单", "progress": "进展", "done": "完成",
+    "cannot": "无法实现", "transfer": "转交", "reply": "回复", "return": "退回", "merge": "合并",
+    "merged_in": "并入", "confirmed": "居民确认修好", "reopened": "居民说没修好",
+    "rated": "居民评价", "escalated": "超时上报值班", "auto_closed": "自动结束",
+    "follow": "邻居同报", "unfollow": "邻居不再关注", "detail": "居民补充", "moved": "改地点",
+    "located": "补充地点", "withdrawn": "居民撤销", "asked": "居民询问进度",
+    "answered": "居民回答", "photo": "照片", "thanked": "居民感谢", "asked_again": "居民再问",
+}
 ACTIONS = {  # the chat commands the ticket page offers, with what their note means
     "接单": "", "进度": "进展说明", "完成": "处理结果", "转交": "转交给谁（名字）",
     "回复": "回复居民的话", "退回": "退回原因", "合并": "合并到哪个工单（编号）",

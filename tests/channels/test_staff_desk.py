@@ -294,7 +294,8 @@ def test_the_monthly_report_holds_the_months_numbers(desk: Desk, tmp_path: Path,
     assert "满意度 4.3 分（3 人评价）" in text
     assert (tmp_path / "report-2026-11.txt").read_text(encoding="utf-8") == text
     assert "echarts" in (tmp_path / "report-2026-11.html").read_text(encoding="utf-8")
-    assert main(["report", "--month", "2026-13", "--out", str(tmp_path)]) == 2
+    for wrong in ("2026-13", "26-12", "2026-1"):
+        assert main(["report", "--month", wrong, "--out", str(tmp_path)]) == 2
 
 
 async def test_questions_the_bot_answered_are_counted_by_category(desk: Desk) -> None:
