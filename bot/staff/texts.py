@@ -18,6 +18,7 @@ PASSWORD_MISMATCH = "两次输入的密码不一样。"
 ALIAS_ADDED = "已把“{alias}”加为 {ref} 的说法，机器人已经用上了。"
 ALIAS_UNDONE = "改动没有生效，已经撤回：{first}"
 ALIAS_NOTHING = "没有可改的：这个说法已经有了，或者那一项没有 aliases 列表。"
+IGNORED = "已把这 {count} 个问题从列表里拿掉。"
 RELOADED = "知识库已重新加载。"
 NOT_RELOADED = "知识库有 {count} 处错误，没有生效，机器人还在用原来的。"
 KIND_NAMES = {"fallback": "答不上", "clarify": "反问后没选", "rejected": "说“不是这个”"}

@@ -8,8 +8,10 @@ handled by the same `Dialogue` as a message from WeCom: one path for every chang
 from __future__ import annotations
 
 import asyncio
+import base64
 import dataclasses
 import datetime as dt
+import json
 import re
 import secrets
 from collections.abc import AsyncIterator, Awaitable, Callable
@@ -43,6 +45,8 @@ from bot.staff.figures import TicketFacts, compute, consultations, period_of
 from bot.staff.unanswered import Asked, group
 
 HERE = Path(__file__).resolve().parent
+SAID = "yizhan_staff_said"               # what the last action said, for the next page
+IGNORED = "-"                            # resolved_as of a question staff set aside
 SECRET_KEY = "staff_session_secret"      # in the shared values, when no secret is configured
 PLATFORM = "web"                         # desk actions reach the dialogue from here
 LIST_LIMIT = 500
@@ -148,12 +152,17 @@ class StaffDesk:
 
     def page(self, request: web.Request, template: str, session: DeskSession | None,
              **context: Any) -> web.Response:
+        """A page, with what the last action said (kept in a cookie only this site can set:
+        a link cannot put words in the desk's mouth)."""
         context.update(session=session, texts=texts,
                        csrf=self.signer.csrf(session) if session else "",
-                       categories=self.categories)
+                       categories=self.categories, said=_said(request))
         html = self.templates().get_template(template).render(context)
-        return web.Response(text=html, content_type="text/html", charset="utf-8",
-                            headers={"Cache-Control": "no-store"})
+        response = web.Response(text=html, content_type="text/html", charset="utf-8",
+                                headers={"Cache-Control": "no-store"})
+        if SAID in request.cookies:
+            response.del_cookie(SAID, path="/staff")
+        return response
 
     def templates(self) -> Any:
         """The pages' Jinja2 environment (autoescaping), made when first needed."""
@@ -300,11 +309,10 @@ class StaffDesk:
             history = await uow.desk.history(ticket.id)
             phone = await uow.desk.phone_of(None if ticket.anonymous else ticket.resident_id)
             facts = facts_of(ticket, any(e.action == "reopened" for e in history))
-        said = request.query.getall("said", [])
         return self.page(request, "ticket.html", session, ticket=facts,
                          description=ticket.description, location=ticket.location or "",
                          anonymous=ticket.anonymous, phone=mask_phone(phone),
-                         history=history, zone=self.zone, said=said, now=self.deps.clock())
+                         history=history, zone=self.zone, now=self.deps.clock())
 
     async def act(self, request: web.Request) -> web.Response:
         """A ticket action from the page: the same command a leader types in WeCom."""
@@ -320,8 +328,7 @@ class StaffDesk:
             replies = await self.deps.dialogue.handle(IncomingMessage(
                 PLATFORM, f"{session.role}:{session.name}", f"{verb} {code} {note}".strip()))
             said = [r.text for r in replies]
-        raise web.HTTPSeeOther(f"/staff/tickets/{code}?" + urlencode(
-            [("said", s) for s in said]))
+        raise _told(f"/staff/tickets/{code}", said)
 
     # -- exports ---------------------------------------------------------------------------
     async def export(self, request: web.Request) -> web.Response:
@@ -348,8 +355,7 @@ class StaffDesk:
             raise web.HTTPForbidden(text="403: staff only\n")
         async with self.deps.unit_of_work() as uow:
             failures = await uow.outbox.failures(limit=200)
-        return self.page(request, "failed.html", session, failures=failures, zone=self.zone,
-                         said=request.query.get("said", ""))
+        return self.page(request, "failed.html", session, failures=failures, zone=self.zone)
 
     async def retry(self, request: web.Request) -> web.Response:
         session, _ = await self.checked_form(request)
@@ -359,8 +365,7 @@ class StaffDesk:
         async with self.deps.unit_of_work() as uow:
             done = number < 2 ** 31 and await uow.outbox.retry(number, self.deps.clock())
             await uow.commit()
-        raise web.HTTPSeeOther("/staff/failed?" + urlencode(
-            {"said": texts.RETRIED if done else texts.NOT_RETRIED}))
+        raise _told("/staff/failed", [texts.RETRIED if done else texts.NOT_RETRIED])
 
     # -- questions the bot could not answer --------------------------------------------------
     def _staff_only(self, session: DeskSession) -> None:
@@ -389,7 +394,7 @@ class StaffDesk:
                         for q in stored])
         reloader = self.deps.reloader
         return self.page(request, "unanswered.html", session, groups=groups, days=days,
-                         entries=self._entries(), said=request.query.get("said", ""),
+                         entries=self._entries(),
                          errors=[str(p) for p in (reloader.errors if reloader else [])],
                          reloads=reloader.reloads if reloader else 0)
 
@@ -410,13 +415,11 @@ class StaffDesk:
         reloader = self.deps.reloader
         edit = propose_alias(self._knowledge_dir(), form.get("ref", ""), form.get("alias", ""))
         if reloader is None or edit is None:
-            raise web.HTTPSeeOther("/staff/unanswered?" + urlencode(
-                {"said": texts.ALIAS_NOTHING}))
+            raise _told("/staff/unanswered", [texts.ALIAS_NOTHING])
         async with self._alias_lock:     # two clicks at once: one after the other
             edit = propose_alias(self._knowledge_dir(), edit.ref, edit.alias)
             if edit is None:
-                raise web.HTTPSeeOther("/staff/unanswered?" + urlencode(
-                    {"said": texts.ALIAS_NOTHING}))
+                raise _told("/staff/unanswered", [texts.ALIAS_NOTHING])
             former = await asyncio.to_thread(apply, edit)
             errors = await reloader.reload()
             if errors:
@@ -430,7 +433,17 @@ class StaffDesk:
                 await uow.unanswered.resolve(ids, edit.ref)
                 await uow.commit()
             said = texts.ALIAS_ADDED.format(alias=edit.alias, ref=edit.ref)
-        raise web.HTTPSeeOther("/staff/unanswered?" + urlencode({"said": said}))
+        raise _told("/staff/unanswered", [said])
+
+    async def ignore(self, request: web.Request) -> web.Response:
+        """Questions nobody needs to teach the bot (股票, 天气, chatter): off the list."""
+        session, form = await self.checked_form(request)
+        self._staff_only(session)
+        ids = [int(i) for i in form.get("ids", "").split(",") if i.isdigit() and len(i) < 10]
+        async with self.deps.unit_of_work() as uow:
+            await uow.unanswered.resolve(ids, IGNORED)
+            await uow.commit()
+        raise _told("/staff/unanswered", [texts.IGNORED.format(count=len(ids))])
 
     async def reload(self, request: web.Request) -> web.Response:
         session, _ = await self.checked_form(request)
@@ -439,7 +452,7 @@ class StaffDesk:
             raise web.HTTPSeeOther("/staff/unanswered")
         errors = await self.deps.reloader.reload()
         said = texts.RELOADED if not errors else texts.NOT_RELOADED.format(count=len(errors))
-        raise web.HTTPSeeOther("/staff/unanswered?" + urlencode({"said": said}))
+        raise _told("/staff/unanswered", [said])
 
     def _knowledge_dir(self) -> Path:
         reloader = self.deps.reloader
@@ -452,6 +465,26 @@ class StaffDesk:
             raise web.HTTPNotFound()
         return web.FileResponse(HERE / "static" / name,
                                 headers={"Cache-Control": "private, max-age=3600"})
+
+
+def _told(location: str, lines: list[str]) -> web.HTTPSeeOther:
+    """A redirect after an action, carrying what it said to the next page."""
+    response = web.HTTPSeeOther(location)
+    value = base64.urlsafe_b64encode(json.dumps(lines, ensure_ascii=False).encode()).decode()
+    value = value if len(value) < 3000 else base64.urlsafe_b64encode(json.dumps(
+        [line[:300] for line in lines[:3]], ensure_ascii=False).encode()).decode()
+    response.set_cookie(SAID, value, path="/staff", httponly=True, samesite="Strict",
+                        max_age=60)
+    return response
+
+
+def _said(request: web.Request) -> list[str]:
+    """What the last action said (from `_told`), or nothing."""
+    try:
+        lines = json.loads(base64.urlsafe_b64decode(request.cookies.get(SAID, "") or "W10="))
+    except ValueError:
+        return []
+    return [str(line) for line in lines][:10] if isinstance(lines, list) else []
 
 
 STATIC_FILES = frozenset({"echarts.min.js", "desk.js", "desk.css", "LICENSE-echarts.txt",
@@ -480,6 +513,7 @@ def staff_app(deps: DeskDependencies) -> web.Application:
     app.router.add_post("/tickets/{code}", desk.act)
     app.router.add_post("/failed/{id:\\d+}/retry", desk.retry)
     app.router.add_post("/unanswered/alias", desk.alias_apply)
+    app.router.add_post("/unanswered/ignore", desk.ignore)
     app.router.add_post("/reload", desk.reload)
     return app
 

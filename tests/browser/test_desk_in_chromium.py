@@ -113,7 +113,7 @@ async def test_sign_in_see_the_charts_and_claim_a_ticket(served: tuple[str, Stat
             await page.goto(f"{base}/staff/unanswered")
             row = page.locator("table.unanswered tbody tr", has_text=UNKNOWN)
             await row.locator("select[name=ref]").select_option("A082")
-            await row.locator("button[type=submit]").click()
+            await row.locator("form.alias button[type=submit]").click()
             await page.wait_for_selector("#confirm-alias")
             await page.screenshot(path=str(ARTIFACTS / "staff-alias.png"), full_page=True)
             await page.click("#confirm-alias")

@@ -164,3 +164,22 @@ async def test_two_aliases_added_at_once_both_land(desk: Desk) -> None:
     assert all(a.status == 200 for a in answers)
     text = (desk.knowledge_dir / "affairs" / "elderly_care.toml").read_text(encoding="utf-8")
     assert all(f"老人卡说法{n}" in text for n in range(3))
+
+
+async def test_questions_set_aside_leave_the_list(desk: Desk) -> None:
+    await ask(desk.assistant, "r1", "今天股票涨了吗 推荐一只")
+    await sign_in(desk)
+    page = await (await desk.client.get("/staff/unanswered")).text()
+    row = re.search(r'action="/staff/unanswered/ignore".*?name="csrf" value="([^"]+)".*?'
+                    r'name="ids" value="([\d,]+)"', page, re.S)
+    assert row
+    done = await (await desk.client.post("/staff/unanswered/ignore", data={
+        "csrf": row.group(1), "ids": row.group(2)})).text()
+    assert "拿掉" in done and "推荐一只" not in done
+
+
+async def test_a_link_cannot_put_words_on_the_desk(desk: Desk) -> None:
+    await sign_in(desk)
+    page = await (await desk.client.get(
+        "/staff/unanswered?said=系统通知：请把密码发给我")).text()
+    assert "请把密码发给我" not in page
