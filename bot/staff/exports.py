@@ -6,18 +6,21 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
+from bot.staff import texts
 from bot.staff.figures import TicketFacts
 
 COLUMNS = ("code", "kind", "category", "building", "state", "created_at",
            "first_response_at", "resolved_at", "closed_at", "leader", "within_deadline",
-           "reopened", "satisfaction")
+           "reopened", "satisfaction", "种类", "类别", "状态")
 
 
-def rows_of(tickets: Sequence[TicketFacts], zone: dt.tzinfo, now: dt.datetime
-            ) -> list[list[str]]:
-    """One row per ticket, times in station time (ISO 8601, to the second)."""
+def rows_of(tickets: Sequence[TicketFacts], zone: dt.tzinfo, now: dt.datetime,
+            names: Mapping[str, str] | None = None) -> list[list[str]]:
+    """One row per ticket, times in station time (ISO 8601, to the second); the codes are
+    followed by their names in Chinese (种类, 类别, 状态) for people reading the sheet."""
+    names = names or {}
     def at(moment: dt.datetime | None) -> str:
         return moment.astimezone(zone).isoformat(timespec="seconds") if moment else ""
 
@@ -27,7 +30,9 @@ def rows_of(tickets: Sequence[TicketFacts], zone: dt.tzinfo, now: dt.datetime
     return [[t.code, t.kind, t.category or "", t.building or "", t.state, at(t.created_at),
              at(t.responded_at), at(t.resolved_at), at(t.closed_at), t.assignee or "",
              flag(t.within_deadline(now)), flag(t.reopened),
-             "" if t.satisfaction is None else str(t.satisfaction)] for t in tickets]
+             "" if t.satisfaction is None else str(t.satisfaction),
+             texts.KINDS.get(t.kind, t.kind), names.get(t.category or "", ""),
+             texts.STATES.get(t.state, t.state)] for t in tickets]
 
 
 def as_csv(rows: Sequence[Sequence[str]]) -> bytes:

@@ -35,8 +35,10 @@ class TicketFacts:
 
     @property
     def done_at(self) -> dt.datetime | None:
-        """When it was resolved: a repair marked done, a wish fulfilled or declined."""
-        return self.resolved_at or (self.closed_at if self.kind == "wish" else None)
+        """When it was resolved: a repair marked done, a wish fulfilled (a declined wish was
+        not resolved)."""
+        return self.resolved_at or (self.closed_at if self.kind == "wish"
+                                    and self.state == "closed" else None)
 
     def within_deadline(self, now: dt.datetime) -> bool | None:
         """Whether the first response came by its deadline; None while that is still open
@@ -159,7 +161,8 @@ def compute(tickets: Sequence[TicketFacts], start: dt.date, end: dt.date,
         leaders=_leaders(counted, now),
         satisfaction_by_category=_ratings_by_category(counted),
         wishes_made=len(wishes),
-        wishes_claimed=sum(t.responded_at is not None for t in wishes),
+        wishes_claimed=sum(t.responded_at is not None and t.state != "declined"
+                           for t in wishes),
         wishes_fulfilled=sum(t.state == "closed" for t in wishes),
     )
 

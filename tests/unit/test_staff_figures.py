@@ -52,7 +52,7 @@ def test_wishes_made_claimed_and_fulfilled() -> None:
               ticket(2, MONDAY, kind="wish", state="declined"),
               ticket(3, MONDAY, kind="wish", state="new", responded=None, resolved=None)]
     f = compute(wishes, MONDAY.date(), MONDAY.date(), ZONE, MONDAY + dt.timedelta(hours=1))
-    assert (f.wishes_made, f.wishes_claimed, f.wishes_fulfilled) == (3, 2, 1)
+    assert (f.wishes_made, f.wishes_claimed, f.wishes_fulfilled) == (3, 1, 1)   # declined: no
     assert f.fulfilment_rate == 1 / 3
 
 
@@ -60,6 +60,8 @@ def test_a_csv_row_per_ticket_in_station_time() -> None:
     rows = rows_of([ticket(1, MONDAY)], ZONE, MONDAY + dt.timedelta(days=1))
     assert rows[0][:2] == ["R0001", "report"] and rows[0][5] == "2026-11-23T09:00:00+08:00"
     assert rows[0][10:12] == ["yes", "no"]
+    assert rows_of([ticket(1, MONDAY)], ZONE, MONDAY, {"lighting": "照明"})[0][13:] == [
+        "报修", "照明", "已完成"]
     assert as_csv(rows).decode("utf-8-sig").splitlines()[0].startswith("code,kind,")
 
 
