@@ -189,11 +189,18 @@ def thanks_for_wish(t: Turn) -> bool:
             and not ANOTHER.search(t.clean) and t.intent != REPORT)
 
 
+REPEAT_WINDOW = dt.timedelta(minutes=1)   # a message sent again this soon is a double tap
+
+
 def rates(t: Turn) -> bool:
     """A 1-5 rating (5, 五星, 很满意) after a confirmed repair or a fulfilled wish, while no
-    numbered choice is open."""
+    numbered choice is open. The same "1" sent twice within a minute (the confirmation
+    tapped again) is no rating of 1."""
+    last = t.state.said[-1] if t.state.said else None
+    repeated = last is not None and last.text.strip() == t.text.strip() and (
+        t.now - last.at < REPEAT_WINDOW)
     return (t.questions.rate is not None and t.actor is None and not _choice_wins(t)
-            and rating_of(t.clean) is not None)
+            and rating_of(t.clean) is not None and not repeated)
 
 
 def rejects_choice(t: Turn) -> bool:
