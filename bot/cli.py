@@ -12,7 +12,6 @@ import os
 import sys
 from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
-from typing import Any
 
 from bot.config import ConfigError, Settings, load_settings
 from bot.console import ScriptError, Speaker
@@ -348,9 +347,9 @@ def cmd_report(args: argparse.Namespace) -> int:
     from bot.db.staff_desk import TicketFilter
     from bot.db.unit_of_work import UnitOfWork
     from bot.kb.loader import load_knowledge
-    from bot.staff.figures import compute, consultations
+    from bot.staff.figures import Consultations, Figures
     from bot.staff.report import as_html, as_png, as_text, chromium, month_span
-    from bot.staff.web import facts_of
+    from bot.staff.web import period_numbers
 
     settings = _settings(args)
     knowledge = load_knowledge(settings.knowledge_dir)
@@ -362,30 +361,20 @@ def cmd_report(args: argparse.Namespace) -> int:
         return 2
     upgrade(settings.database_url)
 
-    counted: list[tuple[str, int, int]] = []
+    now = min(dt.datetime.now(zone), dt.datetime.combine(end + dt.timedelta(days=1),
+                                                         dt.time(), zone))
 
-    async def read() -> list[Any]:
+    async def read() -> tuple[Figures, Consultations]:
         database = Database(settings.database_url)
         try:
             async with UnitOfWork(database.sessions) as uow:
-                tickets = await uow.desk.tickets(TicketFilter(
-                    created_from=dt.datetime.combine(start - dt.timedelta(days=400),
-                                                     dt.time(), zone),
-                    created_to=dt.datetime.combine(end + dt.timedelta(days=1), dt.time(),
-                                                   zone)))
-                reopened = await uow.desk.reopened([t.id for t in tickets])
-                counted.extend((c.category, c.answered, c.on_the_spot)
-                               for c in await uow.consultations.between(start, end))
-                return [facts_of(t, t.id in reopened) for t in tickets]
+                return await period_numbers(uow, start, end, zone, now, TicketFilter())
         finally:
             await database.dispose()
 
-    now = min(dt.datetime.now(zone), dt.datetime.combine(end + dt.timedelta(days=1),
-                                                         dt.time(), zone))
-    figures = compute(asyncio.run(read()), start, end, zone, now)
+    figures, asked = asyncio.run(read())
     categories = {c.id: c.name for c in knowledge.reports}
     station = knowledge.station.name
-    asked = consultations(counted)
     text = as_text(station, figures, categories, asked)
     print(text, end="")
     out = Path(args.out).resolve() if args.out else settings.root / "var" / "reports"

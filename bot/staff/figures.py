@@ -143,7 +143,6 @@ def compute(tickets: Sequence[TicketFacts], start: dt.date, end: dt.date,
     done_per_day = Counter(day(t.done_at) for t in tickets
                            if t.done_at is not None and start <= day(t.done_at) <= end)
     dates = [start + dt.timedelta(days=n) for n in range((end - start).days + 1)]
-    decided = [w for w in (t.within_deadline(now) for t in counted) if w is not None]
     rated = [t.satisfaction for t in counted if t.satisfaction is not None]
     wishes = [t for t in counted if t.kind == "wish"]
     return Figures(
@@ -155,7 +154,7 @@ def compute(tickets: Sequence[TicketFacts], start: dt.date, end: dt.date,
         resolution_rate=len(resolved) / len(counted) if counted else None,
         median_response_hours=_median_hours((t.created_at, t.responded_at) for t in counted),
         median_resolution_hours=_median_hours((t.created_at, t.done_at) for t in counted),
-        within_deadline=sum(decided) / len(decided) if decided else None,
+        within_deadline=_on_time(counted, now),
         reopen_rate=(sum(t.reopened for t in resolved) / len(resolved)) if resolved else None,
         satisfaction=statistics.fmean(rated) if rated else None, rated=len(rated),
         leaders=_leaders(counted, now),
@@ -165,6 +164,12 @@ def compute(tickets: Sequence[TicketFacts], start: dt.date, end: dt.date,
                            for t in wishes),
         wishes_fulfilled=sum(t.state == "closed" for t in wishes),
     )
+
+
+def _on_time(tickets: Sequence[TicketFacts], now: dt.datetime) -> float | None:
+    """The share of first responses given by their deadline, among those decided already."""
+    decided = [w for w in (t.within_deadline(now) for t in tickets) if w is not None]
+    return sum(decided) / len(decided) if decided else None
 
 
 def _median_hours(spans: Iterable[tuple[dt.datetime, dt.datetime | None]]) -> float | None:
@@ -186,12 +191,11 @@ def _leaders(tickets: Sequence[TicketFacts], now: dt.datetime) -> list[LeaderRow
     names = sorted({t.assignee for t in tickets if t.assignee})
     for name in names:
         theirs = [t for t in tickets if t.assignee == name]
-        decided = [w for w in (t.within_deadline(now) for t in theirs) if w is not None]
         rated = [t.satisfaction for t in theirs if t.satisfaction is not None]
         rows.append(LeaderRow(
             name=name, tickets=len(theirs),
             resolved=sum(t.done_at is not None for t in theirs),
             median_response_hours=_median_hours((t.created_at, t.responded_at) for t in theirs),
-            within_deadline=sum(decided) / len(decided) if decided else None,
+            within_deadline=_on_time(theirs, now),
             satisfaction=statistics.fmean(rated) if rated else None, rated=len(rated)))
     return sorted(rows, key=lambda r: (-r.tickets, r.name))

@@ -42,7 +42,14 @@ from bot.staff.auth import (
     hash_password,
 )
 from bot.staff.exports import as_csv, as_xlsx, rows_of
-from bot.staff.figures import TicketFacts, compute, consultations, period_of
+from bot.staff.figures import (
+    Consultations,
+    Figures,
+    TicketFacts,
+    compute,
+    consultations,
+    period_of,
+)
 from bot.staff.unanswered import Asked, group
 
 HERE = Path(__file__).resolve().parent
@@ -52,6 +59,7 @@ SECRET_KEY = "staff_session_secret"      # in the shared values, when no secret 
 PLATFORM = "web"                         # desk actions reach the dialogue from here
 LIST_LIMIT = 500
 LONGEST_PERIOD = 366                     # days a dashboard period may span
+HISTORY_DAYS = 400                       # how far back a resolved ticket's filing is read
 DECOY_HASH = hash_password("no account has this password", salt=b"\0" * 16)
 _CODE = re.compile(r"[RWC]\d{1,9}")
 
@@ -247,22 +255,13 @@ class StaffDesk:
         return (dt.datetime.combine(start, dt.time(), self.zone),
                 dt.datetime.combine(end + dt.timedelta(days=1), dt.time(), self.zone))
 
-    async def _facts(self, uow: UnitOfWork, which: TicketFilter, limit: int | None = None
-                     ) -> list[TicketFacts]:
-        tickets = await uow.desk.tickets(which, limit)
-        reopened = await uow.desk.reopened([t.id for t in tickets])
-        return [facts_of(t, t.id in reopened) for t in tickets]
-
     async def dashboard(self, request: web.Request) -> web.Response:
         session = await self.required(request)
         choice, start, end = self._period(request)
-        created_from, created_to = self._bounds(start, end)
         async with self.deps.unit_of_work() as uow:
-            facts = await self._facts(uow, self.visible(session, TicketFilter(
-                created_from=created_from - dt.timedelta(days=400), created_to=created_to)))
-            asked = consultations((c.category, c.answered, c.on_the_spot)
-                                  for c in await uow.consultations.between(start, end))
-        figures = compute(facts, start, end, self.zone, self.deps.clock())
+            figures, asked = await period_numbers(uow, start, end, self.zone,
+                                                  self.deps.clock(),
+                                                  self.visible(session, TicketFilter()))
         span = {"from": start.isoformat(), "to": end.isoformat()}
         return self.page(request, "dashboard.html", session, figures=figures, choice=choice,
                          asked=asked,
@@ -287,7 +286,7 @@ class StaffDesk:
         session = await self.required(request)
         which = self._filter(request, session)
         async with self.deps.unit_of_work() as uow:
-            facts = await self._facts(uow, which, LIST_LIMIT)
+            facts = await read_facts(uow, which, LIST_LIMIT)
         query = {k: v for k, v in request.query.items() if v}
         return self.page(request, "tickets.html", session, tickets=facts, query=query,
                          export_query=urlencode(query), zone=self.zone,
@@ -339,7 +338,7 @@ class StaffDesk:
         session = await self.required(request)
         which = self._filter(request, session)
         async with self.deps.unit_of_work() as uow:
-            facts = await self._facts(uow, which)
+            facts = await read_facts(uow, which)
         rows = rows_of(facts, self.zone, self.deps.clock(), self.categories)
         stamp = self.deps.clock().astimezone(self.zone).strftime("%Y%m%d")
         if request.match_info["format"] == "xlsx":
@@ -522,6 +521,30 @@ def staff_app(deps: DeskDependencies) -> web.Application:
     return app
 
 
+async def read_facts(uow: UnitOfWork, which: TicketFilter, limit: int | None = None
+                     ) -> list[TicketFacts]:
+    """The tickets a filter selects, as the numbers need them."""
+    tickets = await uow.desk.tickets(which, limit)
+    reopened = await uow.desk.reopened([t.id for t in tickets])
+    return [facts_of(t, t.id in reopened) for t in tickets]
+
+
+async def period_numbers(uow: UnitOfWork, start: dt.date, end: dt.date, zone: dt.tzinfo,
+                         now: dt.datetime, which: TicketFilter
+                         ) -> tuple[Figures, Consultations]:
+    """A period's figures and the questions the bot answered in it: the dashboard's and the
+    monthly report's. Tickets created up to HISTORY_DAYS before count where they were
+    resolved inside the period."""
+    which = dataclasses.replace(
+        which, created_from=dt.datetime.combine(start - dt.timedelta(days=HISTORY_DAYS),
+                                                dt.time(), zone),
+        created_to=dt.datetime.combine(end + dt.timedelta(days=1), dt.time(), zone))
+    facts = await read_facts(uow, which)
+    asked = consultations((c.category, c.answered, c.on_the_spot)
+                          for c in await uow.consultations.between(start, end))
+    return compute(facts, start, end, zone, now), asked
+
+
 def mask_phone(phone: str | None) -> str:
     """138****0001: enough to recognise, not to dial."""
     if not phone:
@@ -553,7 +576,7 @@ def _link(span: dict[str, str], filters: dict[str, str | None]) -> str:
     return "/staff/tickets?" + urlencode(query)
 
 
-def _charts(figures: Any, categories: dict[str, str], span: dict[str, str]
+def _charts(figures: Figures, categories: dict[str, str], span: dict[str, str]
             ) -> dict[str, Any]:
     """The charts' data, each point with the list it drills down to."""
     return {
