@@ -121,6 +121,12 @@ AGENCY = "agency."
 UNSAID = "unsaid"
 
 
+def _asking_clauses(spaced: str) -> list[str]:
+    """The last two clauses of a message that ask something (where a long message's question
+    is)."""
+    return [part for part in spaced.split() if _ASKS.search(part)][-2:]
+
+
 def _alternation(words: Iterable[str]) -> re.Pattern[str]:
     """One regex finding any of the words (never matching when there are none)."""
     ordered = sorted(set(words), key=len, reverse=True)
@@ -731,7 +737,7 @@ class IntentEngine:
         …受灾的人家政府有没有救助 asks about relief, not about fridges); a short one whole."""
         if len(core) < self.settings.long_message:
             return core
-        asking = [part for part in spaced.split() if _ASKS.search(part)][-2:]
+        asking = _asking_clauses(spaced)
         return self._compact(" ".join(asking)) if asking else core
 
     def _out_of_scope(self, core: str, answerable: list[_Scored]) -> bool:
@@ -996,7 +1002,7 @@ class IntentEngine:
         that agree are answered."""
         if len(core) < self.settings.long_message or not ranked:
             return False
-        asking = [part for part in spaced.split() if _ASKS.search(part)][-2:]
+        asking = _asking_clauses(spaced)
         if not asking or " ".join(asking) == spaced.strip():
             return False
         pointed = self._rank(" ".join(asking))
