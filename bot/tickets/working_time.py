@@ -8,6 +8,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Collection, Mapping
 from dataclasses import dataclass
+from functools import cached_property
 
 from bot.kb.model import WEEKDAYS
 
@@ -17,11 +18,14 @@ QUIET = (dt.time(21, 0), dt.time(8, 0))     # no reminder between these (emergen
 
 @dataclass(frozen=True)
 class WorkingCalendar:
-    """Opening hours per weekday, holidays and make-up days, in the station's time zone."""
+    """Opening hours per weekday, holidays and make-up days, in the station's time zone.
+
+    The station's own days (`own_holidays`, `own_workdays`) go over the mainland's, which
+    are read from `chinese-calendar` when a deadline first needs them (not at start-up)."""
 
     hours: Mapping[str, tuple[dt.time, dt.time]]        # mon -> (08:30, 17:00)
-    holidays: Collection[dt.date]
-    workdays: Collection[dt.date] = ()                  # 调休: a weekend day worked
+    own_holidays: Collection[dt.date] = ()
+    own_workdays: Collection[dt.date] = ()              # 调休: a weekend day worked
     zone: dt.tzinfo = dt.UTC
     quiet: tuple[dt.time, dt.time] = QUIET
 
@@ -31,12 +35,25 @@ class WorkingCalendar:
                    zone: dt.tzinfo) -> WorkingCalendar:
         """The station's calendar: its own holidays and make-up days, over the mainland's
         from `chinese-calendar` (for the years that package knows)."""
-        holidays, extra = set(public_holidays), set(workdays)
+        return cls({day: (opening, closing) for day, opening, closing in office_hours},
+                   frozenset(public_holidays), frozenset(workdays), zone)
+
+    @cached_property
+    def _days_off_and_on(self) -> tuple[frozenset[dt.date], frozenset[dt.date]]:
+        """Every holiday and every make-up working day: the mainland's, the station's over
+        them."""
+        holidays, extra = set(self.own_holidays), set(self.own_workdays)
         years = {d.year for d in holidays | extra} | {dt.date.today().year}
         official = _official(min(years) - 1, max(years) + 1)
-        return cls({day: (opening, closing) for day, opening, closing in office_hours},
-                   frozenset((official[0] - extra) | holidays),
-                   frozenset(official[1] | extra), zone)
+        return frozenset((official[0] - extra) | holidays), frozenset(official[1] | extra)
+
+    @property
+    def holidays(self) -> frozenset[dt.date]:
+        return self._days_off_and_on[0]
+
+    @property
+    def workdays(self) -> frozenset[dt.date]:
+        return self._days_off_and_on[1]
 
     def opening(self, date: dt.date) -> tuple[dt.time, dt.time] | None:
         """The hours the station works on a date, or None on a day off."""
