@@ -326,8 +326,9 @@ ROUTES: tuple[Route, ...] = (
     Route("report.answer", answers_report_draft, reports.continue_report),
     Route("wish.answer", answers_wish_draft, wishes.continue_wish),
     Route("repair.answer", answers_repair, followups.repair_answer, recalls_draft=True),
-    Route("wish.thanks", thanks_for_wish, followups.thank, recalls_draft=True),
+    # 很满意 after a wish came true is its score, though it thanks too
     Route("rating", rates, followups.rate, recalls_draft=True),
+    Route("wish.thanks", thanks_for_wish, followups.thank, recalls_draft=True),
     Route("choice", picks_choice, questions.choose, recalls_draft=True),
     Route("choice.rejected", rejects_choice, questions.reject, recalls_draft=True),
     Route("leader.answer", answers_leader, followups.relay, recalls_draft=True),

@@ -23,6 +23,8 @@ class CharGramIndex:
     """Sparse TF-IDF vectors of entries over character n-grams of the given sizes (the engine
     uses 1-2), l2-normalised."""
 
+    sublinear = False     # a query's counts as they are (1 + ln count when True)
+
     def __init__(self, documents: Iterable[Iterable[str]], sizes: Sequence[int] = (1, 2, 3)
                  ) -> None:
         self.sizes = tuple(sizes)
@@ -49,7 +51,10 @@ class CharGramIndex:
         """Cosine similarity of the text with every entry sharing an n-gram with it."""
         query = char_grams(text, self.sizes)
         idf = self.idf
-        weights = [(g, c * idf[g]) for g, c in query.items() if g in idf]
+        if self.sublinear:
+            weights = [(g, (1 + math.log(c)) * idf[g]) for g, c in query.items() if g in idf]
+        else:
+            weights = [(g, c * idf[g]) for g, c in query.items() if g in idf]
         norm = math.sqrt(sum(w * w for _, w in weights))
         if not norm:
             return {}
@@ -62,3 +67,39 @@ class CharGramIndex:
                 scores[entry] += q * value
             touched.update(reached[gram])
         return {entry: scores[entry] for entry in touched}
+
+
+class CentroidIndex(CharGramIndex):
+    """Sparse TF-IDF centroids of entries over character n-grams of questions residents asked
+    about each (an entry may have none): each question l2-normalised, summed per entry, the sum
+    l2-normalised. The cosine of a message with a centroid says how much it reads like the
+    questions that entry answered, in any words (a nearest-centroid classifier)."""
+
+    sublinear = True
+
+    def __init__(self, examples: Iterable[tuple[int, str]], entries: int,
+                 sizes: Sequence[int] = (1, 2, 3)) -> None:
+        self.sizes = tuple(sizes)
+        labelled = [(entry, char_grams(text, self.sizes)) for entry, text in examples]
+        df: Counter[str] = Counter()
+        for _, doc in labelled:
+            df.update(doc.keys())
+        n = len(labelled)
+        self.idf = {g: math.log((1 + n) / (1 + d)) + 1 for g, d in df.items()}
+        self.entries = entries
+        sums: dict[int, dict[str, float]] = defaultdict(lambda: defaultdict(float))
+        for entry, doc in labelled:
+            # sublinear tf, as residents repeat themselves (社保卡…社保卡…)
+            weights = {g: (1 + math.log(c)) * self.idf[g] for g, c in doc.items()}
+            norm = math.sqrt(sum(w * w for w in weights.values())) or 1.0
+            total = sums[entry]
+            for gram, weight in weights.items():
+                total[gram] += weight / norm
+        postings: dict[str, list[tuple[int, float]]] = defaultdict(list)
+        for entry in sorted(sums):
+            total = sums[entry]
+            norm = math.sqrt(sum(w * w for w in total.values())) or 1.0
+            for gram, weight in total.items():
+                postings[gram].append((entry, weight / norm))
+        self.postings = dict(postings)
+        self._reached = {g: dict.fromkeys(e for e, _ in p) for g, p in self.postings.items()}

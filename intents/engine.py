@@ -26,7 +26,7 @@ from typing import Any
 
 from rapidfuzz import fuzz
 
-from intents.chargrams import CharGramIndex
+from intents.chargrams import CentroidIndex, CharGramIndex
 from intents.dates import parse_meal, read_day
 from intents.details import read_place
 from intents.normalise import HomophoneCorrector, TextNormaliser
@@ -102,6 +102,10 @@ SENTENCE = 6            # a message this long says more than a word and a place
 BARE_NAME = 5          # a message shorter than this with no action or question word is a bare name
 FUZZY_TOP = 6           # entries re-scored with rapidfuzz
 GRAM_SIZES = (1, 2)     # character n-grams of the cosine signal
+ASKED_GRAM_SIZES = (1, 2, 3)   # ... and of the residents' questions (asked.toml)
+# ... counted only for entries whose character cosine is at least this share of the best one's
+# (chosen by 5-fold cross-validation on the dev set: bench/intent_bench.py)
+ASKED_GATE = 0.7
 # A word that appears in few of an entry's phrases still counts, but less than a central one.
 CENTRAL_FLOOR = 0.5
 CENTRAL_SATURATION = 3.0
@@ -166,6 +170,9 @@ class EngineSettings:
     weight_coverage: float = 0.35
     weight_fuzzy: float = 0.05
     weight_cosine: float = 0.6
+    # ... and how much an entry's score owes to the message reading like the questions
+    # residents asked about it (asked.toml; the other weights are scaled by 1 - this).
+    weight_asked: float = 0.15
     faq_weight: float = 0.7
     # ... and the agencies' answers (agency.*) by this: they name a subject (护照, 身份证).
     agency_weight: float = 0.85
@@ -258,6 +265,7 @@ class _Scored:
     coverage: float = 0.0
     fuzzy: float = 0.0
     cosine: float = 0.0
+    asked: float = 0.0
     score: float = 0.0
 
 
@@ -416,6 +424,16 @@ class IntentEngine:
                 short = short[:-len(suffix)]
                 point_names.add((short, point_id))
         self._points = sorted(point_names, key=lambda pair: len(pair[0]), reverse=True)
+        # Questions residents asked about items, read as messages are: each item's centroid.
+        numbers = {e.key: n for n, e in enumerate(self.entries)}
+        self._asked = CentroidIndex(
+            ((numbers[key], self._compact(self._with_concepts(self.normaliser.normalise(
+                question[:self.settings.max_message_chars]).core)))
+             for key, question in phrasebook.asked if key in numbers),
+            len(self.entries), ASKED_GRAM_SIZES) if phrasebook.asked else None
+        self._asked_entries = frozenset(numbers[key] for key, _ in phrasebook.asked
+                                        if key in numbers
+                                        and self.entries[numbers[key]].intent == AFFAIRS)
 
     # -- building ---------------------------------------------------------------------------
     @staticmethod
@@ -883,6 +901,15 @@ class IntentEngine:
         ranked = sorted(cosines.items(), key=itemgetter(1), reverse=True)[:CANDIDATES]
         shortlist = [_Scored(entry, 0.0, index.entry_phrases[entry][0], cosine=cosine)
                      for entry, cosine in ranked if entry in index.entry_phrases]
+        if self._asked is not None and shortlist:
+            # How much it reads like the questions asked about each candidate: only about the
+            # candidates its own words name nearly as well as the best (a question about 社保卡
+            # that reads like one about 居住证, 已经挂失了现在要补, is not about 居住证).
+            asked = self._asked.cosine(core)
+            gate = ASKED_GATE * shortlist[0].cosine
+            for scored in shortlist:
+                if scored.cosine >= gate:
+                    scored.asked = asked.get(scored.entry, 0.0)
         need_recall = self.settings.weight_recall > 0
         for scored in shortlist if need_recall else ():
             self._recall(scored, features)
@@ -975,6 +1002,8 @@ class IntentEngine:
         w = self.settings
         score = (w.weight_recall * s.recall + w.weight_coverage * s.coverage
                  + w.weight_fuzzy * s.fuzzy + w.weight_cosine * s.cosine)
+        if s.entry in self._asked_entries:   # an entry with no questions keeps its score
+            score = (1 - w.weight_asked) * score + w.weight_asked * s.asked
         return score * self._entry_weight[s.entry]
 
     def rank(self, text: str) -> tuple[Candidate, ...]:
@@ -1046,9 +1075,14 @@ class IntentEngine:
         if (top.score >= settings.answer_threshold and lead >= settings.answer_margin) or \
                 lead >= settings.lead_margin or top.score >= settings.lead_ratio * runner_up \
                 or agreed():
+            # A sibling not far behind (残疾人证补办 beside 申领) is still one tap away.
+            siblings = tuple(candidates[n] for n, s in enumerate(ranked[1:], start=1)
+                             if top.score - s.score < settings.lead_margin
+                             and self._siblings(top.entry, s.entry))
             return Classification(text, entry.intent, item=entry.ref, score=top.score,
                                   candidates=candidates[:max(3, settings.clarify_choices)],
-                                  normalised=core)
+                                  normalised=core,
+                                  alternatives=siblings[:settings.sibling_choices])
         close = [n for n, s in enumerate(ranked[1:], start=1)
                  if top.score - s.score < settings.answer_margin]
         # A bare name (居住证) asks nothing yet: which of its items is for the resident to say.

@@ -572,11 +572,36 @@ class KnowledgeLoader:
                                      e.text("telegram_id", required=False)))
         return Roster(tuple(compounds), tuple(buildings), tuple(people), tuple(staff))
 
+    def asked(self, items: tuple[AffairsItem, ...]) -> tuple[tuple[str, str], ...]:
+        """asked.toml (optional): `A001 = ["…", "…"]`, questions residents asked about each
+        item; as (item id, question) pairs."""
+        if not (self.root / "asked.toml").is_file():
+            return ()
+        src = self._open("asked.toml")
+        if src is None:
+            return ()
+        top = _TomlTable(src, self.problems, src.data)
+        item_ids = {item.id for item in items}
+        pairs: list[tuple[str, str]] = []
+        seen: dict[str, str] = {}
+        for key in top.data:
+            if key not in item_ids:
+                top.error(key, f"`{key}` is not an item id (A001 … A188)")
+                continue
+            for question in top.texts(key):
+                earlier = seen.setdefault(question, key)
+                if earlier != key:
+                    top.error(key, f"「{question}」 is also under `{earlier}`: one item only")
+                    continue
+                pairs.append((key, question))
+        return tuple(pairs)
+
     def load(self) -> Knowledge:
         """Read every file; problems are in `self.problems`."""
         reports = self.reports()
+        items = self.items()
         return Knowledge(
-            station=self.station(), items=self.items(), faq=self.faq(),
+            station=self.station(), items=items, faq=self.faq(), asked=self.asked(items),
             canteen=self.canteen(), reports=reports.categories,
             lexicon=self.lexicon(reports.cues, reports.not_cues),
             roster=self.roster(), holidays=self.calendar(), workdays=self.workdays(),

@@ -321,6 +321,9 @@ class Knowledge:
     emergencies: tuple[EmergencySituation, ...] = ()
     report_places: tuple[str, ...] = ()     # 楼道, 车库, 厨房: where residents say a problem is
     outside_places: tuple[str, ...] = ()    # 菜场, 马路上: places outside every building
+    # asked.toml: questions residents asked, each with the item that answered it ("A001"); the
+    # engine ranks an item higher the more a message reads like its questions
+    asked: tuple[tuple[str, str], ...] = ()
     items_by_id: dict[str, AffairsItem] = field(default_factory=dict, compare=False)
 
     def __post_init__(self) -> None:

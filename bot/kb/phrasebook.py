@@ -54,6 +54,7 @@ def build_phrasebook(knowledge: Knowledge) -> Phrasebook:
         emergency_categories=tuple(c.id for c in knowledge.reports if c.urgency == "emergency"),
         dishes=tuple(d for d in knowledge.canteen.dishes() if len(d) >= 2),
         capabilities=lexicon.capabilities,
+        asked=knowledge.asked,
     )
 
 

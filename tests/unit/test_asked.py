@@ -1,0 +1,104 @@
+"""asked.toml: questions residents asked, each under the item or FAQ that answered it. The file
+loads with its mistakes reported by line, and a message that reads like an entry's questions
+ranks that entry, in words none of its aliases use."""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+from pathlib import Path
+
+import pytest
+
+from bot.config import load_settings
+from bot.kb.loader import KnowledgeLoader
+from bot.kb.model import Knowledge
+from bot.kb.phrasebook import build_phrasebook
+from intents.chargrams import CentroidIndex
+from intents.engine import AFFAIRS, IntentEngine
+from tests.support import copy_knowledge
+
+TODAY = dt.date(2026, 11, 23)
+
+
+def test_a_message_is_nearest_the_centroid_of_questions_like_it() -> None:
+    index = CentroidIndex([(0, "敬老卡怎么办"), (0, "老人卡在哪里办"), (2, "医保怎么报销"),
+                           (2, "看病的钱能报多少")], entries=3)
+    scores = index.cosine("老人卡哪里办")
+    assert max(scores, key=scores.__getitem__) == 0
+    assert 1 not in scores                         # an entry nobody asked about scores nothing
+    assert index.cosine("看病能报吗")[2] > index.cosine("看病能报吗").get(0, 0.0)
+    assert index.cosine("") == {} and index.cosine("绿豆汤") == {}
+
+
+def test_questions_count_once_however_often_a_word_repeats() -> None:
+    index = CentroidIndex([(0, "社保卡社保卡社保卡丢了"), (1, "社保卡密码忘了")], entries=2)
+    assert index.cosine("社保卡丢了")[0] > index.cosine("社保卡丢了")[1]
+
+
+def _engine(knowledge: Knowledge, asked: tuple[tuple[str, str], ...]) -> IntentEngine:
+    book = dataclasses.replace(build_phrasebook(knowledge), asked=asked)
+    return IntentEngine(book, dataclasses.replace(load_settings(None).engine, weight_asked=0.5))
+
+
+def test_the_questions_asked_choose_among_close_items(knowledge: Knowledge) -> None:
+    """A lost 敬老卡 is 挂失补领 by its words. Questions that (oddly, on purpose) put the same
+    story under 申领 move the answer there: only what residents asked explains the change."""
+    asked = (("A082", "敬老卡让鹦鹉叼走了"), ("A082", "鹦鹉把我的敬老卡衔跑了"),
+             ("A082", "家里鹦鹉叼了敬老卡飞掉了"))
+    message = "阿拉敬老卡拨鹦鹉叼脱了"
+    without = _engine(knowledge, ()).classify(message, TODAY)
+    assert (without.intent, without.item) == (AFFAIRS, "A083")
+    with_questions = _engine(knowledge, asked).classify(message, TODAY)
+    assert (with_questions.intent, with_questions.item) == (AFFAIRS, "A082")
+
+
+def test_questions_do_not_pull_a_message_to_an_item_it_does_not_name(knowledge: Knowledge
+                                                                      ) -> None:
+    """Questions about 居住证 that read like the message (已经挂失了，现在要补) do not make a
+    question about 社保卡 one about 居住证."""
+    asked = (("A132", "居住证已经挂失了，现在要补一张"), ("A132", "已经挂失了现在要补一张"))
+    result = _engine(knowledge, asked).classify("社保卡已经挂失了 现在要补一张", TODAY)
+    assert (result.intent, result.item) == (AFFAIRS, "A029")
+
+
+def test_the_real_file_loads_every_question(knowledge: Knowledge) -> None:
+    keys = {key for key, _ in knowledge.asked}
+    assert len(knowledge.asked) > 1000 and {f"A{n:03d}" for n in range(1, 189)} <= keys
+    texts = [text for _, text in knowledge.asked]
+    assert len(texts) == len(set(texts))
+
+
+def _problems(root: Path) -> list[str]:
+    loader = KnowledgeLoader(root)
+    loader.load()
+    return [str(p) for p in loader.problems if p.severity == "error"]
+
+
+def test_mistakes_in_the_file_are_reported_with_their_line(tmp_path: Path) -> None:
+    root = copy_knowledge(tmp_path)
+    path = root / "asked.toml"
+    lines = path.read_text("utf-8").splitlines()
+    first = next(line for line in lines if line.startswith("    "))     # A001's first question
+    at = lines.index("A002 = [") + 1
+    lines.insert(at, first)                                   # ... under A002 as well
+    lines += ['A999 = ["这个编号没有"]', '"station.hours" = ["FAQ 不算"]', 'A000 = "不是列表"']
+    path.write_text("\n".join(lines) + "\n", "utf-8")
+    problems = _problems(root)
+    n = len(lines)
+    assert any(f"asked.toml:{n - 2}:" in p and "A999" in p for p in problems), problems
+    assert any(f"asked.toml:{n - 1}:" in p and "station.hours" in p for p in problems), problems
+    assert any(f"asked.toml:{n}:" in p and "A000" in p for p in problems), problems
+    assert any(f"asked.toml:{at}:" in p and "A001" in p for p in problems), problems
+
+
+@pytest.mark.parametrize("content", [None, ""])
+def test_the_file_is_optional(tmp_path: Path, content: str | None) -> None:
+    root = copy_knowledge(tmp_path)
+    if content is None:
+        (root / "asked.toml").unlink()
+    else:
+        (root / "asked.toml").write_text(content, "utf-8")
+    assert _problems(root) == []
+    loader = KnowledgeLoader(root)
+    assert loader.load().asked == ()
