@@ -23,8 +23,6 @@ class CharGramIndex:
     """Sparse TF-IDF vectors of entries over character n-grams of the given sizes (the engine
     uses 1-2), l2-normalised."""
 
-    sublinear = False     # a query's counts as they are (1 + ln count when True)
-
     def __init__(self, documents: Iterable[Iterable[str]], sizes: Sequence[int] = (1, 2, 3)
                  ) -> None:
         self.sizes = tuple(sizes)
@@ -51,10 +49,7 @@ class CharGramIndex:
         """Cosine similarity of the text with every entry sharing an n-gram with it."""
         query = char_grams(text, self.sizes)
         idf = self.idf
-        if self.sublinear:
-            weights = [(g, (1 + math.log(c)) * idf[g]) for g, c in query.items() if g in idf]
-        else:
-            weights = [(g, c * idf[g]) for g, c in query.items() if g in idf]
+        weights = [(g, c * idf[g]) for g, c in query.items() if g in idf]
         norm = math.sqrt(sum(w * w for _, w in weights))
         if not norm:
             return {}
@@ -69,16 +64,15 @@ class CharGramIndex:
         return {entry: scores[entry] for entry in touched}
 
 
-class CentroidIndex(CharGramIndex):
+class CentroidIndex:
     """Sparse TF-IDF centroids of entries over character n-grams of questions residents asked
     about each (an entry may have none): each question l2-normalised, summed per entry, the sum
     l2-normalised. The cosine of a message with a centroid says how much it reads like the
-    questions that entry answered, in any words (a nearest-centroid classifier)."""
+    questions that entry answered, in any words (a nearest-centroid classifier). Only the
+    entries asked for are compared: a message's few candidates, not every entry."""
 
-    sublinear = True
-
-    def __init__(self, examples: Iterable[tuple[int, str]], entries: int,
-                 sizes: Sequence[int] = (1, 2, 3)) -> None:
+    def __init__(self, examples: Iterable[tuple[int, str]], sizes: Sequence[int] = (1, 2, 3)
+                 ) -> None:
         self.sizes = tuple(sizes)
         labelled = [(entry, char_grams(text, self.sizes)) for entry, text in examples]
         df: Counter[str] = Counter()
@@ -86,20 +80,44 @@ class CentroidIndex(CharGramIndex):
             df.update(doc.keys())
         n = len(labelled)
         self.idf = {g: math.log((1 + n) / (1 + d)) + 1 for g, d in df.items()}
-        self.entries = entries
         sums: dict[int, dict[str, float]] = defaultdict(lambda: defaultdict(float))
         for entry, doc in labelled:
-            # sublinear tf, as residents repeat themselves (社保卡…社保卡…)
-            weights = {g: (1 + math.log(c)) * self.idf[g] for g, c in doc.items()}
-            norm = math.sqrt(sum(w * w for w in weights.values())) or 1.0
+            weights = self._weights(doc)
             total = sums[entry]
             for gram, weight in weights.items():
-                total[gram] += weight / norm
-        postings: dict[str, list[tuple[int, float]]] = defaultdict(list)
-        for entry in sorted(sums):
-            total = sums[entry]
+                total[gram] += weight
+        self.centroids: dict[int, dict[str, float]] = {}
+        for entry, total in sums.items():
             norm = math.sqrt(sum(w * w for w in total.values())) or 1.0
-            for gram, weight in total.items():
-                postings[gram].append((entry, weight / norm))
-        self.postings = dict(postings)
-        self._reached = {g: dict.fromkeys(e for e, _ in p) for g, p in self.postings.items()}
+            self.centroids[entry] = {g: w / norm for g, w in total.items()}
+
+    @classmethod
+    def from_parts(cls, sizes: Sequence[int], idf: dict[str, float],
+                   centroids: dict[int, dict[str, float]]) -> CentroidIndex:
+        """An index as built before (its `idf` and `centroids`, e.g. read from a cache)."""
+        if not isinstance(idf, dict) or not isinstance(centroids, dict):
+            raise TypeError("not an index")
+        index = cls((), sizes)
+        index.idf, index.centroids = idf, centroids
+        return index
+
+    def _weights(self, counts: Counter[str]) -> dict[str, float]:
+        """l2-normalised sublinear TF-IDF (residents repeat themselves: 社保卡…社保卡…)."""
+        idf = self.idf
+        weights = {g: (1 + math.log(c)) * idf[g] for g, c in counts.items() if g in idf}
+        norm = math.sqrt(sum(w * w for w in weights.values())) or 1.0
+        return {g: w / norm for g, w in weights.items()}
+
+    def similarity(self, text: str, entries: Iterable[int]) -> dict[int, float]:
+        """Cosine of the text with the centroid of each of `entries` that has questions."""
+        query = self._weights(char_grams(text, self.sizes))
+        if not query:
+            return {}
+        found: dict[int, float] = {}
+        items = tuple(query.items())
+        for entry in entries:
+            centroid = self.centroids.get(entry)
+            if centroid is not None:
+                get = centroid.get
+                found[entry] = sum(w * get(g, 0.0) for g, w in items)
+        return found

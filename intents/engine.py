@@ -14,9 +14,16 @@ The best entries' scores and their margin decide between answering, clarifying a
 
 from __future__ import annotations
 
+import contextlib
+import dataclasses
 import datetime as dt
+import hashlib
+import marshal
 import math
+import os
 import re
+import sys
+import tempfile
 from collections import defaultdict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
@@ -26,6 +33,8 @@ from typing import Any
 
 from rapidfuzz import fuzz
 
+import intents.chargrams as chargrams_module
+import intents.normalise as normalise_module
 from intents.chargrams import CentroidIndex, CharGramIndex
 from intents.dates import parse_meal, read_day
 from intents.details import read_place
@@ -103,9 +112,6 @@ BARE_NAME = 5          # a message shorter than this with no action or question 
 FUZZY_TOP = 6           # entries re-scored with rapidfuzz
 GRAM_SIZES = (1, 2)     # character n-grams of the cosine signal
 ASKED_GRAM_SIZES = (1, 2, 3)   # ... and of the residents' questions (asked.toml)
-# ... counted only for entries whose character cosine is at least this share of the best one's
-# (chosen by 5-fold cross-validation on the dev set: bench/intent_bench.py)
-ASKED_GATE = 0.7
 # A word that appears in few of an entry's phrases still counts, but less than a central one.
 CENTRAL_FLOOR = 0.5
 CENTRAL_SATURATION = 3.0
@@ -173,6 +179,8 @@ class EngineSettings:
     # ... and how much an entry's score owes to the message reading like the questions
     # residents asked about it (asked.toml; the other weights are scaled by 1 - this).
     weight_asked: float = 0.15
+    # ... counted only for items whose character cosine is at least this share of the best's
+    asked_gate: float = 0.7
     faq_weight: float = 0.7
     # ... and the agencies' answers (agency.*) by this: they name a subject (护照, 身份证).
     agency_weight: float = 0.85
@@ -426,16 +434,43 @@ class IntentEngine:
         self._points = sorted(point_names, key=lambda pair: len(pair[0]), reverse=True)
         # Questions residents asked about items, read as messages are: each item's centroid.
         numbers = {e.key: n for n, e in enumerate(self.entries)}
-        self._asked = CentroidIndex(
-            ((numbers[key], self._compact(self._with_concepts(self.normaliser.normalise(
-                question[:self.settings.max_message_chars]).core)))
-             for key, question in phrasebook.asked if key in numbers),
-            len(self.entries), ASKED_GRAM_SIZES) if phrasebook.asked else None
-        self._asked_entries = frozenset(numbers[key] for key, _ in phrasebook.asked
-                                        if key in numbers
-                                        and self.entries[numbers[key]].intent == AFFAIRS)
+        about_items = [(numbers[key], question) for key, question in phrasebook.asked
+                       if key in numbers and self.entries[numbers[key]].intent == AFFAIRS]
+        self._asked = self._asked_index(about_items, phrasebook, cache_dir) \
+            if about_items else None
+        self._asked_entries = frozenset(self._asked.centroids if self._asked else ())
 
     # -- building ---------------------------------------------------------------------------
+    def _asked_index(self, about_items: list[tuple[int, str]], phrasebook: Phrasebook,
+                     cache_dir: Path | None) -> CentroidIndex:
+        """The centroids of the questions residents asked, each read as `_rank` reads a
+        message (normalised, with the catalogue's terms). Cached on disk under a digest of
+        everything they depend on (the phrasebook, the questions, the code that reads them):
+        a start then loads them instead of reading a thousand questions."""
+        folder = cache_dir or Path(tempfile.gettempdir()) / "yizhan"
+        digest = hashlib.sha256(repr((dataclasses.replace(phrasebook, asked=()), about_items,
+                                      self.settings.max_message_chars,
+                                      ASKED_GRAM_SIZES)).encode())
+        for module in (normalise_module, chargrams_module, sys.modules[__name__]):
+            digest.update(Path(module.__file__ or "").read_bytes())
+        cached = folder / f"yizhan-asked-{digest.hexdigest()[:20]}.marshal"
+        with contextlib.suppress(OSError, ValueError, EOFError, TypeError):
+            return CentroidIndex.from_parts(ASKED_GRAM_SIZES, *marshal.loads(cached.read_bytes()))
+        limit = self.settings.max_message_chars
+        index = CentroidIndex(
+            ((entry, self._compact(self._with_concepts(self.normaliser.normalise(
+                question[:limit]).core))) for entry, question in about_items),
+            ASKED_GRAM_SIZES)
+        with contextlib.suppress(OSError):  # a read-only cache costs the reading, no more
+            folder.mkdir(parents=True, exist_ok=True)
+            partial = cached.with_suffix(f".{os.getpid()}.tmp")
+            try:
+                partial.write_bytes(marshal.dumps((index.idf, index.centroids)))
+                partial.replace(cached)
+            finally:
+                partial.unlink(missing_ok=True)
+        return index
+
     @staticmethod
     def _compact(text: str) -> str:
         return text.replace(" ", "")
@@ -905,11 +940,11 @@ class IntentEngine:
             # How much it reads like the questions asked about each candidate: only about the
             # candidates its own words name nearly as well as the best (a question about 社保卡
             # that reads like one about 居住证, 已经挂失了现在要补, is not about 居住证).
-            asked = self._asked.cosine(core)
-            gate = ASKED_GATE * shortlist[0].cosine
-            for scored in shortlist:
-                if scored.cosine >= gate:
-                    scored.asked = asked.get(scored.entry, 0.0)
+            gate = self.settings.asked_gate * shortlist[0].cosine
+            close = [scored for scored in shortlist if scored.cosine >= gate]
+            asked = self._asked.similarity(core, (scored.entry for scored in close))
+            for scored in close:
+                scored.asked = asked.get(scored.entry, 0.0)
         need_recall = self.settings.weight_recall > 0
         for scored in shortlist if need_recall else ():
             self._recall(scored, features)

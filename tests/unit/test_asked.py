@@ -23,17 +23,22 @@ TODAY = dt.date(2026, 11, 23)
 
 def test_a_message_is_nearest_the_centroid_of_questions_like_it() -> None:
     index = CentroidIndex([(0, "敬老卡怎么办"), (0, "老人卡在哪里办"), (2, "医保怎么报销"),
-                           (2, "看病的钱能报多少")], entries=3)
-    scores = index.cosine("老人卡哪里办")
+                           (2, "看病的钱能报多少")])
+    scores = index.similarity("老人卡哪里办", range(3))
     assert max(scores, key=scores.__getitem__) == 0
     assert 1 not in scores                         # an entry nobody asked about scores nothing
-    assert index.cosine("看病能报吗")[2] > index.cosine("看病能报吗").get(0, 0.0)
-    assert index.cosine("") == {} and index.cosine("绿豆汤") == {}
+    assert scores[0] > scores[2] >= 0.0
+    reimbursed = index.similarity("看病能报吗", range(3))
+    assert reimbursed[2] > reimbursed[0]
+    assert index.similarity("", range(3)) == {}
+    assert index.similarity("绿豆汤", range(3)) == {}   # no n-gram any question has
+    assert index.similarity("老人卡哪里办", [2]) == {2: scores[2]}   # only the entries asked
 
 
 def test_questions_count_once_however_often_a_word_repeats() -> None:
-    index = CentroidIndex([(0, "社保卡社保卡社保卡丢了"), (1, "社保卡密码忘了")], entries=2)
-    assert index.cosine("社保卡丢了")[0] > index.cosine("社保卡丢了")[1]
+    index = CentroidIndex([(0, "社保卡社保卡社保卡丢了"), (1, "社保卡密码忘了")])
+    lost = index.similarity("社保卡丢了", [0, 1])
+    assert lost[0] > lost[1]
 
 
 def _engine(knowledge: Knowledge, asked: tuple[tuple[str, str], ...]) -> IntentEngine:
@@ -102,3 +107,20 @@ def test_the_file_is_optional(tmp_path: Path, content: str | None) -> None:
     assert _problems(root) == []
     loader = KnowledgeLoader(root)
     assert loader.load().asked == ()
+
+
+def test_the_centroids_are_cached_and_a_broken_cache_is_rebuilt(knowledge: Knowledge,
+                                                                 tmp_path: Path) -> None:
+    book = build_phrasebook(knowledge)
+    settings = load_settings(None).engine
+    first = IntentEngine(book, settings, tmp_path)
+    [cached] = tmp_path.glob("yizhan-asked-*")
+    message = "阿拉敬老卡寻不着了哪能办"
+    expected = first.classify(message, TODAY)
+    assert IntentEngine(book, settings, tmp_path).classify(message, TODAY) == expected
+    cached.write_bytes(b"not marshal at all")
+    assert IntentEngine(book, settings, tmp_path).classify(message, TODAY) == expected
+    # a knowledge edit (another question) is read afresh, under another name
+    more = dataclasses.replace(book, asked=(*book.asked, ("A083", "老人卡弄丢脱了")))
+    IntentEngine(more, settings, tmp_path)
+    assert len(list(tmp_path.glob("yizhan-asked-*"))) == 2
