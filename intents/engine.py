@@ -181,6 +181,10 @@ class EngineSettings:
     weight_asked: float = 0.15
     # ... counted only for items whose character cosine is at least this share of the best's
     asked_gate: float = 0.7
+    # A clarification's item that reads like its residents' questions this much (cosine), and
+    # asked_pick_ratio times more than any other offered, is answered instead (0: never).
+    asked_pick_floor: float = 0.25
+    asked_pick_ratio: float = 1.1
     faq_weight: float = 0.7
     # ... and the agencies' answers (agency.*) by this: they name a subject (护照, 身份证).
     agency_weight: float = 0.85
@@ -1134,10 +1138,43 @@ class IntentEngine:
                                   candidates=candidates[:max(3, settings.clarify_choices)],
                                   normalised=core, alternatives=tuple(
                                       candidates[n] for n in close[:settings.sibling_choices]))
+        picked = self._picked_by_asked(core, ranked) if asks else None
+        if picked is not None:
+            # Close items, one of which reads like the questions residents asked about it far
+            # more than the others: answered, the others offered (不是这个？回复 4 看…).
+            answer = self.entries[ranked[picked].entry]
+            shown = candidates[:max(3, settings.clarify_choices)]
+            return Classification(text, answer.intent, item=answer.ref,
+                                  score=ranked[picked].score,
+                                  candidates=(candidates[picked], *(
+                                      c for n, c in enumerate(shown) if n != picked)),
+                                  normalised=core, alternatives=tuple(
+                                      c for n, c in enumerate(shown) if n != picked)[
+                                      :settings.sibling_choices])
         return Classification(text, entry.intent, item=None, clarify=True, score=top.score,
                               candidates=self._at_least_three(candidates, top.entry)[
                                   :max(3, settings.clarify_choices)],
                               normalised=core)
+
+    def _picked_by_asked(self, core: str, ranked: list[_Scored]) -> int | None:
+        """Among the items a clarification would offer, the place of the one the message reads
+        like the residents' questions about (asked.toml) at least `asked_pick_floor`, and
+        `asked_pick_ratio` times more than any other offered; else None."""
+        settings = self.settings
+        if self._asked is None or settings.asked_pick_floor <= 0:
+            return None
+        offered = [n for n, s in enumerate(ranked[:max(3, settings.clarify_choices)])
+                   if self.entries[s.entry].intent == AFFAIRS]
+        if not offered:
+            return None
+        similar = self._asked.similarity(self._compact(self._with_concepts(core)),
+                                         (ranked[n].entry for n in offered))
+        ordered = sorted(offered, key=lambda n: -similar.get(ranked[n].entry, 0.0))
+        best = similar.get(ranked[ordered[0]].entry, 0.0)
+        runner_up = similar.get(ranked[ordered[1]].entry, 0.0) if len(ordered) > 1 else 0.0
+        if best >= settings.asked_pick_floor and best >= settings.asked_pick_ratio * runner_up:
+            return ordered[0]
+        return None
 
     @staticmethod
     def _subject(entry: Entry, actions: tuple[str, ...]) -> frozenset[str]:

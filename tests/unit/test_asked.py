@@ -124,3 +124,24 @@ def test_the_centroids_are_cached_and_a_broken_cache_is_rebuilt(knowledge: Knowl
     more = dataclasses.replace(book, asked=(*book.asked, ("A083", "老人卡弄丢脱了")))
     IntentEngine(more, settings, tmp_path)
     assert len(list(tmp_path.glob("yizhan-asked-*"))) == 2
+
+
+def test_a_clarification_is_answered_when_one_choice_reads_like_its_questions(
+        knowledge: Knowledge) -> None:
+    """社保卡有问题 could be 申领, 补领 or 挂失: the bot asks. When residents' questions about
+    挂失 read like the message far more than the others', it answers 挂失 and offers the
+    others beside it (不是这个？)."""
+    message = "社保卡有问题哪能办"
+    asked_nothing = _engine(knowledge, ()).classify(message, TODAY)
+    assert asked_nothing.clarify and asked_nothing.item is None
+    offered = [c.item for c in asked_nothing.candidates[:3]]
+    assert "A027" in offered
+    asked = (("A027", "社保卡有问题了哪能办呀"), ("A027", "社保卡出问题了哪能弄"))
+    book = dataclasses.replace(build_phrasebook(knowledge), asked=asked)
+    settings = dataclasses.replace(load_settings(None).engine, weight_asked=0.0)
+    answered = IntentEngine(book, settings).classify(message, TODAY)
+    assert (answered.intent, answered.item, answered.clarify) == (AFFAIRS, "A027", False)
+    assert {a.item for a in answered.alternatives} <= set(offered) - {"A027"}
+    assert answered.alternatives
+    never = dataclasses.replace(settings, asked_pick_floor=0.0)
+    assert IntentEngine(book, never).classify(message, TODAY).clarify
