@@ -178,7 +178,7 @@ class EngineSettings:
     weight_cosine: float = 0.6
     # ... and how much an entry's score owes to the message reading like the questions
     # residents asked about it (asked.toml; the other weights are scaled by 1 - this).
-    weight_asked: float = 0.15
+    weight_asked: float = 0.3
     # ... counted only for items whose character cosine is at least this share of the best's
     asked_gate: float = 0.7
     # A clarification's item that reads like its residents' questions this much (cosine), and

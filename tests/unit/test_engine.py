@@ -390,11 +390,7 @@ def test_item_aliases_are_not_stolen_by_other_intents(engine: IntentEngine, know
 # -- review findings: no confident answer about the wrong thing -------------------------------
 
 @pytest.mark.parametrize(("text", "wrong"), [
-    # withdrawing a dead person's balance: answered, with 医保就医明细查询 (whose aliases
-    # hold 医保卡余额查询) offered beside it, since residents' questions about A059 read
-    # "医保卡里还有钱" (asked.toml); a known miss of issue 9
-    pytest.param("医保卡余额怎么查", "A059", marks=pytest.mark.xfail(
-        strict=True, reason="the ranking prefers A059; A050 is offered beside it")),
+    ("医保卡余额怎么查", "A059"),        # withdrawing a dead person's balance
     ("老人体检免费吗", "A124"),          # pre-pregnancy check-up
     ("医院几点开门", "station.hours"),   # another place's hours
     ("银行几点开门", "station.hours"),
