@@ -1138,7 +1138,11 @@ class IntentEngine:
                                   candidates=candidates[:max(3, settings.clarify_choices)],
                                   normalised=core, alternatives=tuple(
                                       candidates[n] for n in close[:settings.sibling_choices]))
-        picked = self._picked_by_asked(core, ranked) if asks else None
+        # One card's items with no action said (社保卡有问题哪能办): which is for the resident
+        # to say, however the message reads.
+        unsaid = not said and all(self._siblings(top.entry, other.entry)
+                                  for other in ranked[1:max(3, settings.clarify_choices)])
+        picked = self._picked_by_asked(core, ranked) if asks and not unsaid else None
         if picked is not None:
             # Close items, one of which reads like the questions residents asked about it far
             # more than the others: answered, the others offered (不是这个？回复 4 看…).

@@ -128,20 +128,24 @@ def test_the_centroids_are_cached_and_a_broken_cache_is_rebuilt(knowledge: Knowl
 
 def test_a_clarification_is_answered_when_one_choice_reads_like_its_questions(
         knowledge: Knowledge) -> None:
-    """社保卡有问题 could be 申领, 补领 or 挂失: the bot asks. When residents' questions about
-    挂失 read like the message far more than the others', it answers 挂失 and offers the
+    """老人补贴 could be three subsidies: the bot asks. When residents' questions about one of
+    them read like the message far more than the others', it answers that one and offers the
     others beside it (不是这个？)."""
-    message = "社保卡有问题哪能办"
+    message = "老人补贴哪能申请"
     asked_nothing = _engine(knowledge, ()).classify(message, TODAY)
     assert asked_nothing.clarify and asked_nothing.item is None
     offered = [c.item for c in asked_nothing.candidates[:3]]
-    assert "A027" in offered
-    asked = (("A027", "社保卡有问题了哪能办呀"), ("A027", "社保卡出问题了哪能弄"))
+    assert "A089" in offered
+    asked = (("A089", "老人补贴哪能申请呀"), ("A089", "老人的补贴哪能去申请"))
     book = dataclasses.replace(build_phrasebook(knowledge), asked=asked)
     settings = dataclasses.replace(load_settings(None).engine, weight_asked=0.0)
     answered = IntentEngine(book, settings).classify(message, TODAY)
-    assert (answered.intent, answered.item, answered.clarify) == (AFFAIRS, "A027", False)
-    assert {a.item for a in answered.alternatives} <= set(offered) - {"A027"}
+    assert (answered.intent, answered.item, answered.clarify) == (AFFAIRS, "A089", False)
     assert answered.alternatives
+    assert {a.item for a in answered.alternatives} <= set(offered) - {"A089"}
+    # One card's items, no action said (社保卡有问题): still the resident's to say.
+    card = dataclasses.replace(book, asked=(("A027", "社保卡有问题了哪能办呀"),
+                                            ("A027", "社保卡出问题了哪能弄")))
+    assert IntentEngine(card, settings).classify("社保卡有问题哪能办", TODAY).clarify
     never = dataclasses.replace(settings, asked_pick_floor=0.0)
     assert IntentEngine(book, never).classify(message, TODAY).clarify
