@@ -64,6 +64,9 @@ class CharGramIndex:
         return {entry: scores[entry] for entry in touched}
 
 
+SMALLEST_WEIGHT = 0.015   # a centroid's weights below this are dropped (no answer changed)
+
+
 class CentroidIndex:
     """Sparse TF-IDF centroids of entries over character n-grams of questions residents asked
     about each (an entry may have none): each question l2-normalised, summed per entry, the sum
@@ -86,10 +89,14 @@ class CentroidIndex:
             total = sums[entry]
             for gram, weight in weights.items():
                 total[gram] += weight
+        # One string object per n-gram (the idf's key), shared by every centroid holding it;
+        # weights too small to move a cosine are left out (memory, not answers).
+        same = {g: g for g in self.idf}
         self.centroids: dict[int, dict[str, float]] = {}
         for entry, total in sums.items():
             norm = math.sqrt(sum(w * w for w in total.values())) or 1.0
-            self.centroids[entry] = {g: w / norm for g, w in total.items()}
+            self.centroids[entry] = {same[g]: w / norm for g, w in total.items()
+                                     if w / norm >= SMALLEST_WEIGHT}
 
     @classmethod
     def from_parts(cls, sizes: Sequence[int], idf: dict[str, float],
