@@ -327,7 +327,7 @@ def _kind_and_text(message: Any, menu: Mapping[str, str]) -> tuple[str | None, s
 
 @dataclass
 class _Delivery:
-    work: asyncio.Task[list[Reply]]
+    work: asyncio.Future[list[Reply]]
     passive: asyncio.Future[str | None]   # the text answered passively; None: all sent later
     prepared: Awaitable[None] | None = None   # to finish before anything is sent later
 
@@ -361,6 +361,7 @@ class ReplyCoordinator:
         self._finished = finished
         self._deliveries: collections.OrderedDict[str, _Delivery] = collections.OrderedDict()
         self._background: set[asyncio.Task[None]] = set()
+        self._nothing_left: asyncio.Future[list[Reply]] | None = None
 
     async def answer(self, message: IncomingMessage, key: str,
                      prepared: Awaitable[None] | None = None) -> str | None:
@@ -425,6 +426,17 @@ class ReplyCoordinator:
         finally:
             if self._finished is not None:
                 await self._finished(key)
+            if self._deliveries.get(key) is delivery:
+                # Remembered for a late retry by its passive answer alone: the replies, the
+                # task and what was prepared are let go (2,048 of them add up).
+                self._deliveries[key] = _Delivery(self._sent_all(), delivery.passive)
+
+    def _sent_all(self) -> asyncio.Future[list[Reply]]:
+        """A finished delivery's work: done, nothing left to send."""
+        if self._nothing_left is None:
+            self._nothing_left = asyncio.get_running_loop().create_future()
+            self._nothing_left.set_result([])
+        return self._nothing_left
 
     async def _send_rest(self, user_id: str, key: str, delivery: _Delivery,
                          replies: list[Reply]) -> None:
@@ -465,7 +477,7 @@ class ReplyCoordinator:
             await self._claims.release(f"reply:{key}:{index}")
 
 
-def _first_piece(work: asyncio.Task[list[Reply]]) -> str | None:
+def _first_piece(work: asyncio.Future[list[Reply]]) -> str | None:
     if not work.done() or work.cancelled() or work.exception() is not None:
         return None
     pieces = message_pieces(work.result())
