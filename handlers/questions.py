@@ -113,12 +113,13 @@ async def choose(turn: Turn, uow: UnitOfWork, knowledge: Knowledge,
 async def reject(turn: Turn, uow: UnitOfWork, knowledge: Knowledge,
                  settings: DialogueSettings) -> Outcome:
     """"不是这个" after an answer: the other item it offered, or the others as a numbered
-    question; when it offered none, a plea to say it in other words (and the station's
-    phone)."""
+    question; when it offered none, or when what was open was a "which one" question (none of
+    its items), a plea to say it in other words (and the station's phone)."""
     assert turn.state.choices is not None
     offered = [c for c in turn.state.choices.choices if c.action in ("item", "faq")]
     ctx = _context(turn, knowledge, settings)
-    if not offered:
+    # After "which one did you mean" (nothing but items offered), none of them was it.
+    if not offered or len(offered) == len(turn.state.choices.choices):
         _note_unanswered(turn, uow, rejected=True)
         text = NOT_IT_NOTHING_ELSE.format(phone=knowledge.station.phone)
         return Outcome([Reply(text)], turn.state.with_choices(None))

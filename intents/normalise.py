@@ -218,7 +218,10 @@ class HomophoneCorrector:
         out: list[str] = []
         i, n = 0, len(text)
         while i < n:
-            lengths = self._lengths.get(folded[i]) if syllables[i] else None
+            # What follows a number is its measure, as typed (90岁了 is an age, not 碎了).
+            after_number = i > 0 and text[i - 1].isdigit()
+            lengths = self._lengths.get(folded[i]) if syllables[i] and not after_number \
+                else None
             if lengths:
                 for length in lengths:
                     if length > n - i:

@@ -652,6 +652,20 @@ def test_an_elder_needing_care_starts_with_the_assessment(engine: IntentEngine,
     assert classify(engine, question).item == "A086"
 
 
+def test_care_after_a_stroke_is_no_emergency_but_a_stroke_now_is(engine: IntentEngine) -> None:
+    asked = classify(engine, "阿拉屋里老头子中风了，瘫在床上，想请人上门护理，哪能弄")
+    assert asked.emergency is None and asked.intent != REPORT
+    for now in ("老头子中风了", "我爸突然中风了叫不醒"):
+        assert classify(engine, now).emergency == "taken_ill", now
+
+
+@pytest.mark.parametrize("question", ["我爷爷九十岁了有高龄补贴吗", "阿拉姆妈80岁了有啥补助伐"])
+def test_an_age_is_not_corrected_into_a_problem(engine: IntentEngine, question: str) -> None:
+    """岁了 after a number is an age: never the report cue 碎了 it sounds like."""
+    c = classify(engine, question)
+    assert c.intent != REPORT and "碎" not in c.normalised
+
+
 def test_grandparents_raising_an_orphaned_grandchild(engine: IntentEngine) -> None:
     assert classify(engine, "儿子儿媳都不在了 孙女跟着我过 有啥补助伐").item == "A077"
 
