@@ -121,10 +121,10 @@ class CentroidIndex:
         if not query:
             return {}
         found: dict[int, float] = {}
-        items = tuple(query.items())
+        grams = query.keys()
         for entry in entries:
             centroid = self.centroids.get(entry)
-            if centroid is not None:
-                get = centroid.get
-                found[entry] = sum(w * get(g, 0.0) for g, w in items)
+            if centroid is not None:      # the n-grams both hold, found in C
+                found[entry] = math.fsum([query[g] * centroid[g]
+                                          for g in grams & centroid.keys()])
         return found
