@@ -9,6 +9,7 @@ from rapidfuzz import fuzz
 
 from bot.db.models import Ticket
 from bot.db.unit_of_work import UnitOfWork
+from bot.kb.model import Knowledge
 from bot.messages import Reply
 from bot.tickets import texts
 from bot.tickets.desk import TicketDesk, same_spot
@@ -26,7 +27,7 @@ SAME_WORDS = 60   # how alike (rapidfuzz) a message and the report must be to be
 
 
 async def repair_answer(turn: Turn, uow: UnitOfWork, desk: TicketDesk,
-                        settings: DialogueSettings) -> Outcome:
+                        settings: DialogueSettings, knowledge: Knowledge) -> Outcome:
     """The answer to "已修好了吗", in any words. A new problem of another kind is a new
     report, not an answer."""
     code = turn.questions.confirm[-1]       # the newest question is the one answered
@@ -36,7 +37,7 @@ async def repair_answer(turn: Turn, uow: UnitOfWork, desk: TicketDesk,
     c = turn.classification
     if ticket is not None and c.intent == REPORT and c.category not in (
             None, ticket.category) and turn.yes_no is not True:
-        return await reports.start_report(turn, uow, desk, settings)
+        return await reports.start_report(turn, uow, desk, settings, knowledge)
     await uow.conversations.save_questions(
         resident.id, turn.questions.settled(confirm=code), turn.now)
     if ticket is None:
@@ -87,7 +88,7 @@ async def relay(turn: Turn, uow: UnitOfWork, desk: TicketDesk) -> Outcome:
 
 
 async def detail(turn: Turn, uow: UnitOfWork, desk: TicketDesk,
-                 settings: DialogueSettings) -> Outcome:
+                 settings: DialogueSettings, knowledge: Knowledge) -> Outcome:
     """More about the resident's open report: a floor or room, a corrected building, a phone
     number, how it is now; the same problem reported again joins the same ticket."""
     report = turn.open_report
@@ -107,7 +108,7 @@ async def detail(turn: Turn, uow: UnitOfWork, desk: TicketDesk,
             turn.state)
     if c.intent == REPORT and not follower and not same_spot(ticket.location,
                                                               turn.place.location):
-        return await reports.start_report(turn, uow, desk, settings)   # another floor's
+        return await reports.start_report(turn, uow, desk, settings, knowledge)   # another floor's
     if (c.intent == REPORT and c.category == ticket.category and not turn.place.only_place
             and fuzz.partial_ratio(turn.clean, ticket.description) >= SAME_WORDS):
         await desk.add_detail(uow, ticket, resident, turn.text, turn.place, turn.now,

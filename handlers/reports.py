@@ -11,6 +11,7 @@ from dataclasses import replace
 from bot.conversation.state import ReportDraft, WishDraft
 from bot.db.models import Resident
 from bot.db.unit_of_work import UnitOfWork
+from bot.kb.model import Knowledge
 from bot.messages import Reply
 from bot.tickets import texts
 from bot.tickets.desk import Filing, NewReport, TicketDesk
@@ -62,10 +63,11 @@ def _building_of(turn: Turn, desk: TicketDesk, place: Place) -> tuple[str | None
 
 
 async def start_report(turn: Turn, uow: UnitOfWork, desk: TicketDesk,
-                       settings: DialogueSettings) -> Outcome:
+                       settings: DialogueSettings, knowledge: Knowledge) -> Outcome:
     """A new report: safety text first for urgent problems, then file or ask what is missing.
     A building named in the message wins over the one remembered; a building only remembered
-    from an earlier report is confirmed first."""
+    from an earlier report is confirmed first; a place outside every building (小区门口) needs
+    none."""
     c = turn.classification
     resident = await desk.sender(uow, turn.message.platform, turn.message.user_id,
                                  turn.resident, turn.phone)
@@ -75,16 +77,18 @@ async def start_report(turn: Turn, uow: UnitOfWork, desk: TicketDesk,
         first.append(Reply(texts.URGENT_FIRST.format(safety=category.safety)))
     building, unknown = _building_of(turn, desk, turn.place)
     checked = True
-    if building is None and unknown is None and resident.building:
+    outside = turn.place.spot in knowledge.outside_places
+    if building is None and unknown is None and resident.building and not outside:
         building, checked = resident.building, resident.building_said
     draft = ReportDraft("problem", _expires(turn, settings), c.category, building,
                         _below_building(turn.place), _what_said(turn), (), checked)
-    outcome = await _advance(turn, uow, desk, resident, draft, unknown)
+    outcome = await _advance(turn, uow, desk, resident, draft, unknown,
+                             knowledge.outside_places)
     return Outcome(first + outcome.replies, outcome.state)
 
 
 async def continue_report(turn: Turn, uow: UnitOfWork, desk: TicketDesk,
-                          settings: DialogueSettings) -> Outcome:
+                          settings: DialogueSettings, knowledge: Knowledge) -> Outcome:
     """An answer to the question asked about a report being taken. Every answer is read for
     everything it says: the problem, the building, the floor and room, a phone number."""
     draft = turn.state.draft
@@ -121,12 +125,14 @@ async def continue_report(turn: Turn, uow: UnitOfWork, desk: TicketDesk,
     updated = ReportDraft(draft.awaiting, _expires(turn, settings), category,
                           building or draft.building, draft.place.merged(
                               _below_building(turn.place)), description, draft.photos, checked)
-    return await _advance(turn, uow, desk, resident, updated, unknown)
+    return await _advance(turn, uow, desk, resident, updated, unknown, knowledge.outside_places)
 
 
 async def _advance(turn: Turn, uow: UnitOfWork, desk: TicketDesk, resident: Resident,
-                   draft: ReportDraft, unknown_building: str | None = None) -> Outcome:
-    """Ask for the next missing detail, or file the report when nothing is missing."""
+                   draft: ReportDraft, unknown_building: str | None = None,
+                   outside_places: tuple[str, ...] = ()) -> Outcome:
+    """Ask for the next missing detail, or file the report when nothing is missing. A problem
+    outside every building (the lamp at the compound's gate) is filed for the duty staff."""
     if draft.category is None:
         if not draft.description:
             choices = "\n".join(f"{n}. {category.name}" for n, c in enumerate(
@@ -137,15 +143,16 @@ async def _advance(turn: Turn, uow: UnitOfWork, desk: TicketDesk, resident: Resi
     if unknown_building is not None:
         return _ask(turn, replace(draft, awaiting="building"),
                     texts.UNKNOWN_BUILDING.format(text=unknown_building))
-    if draft.building is None:
+    outside = draft.building is None and draft.place.spot in outside_places
+    if draft.building is None and not outside:
         return _ask(turn, replace(draft, awaiting="building"), texts.ASK_BUILDING)
-    if not draft.building_checked:
+    if not draft.building_checked and not outside:
         return _ask(turn, replace(draft, awaiting="building_confirm"),
                     texts.CONFIRM_BUILDING.format(building=draft.building))
     filing = await desk.file_report(uow, resident, NewReport(
         draft.category, draft.building, draft.place.location, draft.description,
         draft.photos), turn.now, turn.message.platform)
-    if resident.building is None:
+    if resident.building is None and draft.building is not None:
         resident.building = draft.building    # remembered, to be confirmed next time
     return Outcome(filed_replies(turn, desk, filing),
                    turn.state.with_draft(None).with_choices(None))
