@@ -78,7 +78,9 @@ _WISH_SHAPE = re.compile(
     r"就好了$")
 # The clauses of a long message that ask something: where its question is.
 # Where a message turns to a second question (敬老卡怎么办？还有老年综合津贴…, 顺便问下…).
-_NEXT_QUESTION = re.compile(r"还有|另外|顺便|再问|再打|再开|再办|再帮|以及|同时|然后")
+# 还有 before an amount is what is left (公积金还有多少钱), not a turn.
+_NEXT_QUESTION = re.compile(
+    r"还有(?!多少|几|没有|剩)|另外|顺便|再问|再打|再开|再办|再帮|以及|同时|然后")
 # Two names sharing one question (敬老卡和居住证怎么办), and what is asked of both (我想办).
 _JOINED = re.compile(r"和|跟|与|以及|及")
 _WANTS_DONE = re.compile(r"^(我|阿拉|伲|我们)?(想|要|想要|需要|准备)?"

@@ -226,6 +226,7 @@ def test_two_questions_answer_the_first_and_offer_the_second(
     "医疗救助我们够不上，听说还有个医疗费用综合减负，这个怎么申请",   # context, then the question
     "敬老卡丢了哪能补",
     "我是退休工人，想问问住院以后工会那个互助哪能报",    # a filler (那个) splits no sentence
+    "我想查下我公积金还有多少钱",                     # 还有 before an amount: what is left
 ])
 def test_one_question_offers_no_second(engine: IntentEngine, question: str) -> None:
     assert classify(engine, question).also is None
