@@ -77,6 +77,8 @@ def test_menu_slots(engine: IntentEngine, text: str, date: dt.date, meal: str | 
     ("送餐怎么订", "delivery", None),
     ("我腿不好下不了楼，老人送餐上门怎么弄", "delivery", None),
     ("饭能送上门伐", "delivery", None),
+    ("我爸爸八十五了一个人住，吃饭不方便", "delivery", None),   # told as a need
+    ("食堂好刷敬老卡伐", "price", "canteen"),                  # how to pay
     ("有几个吃饭的点", "points", None),
     ("狮子头啥辰光有", "dish", None),
     ("前天那个咖喱鸡还会再做吗", "dish", None),
