@@ -20,7 +20,6 @@ import datetime as dt
 import hashlib
 import marshal
 import math
-import os
 import re
 import sys
 import tempfile
@@ -41,7 +40,7 @@ from intents.details import read_place
 from intents.normalise import HomophoneCorrector, TextNormaliser
 from intents.phrasebook import Entry, Phrasebook
 from intents.safety import EmergencyDetector, EmergencySigns
-from intents.tokens import DomainTokenizer
+from intents.tokens import DomainTokenizer, write_whole
 
 _CJK_RUN = re.compile(r"[\u3400-\u9fff]+")
 _HAS_CJK = re.compile(r"[\u3400-\u9fff]")
@@ -469,12 +468,7 @@ class IntentEngine:
             ASKED_GRAM_SIZES)
         with contextlib.suppress(OSError):  # a read-only cache costs the reading, no more
             folder.mkdir(parents=True, exist_ok=True)
-            partial = cached.with_suffix(f".{os.getpid()}.tmp")
-            try:
-                partial.write_bytes(marshal.dumps((index.idf, index.centroids)))
-                partial.replace(cached)
-            finally:
-                partial.unlink(missing_ok=True)
+            write_whole(cached, marshal.dumps((index.idf, index.centroids)))
         return index
 
     @staticmethod

@@ -20,15 +20,20 @@ _TERMS_VERSION = 1
 GENERAL_MIN_FREQ = 10
 
 
-def _write_whole(target: Path, lines: Iterable[str]) -> None:
-    """Write lines to a cache file so that another process reading it never sees half of it
-    (a file of this process's own, then renamed over the target)."""
+def write_whole(target: Path, data: bytes) -> None:
+    """Write a cache file so that another process reading it never sees half of it (a file
+    of this process's own, then renamed over the target)."""
     partial = target.with_suffix(f".{os.getpid()}.tmp")
     try:
-        partial.write_text("\n".join(lines) + "\n", encoding="utf-8")
+        partial.write_bytes(data)
         partial.replace(target)
     finally:
         partial.unlink(missing_ok=True)
+
+
+def _write_lines(target: Path, lines: Iterable[str]) -> None:
+    """Lines of text into a cache file, whole."""
+    write_whole(target, ("\n".join(lines) + "\n").encode("utf-8"))
 
 
 def _general_dictionary(folder: Path) -> Path:
@@ -38,7 +43,7 @@ def _general_dictionary(folder: Path) -> Path:
         source = Path(jieba.__file__).with_name("dict.txt")
         kept = [line for line in source.read_text(encoding="utf-8").splitlines()
                 if len(parts := line.split(" ")) >= 2 and int(parts[1]) >= GENERAL_MIN_FREQ]
-        _write_whole(target, kept)
+        _write_lines(target, kept)
     return target
 
 
@@ -79,7 +84,7 @@ class DomainTokenizer:
             pass
         found = discover_terms(unique, self.words)
         with contextlib.suppress(OSError):  # a read-only cache costs a rediscovery, no more
-            _write_whole(cached, sorted(found))
+            _write_lines(cached, sorted(found))
         return found
 
     def tokens(self, text: str) -> list[str]:
