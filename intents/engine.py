@@ -1094,9 +1094,7 @@ class IntentEngine:
         preferred = self._by_action(said, ranked)
         if preferred is not None:      # 敬老卡掉了: 挂失补领, not 申领
             chosen = ranked[preferred]
-            others = tuple(candidates[n] for n, s in enumerate(ranked)
-                           if n != preferred and top.score - s.score < settings.lead_margin
-                           and self._siblings(chosen.entry, s.entry))
+            others = self._close_siblings(ranked, candidates, preferred)
             order = (candidates[preferred], *candidates[:preferred],
                      *candidates[preferred + 1:])
             return Classification(text, AFFAIRS, item=self.entries[chosen.entry].ref,
@@ -1111,13 +1109,10 @@ class IntentEngine:
                 lead >= settings.lead_margin or top.score >= settings.lead_ratio * runner_up \
                 or agreed():
             # A sibling not far behind (残疾人证补办 beside 申领) is still one tap away.
-            siblings = tuple(candidates[n] for n, s in enumerate(ranked[1:], start=1)
-                             if top.score - s.score < settings.lead_margin
-                             and self._siblings(top.entry, s.entry))
             return Classification(text, entry.intent, item=entry.ref, score=top.score,
                                   candidates=candidates[:max(3, settings.clarify_choices)],
-                                  normalised=core,
-                                  alternatives=siblings[:settings.sibling_choices])
+                                  normalised=core, alternatives=self._close_siblings(
+                                      ranked, candidates, 0)[:settings.sibling_choices])
         close = [n for n, s in enumerate(ranked[1:], start=1)
                  if top.score - s.score < settings.answer_margin]
         # A bare name (居住证) asks nothing yet: which of its items is for the resident to say.
@@ -1143,18 +1138,25 @@ class IntentEngine:
             # Close items, one of which reads like the questions residents asked about it far
             # more than the others: answered, the others offered (不是这个？回复 4 看…).
             answer = self.entries[ranked[picked].entry]
-            shown = candidates[:max(3, settings.clarify_choices)]
+            others = tuple(c for n, c in enumerate(candidates[:max(3, settings.clarify_choices)])
+                           if n != picked)
             return Classification(text, answer.intent, item=answer.ref,
                                   score=ranked[picked].score,
-                                  candidates=(candidates[picked], *(
-                                      c for n, c in enumerate(shown) if n != picked)),
-                                  normalised=core, alternatives=tuple(
-                                      c for n, c in enumerate(shown) if n != picked)[
-                                      :settings.sibling_choices])
+                                  candidates=(candidates[picked], *others), normalised=core,
+                                  alternatives=others[:settings.sibling_choices])
         return Classification(text, entry.intent, item=None, clarify=True, score=top.score,
                               candidates=self._at_least_three(candidates, top.entry)[
                                   :max(3, settings.clarify_choices)],
                               normalised=core)
+
+    def _close_siblings(self, ranked: list[_Scored], candidates: tuple[Candidate, ...],
+                        chosen: int) -> tuple[Candidate, ...]:
+        """The chosen entry's siblings (the same card, another action) scoring within
+        lead_margin of the best: offered beside the answer."""
+        best = ranked[0].score
+        return tuple(candidates[n] for n, s in enumerate(ranked)
+                     if n != chosen and best - s.score < self.settings.lead_margin
+                     and self._siblings(ranked[chosen].entry, s.entry))
 
     def _picked_by_asked(self, core: str, ranked: list[_Scored]) -> int | None:
         """Among the items a clarification would offer, the place of the one the message reads
