@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from bot.bookings.desk import BookingDesk
 from bot.config import Settings
 from bot.consultations import ConsultationTally
 from bot.db.database import Database, upgrade
@@ -70,6 +71,7 @@ class Assistant:
     router: TicketRouter
     people: StationPeople
     clock: Callable[[], dt.datetime]          # the station's time, in its time zone
+    bookings: BookingDesk
 
     def unit_of_work(self) -> UnitOfWork:
         """A new unit of work on the database."""
@@ -85,7 +87,7 @@ class Assistant:
         return TicketScheduler(self.knowledge, self.router, self.people, self.unit_of_work,
                                holder, ZoneInfo(self.settings.chat.timezone),
                                dt.timedelta(days=self.settings.server.retention_days),
-                               self.desk.calendar)
+                               self.desk.calendar, self.bookings)
 
     async def introduce(self, platform: str, user_id: str, name: str, building: str) -> None:
         """Record a known resident and where they live (console stories, imports)."""
@@ -127,9 +129,10 @@ def bootstrap(settings: Settings, clock: Callable[[], dt.datetime] | None = None
                          calendar)
 
     station_clock = clock or (lambda: dt.datetime.now(zone))
+    bookings = BookingDesk(knowledge, calendar, zone)
     dependencies: dict[str, Any] = {
         "knowledge": knowledge, "desk": desk, "leaders": leaders, "router": router,
-        "people": people,
+        "people": people, "bookings": bookings,
         "settings": DialogueSettings(settings.chat.session_minutes,
                                      settings.chat.max_reply_chars,
                                      settings.engine.clarify_choices),
@@ -138,4 +141,4 @@ def bootstrap(settings: Settings, clock: Callable[[], dt.datetime] | None = None
                         bind_routes(ROUTES, dependencies), lambda: UnitOfWork(database.sessions),
                         station_clock, observe, ConsultationTally(knowledge))
     return Assistant(settings, knowledge, engine, database, dialogue, desk, leaders, router,
-                     people, station_clock)
+                     people, station_clock, bookings)

@@ -14,7 +14,7 @@ from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import asdict, dataclass
 
 from bot.consultations import ConsultationTally
-from bot.conversation.state import ReportDraft
+from bot.conversation.state import AppointmentDraft, OrderDraft, ReportDraft, SignupDraft
 from bot.db.errors import ConcurrentChange
 from bot.db.unit_of_work import UnitOfWork
 from bot.messages import IncomingMessage, Reply
@@ -126,7 +126,9 @@ class Dialogue:
             return outcome.replies
         building = draft.building if isinstance(draft, ReportDraft) else ""
         waiting: str = draft.awaiting
-        if not isinstance(draft, ReportDraft) and waiting == "building":
+        if isinstance(draft, OrderDraft | SignupDraft | AppointmentDraft):
+            waiting = type(draft).__name__   # an order, sign-up or appointment half taken
+        elif not isinstance(draft, ReportDraft) and waiting == "building":
             waiting = "wish_building"       # a wish waiting for its building, not a 报修
         return [*outcome.replies, Reply(ticket_texts.STILL_WAITING[waiting].format(
             building=building))]

@@ -20,15 +20,23 @@ import re
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
-from bot.conversation.state import ReportDraft, WishDraft
+from bot.conversation.state import (
+    AppointmentDraft,
+    OrderDraft,
+    ReportDraft,
+    SignupDraft,
+    WishDraft,
+)
 from bot.db.unit_of_work import UnitOfWork
 from bot.tickets.desk import SAME_INCIDENT, THANKFUL
 from bot.turn import Outcome, Turn
 from handlers import (
     account,
+    bookings,
     conversation,
     followups,
     handoff,
+    kitchen,
     questions,
     reports,
     safety,
@@ -36,6 +44,24 @@ from handlers import (
     wishes,
 )
 from intents.answers import rating_of, rejects_answer, wants_anonymity
+from intents.bookings import (
+    AppointmentRequest,
+    CancelAppointment,
+    CancelMeal,
+    ClosePoint,
+    DayAppointments,
+    DecideSignup,
+    DeliveryList,
+    DeliveryPause,
+    DeliverySignup,
+    HowToOrder,
+    KitchenCounts,
+    MarkAppointment,
+    MealRequest,
+    MyAppointments,
+    MyOrders,
+    SoldOut,
+)
 from intents.commands import (
     Broadcast,
     Cancel,
@@ -49,7 +75,7 @@ from intents.commands import (
     TicketCommand,
     Withdraw,
 )
-from intents.engine import FALLBACK, HANDOFF, REPORT, UNSAID, WISH
+from intents.engine import AFFAIRS, FALLBACK, HANDOFF, MENU, REPORT, UNSAID, WISH
 
 TurnHandler = Callable[[Turn, UnitOfWork], Awaitable[Outcome]]
 DETAIL_WINDOW = dt.timedelta(days=2)   # words with no other meaning still belong to a report
@@ -169,6 +195,40 @@ def answers_wish_draft(t: Turn) -> bool:
     if draft.awaiting == "anonymous" and wants_anonymity(t.clean) is not None:
         return True
     return not t.place.empty or not t.plainly_else
+
+
+def books(kind: type) -> Callable[[Turn], bool]:
+    """A resident's meal order, delivery or appointment (明天中午订两份A套餐, 我的预约)."""
+    return lambda t: isinstance(t.booking, kind) and not isinstance(t.command, TicketCommand)
+
+
+def kitchen_command(kind: type) -> Callable[[Turn], bool]:
+    """A staff member's kitchen or counter command (订餐统计, 办结 Y0003)."""
+    return lambda t: isinstance(t.staff_booking, kind)
+
+
+def answers_order(t: Turn) -> bool:
+    """An answer while a meal order is taken: the day, the place, A or B, 1 to confirm (the
+    menu's words are answers here, not questions about the menu)."""
+    return isinstance(t.state.draft, OrderDraft) and t.booking is None and (
+        not t.plainly_else or t.intent == MENU or t.picks is not None)
+
+
+def answers_signup(t: Turn) -> bool:
+    """An answer while an elder is signed up for delivery (我妈，9号楼302，85岁，一个人住)."""
+    return isinstance(t.state.draft, SignupDraft) and t.booking is None and (
+        not t.plainly_else or not t.place.empty or t.intent == MENU)
+
+
+def answers_appointment(t: Turn) -> bool:
+    """An answer while an appointment is booked: the item (an affairs question names it), a
+    slot's number, or another day."""
+    draft = t.state.draft
+    if not isinstance(draft, AppointmentDraft) or t.booking is not None:
+        return False
+    if draft.awaiting == "item":
+        return t.intent == AFFAIRS or not t.plainly_else
+    return t.picks is not None or not t.plainly_else
 
 
 def answers_repair(t: Turn) -> bool:
@@ -307,6 +367,13 @@ ROUTES: tuple[Route, ...] = (
     Route("ticket.reply", staff_command("reply"), staff.reply),
     Route("ticket.return", staff_command("return"), staff.return_to_duty),
     Route("ticket.merge", staff_command("merge"), staff.merge),
+    Route("kitchen.counts", kitchen_command(KitchenCounts), kitchen.counts),
+    Route("kitchen.delivery_list", kitchen_command(DeliveryList), kitchen.delivery_list),
+    Route("counter.day", kitchen_command(DayAppointments), kitchen.day_appointments),
+    Route("counter.mark", kitchen_command(MarkAppointment), kitchen.mark_appointment),
+    Route("delivery.decide", kitchen_command(DecideSignup), kitchen.decide_signup),
+    Route("kitchen.close_point", kitchen_command(ClosePoint), kitchen.close_point),
+    Route("kitchen.sold_out", kitchen_command(SoldOut), kitchen.sold_out),
     # safety first (an emergency's place, said with the emergency again, is still its place)
     Route("emergency.place.named", lambda t: t.state.place_wanted is not None
           and t.command is None and not t.place.empty, safety.place_answer),
@@ -320,11 +387,25 @@ ROUTES: tuple[Route, ...] = (
     Route("status", asks_status, account.status, recalls_draft=True),
     Route("my_tickets", resident_list("mine"), account.my_tickets, recalls_draft=True),
     Route("help", resident_list("help"), conversation.help_resident, recalls_draft=True),
+    # bookings: orders, delivery, appointments (a new request replaces one half taken)
+    Route("order.mine", books(MyOrders), bookings.my_orders, recalls_draft=True),
+    Route("order.cancel", books(CancelMeal), bookings.cancel_meal),
+    Route("order.how", books(HowToOrder), bookings.how_to_order, recalls_draft=True),
+    Route("order", books(MealRequest), bookings.order_meal),
+    Route("delivery.signup", books(DeliverySignup), bookings.sign_up_delivery),
+    Route("delivery.pause", books(DeliveryPause), bookings.pause_delivery, recalls_draft=True),
+    Route("appointment.mine", books(MyAppointments), bookings.my_appointments,
+          recalls_draft=True),
+    Route("appointment.cancel", books(CancelAppointment), bookings.cancel_appointment),
+    Route("appointment", books(AppointmentRequest), bookings.appoint),
     # answers to what the bot asked
     Route("emergency.place", answers_place, safety.place_answer),
     Route("draft.lapsed", answers_lapsed_draft, reports.lapsed),
     Route("report.answer", answers_report_draft, reports.continue_report),
     Route("wish.answer", answers_wish_draft, wishes.continue_wish),
+    Route("order.answer", answers_order, bookings.continue_order),
+    Route("delivery.signup.answer", answers_signup, bookings.continue_signup),
+    Route("appointment.answer", answers_appointment, bookings.continue_appointment),
     Route("repair.answer", answers_repair, followups.repair_answer, recalls_draft=True),
     # 很满意 after a wish came true is its score, though it thanks too
     Route("rating", rates, followups.rate, recalls_draft=True),

@@ -14,6 +14,7 @@ from bot.db.models import Resident
 from bot.db.repositories import MessageContext, OpenReport
 from bot.messages import IncomingMessage, Reply
 from intents.answers import yes_or_no
+from intents.bookings import BookingRequest, StaffBooking, read_booking, read_staff_booking
 from intents.commands import Command, Pick, read_command
 from intents.details import Place, only_phone, read_phone, read_place
 from intents.engine import (
@@ -126,6 +127,19 @@ class Turn:
     def command(self) -> Command | None:
         """The command the message gives, if it is one."""
         return read_command(self.surface)
+
+    @cached_property
+    def booking(self) -> BookingRequest | None:
+        """The meal order, delivery or appointment the message asks for, if any."""
+        return read_booking(self.clean, self.today)
+
+    @cached_property
+    def staff_booking(self) -> StaffBooking | None:
+        """A kitchen or counter command, from staff only."""
+        if self.actor is None or not self.actor.is_staff:
+            return None
+        return read_staff_booking(self.clean, self.today,
+                                  "dinner" if self.now.hour >= 13 else "lunch")
 
     @property
     def classification(self) -> Classification:

@@ -82,7 +82,62 @@ class Said:
     text: str
 
 
-Draft = ReportDraft | WishDraft
+OrderQuestion = Literal["day", "point", "what", "confirm"]
+
+
+@dataclass(frozen=True)
+class OrderDraft:
+    """A meal order being taken (or an order being changed: `replaces` its codes)."""
+
+    awaiting: OrderQuestion
+    expires_at: dt.datetime
+    days: tuple[dt.date, ...] = ()
+    meal: str | None = None
+    choice: str | None = None            # "A", "B", "dishes"
+    dishes: tuple[str, ...] = ()
+    portions: int = 1
+    point: str | None = None             # a meal point id, or "delivery"
+    diner: str = ""
+    elder: int | None = None             # the elder signed up for delivery it is for
+    replaces: tuple[int, ...] = ()
+
+
+SignupQuestion = Literal["elder", "confirm"]
+
+
+@dataclass(frozen=True)
+class SignupDraft:
+    """An elder being signed up for delivery, with the standing order asked for."""
+
+    awaiting: SignupQuestion
+    expires_at: dt.datetime
+    name: str = ""
+    building: str | None = None
+    room: str = ""
+    age: int | None = None
+    reason: str = ""                     # 独居, 纯老, 失能, 重残
+    meal: str = "lunch"
+    choice: str = "A"
+    portions: int = 1
+    weekdays: str = "0123456"
+
+
+AppointmentQuestion = Literal["item", "slot"]
+
+
+@dataclass(frozen=True)
+class AppointmentDraft:
+    """A counter appointment being booked (or moved: `moves` its id)."""
+
+    awaiting: AppointmentQuestion
+    expires_at: dt.datetime
+    item: str | None = None
+    offered: tuple[str, ...] = ()        # "2026-11-25 09:00", numbered from 1
+    moves: int | None = None
+
+
+Draft = ReportDraft | WishDraft | OrderDraft | SignupDraft | AppointmentDraft
+BookingDraft = OrderDraft | SignupDraft | AppointmentDraft
 
 
 @dataclass(frozen=True)
@@ -200,7 +255,50 @@ def _place_json(place: Place) -> dict[str, Any]:
                               ("spot", place.spot)) if v not in (None, [])}
 
 
+def _booking_json(draft: BookingDraft) -> dict[str, Any]:
+    if isinstance(draft, OrderDraft):
+        return {"kind": "order", "awaiting": draft.awaiting,
+                "expires_at": _time(draft.expires_at),
+                "days": [d.isoformat() for d in draft.days], "meal": draft.meal,
+                "choice": draft.choice, "dishes": list(draft.dishes),
+                "portions": draft.portions, "point": draft.point, "diner": draft.diner,
+                "elder": draft.elder, "replaces": list(draft.replaces)}
+    if isinstance(draft, SignupDraft):
+        return {"kind": "signup", "awaiting": draft.awaiting,
+                "expires_at": _time(draft.expires_at), "name": draft.name,
+                "building": draft.building, "room": draft.room, "age": draft.age,
+                "reason": draft.reason, "meal": draft.meal, "choice": draft.choice,
+                "portions": draft.portions, "weekdays": draft.weekdays}
+    return {"kind": "appointment", "awaiting": draft.awaiting,
+            "expires_at": _time(draft.expires_at), "item": draft.item,
+            "offered": list(draft.offered), "moves": draft.moves}
+
+
+def _booking(data: dict[str, Any], expires: dt.datetime) -> Draft | None:
+    kind, awaiting = data.get("kind"), data.get("awaiting")
+    if kind == "order" and awaiting in ("day", "point", "what", "confirm"):
+        return OrderDraft(awaiting, expires,
+                          tuple(dt.date.fromisoformat(d) for d in data.get("days", ())),
+                          data.get("meal"), data.get("choice"), tuple(data.get("dishes", ())),
+                          int(data.get("portions", 1)), data.get("point"),
+                          str(data.get("diner", "")), data.get("elder"),
+                          tuple(int(i) for i in data.get("replaces", ())))
+    if kind == "signup" and awaiting in ("elder", "confirm"):
+        return SignupDraft(awaiting, expires, str(data.get("name", "")), data.get("building"),
+                           str(data.get("room", "")), data.get("age"),
+                           str(data.get("reason", "")), str(data.get("meal", "lunch")),
+                           str(data.get("choice", "A")), int(data.get("portions", 1)),
+                           str(data.get("weekdays", "0123456")))
+    if kind == "appointment" and awaiting in ("item", "slot"):
+        return AppointmentDraft(awaiting, expires, data.get("item"),
+                                tuple(str(s) for s in data.get("offered", ())),
+                                data.get("moves"))
+    return None
+
+
 def _draft_json(draft: Draft) -> dict[str, Any]:
+    if isinstance(draft, OrderDraft | SignupDraft | AppointmentDraft):
+        return _booking_json(draft)
     if isinstance(draft, ReportDraft):
         return {"kind": "report", "awaiting": draft.awaiting,
                 "expires_at": _time(draft.expires_at), "category": draft.category,
@@ -223,7 +321,7 @@ def _draft(data: dict[str, Any]) -> Draft | None:
     if data.get("kind") == "wish" and data.get("awaiting") in ("wish", "building", "anonymous"):
         return WishDraft(data["awaiting"], expires, data.get("description", ""),
                          data.get("building"), data.get("anonymous"))
-    return None
+    return _booking(data, expires)
 
 
 def _choices(items: list[dict[str, Any]]) -> tuple[Choice, ...]:

@@ -18,6 +18,7 @@ from sqlalchemy import (
     TypeDecorator,
     UniqueConstraint,
     false,
+    text,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
@@ -295,3 +296,114 @@ class ConsultationCount(Base):
     category: Mapped[str] = mapped_column(String(32), primary_key=True)
     answered: Mapped[int] = mapped_column(Integer, default=0)
     on_the_spot: Mapped[int] = mapped_column(Integer, default=0)   # about 当场办结 items
+
+
+# -- bookings: meal orders, delivery for elders, counter appointments --------------------------
+# 订饭 F0012, 送餐 S0003, 预约 Y0007
+ORDER_PREFIX, ELDER_PREFIX, APPOINTMENT_PREFIX = "F", "S", "Y"
+
+
+class DeliveryElder(Base):
+    """An elder signed up for meals delivered to the door (S0003), with the standing order
+    staff approve: which meal, which set, how many, on which weekdays."""
+
+    __tablename__ = "delivery_elders"
+    __table_args__ = (Index("ix_delivery_elders_resident", "resident_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    # who signed them up (the elder, a family member or a volunteer): they may order for them
+    resident_id: Mapped[int | None] = mapped_column(ForeignKey("residents.id",
+                                                               ondelete="SET NULL"))
+    name: Mapped[str] = mapped_column(String(32))          # 王阿婆, 我妈
+    building: Mapped[str] = mapped_column(String(32))
+    room: Mapped[str] = mapped_column(String(16), default="")
+    age: Mapped[int | None] = mapped_column(Integer)
+    reason: Mapped[str] = mapped_column(String(32), default="")   # 独居, 失能, 重残...
+    state: Mapped[str] = mapped_column(String(16), default="pending")  # approved, declined
+    meal: Mapped[str] = mapped_column(String(16), default="lunch")
+    choice: Mapped[str] = mapped_column(String(8), default="A")        # A, B
+    portions: Mapped[int] = mapped_column(Integer, default=1)
+    weekdays: Mapped[str] = mapped_column(String(7), default="0123456")   # 0 = Monday
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    decided_at: Mapped[dt.datetime | None] = mapped_column()
+    decided_by: Mapped[str | None] = mapped_column(String(96))
+
+    @property
+    def code(self) -> str:
+        """S0003."""
+        return f"{ELDER_PREFIX}{self.id:04d}"
+
+
+class DeliveryPause(Base):
+    """Days an elder's standing delivery stops (下礼拜去女儿家), first and last included."""
+
+    __tablename__ = "delivery_pauses"
+    __table_args__ = (Index("ix_delivery_pauses_elder", "elder_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    elder_id: Mapped[int] = mapped_column(ForeignKey("delivery_elders.id", ondelete="CASCADE"))
+    first: Mapped[dt.date] = mapped_column(Date)
+    last: Mapped[dt.date] = mapped_column(Date)
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+
+
+class MealOrder(Base):
+    """One meal ordered for one day (F0012): a set or chosen dishes, at a meal point or
+    delivered. What is owed is recorded; payment stays at the counter."""
+
+    __tablename__ = "meal_orders"
+    __table_args__ = (Index("ix_meal_orders_day", "day", "meal", "state"),
+                      Index("ix_meal_orders_resident", "resident_id", "day"))
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    resident_id: Mapped[int | None] = mapped_column(ForeignKey("residents.id",
+                                                               ondelete="SET NULL"))
+    elder_id: Mapped[int | None] = mapped_column(ForeignKey("delivery_elders.id",
+                                                            ondelete="SET NULL"))
+    diner: Mapped[str] = mapped_column(String(32), default="")   # "" : the resident
+    point: Mapped[str] = mapped_column(String(16))               # a meal point id, "delivery"
+    day: Mapped[dt.date] = mapped_column(Date)
+    meal: Mapped[str] = mapped_column(String(16))
+    choice: Mapped[str] = mapped_column(String(8))               # A, B, dishes
+    dishes: Mapped[str] = mapped_column(Text, default="")        # 红烧肉、清炒时蔬
+    portions: Mapped[int] = mapped_column(Integer, default=1)
+    owed: Mapped[int] = mapped_column(Integer, default=0)        # yuan, paid at the counter
+    state: Mapped[str] = mapped_column(String(16), default="active")   # cancelled
+    note: Mapped[str] = mapped_column(String(128), default="")   # why the station cancelled
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+
+    @property
+    def code(self) -> str:
+        """F0012."""
+        return f"{ORDER_PREFIX}{self.id:04d}"
+
+
+class Appointment(Base):
+    """A slot at the counter booked for an affairs item (Y0007). A slot has `capacity` seats;
+    a booked seat is unique, so two residents taking the last one at once get one booking."""
+
+    __tablename__ = "appointments"
+    __table_args__ = (
+        Index("ux_appointments_seat", "day", "start", "seat", unique=True,
+              postgresql_where=text("state = 'booked'"), sqlite_where=text("state = 'booked'")),
+        Index("ix_appointments_resident", "resident_id", "state"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    resident_id: Mapped[int | None] = mapped_column(ForeignKey("residents.id",
+                                                               ondelete="SET NULL"))
+    item_id: Mapped[str] = mapped_column(String(8))
+    day: Mapped[dt.date] = mapped_column(Date)
+    start: Mapped[str] = mapped_column(String(5))                # "09:30"
+    seat: Mapped[int] = mapped_column(Integer)
+    state: Mapped[str] = mapped_column(String(16), default="booked")   # cancelled, done, no_show
+    reminded_at: Mapped[dt.datetime | None] = mapped_column()
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    marked_by: Mapped[str | None] = mapped_column(String(96))
+
+    @property
+    def code(self) -> str:
+        """Y0007."""
+        return f"{APPOINTMENT_PREFIX}{self.id:04d}"

@@ -10,6 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from sqlalchemy.orm import Session, UOWTransaction
 from sqlalchemy.orm.exc import StaleDataError
 
+from bot.db.bookings import AppointmentRepository, DeliveryRepository, MealOrderRepository
 from bot.db.errors import ConcurrentChange
 from bot.db.repositories import (
     LeaseRepository,
@@ -63,6 +64,9 @@ class UnitOfWork:
     desk: DeskRepository
     unanswered: UnansweredRepository
     consultations: ConsultationCountRepository
+    orders: MealOrderRepository
+    deliveries: DeliveryRepository
+    appointments: AppointmentRepository
 
     def __init__(self, sessions: async_sessionmaker[AsyncSession]) -> None:
         self._sessions = sessions
@@ -81,6 +85,9 @@ class UnitOfWork:
         self.desk = DeskRepository(self.session)
         self.unanswered = UnansweredRepository(self.session)
         self.consultations = ConsultationCountRepository(self.session)
+        self.orders = MealOrderRepository(self.session)
+        self.deliveries = DeliveryRepository(self.session)
+        self.appointments = AppointmentRepository(self.session)
         return self
 
     async def __aexit__(self, kind: type[BaseException] | None, error: BaseException | None,

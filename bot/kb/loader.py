@@ -17,9 +17,11 @@ from bot.kb.model import (
     MEALS,
     WEEKDAYS,
     AffairsItem,
+    Bookings,
     Building,
     Canteen,
     Compound,
+    Cutoff,
     DayMenu,
     Delivery,
     EmergencySituation,
@@ -29,6 +31,7 @@ from bot.kb.model import (
     Lexicon,
     MealPoint,
     Person,
+    PointOrders,
     Prices,
     ReportCategory,
     Roster,
@@ -39,6 +42,7 @@ from bot.kb.model import (
 from bot.kb.source import Problem, TomlSource
 
 DISH_SEPARATORS = re.compile(r"[、,，;；/\s]+")
+CUTOFF = re.compile(r"^(当天|前一天|前两天|提前(\d)天)\s*(\d{1,2})[:：](\d{2})$")
 ITEM_ID = re.compile(r"^A\d{3,4}$")
 FAQ_ID = re.compile(r"^[a-z0-9_.]+$")
 PLACEHOLDER = re.compile(r"\{([^{}]*)\}")
@@ -343,7 +347,9 @@ class KnowledgeLoader:
             p = _TomlTable(src, self.problems, src.data.get("prices", {}), label="[prices]",
                        section="prices")
             prices = Prices(p.integer("set_a"), p.integer("set_b"), p.integer("breakfast"),
-                            p.integer("dinner"), p.text("subsidy"), p.text("payment"))
+                            p.integer("dinner"), p.text("subsidy"), p.text("payment"),
+                            p.integer("dish", required=False),
+                            p.integer("elder_subsidy", required=False))
             d = _TomlTable(src, self.problems, src.data.get("delivery", {}), label="[delivery]",
                        section="delivery")
             delivery = Delivery(d.text("eligible"), d.text("signup"), d.text("fee"),
@@ -596,13 +602,88 @@ class KnowledgeLoader:
                 pairs.append((key, question))
         return tuple(pairs)
 
+    def bookings(self, canteen: Canteen) -> Bookings:
+        """bookings.toml (optional): without it the bot takes no orders or appointments."""
+        src = self._open("bookings.toml")
+        if src is None:
+            return Bookings()
+        top = _TomlTable(src, self.problems, src.data)
+        top.unknown(("orders", "delivery", "appointments"))
+        o = _TomlTable(src, self.problems, src.data.get("orders", {}), label="[orders]",
+                       section="orders")
+        o.unknown(("days_ahead", "max_portions", "point"))
+        points: list[PointOrders] = []
+        for i, raw in enumerate(o.table_list("point")):
+            entry = _TomlTable(src, self.problems, raw, "orders.point", i,
+                               f"orders point {i + 1}")
+            entry.unknown(("id", "choose_dishes", *MEALS))
+            point = canteen.point(entry.text("id"))
+            if point is None:
+                entry.error("id", f"no meal point `{entry.text('id')}` in canteen.toml")
+                continue
+            cutoffs = {}
+            for meal in MEALS:
+                if meal in raw:
+                    if meal not in point.meals:
+                        entry.error(meal, f"{point.name} does not serve {meal}")
+                    cutoff = self._cutoff(entry, meal)
+                    if cutoff is not None:
+                        cutoffs[meal] = cutoff
+            points.append(PointOrders(point.id, cutoffs, entry.boolean("choose_dishes")))
+        d = _TomlTable(src, self.problems, src.data.get("delivery", {}), label="[delivery]",
+                       section="delivery")
+        d.unknown(("order_by", "meals", "fee", "min_age"))
+        meals = d.texts("meals", required=False)
+        for meal in meals:
+            if meal not in MEALS:
+                d.error("meals", f"unknown meal `{meal}` (breakfast/lunch/dinner)")
+        a = _TomlTable(src, self.problems, src.data.get("appointments", {}),
+                       label="[appointments]", section="appointments")
+        a.unknown(("slot_minutes", "capacity", "days_ahead", "remind_at",
+                   "saturday_on_the_spot_only"))
+        remind = re.fullmatch(r"(\d{1,2})[:：](\d{2})", a.text("remind_at", required=False,
+                                                              default="17:00"))
+        if remind is None or int(remind.group(1)) > 23 or int(remind.group(2)) > 59:
+            a.error("remind_at", "`remind_at` must be a time like \"17:00\"")
+        slot = a.integer("slot_minutes", required=False, default=30)
+        if not 5 <= slot <= 240:
+            a.error("slot_minutes", "`slot_minutes` must be between 5 and 240")
+        return Bookings(
+            days_ahead=o.integer("days_ahead", required=False, default=7),
+            max_portions=max(1, o.integer("max_portions", required=False, default=10)),
+            points=tuple(points),
+            delivery_cutoff=self._cutoff(d, "order_by") if "order_by" in d.data else None,
+            delivery_meals=tuple(m for m in meals if m in MEALS),
+            delivery_fee=d.integer("fee", required=False),
+            delivery_min_age=d.integer("min_age", required=False, default=80),
+            slot_minutes=slot if 5 <= slot <= 240 else 30,
+            capacity=max(0, a.integer("capacity", required=False)),
+            appointment_days=a.integer("days_ahead", required=False, default=14),
+            remind_at=dt.time(int(remind.group(1)), int(remind.group(2)))
+            if remind is not None and int(remind.group(1)) <= 23 and int(remind.group(2)) <= 59
+            else dt.time(17, 0),
+            saturday_on_the_spot_only=a.boolean("saturday_on_the_spot_only", True))
+
+    @staticmethod
+    def _cutoff(table: _TomlTable, key: str) -> Cutoff | None:
+        """"当天 9:30" / "前一天 17:00"."""
+        text = table.text(key)
+        match = CUTOFF.match(text)
+        if match is None or int(match.group(3)) > 23 or int(match.group(4)) > 59:
+            table.error(key, f"`{key}` must read like \"当天 9:30\" or \"前一天 17:00\"")
+            return None
+        before = {"当天": 0, "前一天": 1, "前两天": 2}.get(match.group(1))
+        return Cutoff(before if before is not None else int(match.group(2)),
+                      dt.time(int(match.group(3)), int(match.group(4))))
+
     def load(self) -> Knowledge:
         """Read every file; problems are in `self.problems`."""
         reports = self.reports()
         items = self.items()
+        canteen = self.canteen()
         return Knowledge(
             station=self.station(), items=items, faq=self.faq(), asked=self.asked(items),
-            canteen=self.canteen(), reports=reports.categories,
+            canteen=canteen, bookings=self.bookings(canteen), reports=reports.categories,
             lexicon=self.lexicon(reports.cues, reports.not_cues),
             roster=self.roster(), holidays=self.calendar(), workdays=self.workdays(),
             emergencies=reports.emergencies,

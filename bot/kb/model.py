@@ -121,6 +121,8 @@ class Prices:
     dinner: int
     subsidy: str
     payment: str
+    dish: int = 0                 # one dish chosen from the day's menu (自选)
+    elder_subsidy: int = 0        # taken off each portion for an elder registered for delivery
 
 
 @dataclass(frozen=True)
@@ -172,6 +174,58 @@ class Canteen:
         names = {d for day in self.menu.values()
                  for d in (*day.set_a, *day.set_b, *day.breakfast, *day.dinner)}
         return tuple(sorted(names))
+
+
+@dataclass(frozen=True)
+class Cutoff:
+    """When orders for a meal close: `days_before` the day (0: the same day) at `time`."""
+
+    days_before: int
+    time: dt.time
+
+    def moment(self, day: dt.date, zone: dt.tzinfo) -> dt.datetime:
+        """The moment orders for `day` close, in the station's time zone."""
+        return dt.datetime.combine(day - dt.timedelta(days=self.days_before), self.time,
+                                   tzinfo=zone)
+
+    @property
+    def words(self) -> str:
+        """"当天9:30" / "前一天17:00", as staff wrote it."""
+        day = "当天" if self.days_before == 0 else (
+            "前一天" if self.days_before == 1 else f"提前{self.days_before}天")
+        return f"{day}{self.time.hour}:{self.time.minute:02d}"
+
+
+@dataclass(frozen=True)
+class PointOrders:
+    """A meal point that takes orders in chat: each meal's cut-off, and whether dishes may be
+    chosen instead of a set."""
+
+    point: str
+    cutoffs: dict[str, Cutoff]
+    choose_dishes: bool = False
+
+
+@dataclass(frozen=True)
+class Bookings:
+    """bookings.toml: meal orders, delivery for elders and counter appointments."""
+
+    days_ahead: int = 7
+    max_portions: int = 10
+    points: tuple[PointOrders, ...] = ()
+    delivery_cutoff: Cutoff | None = None
+    delivery_meals: tuple[str, ...] = ()
+    delivery_fee: int = 0
+    delivery_min_age: int = 80
+    slot_minutes: int = 30
+    capacity: int = 0                         # 0: no appointments are taken
+    appointment_days: int = 14
+    remind_at: dt.time = dt.time(17, 0)
+    saturday_on_the_spot_only: bool = True
+
+    def orders_at(self, point_id: str) -> PointOrders | None:
+        """The ordering rules of a meal point (None: it takes no orders in chat)."""
+        return next((p for p in self.points if p.point == point_id), None)
 
 
 @dataclass(frozen=True)
@@ -324,6 +378,7 @@ class Knowledge:
     # asked.toml: questions residents asked, each with the item that answered it ("A001"); the
     # engine ranks an item higher the more a message reads like its questions
     asked: tuple[tuple[str, str], ...] = ()
+    bookings: Bookings = field(default_factory=Bookings)
     items_by_id: dict[str, AffairsItem] = field(default_factory=dict, compare=False)
 
     def __post_init__(self) -> None:

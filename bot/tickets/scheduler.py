@@ -12,6 +12,8 @@ import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from bot.bookings import texts as booking_texts
+from bot.bookings.desk import BookingDesk
 from bot.db.errors import ConcurrentChange
 from bot.db.models import Ticket
 from bot.db.repositories import AWAITING_RESPONSE
@@ -47,7 +49,9 @@ class TicketScheduler:
     def __init__(self, knowledge: Knowledge, router: TicketRouter, people: StationPeople,
                  unit_of_work: Callable[[], UnitOfWork], holder: str,
                  zone: dt.tzinfo = dt.UTC, retention: dt.timedelta = RETENTION,
-                 calendar: WorkingCalendar | None = None) -> None:
+                 calendar: WorkingCalendar | None = None,
+                 bookings: BookingDesk | None = None) -> None:
+        self.bookings = bookings      # appointments are reminded the day before
         self.calendar = calendar      # working hours and quiet hours; None: the clock
         self.knowledge = knowledge
         self.zone = zone              # the station's: whose duty day it is
@@ -119,7 +123,36 @@ class TicketScheduler:
             except ConcurrentChange:
                 log.info("scheduler pass skipped: tickets changed meanwhile; next pass retries")
                 return TickReport()
+        reminded += await self.remind_appointments(now)
         return TickReport(reminded, escalated, closed, await self.purge(now))
+
+    async def remind_appointments(self, now: dt.datetime) -> int:
+        """From `remind_at` the day before (until 21:00), each booked appointment of tomorrow
+        is reminded once, with the whole list of what to bring."""
+        if self.bookings is None or self.bookings.rules.capacity <= 0:
+            return 0
+        local = now.astimezone(self.zone)
+        if not self.bookings.rules.remind_at <= local.time() < dt.time(21, 0):
+            return 0
+        tomorrow = local.date() + dt.timedelta(days=1)
+        reminded = 0
+        async with self._uow() as uow:
+            for booking in await uow.appointments.to_remind(tomorrow):
+                item = self.knowledge.item(booking.item_id)
+                booking.reminded_at = now
+                if booking.resident_id is None or item is None:
+                    continue
+                uow.outbox.add(f"{booking.code}:remind", f"resident:{booking.resident_id}",
+                               booking_texts.REMINDER.format(
+                                   start=booking.start, item=item.name, code=booking.code,
+                                   window=self.bookings.window_of(item),
+                                   materials=self.bookings.materials(item)))
+                reminded += 1
+            try:
+                await uow.commit()
+            except ConcurrentChange:
+                return 0
+        return reminded
 
     async def purge(self, now: dt.datetime) -> int:
         """At most once an hour: delete processed-message keys older than the retention and

@@ -32,6 +32,9 @@ STILL_WAITING = {  # after answering something else while a report or wish is ha
     "wish": "（您刚才的微心愿还没说内容，直接告诉我就能登记。）",
     "wish_building": "（您刚才的微心愿还差楼号，回复楼号就能登记；说“取消”就不许了。）",
     "anonymous": "（您刚才的微心愿还差一步：要不要匿名？回复“匿名”或“不用匿名”。）",
+    "OrderDraft": "（您刚才的订餐还没订好，回答上面的问题就能订；说“取消”就不订了。）",
+    "SignupDraft": "（您刚才的送餐登记还没登记好；说“取消”就不登记了。）",
+    "AppointmentDraft": "（您刚才的预约还没约好，回复数字就能约；说“取消”就不约了。）",
 }
 ASK_WISH_BUILDING = ("好的，帮您登记微心愿。请问您住几号楼？直接回复楼号就行，比如“9号楼”。"
                      "说“取消”可以不许了。")

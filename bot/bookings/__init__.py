@@ -1,0 +1,1 @@
+"""Bookings: meal orders, delivery for elders, counter appointments."""

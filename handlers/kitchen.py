@@ -1,0 +1,181 @@
+"""Staff side of bookings, from their phone: the kitchen's counts and delivery list, the day's
+counter appointments (已办结 / 未到), delivery sign-ups to approve, and notices when a point
+closes or a dish runs out."""
+
+from __future__ import annotations
+
+from bot.bookings import texts
+from bot.bookings.desk import DELIVERY, BookingDesk, day_words, weekday_words
+from bot.db.unit_of_work import UnitOfWork
+from bot.turn import Outcome, Turn
+from intents.bookings import (
+    ClosePoint,
+    DayAppointments,
+    DecideSignup,
+    DeliveryList,
+    KitchenCounts,
+    MarkAppointment,
+    SoldOut,
+)
+
+
+async def counts(turn: Turn, uow: UnitOfWork, bookings: BookingDesk) -> Outcome:
+    """订餐统计 / 明天午餐统计: portions per meal point, per set and dish."""
+    command = turn.staff_booking
+    assert isinstance(command, KitchenCounts)
+    tally = await bookings.counts(uow, command.day, command.meal)
+    day, meal = day_words(command.day), texts.MEAL_NAMES[command.meal]
+    if not tally:
+        return turn.reply(texts.KITCHEN_NONE.format(day=day, meal=meal))
+    lines = "\n".join(texts.KITCHEN_POINT.format(
+        point=bookings.point_name(point), parts="，".join(
+            f"{what} {n}份" for what, n in sorted(parts.items())))
+        for point, parts in sorted(tally.items(), key=lambda p: p[0] == DELIVERY))
+    total = sum(sum(parts.values()) for parts in tally.values())
+    return turn.reply(texts.KITCHEN_COUNTS.format(day=day, meal=meal, lines=lines, total=total))
+
+
+async def delivery_list(turn: Turn, uow: UnitOfWork, bookings: BookingDesk) -> Outcome:
+    """送餐名单: by building and floor, for the volunteers who carry the meals."""
+    command = turn.staff_booking
+    assert isinstance(command, DeliveryList)
+    rows = await bookings.deliveries(uow, command.day, command.meal)
+    day, meal = day_words(command.day), texts.MEAL_NAMES[command.meal]
+    if not rows:
+        return turn.reply(texts.DELIVERY_NONE.format(day=day, meal=meal))
+    lines = "\n".join(texts.DELIVERY_LINE.format(building=b, room=r, name=n, choice=c,
+                                                 portions=p, note=note)
+                      for b, r, n, c, p, note in rows)
+    return turn.reply(texts.DELIVERY_LIST.format(day=day, meal=meal, count=len(rows),
+                                                 lines=lines))
+
+
+async def day_appointments(turn: Turn, uow: UnitOfWork, bookings: BookingDesk) -> Outcome:
+    """预约名单 / 今天的预约."""
+    command = turn.staff_booking
+    assert isinstance(command, DayAppointments)
+    found = await uow.appointments.on(command.day)
+    day = day_words(command.day)
+    if not found:
+        return turn.reply(texts.DAY_LIST_NONE.format(day=day))
+    people = await uow.appointments.residents([a.resident_id for a in found if a.resident_id])
+    lines = "\n".join(texts.DAY_LIST_LINE.format(
+        start=a.start, code=a.code, item=bookings.appointment_words(a)[2],
+        name=(people[a.resident_id].name if a.resident_id in people else "") or "居民",
+        state=texts.STATE_NAMES.get(a.state, "")) for a in found)
+    return turn.reply(texts.DAY_LIST.format(day=day, count=len(found), lines=lines))
+
+
+async def mark_appointment(turn: Turn, uow: UnitOfWork, bookings: BookingDesk) -> Outcome:
+    """办结 Y0007 / 未到 Y0007 (the resident who did not come is told they may book again)."""
+    command = turn.staff_booking
+    assert isinstance(command, MarkAppointment) and turn.actor is not None
+    booking = await uow.appointments.by_code(command.code)
+    if booking is None or booking.state == "cancelled":
+        return turn.reply(texts.MARK_NOT_FOUND.format(code=command.code))
+    names = {"done": "已办结", "no_show": "未到"}
+    if booking.state != "booked":
+        return turn.reply(texts.MARK_NOT_BOOKED.format(code=booking.code,
+                                                       state=names[booking.state]))
+    booking.state, booking.updated_at = command.state, turn.now
+    booking.marked_by = turn.actor.label
+    _, start, item = bookings.appointment_words(booking)
+    if booking.resident_id is not None:
+        text = (texts.NO_SHOW if command.state == "no_show" else texts.DONE_APPOINTMENT).format(
+            start=start, item=item, code=booking.code)
+        uow.outbox.add(f"{booking.code}:{command.state}", f"resident:{booking.resident_id}",
+                       text)
+    return turn.reply(texts.MARKED.format(code=booking.code, state=names[command.state]))
+
+
+async def decide_signup(turn: Turn, uow: UnitOfWork, bookings: BookingDesk) -> Outcome:
+    """批准送餐 S0003 / 不批准 S0003 原因 / 送餐登记 (those waiting)."""
+    command = turn.staff_booking
+    assert isinstance(command, DecideSignup) and turn.actor is not None
+    if command.code is None:
+        waiting = await uow.deliveries.waiting()
+        if not waiting:
+            return turn.reply(texts.WAITING_NONE)
+        return turn.reply(texts.WAITING_SIGNUPS.format(lines="\n".join(
+            f"{e.code} {e.name} {e.building}{e.room} {e.age}岁 {e.reason}" for e in waiting)))
+    elder = await uow.deliveries.by_code(command.code)
+    if elder is None:
+        return turn.reply(texts.ELDER_NOT_FOUND.format(code=command.code))
+    if elder.state != "pending":
+        return turn.reply(texts.ELDER_DECIDED.format(
+            code=elder.code, state="批准" if elder.state == "approved" else "不批准"))
+    elder.state = "approved" if command.approve else "declined"
+    elder.decided_at, elder.decided_by = turn.now, turn.actor.label
+    start = day_words(bookings.first_delivery(turn.now, elder.meal))
+    if elder.resident_id is not None:
+        text = (texts.SIGNUP_APPROVED.format(
+            name=elder.name, code=elder.code, weekdays=weekday_words(elder.weekdays),
+            meal=texts.MEAL_NAMES[elder.meal], choice=elder.choice, portions=elder.portions,
+            start=start, place=f"{elder.building}{elder.room}") if command.approve
+            else texts.SIGNUP_DECLINED.format(name=elder.name, code=elder.code,
+                                              why=f"{command.why}。" if command.why else "",
+                                              phone=bookings.knowledge.station.phone))
+        uow.outbox.add(f"{elder.code}:{elder.state}", f"resident:{elder.resident_id}", text)
+    if command.approve:
+        return turn.reply(texts.ELDER_APPROVED.format(code=elder.code, name=elder.name,
+                                                      start=start))
+    return turn.reply(texts.ELDER_DECLINED.format(code=elder.code, name=elder.name))
+
+
+async def close_point(turn: Turn, uow: UnitOfWork, bookings: BookingDesk) -> Outcome:
+    """停餐 梅园助餐点 明天 下大雪: the point's orders those days are cancelled, and each
+    resident who ordered is told (nothing is owed)."""
+    command = turn.staff_booking
+    assert isinstance(command, ClosePoint)
+    point = bookings.point_named(command.where)
+    if point is None:
+        return turn.reply(texts.UNKNOWN_POINT.format(
+            points="、".join(p.name for p in bookings.canteen.points)))
+    days = command.days.dates or (turn.today,)
+    cancelled = 0
+    for day in days:
+        others = [p.name for p in bookings.orderable_points(day, command.meal or "lunch")
+                  if p.id != point.id]
+        for order in await uow.orders.on(day, command.meal, point.id):
+            order.state, order.updated_at = "cancelled", turn.now
+            order.note = f"closed:{command.why}"[:128]
+            cancelled += 1
+            if order.resident_id is not None:
+                uow.outbox.add(f"{order.code}:closed", f"resident:{order.resident_id}",
+                               texts.POINT_CLOSED_NOTICE.format(
+                                   day=day_words(day), meal=texts.MEAL_NAMES[order.meal],
+                                   point=point.name,
+                                   why=f"因{command.why}" if command.why else "",
+                                   code=order.code,
+                                   alternatives=texts.ALTERNATIVES.format(
+                                       points="、".join(others)) if others else ""))
+    uow.mark_changed()
+    when = "、".join(day_words(d) for d in days)
+    meal = texts.MEAL_NAMES.get(command.meal or "", "")
+    return turn.reply(texts.POINT_CLOSED_DONE.format(day=when, meal=meal, point=point.name,
+                                                     count=cancelled))
+
+
+async def sold_out(turn: Turn, uow: UnitOfWork, bookings: BookingDesk) -> Outcome:
+    """售罄 红烧肉: residents whose order holds that dish (a set or chosen) are told."""
+    command = turn.staff_booking
+    assert isinstance(command, SoldOut)
+    day = command.day or turn.today
+    menu = bookings.canteen.menu.get(day)
+    dish = next((d for d in (menu.dishes("lunch") + menu.dishes("dinner")
+                             + menu.breakfast if menu else ()) if d in command.dish
+                 or command.dish in d), command.dish)
+    told = 0
+    for order in await uow.orders.on(day, command.meal):
+        holds = dish in order.dishes.split("、") if order.choice == "dishes" else (
+            menu is not None and dish in (menu.set_b if order.choice == "B" else
+                                          menu.set_a if order.meal == "lunch"
+                                          else menu.dishes(order.meal)))
+        if holds and order.resident_id is not None:
+            uow.outbox.add(f"{order.code}:sold_out:{dish}", f"resident:{order.resident_id}",
+                           texts.SOLD_OUT_NOTICE.format(day=day_words(day),
+                                                        meal=texts.MEAL_NAMES[order.meal],
+                                                        dish=dish, code=order.code))
+            told += 1
+    uow.mark_changed()
+    return turn.reply(texts.SOLD_OUT_DONE.format(count=told, dish=dish))
