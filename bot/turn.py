@@ -14,7 +14,13 @@ from bot.db.models import Resident
 from bot.db.repositories import MessageContext, OpenReport
 from bot.messages import IncomingMessage, Reply
 from intents.answers import yes_or_no
-from intents.bookings import BookingRequest, StaffBooking, read_booking, read_staff_booking
+from intents.bookings import (
+    BookingRequest,
+    StaffBooking,
+    appointment_subject,
+    read_booking,
+    read_staff_booking,
+)
 from intents.commands import Command, Pick, read_command
 from intents.details import Place, only_phone, read_phone, read_place
 from intents.engine import (
@@ -132,6 +138,15 @@ class Turn:
     def booking(self) -> BookingRequest | None:
         """The meal order, delivery or appointment the message asks for, if any."""
         return read_booking(self.clean, self.today)
+
+    @cached_property
+    def appointment_item(self) -> Classification:
+        """What an appointment message is about, its booking words left out (我想预约办敬老卡
+        is about 敬老卡, 我想预约 about nothing yet)."""
+        subject = appointment_subject(self.clean)
+        if subject == self.clean:
+            return self.classification
+        return self._engine.classify(subject, self.today)
 
     @cached_property
     def staff_booking(self) -> StaffBooking | None:

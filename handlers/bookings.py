@@ -511,12 +511,25 @@ async def appoint(turn: Turn, uow: UnitOfWork, bookings: BookingDesk, desk: Tick
     base = AppointmentDraft("item", _expires(turn, settings), item.id if item else None,
                             moves=moves)
     if item is None:
-        return _ask(turn, base, texts.ASK_ITEM)
+        return _ask_item(turn, bookings, base)
     return await _offer_slots(turn, uow, bookings, base, item, request)
 
 
+def _ask_item(turn: Turn, bookings: BookingDesk, draft: AppointmentDraft) -> Outcome:
+    """Which item: the engine's candidates when it could not tell (敬老卡: 申领, 挂失补领,
+    账户变更), else an open question."""
+    c = turn.appointment_item
+    items = [i for i in (bookings.knowledge.item(x.item) for x in c.candidates
+                         if c.clarify and x.intent == AFFAIRS) if i is not None]
+    if not items:
+        return _ask(turn, replace(draft, awaiting="item", offered=()), texts.ASK_ITEM)
+    lines = "\n".join(f"{n}. {i.name}" for n, i in enumerate(items, start=1))
+    return _ask(turn, replace(draft, awaiting="item", offered=tuple(i.id for i in items)),
+                texts.ASK_WHICH_ITEM.format(items=lines))
+
+
 def _item_of(turn: Turn, bookings: BookingDesk) -> AffairsItem | None:
-    c = turn.classification
+    c = turn.appointment_item
     if c.intent == AFFAIRS and c.item is not None:
         return bookings.knowledge.item(c.item)
     return None
@@ -573,8 +586,10 @@ async def continue_appointment(turn: Turn, uow: UnitOfWork, bookings: BookingDes
     draft = replace(draft, expires_at=_expires(turn, settings))
     if draft.awaiting == "item" or draft.item is None:
         item = _item_of(turn, bookings)
+        if turn.picks is not None and 1 <= turn.picks <= len(draft.offered):
+            item = bookings.knowledge.item(draft.offered[turn.picks - 1])
         if item is None:
-            return turn.reply(texts.ASK_ITEM)
+            return _ask_item(turn, bookings, draft)
         return await _offer_slots(turn, uow, bookings, replace(draft, item=item.id), item,
                                   _as_request(turn))
     item = bookings.knowledge.item(draft.item)

@@ -52,6 +52,8 @@ _SIGNUP = re.compile(r"(?:报名|登记|申请|办理|开通)[^，。？?]{0,6}?
                      r"(?:送餐|送饭|送上门)[^，。？?]{0,6}?(?:报名|登记|申请|开通)")
 _PAUSE = re.compile(r"(?<![电水气车梯])(?:暂停|停(?!电|水|气|车|梯|了电|在|放|止|下来)|不用送|不要"
                     r"送|别送|勿要送|不送)")
+_ASKS_HOW = re.compile(r"怎么|如何|哪能|哪里|在哪|什么条件|啥条件|要什么|要啥|能不能|可以吗|好伐|"
+                       r"吗$|伐$|？|\?")
 _RESUME = re.compile(r"恢复送餐|恢复送饭|重新送|继续送|又要送|回来了.{0,4}送")
 _EVERY_DAY = re.compile(r"每天|天天|每日|长期|每个礼拜|每周|以后都")
 _DINER = re.compile(r"(?:帮|给|替|为)\s*((?:我|阿拉)?(?:家)?(?:姆妈|妈妈|老妈|妈|爸爸|老爸|爸|阿爸"
@@ -274,9 +276,9 @@ def read_booking(text: str, today: dt.date, holidays: Sequence[NamedDay] = ()
                                 or read_days(text, today, holidays).dates
                                 or _DELIVERY.search(text)) and not _ORDER.search(text):
         return DeliveryPause(_pause_days(text, today, holidays))
-    if _SIGNUP.search(text) or (_EVERY_DAY.search(text) and _DELIVERY.search(text)
-                                and (_ORDER.search(text) or _SET.search(text)
-                                     or _PORTIONS.search(text))):
+    standing = bool(_EVERY_DAY.search(text) and _DELIVERY.search(text) and (
+        _ORDER.search(text) or _SET.search(text) or _PORTIONS.search(text)))
+    if (_SIGNUP.search(text) and not _ASKS_HOW.search(text)) or standing:
         return DeliverySignup(parse_meal(text), _choice(text), _portions(text), _diner(text))
     if appointment_talk or (_SLOTS.search(text) and not meal_talk):
         day = read_day(text, today, holidays)
@@ -297,6 +299,14 @@ def read_booking(text: str, today: dt.date, holidays: Sequence[NamedDay] = ()
         return AppointmentRequest(day.date if day else None, False, half_day(text),
                                   time_of_day(text), move=True)
     return None
+
+
+def appointment_subject(text: str) -> str:
+    """An appointment message without its booking words, for the engine to name the item:
+    "我想预约办敬老卡" -> "我想办敬老卡" ("我想预约" names none, not 婚姻登记预约)."""
+    text = _APPOINT.sub(" ", text)
+    text = _SLOTS.sub(" ", text)
+    return _CHANGE.sub(" ", text).strip()
 
 
 def read_dishes(text: str, dishes: Sequence[str]) -> tuple[str, ...]:

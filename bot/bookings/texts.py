@@ -90,6 +90,7 @@ RESUMED = "好的，{name}的送餐从{day}起恢复。"
 RESUME_NONE = "{name}的送餐没有暂停，一直照常送。"
 
 # -- counter appointments ---------------------------------------------------------------------
+ASK_WHICH_ITEM = "预约办哪一项？回复数字：\n{items}\n说“取消”就不约了。"
 ASK_ITEM = "预约办什么事？比如“预约办敬老卡”。说“取消”就不约了。"
 NO_COUNTER = "“{item}”只是咨询，不用到窗口，也不用预约。直接问我或者打 {phone} 就行。"
 NO_APPOINTMENTS = "现在还不能在这里预约，请直接到窗口取号，或者打 {phone}。"

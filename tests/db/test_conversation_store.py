@@ -10,13 +10,16 @@ from pathlib import Path
 import pytest
 
 from bot.conversation.state import (
+    AppointmentDraft,
     Choice,
     ConversationState,
     OpenQuestions,
+    OrderDraft,
     PendingChoices,
     PlaceWanted,
     ReportDraft,
     Said,
+    SignupDraft,
     WishDraft,
     decode_state,
 )
@@ -91,6 +94,21 @@ async def test_a_state_comes_back_as_it_was_saved(store: ConversationStore) -> N
     await store.save("console:b", wish)
     assert await store.load("console:b", NOW) == wish
     assert await store.load("console:a", NOW) == EVERY_PART     # keys are separate
+
+
+BOOKINGS = (
+    OrderDraft("confirm", SOON, (dt.date(2026, 11, 24), dt.date(2026, 11, 25)), "lunch",
+               "dishes", ("红烧肉", "清炒时蔬"), 2, "delivery", "王阿婆", 3, (7, 8)),
+    SignupDraft("confirm", SOON, "王阿婆", "9号楼", "302", 85, "独居", "dinner", "B", 2, "01234"),
+    AppointmentDraft("slot", SOON, "A082", ("2026-11-25 09:00", "2026-11-25 09:30"), 4),
+)
+
+
+async def test_booking_drafts_come_back_as_they_were_saved(store: ConversationStore) -> None:
+    for n, draft in enumerate(BOOKINGS):
+        state = ConversationState(draft=draft, said=(Said(NOW, "明天中午订两份A套餐"),))
+        await store.save(f"console:{n}", state)
+        assert await store.load(f"console:{n}", NOW) == state
 
 
 async def test_an_unknown_conversation_is_empty(store: ConversationStore) -> None:
