@@ -96,7 +96,7 @@ async def test_a_state_comes_back_as_it_was_saved(store: ConversationStore) -> N
     assert await store.load("console:a", NOW) == EVERY_PART     # keys are separate
 
 
-BOOKINGS = (
+BOOKINGS: tuple[OrderDraft | SignupDraft | AppointmentDraft, ...] = (
     OrderDraft("confirm", SOON, (dt.date(2026, 11, 24), dt.date(2026, 11, 25)), "lunch",
                "dishes", ("红烧肉", "清炒时蔬"), 2, "delivery", "王阿婆", 3, (7, 8)),
     SignupDraft("confirm", SOON, "王阿婆", "9号楼", "302", 85, "独居", "dinner", "B", 2, "01234"),
