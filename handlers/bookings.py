@@ -98,7 +98,7 @@ async def order_meal(turn: Turn, uow: UnitOfWork, bookings: BookingDesk, desk: T
             if not bookings.open_for_change(order, turn.now):
                 return turn.reply(_too_late(bookings, order, turn))
         replaces = tuple(o.id for o in same)
-        base = OrderDraft("confirm", base.expires_at, tuple(o.day for o in same), first.meal,
+        base = OrderDraft("what", base.expires_at, tuple(o.day for o in same), first.meal,
                           request.choice or first.choice,
                           () if request.choice else tuple(d for d in first.dishes.split("、")
                                                           if d),
@@ -131,17 +131,12 @@ async def order_meal(turn: Turn, uow: UnitOfWork, bookings: BookingDesk, desk: T
 
 async def continue_order(turn: Turn, uow: UnitOfWork, bookings: BookingDesk, desk: TicketDesk,
                          settings: DialogueSettings) -> Outcome:
-    """An answer to what the order still needed (the day, the place, A or B, 1 to confirm)."""
+    """An answer to what the order still needed (the day, the place, A or B)."""
     draft = turn.state.draft
     assert isinstance(draft, OrderDraft)
     resident = await _resident(turn, uow, desk)
     draft = replace(draft, expires_at=_expires(turn, settings))
     text = turn.clean
-    if draft.awaiting == "confirm":
-        if _NO.match(text):
-            return _done(turn, texts.NOT_ORDERED)
-        if _YES.match(text):
-            return await _place(turn, uow, bookings, resident, draft)
     days = read_days(text, turn.today)
     if days.unreadable and draft.awaiting == "day":
         return turn.reply(texts.DAY_UNREADABLE)
@@ -237,13 +232,7 @@ async def _advance_order(turn: Turn, uow: UnitOfWork, bookings: BookingDesk,
                 return _done(turn, refusal)
             return _ask(turn, replace(draft, awaiting="what"), refusal)
         return _done(turn, refusal)
-    place = await _delivery_place(uow, draft)
-    owed, discount = bookings.owed(spec)
-    total = owed * len(spec.days)
-    summary = bookings.days_summary(spec, place) + f"\n共 {total} 元" + (
-        "（" + texts.ELDER_DISCOUNT.format(amount=discount) + "）" if discount else "")
-    return _ask(turn, replace(draft, awaiting="confirm"),
-                texts.CONFIRM_ORDER.format(summary=summary))
+    return await _place(turn, uow, bookings, resident, draft)
 
 
 async def _spec(uow: UnitOfWork, draft: OrderDraft) -> OrderSpec:
@@ -261,10 +250,9 @@ async def _delivery_place(uow: UnitOfWork, draft: OrderDraft) -> str:
 
 async def _place(turn: Turn, uow: UnitOfWork, bookings: BookingDesk, resident: Resident,
                  draft: OrderDraft) -> Outcome:
+    """A complete order is placed at once, the way it was understood, with how to change or
+    cancel it until the cut-off (a question back would cost an elder a turn)."""
     spec = await _spec(uow, draft)
-    refusal = bookings.refusal(spec, turn.now)     # the cut-off may have passed meanwhile
-    if refusal is not None:
-        return _done(turn, refusal)
     old = [o for o in [await uow.orders.by_code(f"F{i:04d}") for i in draft.replaces] if o]
     for order in old:
         if order.state != "active" or not bookings.open_for_change(order, turn.now):
@@ -273,8 +261,9 @@ async def _place(turn: Turn, uow: UnitOfWork, bookings: BookingDesk, resident: R
     place = await _delivery_place(uow, draft)
     total = sum(o.owed for o in placed)
     first = placed[0]
-    deadline = texts.CHANGE_UNTIL.format(cutoff=bookings.cutoff_words(first.point, first.meal,
-                                                                       first.day))
+    deadline = texts.CHANGE_UNTIL.format(
+        cutoff=bookings.cutoff_words(first.point, first.meal, first.day),
+        when=f"{first.day.month}月{first.day.day}日")
     codes = "、".join(o.code for o in placed)
     summary = "\n".join(bookings.summary(o, place=place) for o in placed)
     if old:

@@ -6,7 +6,6 @@ MEAL_NAMES = {"breakfast": "早餐", "lunch": "午餐", "dinner": "晚餐"}
 WEEKDAY_NAMES = ("周一", "周二", "周三", "周四", "周五", "周六", "周日")
 
 # -- meal orders ------------------------------------------------------------------------------
-NOT_ORDERED = "好的，没有订。"
 NOT_SIGNED_UP = "好的，没有登记。"
 HOW_TO_ORDER = ("直接告诉我哪天、哪一顿、几份、在哪吃就能订，比如“明天中午订两份A套餐，在梅园助餐"
                 "点吃”。"
@@ -15,13 +14,12 @@ ASK_DAY = "订哪一天的？比如“明天”“礼拜三”“12月8号”。
 ASK_POINT = "在哪里吃？回复数字：\n{points}\n说“取消”就不订了。"
 ASK_WHAT = "{day}{meal}要哪个？\n{menu}\n回复“A”“B”{dishes}，说“取消”就不订了。"
 ASK_WHAT_DISHES = "，或者说菜名自选（每样{price}元）"
-CONFIRM_ORDER = "请确认：{summary}\n回复 1 确认，2 不订了。"
 ORDER_LINE = "{day}{meal} {what} {portions}份，{where}{diner}"
 ORDER_DONE = "订好了，编号 {codes}。{summary}\n共 {owed} 元，到柜台付（{payment_hint}）。{deadline}"
 ORDER_CHANGED = "改好了，编号 {codes}。{summary}\n共 {owed} 元，到柜台付。{deadline}"
 ELDER_DISCOUNT = "已减老人助餐补贴每份{amount}元"
 SUBSIDY_HINT = "60岁以上凭敬老卡每餐还有优惠"
-CHANGE_UNTIL = "{cutoff}前可以说“取消”或“改成…”。"
+CHANGE_UNTIL = "{cutoff}前可以改或退：说“{when}的改成B套餐”或“取消{when}的饭”。"
 WHERE_DELIVERY = "送到{place}"
 WHERE_POINT = "在{point}取"
 FOR_DINER = "，给{diner}"

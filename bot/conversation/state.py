@@ -82,7 +82,7 @@ class Said:
     text: str
 
 
-OrderQuestion = Literal["day", "point", "what", "confirm"]
+OrderQuestion = Literal["day", "point", "what"]
 
 
 @dataclass(frozen=True)
@@ -276,7 +276,7 @@ def _booking_json(draft: BookingDraft) -> dict[str, Any]:
 
 def _booking(data: dict[str, Any], expires: dt.datetime) -> Draft | None:
     kind, awaiting = data.get("kind"), data.get("awaiting")
-    if kind == "order" and awaiting in ("day", "point", "what", "confirm"):
+    if kind == "order" and awaiting in ("day", "point", "what"):
         return OrderDraft(awaiting, expires,
                           tuple(dt.date.fromisoformat(d) for d in data.get("days", ())),
                           data.get("meal"), data.get("choice"), tuple(data.get("dishes", ())),

@@ -1,9 +1,11 @@
 """The staff web desk, mounted under /staff by `yizhan serve`: server-rendered pages.
 
 Every page needs a signed session: a page asked for without one redirects to the sign-in
-form, anything else answers 401. Leaders see only their own buildings' tickets, in every list,
-page and export. Actions on a ticket are the chat commands (接单 R0001, 转交 R0001 王老师),
-handled by the same `Dialogue` as a message from WeCom: one path for every change."""
+form, anything else (a form, a download) answers 401. Leaders see only their own buildings'
+tickets, in every list, page and export. Actions on a ticket are the chat commands (接单 R0001,
+转交 R0001 王老师), handled by the same `Dialogue` as a message from WeCom: one path for every
+change. The kitchen's sheet (counts and delivery round) and the counter's day are staff's, read
+with the same `BookingDesk` as the chat's 订餐统计, 送餐名单 and 预约名单."""
 
 from __future__ import annotations
 
@@ -22,6 +24,8 @@ from urllib.parse import urlencode
 
 from aiohttp import web
 
+from bot.bookings import texts as booking_texts
+from bot.bookings.desk import DELIVERY, BookingDesk, day_words
 from bot.db.models import Ticket
 from bot.db.staff_desk import TicketFilter
 from bot.db.unit_of_work import UnitOfWork
@@ -41,7 +45,20 @@ from bot.staff.auth import (
     check_password,
     hash_password,
 )
-from bot.staff.exports import as_csv, as_xlsx, rows_of
+from bot.staff.exports import (
+    COUNTER_COLUMNS,
+    KITCHEN_COLUMNS,
+    KitchenSheet,
+    PointTally,
+    Stop,
+    Visit,
+    as_csv,
+    as_xlsx,
+    counter_rows,
+    floor_of,
+    kitchen_rows,
+    rows_of,
+)
 from bot.staff.figures import (
     Consultations,
     Figures,
@@ -61,6 +78,9 @@ LIST_LIMIT = 500
 LONGEST_PERIOD = 366                     # days a dashboard period may span
 HISTORY_DAYS = 400                       # how far back a resolved ticket's filing is read
 DECOY_HASH = hash_password("no account has this password", salt=b"\0" * 16)
+DOWNLOADS = (".csv", ".xlsx")            # answered 401 without a session, like a form
+DINNER_FROM = 13                         # the next meal is dinner from 13:00 (as in chat)
+CSV = "text/csv; charset=utf-8"
 _CODE = re.compile(r"[RWC]\d{1,9}")
 
 
@@ -136,7 +156,8 @@ class StaffDesk:
         found = await self.session(request)
         if found is not None:
             return found
-        if request.method == "GET" and not request.path.startswith("/staff/export"):
+        if request.method == "GET" and not request.path.startswith("/staff/export") \
+                and not request.path.endswith(DOWNLOADS):
             raise web.HTTPSeeOther("/staff/login?" + urlencode({"next": request.path_qs}))
         raise web.HTTPUnauthorized(text="401: sign in at /staff/login\n")
 
@@ -164,15 +185,29 @@ class StaffDesk:
              **context: Any) -> web.Response:
         """A page, with what the last action said (kept in a cookie only this site can set:
         a link cannot put words in the desk's mouth)."""
-        context.update(session=session, texts=texts,
-                       csrf=self.signer.csrf(session) if session else "",
-                       categories=self.categories, said=_said(request))
-        html = self.templates().get_template(template).render(context)
-        response = web.Response(text=html, content_type="text/html", charset="utf-8",
+        response = web.Response(text=self.render(request, template, session, **context),
+                                content_type="text/html", charset="utf-8",
                                 headers={"Cache-Control": "no-store"})
         if SAID in request.cookies:
             response.del_cookie(SAID, path="/staff")
         return response
+
+    def render(self, request: web.Request, template: str, session: DeskSession | None,
+               **context: Any) -> str:
+        """A template filled with the page's context and what every page shows."""
+        context.update(session=session, texts=texts,
+                       csrf=self.signer.csrf(session) if session else "",
+                       categories=self.categories, said=_said(request))
+        return str(self.templates().get_template(template).render(context))
+
+    def bad_request(self, request: web.Request, session: DeskSession, field: str,
+                    value: str, back: str) -> web.HTTPBadRequest:
+        """A 400 page saying which part of the query cannot be read (to raise)."""
+        html = self.render(request, "bad_request.html", session, field=field,
+                           value=value[:40], back=back,
+                           meals=booking_texts.MEAL_NAMES)
+        return web.HTTPBadRequest(text=html, content_type="text/html",
+                                  headers={"Cache-Control": "no-store"})
 
     def templates(self) -> Any:
         """The pages' Jinja2 environment (autoescaping), made when first needed."""
@@ -345,11 +380,95 @@ class StaffDesk:
             body = as_xlsx(rows)
             kind = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
         else:
-            body, kind = as_csv(rows), "text/csv; charset=utf-8"
-        return web.Response(body=body, headers={
-            "Content-Type": kind, "Cache-Control": "no-store",
-            "Content-Disposition": f'attachment; filename="tickets-{stamp}.'
-                                   f'{request.match_info["format"]}"'})
+            body, kind = as_csv(rows), CSV
+        return _attachment(body, kind, f'tickets-{stamp}.{request.match_info["format"]}')
+
+    # -- the kitchen and the counter (staff) -------------------------------------------------
+    def _bookings(self, request: web.Request) -> BookingDesk:
+        """The station's booking rules: the assistant's, kept under the server's ASSISTANT
+        key (the desk is mounted inside the server's application)."""
+        from bot.server import ASSISTANT  # bot.server imports this module: read late
+
+        assistant = request.config_dict.get(ASSISTANT)
+        if assistant is None:
+            raise web.HTTPServiceUnavailable(text="503: bookings are not set up here\n")
+        return assistant.bookings
+
+    def _day_asked(self, request: web.Request, session: DeskSession, back: str) -> dt.date:
+        """The day of the query (today when none is given); 400 when it cannot be read."""
+        text = request.query.get("day", "").strip()
+        if not text:
+            return self.deps.clock().astimezone(self.zone).date()
+        day = _date(text)
+        if day is None:
+            raise self.bad_request(request, session, "day", text, back)
+        return day
+
+    def _meal_asked(self, request: web.Request, session: DeskSession, back: str) -> str:
+        """The meal of the query (the next one when none is given: lunch until 13:00, then
+        dinner, as the chat's 订餐统计); 400 when it is none of the meals."""
+        text = request.query.get("meal", "").strip()
+        if not text:
+            now = self.deps.clock().astimezone(self.zone)
+            return "dinner" if now.hour >= DINNER_FROM else "lunch"
+        if text not in booking_texts.MEAL_NAMES:
+            raise self.bad_request(request, session, "meal", text, back)
+        return text
+
+    async def _staff(self, request: web.Request) -> DeskSession:
+        """A signed-in staff member's session (a leader gets 403)."""
+        session = await self.required(request)
+        self._staff_only(session)
+        return session
+
+    async def _kitchen(self, request: web.Request, session: DeskSession
+                       ) -> tuple[KitchenSheet, BookingDesk]:
+        day = self._day_asked(request, session, "/staff/kitchen")
+        meal = self._meal_asked(request, session, "/staff/kitchen")
+        bookings = self._bookings(request)
+        async with self.deps.unit_of_work() as uow:
+            return await kitchen_sheet(uow, bookings, day, meal), bookings
+
+    async def kitchen(self, request: web.Request) -> web.Response:
+        """备餐单: a meal's counts per meal point and set or dish, and the delivery round
+        building by building, to print for the kitchen and the volunteers."""
+        session = await self._staff(request)
+        sheet, bookings = await self._kitchen(request, session)
+        query = urlencode({"day": sheet.day.isoformat(), "meal": sheet.meal})
+        return self.page(request, "kitchen.html", session, sheet=sheet, query=query,
+                         heading=f"{day_words(sheet.day)}{sheet.meal_name}",
+                         meals=booking_texts.MEAL_NAMES,
+                         menu=menu_of(bookings, sheet.day, sheet.meal),
+                         around=_around(sheet.day, {"meal": sheet.meal}),
+                         printed=self.deps.clock(), zone=self.zone)
+
+    async def kitchen_csv(self, request: web.Request) -> web.Response:
+        sheet, _ = await self._kitchen(request, await self._staff(request))
+        return _attachment(as_csv(kitchen_rows(sheet), KITCHEN_COLUMNS), CSV,
+                           f"kitchen-{sheet.day:%Y%m%d}-{sheet.meal}.csv")
+
+    async def _counter(self, request: web.Request, session: DeskSession
+                       ) -> tuple[dt.date, list[Visit]]:
+        day = self._day_asked(request, session, "/staff/counter")
+        bookings = self._bookings(request)
+        async with self.deps.unit_of_work() as uow:
+            return day, await counter_day(uow, bookings, day)
+
+    async def counter(self, request: web.Request) -> web.Response:
+        """窗口预约: the day's counter appointments by time, to print for the windows."""
+        session = await self._staff(request)
+        day, visits = await self._counter(request, session)
+        states = {name: sum(v.state_name == name for v in visits)
+                  for name in dict.fromkeys(v.state_name for v in visits)}
+        return self.page(request, "counter.html", session, day=day, visits=visits,
+                         heading=day_words(day), states=states,
+                         query=urlencode({"day": day.isoformat()}), around=_around(day, {}),
+                         printed=self.deps.clock(), zone=self.zone)
+
+    async def counter_csv(self, request: web.Request) -> web.Response:
+        day, visits = await self._counter(request, await self._staff(request))
+        return _attachment(as_csv(counter_rows(day, visits), COUNTER_COLUMNS), CSV,
+                           f"counter-{day:%Y%m%d}.csv")
 
     # -- notifications that failed ----------------------------------------------------------
     async def failed(self, request: web.Request) -> web.Response:
@@ -470,6 +589,13 @@ class StaffDesk:
                                 headers={"Cache-Control": "private, max-age=3600"})
 
 
+def _attachment(body: bytes, kind: str, filename: str) -> web.Response:
+    """A download (the file name is ASCII: every browser keeps it)."""
+    return web.Response(body=body, headers={
+        "Content-Type": kind, "Cache-Control": "no-store",
+        "Content-Disposition": f'attachment; filename="{filename}"'})
+
+
 def _told(location: str, lines: list[str]) -> web.HTTPSeeOther:
     """A redirect after an action, carrying what it said to the next page."""
     response = web.HTTPSeeOther(location)
@@ -490,8 +616,8 @@ def _said(request: web.Request) -> list[str]:
     return [str(line) for line in lines][:10] if isinstance(lines, list) else []
 
 
-STATIC_FILES = frozenset({"echarts.min.js", "desk.js", "desk.css", "LICENSE-echarts.txt",
-                          "NOTICE-echarts.txt"})
+STATIC_FILES = frozenset({"echarts.min.js", "desk.js", "desk.css", "print.css",
+                          "LICENSE-echarts.txt", "NOTICE-echarts.txt"})
 
 
 def staff_app(deps: DeskDependencies) -> web.Application:
@@ -508,7 +634,9 @@ def staff_app(deps: DeskDependencies) -> web.Application:
         ("/login", desk.login_form), ("/", desk.dashboard), ("/tickets", desk.tickets),
         ("/tickets/{code}", desk.ticket), ("/export/tickets.{format:csv|xlsx}", desk.export),
         ("/failed", desk.failed), ("/static/{name}", desk.static),
-        ("/unanswered", desk.unanswered), ("/unanswered/alias", desk.alias_preview)]
+        ("/unanswered", desk.unanswered), ("/unanswered/alias", desk.alias_preview),
+        ("/kitchen", desk.kitchen), ("/kitchen.csv", desk.kitchen_csv),
+        ("/counter", desk.counter), ("/counter.csv", desk.counter_csv)]
     for path, handler in get:
         app.router.add_get(path, handler)
     app.router.add_post("/login", desk.login)
@@ -543,6 +671,66 @@ async def period_numbers(uow: UnitOfWork, start: dt.date, end: dt.date, zone: dt
     asked = consultations((c.category, c.answered, c.on_the_spot)
                           for c in await uow.consultations.between(start, end))
     return compute(facts, start, end, zone, now), asked
+
+
+async def kitchen_sheet(uow: UnitOfWork, bookings: BookingDesk, day: dt.date, meal: str
+                        ) -> KitchenSheet:
+    """A meal's counts and delivery round, as the chat's 订餐统计 and 送餐名单 count them."""
+    tally = await bookings.counts(uow, day, meal)
+    places = {p.id: n for n, p in enumerate(bookings.canteen.points)}
+    sets = {booking_texts.SET_NAME.format(letter=c) for c in ("A", "B")}
+    menu = bookings.canteen.menu.get(day)
+    listed = menu.dishes(meal) if menu is not None else ()
+
+    def column(what: str) -> tuple[int, int, str]:
+        if what in sets:
+            return 0, 0, what
+        return (1, listed.index(what), what) if what in listed else (2, 0, what)
+
+    def place(point: str) -> tuple[int, int, str]:
+        return (2, 0, point) if point == DELIVERY else (
+            (0, places[point], point) if point in places else (1, 0, point))
+
+    tallies = tuple(PointTally(bookings.point_name(point), dict(parts), sum(parts.values()))
+                    for point, parts in sorted(tally.items(), key=lambda p: place(p[0])))
+    columns = tuple(sorted({what for parts in tally.values() for what in parts}, key=column))
+    stops = tuple(Stop(building, floor_of(room), room, name,
+                       booking_texts.SET_NAME.format(letter=what) if what in ("A", "B")
+                       else what, portions, note)
+                  for building, room, name, what, portions, note
+                  in await bookings.deliveries(uow, day, meal))
+    return KitchenSheet(day, meal, booking_texts.MEAL_NAMES[meal], columns, tallies, stops)
+
+
+def menu_of(bookings: BookingDesk, day: dt.date, meal: str) -> list[tuple[str, str]]:
+    """What the sets hold that day, for the kitchen: (套餐A, dishes) at lunch, the meal's
+    dishes otherwise; nothing when the menu is not out."""
+    menu = bookings.canteen.menu.get(day)
+    if menu is None:
+        return []
+    if meal == "lunch":
+        found = [(booking_texts.SET_NAME.format(letter="A"), menu.set_a),
+                 (booking_texts.SET_NAME.format(letter="B"), menu.set_b)]
+    else:
+        found = [(booking_texts.MEAL_NAMES[meal], menu.dishes(meal))]
+    return [(name, "、".join(dishes)) for name, dishes in found if dishes]
+
+
+async def counter_day(uow: UnitOfWork, bookings: BookingDesk, day: dt.date) -> list[Visit]:
+    """A day's counter appointments by time (the cancelled left out), as the chat's 预约名单."""
+    found = await uow.appointments.on(day)
+    people = await uow.appointments.residents(
+        [a.resident_id for a in found if a.resident_id is not None])
+    return [Visit(a.start, a.code, bookings.appointment_words(a)[2],
+                  (people[a.resident_id].name if a.resident_id is not None
+                   and a.resident_id in people else "") or "居民", a.state)
+            for a in found]
+
+
+def _around(day: dt.date, keep: dict[str, str]) -> dict[str, str]:
+    """The query strings of the day before and the day after."""
+    return {name: urlencode({"day": (day + dt.timedelta(days=step)).isoformat(), **keep})
+            for name, step in (("before", -1), ("after", 1))}
 
 
 def mask_phone(phone: str | None) -> str:

@@ -1,3 +1,11 @@
+// A button marked data-print prints the page (the kitchen's and the counter's sheets).
+(function () {
+  "use strict";
+  Array.prototype.forEach.call(document.querySelectorAll("[data-print]"), function (b) {
+    b.addEventListener("click", function () { window.print(); });
+  });
+}());
+
 // Draws the dashboard's charts from the JSON the page carries; a click opens the tickets
 // behind the bar or slice. Nothing is fetched from anywhere else.
 (function () {
