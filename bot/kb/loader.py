@@ -604,6 +604,8 @@ class KnowledgeLoader:
 
     def bookings(self, canteen: Canteen) -> Bookings:
         """bookings.toml (optional): without it the bot takes no orders or appointments."""
+        if not (self.root / "bookings.toml").is_file():
+            return Bookings()
         src = self._open("bookings.toml")
         if src is None:
             return Bookings()

@@ -122,3 +122,39 @@ def test_warnings_alone_do_not_stop_loading(tmp_path: Path) -> None:
                        encoding="utf-8")
     loaded = load_knowledge(root)
     assert len(loaded.items) == 188
+
+
+def test_booking_rules(knowledge: Knowledge) -> None:
+    rules = knowledge.bookings
+    canteen = rules.orders_at("canteen")
+    assert canteen is not None and canteen.choose_dishes
+    assert canteen.cutoffs["lunch"].words == "当天9:30"
+    assert rules.delivery_cutoff is not None and rules.delivery_cutoff.days_before == 1
+    assert rules.capacity > 0 and rules.slot_minutes == 30
+    assert knowledge.canteen.prices.dish > 0
+
+
+def test_booking_rules_report_problems_by_line(tmp_path: Path) -> None:
+    root = tmp_path / "knowledge"
+    shutil.copytree(KNOWLEDGE_DIR, root)
+    bookings = root / "bookings.toml"
+    text = bookings.read_text(encoding="utf-8")
+    text = text.replace('id = "meiyuan"\nlunch = "前一天 17:00"',
+                        'id = "meiyuan"\nlunch = "明天早上"\ndinner = "当天 15:00"', 1)
+    text = text.replace('id = "songbai"', 'id = "nowhere"', 1)
+    bookings.write_text(text, encoding="utf-8")
+    loader = KnowledgeLoader(root)
+    loader.load()
+    problems = [(p.path, p.message) for p in loader.problems if p.severity == "error"]
+    assert any(path == "bookings.toml" and "当天 9:30" in message for path, message in problems)
+    assert any("does not serve dinner" in message for _, message in problems)
+    assert any("no meal point `nowhere`" in message for _, message in problems)
+    assert all(p.line > 0 for p in loader.problems if p.path == "bookings.toml")
+
+
+def test_without_booking_rules_nothing_is_booked(tmp_path: Path) -> None:
+    root = tmp_path / "knowledge"
+    shutil.copytree(KNOWLEDGE_DIR, root)
+    (root / "bookings.toml").unlink()
+    loaded = load_knowledge(root)
+    assert loaded.bookings.points == () and loaded.bookings.capacity == 0
