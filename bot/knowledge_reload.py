@@ -9,6 +9,7 @@ import logging
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from bot.bookings.desk import BookingDesk
 from bot.bootstrap import Assistant, bootstrap
 from bot.kb.check import KnowledgeChecker
 from bot.kb.model import Knowledge
@@ -30,11 +31,17 @@ class KnowledgeReloader:
     def __post_init__(self) -> None:
         self._seen = self._stamp()
         self._live = self.assistant.knowledge
+        self._bookings = self.assistant.bookings
 
     @property
     def knowledge(self) -> Knowledge:
         """The knowledge live now."""
         return self._live
+
+    @property
+    def bookings(self) -> BookingDesk:
+        """The booking rules live now (cut-offs, menus, slots)."""
+        return self._bookings
 
     @property
     def folder(self) -> Path:
@@ -61,6 +68,7 @@ class KnowledgeReloader:
             if fresh is not None:
                 self.assistant.dialogue.adopt(fresh.dialogue)
                 self._live = fresh.knowledge
+                self._bookings = fresh.bookings
                 self.reloads += 1
                 log.info("knowledge reloaded (%d)", self.reloads)
             else:

@@ -344,7 +344,7 @@ async def create_app(settings: Settings, assistant: Assistant,
     reloader = KnowledgeReloader(assistant)
     app.add_subapp("/staff", staff_app(DeskDependencies(
         assistant.knowledge, unit_of_work, assistant.dialogue, now,
-        settings.environ.get("YIZHAN_STAFF_SECRET"), reloader)))
+        settings.environ.get("YIZHAN_STAFF_SECRET"), reloader, assistant.bookings)))
     app.router.add_get("/healthz", healthz)
     app.router.add_get("/metrics", metrics_page)
     app.cleanup_ctx.append(lifetime)

@@ -79,6 +79,8 @@ async def order_meal(turn: Turn, uow: UnitOfWork, bookings: BookingDesk, desk: T
     """明天中午订两份A套餐 / 帮我妈订礼拜一到礼拜五的饭送上门 / 明天的改成B套餐."""
     request = turn.booking
     assert isinstance(request, MealRequest)
+    if not bookings.rules.points:
+        return turn.reply(texts.NO_ORDERS_HERE.format(phone=bookings.knowledge.station.phone))
     resident = await _resident(turn, uow, desk)
     if request.days.unreadable:
         return turn.reply(texts.DAY_UNREADABLE)

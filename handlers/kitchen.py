@@ -43,9 +43,9 @@ async def delivery_list(turn: Turn, uow: UnitOfWork, bookings: BookingDesk) -> O
     day, meal = day_words(command.day), texts.MEAL_NAMES[command.meal]
     if not rows:
         return turn.reply(texts.DELIVERY_NONE.format(day=day, meal=meal))
-    lines = "\n".join(texts.DELIVERY_LINE.format(building=b, room=r, name=n, choice=c,
-                                                 portions=p, note=note)
-                      for b, r, n, c, p, note in rows)
+    lines = "\n".join(texts.DELIVERY_LINE.format(
+        building=b, room=r, name=n, what=texts.SET_NAME.format(letter=c) if c in ("A", "B")
+        else c, portions=p, note=note) for b, r, n, c, p, note in rows)
     return turn.reply(texts.DELIVERY_LIST.format(day=day, meal=meal, count=len(rows),
                                                  lines=lines))
 
@@ -77,6 +77,9 @@ async def mark_appointment(turn: Turn, uow: UnitOfWork, bookings: BookingDesk) -
     if booking.state != "booked":
         return turn.reply(texts.MARK_NOT_BOOKED.format(code=booking.code,
                                                        state=names[booking.state]))
+    if booking.day > turn.today:
+        return turn.reply(texts.MARK_TOO_EARLY.format(code=booking.code,
+                                                      day=day_words(booking.day)))
     booking.state, booking.updated_at = command.state, turn.now
     booking.marked_by = turn.actor.label
     _, start, item = bookings.appointment_words(booking)

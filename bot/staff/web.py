@@ -94,6 +94,7 @@ class DeskDependencies:
     clock: Callable[[], dt.datetime]             # the station's time (aware)
     secret: str | None = None                    # YIZHAN_STAFF_SECRET, else made once
     reloader: KnowledgeReloader | None = None    # None: aliases cannot be added here
+    bookings: BookingDesk | None = None          # the kitchen's and the counter's pages
 
 
 class StaffDesk:
@@ -385,14 +386,12 @@ class StaffDesk:
 
     # -- the kitchen and the counter (staff) -------------------------------------------------
     def _bookings(self, request: web.Request) -> BookingDesk:
-        """The station's booking rules: the assistant's, kept under the server's ASSISTANT
-        key (the desk is mounted inside the server's application)."""
-        from bot.server import ASSISTANT  # bot.server imports this module: read late
-
-        assistant = request.config_dict.get(ASSISTANT)
-        if assistant is None:
+        """The station's booking rules, from the knowledge live now."""
+        if self.deps.reloader is not None:
+            return self.deps.reloader.bookings
+        if self.deps.bookings is None:
             raise web.HTTPServiceUnavailable(text="503: bookings are not set up here\n")
-        return assistant.bookings
+        return self.deps.bookings
 
     def _day_asked(self, request: web.Request, session: DeskSession, back: str) -> dt.date:
         """The day of the query (today when none is given); 400 when it cannot be read."""
@@ -429,6 +428,10 @@ class StaffDesk:
         async with self.deps.unit_of_work() as uow:
             return await kitchen_sheet(uow, bookings, day, meal), bookings
 
+    def _printed(self) -> str:
+        """When a sheet was made (it says so on paper)."""
+        return self.deps.clock().astimezone(self.zone).strftime("%Y-%m-%d %H:%M")
+
     async def kitchen(self, request: web.Request) -> web.Response:
         """备餐单: a meal's counts per meal point and set or dish, and the delivery round
         building by building, to print for the kitchen and the volunteers."""
@@ -440,7 +443,7 @@ class StaffDesk:
                          meals=booking_texts.MEAL_NAMES,
                          menu=menu_of(bookings, sheet.day, sheet.meal),
                          around=_around(sheet.day, {"meal": sheet.meal}),
-                         printed=self.deps.clock(), zone=self.zone)
+                         printed=self._printed())
 
     async def kitchen_csv(self, request: web.Request) -> web.Response:
         sheet, _ = await self._kitchen(request, await self._staff(request))
@@ -463,7 +466,7 @@ class StaffDesk:
         return self.page(request, "counter.html", session, day=day, visits=visits,
                          heading=day_words(day), states=states,
                          query=urlencode({"day": day.isoformat()}), around=_around(day, {}),
-                         printed=self.deps.clock(), zone=self.zone)
+                         printed=self._printed())
 
     async def counter_csv(self, request: web.Request) -> web.Response:
         day, visits = await self._counter(request, await self._staff(request))
