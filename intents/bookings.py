@@ -386,7 +386,8 @@ StaffBooking = (KitchenCounts | DeliveryList | DayAppointments | MarkAppointment
 _COUNTS = re.compile(r"订餐统计|订餐数|统计订餐|(?:早餐|午餐|晚餐|早饭|中饭|午饭|晚饭|夜饭)统计|备"
                      r"餐数|要做几份")
 _DELIVERY_LIST = re.compile(r"送餐名单|送餐单|送餐清单|送餐表")
-_DAY_LIST = re.compile(r"预约名单|预约单|预约表|预约情况|(?:今天|明天|后天|(?:下|这)?(?:礼拜|星期|周)[一二三四五六日天]|"
+_DAY_LIST = re.compile(r"预约名单|预约单|预约表|预约情况|(?:今天|明天|后天|(?:下|这)?(?:礼拜|星期|"
+                       r"周)[一二三四五六日天]|"
                        r"\d{1,2}月\d{1,2}[日号]?|\d{1,2}[日号])的?预约(?!办)")
 _MARK = re.compile(r"^\s*(办结|已办结|办好了?|完成|未到|没来|爽约)\s*[:：]?\s*y\s*-?\s*(\d{1,6})\s"
                    r"*$"
