@@ -107,7 +107,8 @@ async def order_meal(turn: Turn, uow: UnitOfWork, bookings: BookingDesk, desk: T
                           request.portions if request.portions is not None else first.portions,
                           first.point, first.diner, first.elder_id, replaces)
     if request.delivery or (request.diner and not request.change):
-        found = await _elder_for(uow, resident, request.diner, strict=not request.delivery)
+        found = await _elder_for(turn, uow, resident, request.diner,
+                                 strict=not request.delivery)
         if request.delivery or found is not None:
             if found is None:
                 return turn.reply(texts.DELIVERY_NEEDS_SIGNUP.format(
@@ -175,11 +176,19 @@ def _dishes_named(turn: Turn, bookings: BookingDesk, draft: OrderDraft) -> tuple
     return read_dishes(turn.clean, menu.dishes(draft.meal or "lunch"))
 
 
-async def _elder_for(uow: UnitOfWork, resident: Resident, diner: str,
+async def _elder_for(turn: Turn, uow: UnitOfWork, resident: Resident, diner: str,
                      strict: bool = False) -> DeliveryElder | None:
-    """The elder signed up by this resident an order is for: the one named, or (for a
-    delivery, unless `strict`) the only one."""
+    """The elder an order is for: one this resident signed up (the one named, or for a
+    delivery, unless `strict`, the only one); a volunteer, leader or staff member may order for
+    any elder signed up, by name (帮9号楼王阿婆订明天中午一份A套餐送上门)."""
     elders = await uow.deliveries.of_resident(resident.id)
+    if turn.actor is not None and diner:
+        building = turn.place.building_name
+        others = [e for e in await uow.deliveries.approved()
+                  if (diner in e.name or e.name in diner)
+                  and (building is None or e.building == building)]
+        if len(others) == 1 and not any(e.id == others[0].id for e in elders):
+            return others[0]
     named = [e for e in elders if diner and (diner in e.name or e.name in diner)]
     if named or strict:
         return named[0] if named else None
@@ -227,6 +236,14 @@ async def _advance_order(turn: Turn, uow: UnitOfWork, bookings: BookingDesk,
                         texts.DISHES_NOT_HERE.format(point=bookings.point_name(draft.point
                                                                                 or "")))
     spec = await _spec(uow, draft)
+    skipped: list[dt.date] = []
+    if len(spec.days) > 1:     # 礼拜一到礼拜五: the days that can still be ordered
+        usable = [d for d in spec.days if bookings.refusal(replace(spec, days=(d,)),
+                                                          turn.now) is None]
+        if usable:
+            skipped = [d for d in spec.days if d not in usable]
+            draft = replace(draft, days=tuple(usable))
+            spec = replace(spec, days=tuple(usable))
     refusal = bookings.refusal(spec, turn.now)
     if refusal is not None:
         if draft.portions < 1 or draft.portions > bookings.rules.max_portions:
@@ -234,7 +251,9 @@ async def _advance_order(turn: Turn, uow: UnitOfWork, bookings: BookingDesk,
                 return _done(turn, refusal)
             return _ask(turn, replace(draft, awaiting="what"), refusal)
         return _done(turn, refusal)
-    return await _place(turn, uow, bookings, resident, draft)
+    note = texts.DAYS_SKIPPED.format(days="、".join(day_words(d) for d in skipped)) \
+        if skipped else ""
+    return await _place(turn, uow, bookings, resident, draft, note)
 
 
 async def _spec(uow: UnitOfWork, draft: OrderDraft) -> OrderSpec:
@@ -251,7 +270,7 @@ async def _delivery_place(uow: UnitOfWork, draft: OrderDraft) -> str:
 
 
 async def _place(turn: Turn, uow: UnitOfWork, bookings: BookingDesk, resident: Resident,
-                 draft: OrderDraft) -> Outcome:
+                 draft: OrderDraft, note: str = "") -> Outcome:
     """A complete order is placed at once, the way it was understood, with how to change or
     cancel it until the cut-off (a question back would cost an elder a turn)."""
     spec = await _spec(uow, draft)
@@ -274,7 +293,7 @@ async def _place(turn: Turn, uow: UnitOfWork, bookings: BookingDesk, resident: R
     _, discount = bookings.owed(spec)
     hint = texts.ELDER_DISCOUNT.format(amount=discount) if discount else texts.SUBSIDY_HINT
     return _done(turn, texts.ORDER_DONE.format(codes=codes, summary=summary, owed=total,
-                                               payment_hint=hint, deadline=deadline))
+                                               payment_hint=hint, deadline=deadline) + note)
 
 
 def _too_late(bookings: BookingDesk, order: MealOrder, turn: Turn) -> str:
@@ -314,6 +333,10 @@ async def cancel_meal(turn: Turn, uow: UnitOfWork, bookings: BookingDesk,
         chosen = [o for o in mine if (not request.days.dates or o.day in request.days.dates)
                   and (request.meal is None or o.meal == request.meal)]
         if not chosen:
+            standing = [e for e in await uow.deliveries.of_resident(resident.id)
+                        if e.state == "approved"]
+            if request.days.dates and standing:   # 取消明天的饭: that day is not delivered
+                return await _pause(turn, uow, bookings, standing[0], request.days.dates)
             return turn.reply(texts.CANCEL_NONE)
         if not request.days.dates and len(chosen) > 1:
             lines = "\n".join(texts.MY_ORDER_LINE.format(code=o.code,
@@ -460,21 +483,29 @@ async def pause_delivery(turn: Turn, uow: UnitOfWork, bookings: BookingDesk,
         return turn.reply(texts.RESUMED.format(name=elder.name, day=day_words(start)))
     if not request.days.dates:
         return turn.reply(texts.PAUSE_WHEN)
-    first = request.days.dates[0]
+    return await _pause(turn, uow, bookings, elder, request.days.dates)
+
+
+async def _pause(turn: Turn, uow: UnitOfWork, bookings: BookingDesk, elder: DeliveryElder,
+                 days: tuple[dt.date, ...]) -> Outcome:
+    """Stop an elder's standing delivery on these days (from the first still open)."""
+    first = days[0]
     earliest = bookings.first_delivery(turn.now, elder.meal)
     note = ""
     if first < earliest:
         note = texts.PAUSE_TOO_LATE.format(day=day_words(first))
         first = earliest
-    last = request.days.dates[-1]
+    last = days[-1]
     if last < first:
-        return turn.reply(texts.PAUSE_TOO_LATE.format(day=day_words(request.days.dates[0])))
+        return turn.reply(texts.PAUSE_TOO_LATE.format(day=day_words(days[0])))
     uow.deliveries.pause(elder, first, last)
     uow.mark_changed()
+    resume = day_words(last + dt.timedelta(days=1))
+    if first == last:
+        return turn.reply(texts.PAUSED_ONE_DAY.format(name=elder.name, day=day_words(first),
+                                                      resume=resume) + note)
     return turn.reply(texts.PAUSED.format(name=elder.name, first=day_words(first),
-                                          last=day_words(last),
-                                          resume=day_words(last + dt.timedelta(days=1)))
-                      + note)
+                                          last=day_words(last), resume=resume) + note)
 
 
 # -- counter appointments -----------------------------------------------------------------------
