@@ -32,11 +32,13 @@ from bot.tickets.desk import SAME_INCIDENT, THANKFUL
 from bot.turn import Outcome, Turn
 from handlers import (
     account,
-    bookings,
+    appointments,
     conversation,
+    delivery,
     followups,
     handoff,
     kitchen,
+    orders,
     questions,
     reports,
     safety,
@@ -59,6 +61,7 @@ from intents.bookings import (
     MarkAppointment,
     MealRequest,
     MyAppointments,
+    MyDelivery,
     MyOrders,
     SoldOut,
 )
@@ -202,6 +205,52 @@ def books(kind: type) -> Callable[[Turn], bool]:
     return lambda t: isinstance(t.booking, kind) and not isinstance(t.command, TicketCommand)
 
 
+def books_counter(t: Turn) -> bool:
+    """An appointment at the counter: for an item of ours, or for nothing named yet (我想预约,
+    礼拜三有号伐); not 预约挂号 or 食堂能预约吗, which are questions about something else."""
+    request = t.booking
+    if not isinstance(request, AppointmentRequest) or isinstance(t.command, TicketCommand):
+        return False
+    subject = t.appointment_item
+    return (request.move or not request.named_subject or subject.intent == AFFAIRS
+            or isinstance(t.state.draft, AppointmentDraft))
+
+
+def books_elsewhere(kind: str) -> Callable[[Turn], bool]:
+    """An appointment for something that is not the station's counter: the canteen
+    ("食堂能预约吗": ordering) or anything else (预约挂号)."""
+    def condition(t: Turn) -> bool:
+        if not isinstance(t.booking, AppointmentRequest) or books_counter(t):
+            return False
+        return (t.appointment_item.intent == MENU) == (kind == "canteen")
+    return condition
+
+
+UNDO = re.compile(r"订错了|约错了|搞错了|刚才(?:那个|的|订的|约的)?(?:不要|取消|退|勿要)|^退掉$|^"
+                  r"不要了$|"
+                  r"^勿要了$|^撤销$")
+
+
+def undoes_booking(t: Turn) -> bool:
+    """"取消" / "订错了" / "刚才那个不要了" right after booking: about what was just booked."""
+    if t.state.recent is None or not t.state.recent.codes or t.state.draft is not None:
+        return False
+    return isinstance(t.command, Cancel) or (
+        isinstance(t.command, Withdraw) and t.command.code is None) or bool(UNDO.search(t.clean))
+
+
+ADJUST = re.compile(r"^(?:改成|换成|改为|要|再要|还是)?\s*(?:(?:\d+|[一两二三四五六七八九十]{1,2})"
+                    r"\s*份|"
+                    r"[ab]\s*(?:套餐|套|餐)?|套餐\s*[ab])\s*(?:吧|的|好了|就行)?$")
+
+
+def adjusts_order(t: Turn) -> bool:
+    """"两份" / "B" right after an order: the order just placed changes."""
+    recent = t.state.recent
+    return (recent is not None and any(c.startswith("F") for c in recent.codes)
+            and t.state.draft is None and t.booking is None and bool(ADJUST.match(t.clean)))
+
+
 def kitchen_command(kind: type) -> Callable[[Turn], bool]:
     """A staff member's kitchen or counter command (订餐统计, 办结 Y0003)."""
     return lambda t: isinstance(t.staff_booking, kind)
@@ -209,9 +258,15 @@ def kitchen_command(kind: type) -> Callable[[Turn], bool]:
 
 def answers_order(t: Turn) -> bool:
     """An answer while a meal order is taken: the day, the place, A or B, 1 to confirm (the
-    menu's words are answers here, not questions about the menu)."""
-    return isinstance(t.state.draft, OrderDraft) and t.booking is None and (
-        not t.plainly_else or t.intent == MENU or t.picks is not None)
+    menu's words and short replies are answers here; a real question escapes)."""
+    if not isinstance(t.state.draft, OrderDraft) or t.booking is not None:
+        return False
+    if t.picks is not None or t.yes_no is not None:
+        return True
+    if t.asks and len(t.clean) > 6:
+        return False
+    return not t.plainly_else or t.intent == MENU or (
+        len(t.clean) <= 6 and t.intent not in (REPORT, HANDOFF, WISH))
 
 
 def answers_signup(t: Turn) -> bool:
@@ -226,9 +281,11 @@ def answers_appointment(t: Turn) -> bool:
     draft = t.state.draft
     if not isinstance(draft, AppointmentDraft) or t.booking is not None:
         return False
+    if t.picks is not None:
+        return True
     if draft.awaiting == "item":
-        return t.intent == AFFAIRS or not t.plainly_else
-    return t.picks is not None or not t.plainly_else
+        return not t.asks and (t.intent == AFFAIRS or not t.plainly_else)
+    return not t.plainly_else
 
 
 def answers_repair(t: Turn) -> bool:
@@ -381,6 +438,7 @@ ROUTES: tuple[Route, ...] = (
     # what escapes any pending question
     Route("handoff", is_intent(HANDOFF), handoff.hand_off, recalls_draft=True),
     Route("leader.answer.brief", answers_leader_briefly, followups.relay),
+    Route("booking.undo", undoes_booking, orders.undo_recent),
     Route("cancel", cancels, account.cancel),
     Route("withdraw", withdraws, followups.withdraw),
     Route("link", links, account.link, recalls_draft=True),
@@ -388,24 +446,30 @@ ROUTES: tuple[Route, ...] = (
     Route("my_tickets", resident_list("mine"), account.my_tickets, recalls_draft=True),
     Route("help", resident_list("help"), conversation.help_resident, recalls_draft=True),
     # bookings: orders, delivery, appointments (a new request replaces one half taken)
-    Route("order.mine", books(MyOrders), bookings.my_orders, recalls_draft=True),
-    Route("order.cancel", books(CancelMeal), bookings.cancel_meal),
-    Route("order.how", books(HowToOrder), bookings.how_to_order, recalls_draft=True),
-    Route("order", books(MealRequest), bookings.order_meal),
-    Route("delivery.signup", books(DeliverySignup), bookings.sign_up_delivery),
-    Route("delivery.pause", books(DeliveryPause), bookings.pause_delivery, recalls_draft=True),
-    Route("appointment.mine", books(MyAppointments), bookings.my_appointments,
+    Route("order.mine", books(MyOrders), orders.my_orders, recalls_draft=True),
+    Route("order.cancel", books(CancelMeal), orders.cancel_meal),
+    Route("order.how", books(HowToOrder), orders.how_to_order, recalls_draft=True),
+    Route("order", books(MealRequest), orders.order_meal),
+    Route("delivery.signup", books(DeliverySignup), delivery.sign_up_delivery),
+    Route("delivery.mine", books(MyDelivery), delivery.my_delivery, recalls_draft=True),
+    Route("delivery.pause", books(DeliveryPause), delivery.pause_delivery, recalls_draft=True),
+    Route("appointment.mine", books(MyAppointments), appointments.my_appointments,
           recalls_draft=True),
-    Route("appointment.cancel", books(CancelAppointment), bookings.cancel_appointment),
-    Route("appointment", books(AppointmentRequest), bookings.appoint),
+    Route("appointment.cancel", books(CancelAppointment), appointments.cancel_appointment),
+    Route("appointment", books_counter, appointments.appoint),
+    Route("appointment.canteen", books_elsewhere("canteen"), orders.how_to_order,
+          recalls_draft=True),
+    Route("appointment.elsewhere", books_elsewhere("other"), appointments.elsewhere,
+          recalls_draft=True),
     # answers to what the bot asked
     Route("emergency.place", answers_place, safety.place_answer),
     Route("draft.lapsed", answers_lapsed_draft, reports.lapsed),
     Route("report.answer", answers_report_draft, reports.continue_report),
     Route("wish.answer", answers_wish_draft, wishes.continue_wish),
-    Route("order.answer", answers_order, bookings.continue_order),
-    Route("delivery.signup.answer", answers_signup, bookings.continue_signup),
-    Route("appointment.answer", answers_appointment, bookings.continue_appointment),
+    Route("order.answer", answers_order, orders.continue_order),
+    Route("delivery.signup.answer", answers_signup, delivery.continue_signup),
+    Route("appointment.answer", answers_appointment, appointments.continue_appointment),
+    Route("order.adjust", adjusts_order, orders.adjust_recent),
     Route("repair.answer", answers_repair, followups.repair_answer, recalls_draft=True),
     # 很满意 after a wish came true is its score, though it thanks too
     Route("rating", rates, followups.rate, recalls_draft=True),

@@ -137,7 +137,7 @@ class Turn:
     @cached_property
     def booking(self) -> BookingRequest | None:
         """The meal order, delivery or appointment the message asks for, if any."""
-        return read_booking(self.clean, self.today)
+        return read_booking(self.clean, self.today, self._engine.holidays)
 
     @cached_property
     def appointment_item(self) -> Classification:
@@ -153,8 +153,7 @@ class Turn:
         """A kitchen or counter command, from staff only."""
         if self.actor is None or not self.actor.is_staff:
             return None
-        return read_staff_booking(self.clean, self.today,
-                                  "dinner" if self.now.hour >= 13 else "lunch")
+        return read_staff_booking(self.clean, self.today, self._engine.holidays)
 
     @property
     def classification(self) -> Classification:

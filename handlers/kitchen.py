@@ -1,11 +1,14 @@
 """Staff side of bookings, from their phone: the kitchen's counts and delivery list, the day's
-counter appointments (已办结 / 未到), delivery sign-ups to approve, and notices when a point
-closes or a dish runs out."""
+counter appointments (已办结 / 未到), delivery sign-ups to approve, and closing a meal point or
+marking a dish sold out (new orders refused, the residents who ordered told)."""
 
 from __future__ import annotations
 
+import datetime as dt
+
 from bot.bookings import texts
 from bot.bookings.desk import DELIVERY, BookingDesk, day_words, weekday_words
+from bot.db.models import MealStop
 from bot.db.unit_of_work import UnitOfWork
 from bot.turn import Outcome, Turn
 from intents.bookings import (
@@ -18,40 +21,61 @@ from intents.bookings import (
     SoldOut,
 )
 
+_STATE_NAMES = {"done": "已办结", "no_show": "未到"}
+
+
+def _meals(turn: Turn, day: dt.date, meal: str | None) -> tuple[str, ...]:
+    """The meals a count or list is for: the one said; today, the next one; another day,
+    lunch and dinner."""
+    if meal is not None:
+        return (meal,)
+    if day == turn.today:
+        return ("dinner",) if turn.now.hour >= 13 else ("lunch",)
+    return ("lunch", "dinner")
+
 
 async def counts(turn: Turn, uow: UnitOfWork, bookings: BookingDesk) -> Outcome:
     """订餐统计 / 明天午餐统计: portions per meal point, per set and dish."""
     command = turn.staff_booking
     assert isinstance(command, KitchenCounts)
-    tally = await bookings.counts(uow, command.day, command.meal)
-    day, meal = day_words(command.day), texts.MEAL_NAMES[command.meal]
-    if not tally:
-        return turn.reply(texts.KITCHEN_NONE.format(day=day, meal=meal))
-    lines = "\n".join(texts.KITCHEN_POINT.format(
-        point=bookings.point_name(point), parts="，".join(
-            f"{what} {n}份" for what, n in sorted(parts.items())))
-        for point, parts in sorted(tally.items(), key=lambda p: p[0] == DELIVERY))
-    total = sum(sum(parts.values()) for parts in tally.values())
-    return turn.reply(texts.KITCHEN_COUNTS.format(day=day, meal=meal, lines=lines, total=total))
+    replies = []
+    for meal in _meals(turn, command.day, command.meal):
+        tally = await bookings.counts(uow, command.day, meal)
+        day, name = day_words(command.day), texts.MEAL_NAMES[meal]
+        if not tally:
+            replies.append(texts.KITCHEN_NONE.format(day=day, meal=name))
+            continue
+        lines = "\n".join(texts.KITCHEN_POINT.format(
+            point=bookings.point_name(point), parts="，".join(
+                f"{what} {n}份" for what, n in sorted(parts.items())))
+            for point, parts in sorted(tally.items(), key=lambda p: p[0] == DELIVERY))
+        total = sum(sum(parts.values()) for parts in tally.values())
+        replies.append(texts.KITCHEN_COUNTS.format(day=day, meal=name, lines=lines,
+                                                   total=total))
+    return turn.reply(*replies)
 
 
 async def delivery_list(turn: Turn, uow: UnitOfWork, bookings: BookingDesk) -> Outcome:
     """送餐名单: by building and floor, for the volunteers who carry the meals."""
     command = turn.staff_booking
     assert isinstance(command, DeliveryList)
-    rows = await bookings.deliveries(uow, command.day, command.meal)
-    day, meal = day_words(command.day), texts.MEAL_NAMES[command.meal]
-    if not rows:
-        return turn.reply(texts.DELIVERY_NONE.format(day=day, meal=meal))
-    lines = "\n".join(texts.DELIVERY_LINE.format(
-        building=b, room=r, name=n, what=texts.SET_NAME.format(letter=c) if c in ("A", "B")
-        else c, portions=p, note=note) for b, r, n, c, p, note in rows)
-    return turn.reply(texts.DELIVERY_LIST.format(day=day, meal=meal, count=len(rows),
-                                                 lines=lines))
+    replies = []
+    for meal in _meals(turn, command.day, command.meal):
+        rows = await bookings.deliveries(uow, command.day, meal)
+        day, name = day_words(command.day), texts.MEAL_NAMES[meal]
+        if not rows:
+            replies.append(texts.DELIVERY_NONE.format(day=day, meal=name))
+            continue
+        lines = "\n".join(texts.DELIVERY_LINE.format(
+            building=b, room=r, name=n, what=texts.SET_NAME.format(letter=c)
+            if c in ("A", "B") else c, portions=p, note=note) for b, r, n, c, p, note in rows)
+        replies.append(texts.DELIVERY_LIST.format(day=day, meal=name, count=len(rows),
+                                                  lines=lines))
+    return turn.reply(*replies)
 
 
 async def day_appointments(turn: Turn, uow: UnitOfWork, bookings: BookingDesk) -> Outcome:
-    """预约名单 / 今天的预约."""
+    """预约名单 / 今天的预约 / 礼拜三的预约."""
     command = turn.staff_booking
     assert isinstance(command, DayAppointments)
     found = await uow.appointments.on(command.day)
@@ -67,16 +91,16 @@ async def day_appointments(turn: Turn, uow: UnitOfWork, bookings: BookingDesk) -
 
 
 async def mark_appointment(turn: Turn, uow: UnitOfWork, bookings: BookingDesk) -> Outcome:
-    """办结 Y0007 / 未到 Y0007 (the resident who did not come is told they may book again)."""
+    """办结 Y0007 / 未到 Y0007, on its day or after (a wrong mark can be put right); the
+    resident who did not come is told they may book again."""
     command = turn.staff_booking
     assert isinstance(command, MarkAppointment) and turn.actor is not None
     booking = await uow.appointments.by_code(command.code)
     if booking is None or booking.state == "cancelled":
         return turn.reply(texts.MARK_NOT_FOUND.format(code=command.code))
-    names = {"done": "已办结", "no_show": "未到"}
-    if booking.state != "booked":
+    if booking.state == command.state:
         return turn.reply(texts.MARK_NOT_BOOKED.format(code=booking.code,
-                                                       state=names[booking.state]))
+                                                       state=_STATE_NAMES[booking.state]))
     if booking.day > turn.today:
         return turn.reply(texts.MARK_TOO_EARLY.format(code=booking.code,
                                                       day=day_words(booking.day)))
@@ -88,7 +112,7 @@ async def mark_appointment(turn: Turn, uow: UnitOfWork, bookings: BookingDesk) -
             start=start, item=item, code=booking.code)
         uow.outbox.add(f"{booking.code}:{command.state}", f"resident:{booking.resident_id}",
                        text)
-    return turn.reply(texts.MARKED.format(code=booking.code, state=names[command.state]))
+    return turn.reply(texts.MARKED.format(code=booking.code, state=_STATE_NAMES[command.state]))
 
 
 async def decide_signup(turn: Turn, uow: UnitOfWork, bookings: BookingDesk) -> Outcome:
@@ -106,7 +130,7 @@ async def decide_signup(turn: Turn, uow: UnitOfWork, bookings: BookingDesk) -> O
         return turn.reply(texts.ELDER_NOT_FOUND.format(code=command.code))
     if elder.state != "pending":
         return turn.reply(texts.ELDER_DECIDED.format(
-            code=elder.code, state="批准" if elder.state == "approved" else "不批准"))
+            code=elder.code, state=texts.ELDER_STATES[elder.state]))
     elder.state = "approved" if command.approve else "declined"
     elder.decided_at, elder.decided_by = turn.now, turn.actor.label
     start = day_words(bookings.first_delivery(turn.now, elder.meal))
@@ -126,20 +150,34 @@ async def decide_signup(turn: Turn, uow: UnitOfWork, bookings: BookingDesk) -> O
 
 
 async def close_point(turn: Turn, uow: UnitOfWork, bookings: BookingDesk) -> Outcome:
-    """停餐 梅园助餐点 明天 下大雪: the point's orders those days are cancelled, and each
-    resident who ordered is told (nothing is owed)."""
+    """停餐 梅园助餐点 明天 下大雪: the point is closed those days (new orders refused), its
+    orders are cancelled and each resident who ordered is told (nothing is owed).
+    取消停餐 梅园助餐点 明天: it opens again."""
     command = turn.staff_booking
-    assert isinstance(command, ClosePoint)
+    assert isinstance(command, ClosePoint) and turn.actor is not None
     point = bookings.point_named(command.where)
     if point is None:
         return turn.reply(texts.UNKNOWN_POINT.format(
             points="、".join(p.name for p in bookings.canteen.points)))
     days = command.days.dates or (turn.today,)
+    when = "、".join(day_words(d) for d in days)
+    if command.reopen:
+        lifted = sum([await uow.stops.lift(day, point.id, command.meal) for day in days])
+        uow.mark_changed()
+        text = texts.REOPENED if lifted else texts.REOPEN_NONE
+        return turn.reply(text.format(day=when, point=point.name))
+    if any(day < turn.today for day in days):
+        return turn.reply(texts.CLOSE_PAST.format(day=day_words(min(days))))
     cancelled = 0
     for day in days:
-        others = [p.name for p in bookings.orderable_points(day, command.meal or "lunch")
-                  if p.id != point.id]
+        uow.stops.add(MealStop(day=day, meal=command.meal or "", point=point.id, dish="",
+                               why=command.why[:64], by=turn.actor.label, created_at=turn.now))
+    uow.mark_changed()
+    stops = await uow.stops.between(min(days), max(days))
+    for day in days:
         for order in await uow.orders.on(day, command.meal, point.id):
+            others = [p.name for p in bookings.orderable_points(day, order.meal, stops)
+                      if p.id != point.id]
             order.state, order.updated_at = "cancelled", turn.now
             order.note = f"closed:{command.why}"[:128]
             cancelled += 1
@@ -152,33 +190,53 @@ async def close_point(turn: Turn, uow: UnitOfWork, bookings: BookingDesk) -> Out
                                    code=order.code,
                                    alternatives=texts.ALTERNATIVES.format(
                                        points="、".join(others)) if others else ""))
-    uow.mark_changed()
-    when = "、".join(day_words(d) for d in days)
     meal = texts.MEAL_NAMES.get(command.meal or "", "")
     return turn.reply(texts.POINT_CLOSED_DONE.format(day=when, meal=meal, point=point.name,
                                                      count=cancelled))
 
 
 async def sold_out(turn: Turn, uow: UnitOfWork, bookings: BookingDesk) -> Outcome:
-    """售罄 红烧肉: residents whose order holds that dish (a set or chosen) are told."""
+    """售罄 红烧肉 / 售罄 A套餐: the next day it is on the menu (today when it is), new orders
+    holding it are refused, and residents whose order holds it are told."""
     command = turn.staff_booking
-    assert isinstance(command, SoldOut)
-    day = command.day or turn.today
+    assert isinstance(command, SoldOut) and turn.actor is not None
+    day = command.day or _next_day_serving(bookings, command.dish, turn.today)
     menu = bookings.canteen.menu.get(day)
-    dish = next((d for d in (menu.dishes("lunch") + menu.dishes("dinner")
-                             + menu.breakfast if menu else ()) if d in command.dish
-                 or command.dish in d), command.dish)
+    served = (*menu.dishes("lunch"), *menu.dishes("dinner"), *menu.breakfast) if menu else ()
+    dish = command.dish if command.dish.startswith("套餐") else next(
+        (d for d in served if d in command.dish or command.dish in d), command.dish)
+    uow.stops.add(MealStop(day=day, meal=command.meal or "", point="", dish=dish[:32],
+                           why="售罄", by=turn.actor.label, created_at=turn.now))
+    uow.mark_changed()
     told = 0
     for order in await uow.orders.on(day, command.meal):
-        holds = dish in order.dishes.split("、") if order.choice == "dishes" else (
-            menu is not None and dish in (menu.set_b if order.choice == "B" else
-                                          menu.set_a if order.meal == "lunch"
-                                          else menu.dishes(order.meal)))
+        if dish.startswith("套餐"):
+            holds = order.choice in ("A", "B") and f"套餐{order.choice}" == dish
+        elif order.choice == "dishes":
+            holds = dish in order.dishes.split("、")
+        else:
+            holds = menu is not None and dish in (
+                (menu.set_b if order.choice == "B" else menu.set_a) if order.meal == "lunch"
+                else menu.dishes(order.meal))
         if holds and order.resident_id is not None:
             uow.outbox.add(f"{order.code}:sold_out:{dish}", f"resident:{order.resident_id}",
                            texts.SOLD_OUT_NOTICE.format(day=day_words(day),
                                                         meal=texts.MEAL_NAMES[order.meal],
                                                         dish=dish, code=order.code))
             told += 1
-    uow.mark_changed()
-    return turn.reply(texts.SOLD_OUT_DONE.format(count=told, dish=dish))
+    return turn.reply(texts.SOLD_OUT_DONE_DAY.format(
+        day=day_words(day), meal=texts.MEAL_NAMES.get(command.meal or "", ""), dish=dish)
+        + texts.SOLD_OUT_DONE.format(count=told, dish=dish))
+
+
+def _next_day_serving(bookings: BookingDesk, dish: str, today: dt.date) -> dt.date:
+    """Today, or the next day whose menu has the dish (a set is served every open day)."""
+    if dish.startswith("套餐"):
+        return today
+    for offset in range(bookings.rules.days_ahead + 1):
+        day = today + dt.timedelta(days=offset)
+        menu = bookings.canteen.menu.get(day)
+        if menu is not None and any(dish in d or d in dish for d in (
+                *menu.dishes("lunch"), *menu.dishes("dinner"), *menu.breakfast)):
+            return day
+    return today

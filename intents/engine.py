@@ -35,7 +35,7 @@ from rapidfuzz import fuzz
 import intents.chargrams as chargrams_module
 import intents.normalise as normalise_module
 from intents.chargrams import CentroidIndex, CharGramIndex
-from intents.dates import parse_meal, read_day
+from intents.dates import NamedDay, parse_meal, read_day
 from intents.details import read_place
 from intents.normalise import HomophoneCorrector, TextNormaliser
 from intents.phrasebook import Entry, Phrasebook
@@ -543,6 +543,11 @@ class IntentEngine:
         return 0.35 if len(feature) == 1 else 1.0
 
     # -- classifying ------------------------------------------------------------------------
+    @property
+    def holidays(self) -> tuple[NamedDay, ...]:
+        """The holidays and festivals residents name (圣诞节, 元旦), with their dates."""
+        return tuple(self._holidays)
+
     def classify(self, text: str, today: dt.date) -> Classification:
         """Classify one message; pure, no I/O. `today` is the station's date (its time zone)."""
         limit = self.settings.max_message_chars

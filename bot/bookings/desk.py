@@ -12,9 +12,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from bot.bookings import texts
-from bot.db.models import Appointment, DeliveryElder, MealOrder, Resident
+from bot.db.models import Appointment, DeliveryElder, MealOrder, MealStop, Resident
 from bot.db.unit_of_work import UnitOfWork
-from bot.kb.model import AffairsItem, Knowledge, MealPoint
+from bot.kb.model import AffairsItem, DayMenu, Knowledge, MealPoint
 from bot.tickets.working_time import WorkingCalendar
 from handlers.menu import opening_days
 
@@ -24,7 +24,9 @@ _ELIGIBLE_REASONS = {"失能": "失能", "半失能": "失能", "瘫": "失能",
                      "重残": "重残", "重度残疾": "重残", "一级残疾": "重残", "二级残疾": "重残",
                      "独居": "独居", "一个人住": "独居", "一家头": "独居", "一个人过": "独居",
                      "孤老": "独居", "纯老": "纯老", "老两口": "纯老", "两个老人": "纯老",
-                     "就我们两个": "纯老", "老夫妻": "纯老"}
+                     "就我们两个": "纯老", "老夫妻": "纯老", "两个人住": "纯老",
+                     "和老伴住": "纯老", "跟老伴住": "纯老", "瘫痪": "失能", "半身不遂": "失能",
+                     "不能走路": "失能", "残疾证一级": "重残", "残疾证二级": "重残"}
 
 
 def day_words(day: dt.date) -> str:
@@ -115,10 +117,12 @@ class BookingDesk:
         return day.weekday() in days.weekdays and not (
             days.closed_on_holidays and self.knowledge.public_holiday(day))
 
-    def orderable_points(self, day: dt.date, meal: str) -> list[MealPoint]:
-        """The points taking orders for that meal that day."""
+    def orderable_points(self, day: dt.date, meal: str, stops: Sequence[MealStop] = ()
+                         ) -> list[MealPoint]:
+        """The points taking orders for that meal that day (none the station closed)."""
         return [p for p in self.canteen.points if meal in p.meals and self.opens(p, day)
-                and (rules := self.rules.orders_at(p.id)) is not None and meal in rules.cutoffs]
+                and (rules := self.rules.orders_at(p.id)) is not None and meal in rules.cutoffs
+                and closure(stops, p.id, day, meal) is None]
 
     def cutoff(self, point: str, meal: str, day: dt.date) -> dt.datetime | None:
         """When orders for that meal at that point close (None: not taken in chat)."""
@@ -210,8 +214,10 @@ class BookingDesk:
         return "\n".join(self.summary(spec, day, place) for day in spec.days)
 
     # -- placing orders ------------------------------------------------------------------------
-    def refusal(self, spec: OrderSpec, now: dt.datetime) -> str | None:
-        """Why this order cannot be taken, or None. Checked again when it is written."""
+    def refusal(self, spec: OrderSpec, now: dt.datetime, stops: Sequence[MealStop] = ()
+                ) -> str | None:
+        """Why this order cannot be taken, or None: the portions, the day, the point, its
+        cut-off, the menu, what the station closed or ran out of."""
         today = now.date()
         phone = self.knowledge.station.phone
         if not 1 <= spec.portions <= self.rules.max_portions:
@@ -244,6 +250,20 @@ class BookingDesk:
             elif spec.meal not in self.rules.delivery_meals:
                 return texts.DELIVERY_NO_MEAL.format(meals="、".join(
                     texts.MEAL_NAMES[m] for m in self.rules.delivery_meals))
+            closed = closure(stops, spec.point, day, spec.meal)
+            if closed is not None:
+                others = [p.name for p in self.orderable_points(day, spec.meal, stops)
+                          if p.id != spec.point]
+                return texts.CLOSED_BY_STATION.format(
+                    day=day_words(day), meal=texts.MEAL_NAMES[spec.meal],
+                    point=self.point_name(spec.point),
+                    why=f"因{closed.why}" if closed.why else "",
+                    alternatives=texts.ALTERNATIVES.format(points="、".join(others))
+                    if others else "")
+            gone = self.sold_out(stops, spec, day, menu)
+            if gone:
+                return texts.SOLD_OUT_REFUSED.format(day=day_words(day),
+                                                     meal=texts.MEAL_NAMES[spec.meal], dish=gone)
             moment = self.cutoff(spec.point, spec.meal, day)
             if moment is None:
                 return texts.NOT_ORDERABLE.format(point=self.point_name(spec.point),
@@ -260,6 +280,15 @@ class BookingDesk:
                     return texts.DISHES_UNKNOWN.format(day=day_words(day), dishes="、".join(
                         menu.dishes(spec.meal)))
         return None
+
+    def sold_out(self, stops: Sequence[MealStop], spec: OrderSpec, day: dt.date,
+                 menu: DayMenu) -> str:
+        """The sold-out dish or set the order holds that day ("" when none)."""
+        held = set(spec.dishes) if spec.choice == "dishes" else (
+            {*menu.dishes(spec.meal), f"套餐{spec.choice}"} if spec.meal != "lunch" else
+            {*(menu.set_b if spec.choice == "B" else menu.set_a), f"套餐{spec.choice}"})
+        return next((s.dish for s in stops if s.dish and s.day == day
+                     and s.meal in ("", spec.meal) and s.dish in held), "")
 
     async def place(self, uow: UnitOfWork, resident: Resident, spec: OrderSpec,
                     now: dt.datetime, replaces: Sequence[MealOrder] = ()) -> list[MealOrder]:
@@ -311,7 +340,7 @@ class BookingDesk:
         standing_for: set[int] = set()
         approved = await uow.deliveries.approved()
         for elder in approved:
-            if elder.meal == meal and str(day.weekday()) in elder.weekdays \
+            if meal in standing_meals(elder) and str(day.weekday()) in elder.weekdays \
                     and elder.id not in paused and elder.decided_at is not None \
                     and day >= self.first_delivery(elder.decided_at.astimezone(self.zone), meal):
                 rows.append((elder.building, elder.room, elder.name, elder.choice,
@@ -419,6 +448,18 @@ class BookingDesk:
         """(day, start, item name) for messages."""
         item = self.knowledge.item(booking.item_id)
         return day_words(booking.day), booking.start, item.name if item else booking.item_id
+
+
+def standing_meals(elder: DeliveryElder) -> tuple[str, ...]:
+    """The meals an elder's standing order delivers."""
+    return ("lunch", "dinner") if elder.meal == "both" else (elder.meal,)
+
+
+def closure(stops: Sequence[MealStop], point: str, day: dt.date, meal: str
+            ) -> MealStop | None:
+    """The station's closure of a point (or of every point) for that day and meal."""
+    return next((s for s in stops if not s.dish and s.day == day and s.point in ("", point)
+                 and s.meal in ("", meal)), None)
 
 
 def _number(text: str) -> int:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-MEAL_NAMES = {"breakfast": "早餐", "lunch": "午餐", "dinner": "晚餐"}
+MEAL_NAMES = {"breakfast": "早餐", "lunch": "午餐", "dinner": "晚餐", "both": "午餐和晚餐"}
 WEEKDAY_NAMES = ("周一", "周二", "周三", "周四", "周五", "周六", "周日")
 
 # -- meal orders ------------------------------------------------------------------------------
@@ -10,6 +10,15 @@ NOT_SIGNED_UP = "好的，没有登记。"
 HOW_TO_ORDER = ("直接告诉我哪天、哪一顿、几份、在哪吃就能订，比如“明天中午订两份A套餐，在梅园助餐"
                 "点吃”。"
                 "订好可以说“我的订餐”查看，“取消明天的饭”退掉。饭钱到柜台付。")
+NOT_ORDERED = "好的，没有订。"
+CUTOFFS = "订餐截止时间（过了就不能订、改、退）：\n{lines}"
+UNKNOWN_POINT_RESIDENT = "没有找到“{name}”。能订餐的地方有：{points}。"
+CONFIRM_ORDER = "要这样订吗？\n{summary}\n共 {owed} 元。回复 1 订，2 不订。"
+SOLD_OUT_MARK = "卖完了"
+ALSO_ORDERED = "\n（您这顿已经订过 {codes}，这次是另加的。只要一份的话说“取消 {codes}”。）"
+ON_TOP_OF_STANDING = "\n（{name}这天本来就有送餐，这份是加订的。）"
+MIX_NEEDS_POINT = "两个套餐一起订，请说在哪里吃，比如“明天中午在食堂订两份A一份B”。"
+CHANGE_WHICH = "您有好几个订餐，要改哪一个？说编号，比如“{code} 改成B套餐”。\n{lines}"
 ASK_DAY = "订哪一天的？比如“明天”“礼拜三”“12月8号”。说“取消”就不订了。"
 ASK_POINT = "在哪里吃？回复数字：\n{points}\n说“取消”就不订了。"
 ASK_WHAT = "{day}{meal}要哪个？\n{menu}\n回复“A”“B”{dishes}，说“取消”就不订了。"
@@ -18,7 +27,7 @@ ORDER_LINE = "{day}{meal} {what} {portions}份，{where}{diner}"
 ORDER_DONE = "订好了，编号 {codes}。{summary}\n共 {owed} 元，到柜台付（{payment_hint}）。{deadline}"
 ORDER_CHANGED = "改好了，编号 {codes}。{summary}\n共 {owed} 元，到柜台付。{deadline}"
 DAYS_SKIPPED = "\n（{days}已经截单或不开，没有订。）"
-ELDER_DISCOUNT = "已减老人助餐补贴每份{amount}元"
+ELDER_DISCOUNT = "已减老人助餐补贴{amount}元"
 SUBSIDY_HINT = "60岁以上凭敬老卡每餐还有优惠"
 CHANGE_UNTIL = "{cutoff}前可以改或退：说“{when}的改成B套餐”或“取消{when}的饭”。"
 WHERE_DELIVERY = "送到{place}"
@@ -36,6 +45,8 @@ ALTERNATIVES = "那天开的有：{points}。"
 NO_MEAL_AT_POINT = "{point}不供应{meal}。"
 NOT_ORDERABLE = "{point}的{meal}不在网上订，直接去吃就行。"
 NO_ORDERS_HERE = "现在还不能在这里订餐，请打 {phone}。"
+CLOSED_BY_STATION = "{day}{meal}{point}{why}不开，订不了。{alternatives}"
+SOLD_OUT_REFUSED = "{day}{meal}的{dish}已经卖完了，换一个吧（回复“A”“B”或者别的菜）。"
 PAST_CUTOFF = "{day}{meal}在{point}的订餐{cutoff}截止，已经过了。{hint}"
 PAST_CUTOFF_HINT = "可以直接去窗口买，套餐卖完为止。"
 PAST_CUTOFF_CHANGE = ("{code}（{day}{meal}）{cutoff}截止，已经过了，改不了也退不了。有事请打 {phone"
@@ -58,6 +69,18 @@ NOT_YOURS = "这个编号不是您的订餐。说“我的订餐”可以查看�
 ORDERED_FOR_OTHER = "（{who}订）"
 
 # -- delivery for elders ----------------------------------------------------------------------
+SELF_NAME = "本人"
+ELDER = "老人"
+ELDER_STATES = {"pending": "等审核", "approved": "已批准", "declined": "没通过", "ended": "已停止"}
+SIGNUP_AGE_ODD = "年龄好像不对，老人几岁？"
+SIGNUP_TWICE = "{name}已经登记过了（{code}，{state}）。说“我的送餐”可以查看。"
+SIGNUP_ASSESSMENT = "\n失能老人登记时要有照护评估结果；还没评估的，先办“{item}”。"
+DELIVERY_NONE_SIGNED = "您还没有登记送餐上门。要登记的话说“报名送餐”。"
+WHICH_ELDER = "您登记了好几位老人（{names}），说的是哪一位？比如“我妈明天不要送了”。"
+STANDING_CHANGED = "好的，{name}的送餐改成：{standing}，从下一次能改的日子起。"
+MY_DELIVERY = "您登记的送餐：\n{lines}"
+DELIVERY_LINE_RESIDENT = "{code} {name}，{place}，{state}：{standing}{paused}"
+DELIVERY_ENDED = "好的，{name}的送餐上门（{code}）停止了，以后不再送。要恢复的话重新说“报名送餐”。"
 SIGNUP_START = ("好的，登记老人送餐上门。{eligible}\n请一次告诉我：老人称呼、几号楼几室、几岁、"
                 "什么情况（独居、老两口、失能或重残），比如“我妈，9号楼302，85岁，一个人住”。说“取"
                 "消”就不登记了。")
@@ -65,10 +88,8 @@ SIGNUP_MISSING = "还差：{missing}。请补充一下。"
 SIGNUP_MISSING_PLACE = "几号楼几室"
 SIGNUP_MISSING_AGE = "几岁"
 SIGNUP_MISSING_REASON = "什么情况（独居、老两口、失能或重残）"
-SIGNUP_NOT_ELIGIBLE = ("按规定，送餐上门是给{eligible_short}的。{name}的情况不在里面，"
-                       "可以到助餐点吃，或者打 {phone} 问问。")
-SIGNUP_NEEDS_ASSESSMENT = ("失能老人要先做照护评估（{item}），评估结果出来后再登记送餐。要看怎么办"
-                           "，说“{item}”。")
+SIGNUP_NOT_ELIGIBLE = ("按规定：{eligible}\n{name}的情况不在里面，可以到助餐点吃，或者打 {phone} "
+                       "问问。")
 SIGNUP_CONFIRM = ("请确认：{name}，{place}，{age}岁，{reason}。每周{weekdays}送{meal}，套餐{choice"
                   "} {portions}份，"
                   "每份{price}元，送餐费{fee}元。\n回复 1 确认登记，2 不登记；要改的直接说，比如“"
@@ -91,7 +112,17 @@ RESUME_NONE = "{name}的送餐没有暂停，一直照常送。"
 
 # -- counter appointments ---------------------------------------------------------------------
 ASK_WHICH_ITEM = "预约办哪一项？回复数字：\n{items}\n说“取消”就不约了。"
+APPOINTMENT_DAY_UNREADABLE = "没看懂是哪一天。请说“礼拜三上午”或者“12月8号”。"
+TIME_OUT_OF_HOURS = "{start}不在预约时间（那天{hours}）。"
+TIME_PASSED = "{start}已经过了。"
+PICK_A_SLOT = "请回复 1 到 {count} 里的一个数字。"
+ALREADY_BOOKED = "您已经约了{day} {start}（{code}），不用再约。"
+SAME_ITEM_BOOKED = "\n（您另外还约了 {code}：{day} {start}，同一件事。不需要的话说“取消 {code}”。）"
+NOT_BOOKED = "好的，不约了。"
 ASK_ITEM = "预约办什么事？比如“预约办敬老卡”。说“取消”就不约了。"
+NOT_OUR_APPOINTMENT = ("这里只能预约到驿站窗口办的事，比如“预约办敬老卡”。看病挂号、打疫苗这些，请"
+                       "找医院或相关单位预约；"
+                       "不清楚的可以打 {phone} 问。")
 NO_COUNTER = "“{item}”只是咨询，不用到窗口，也不用预约。直接问我或者打 {phone} 就行。"
 NO_APPOINTMENTS = "现在还不能在这里预约，请直接到窗口取号，或者打 {phone}。"
 SLOTS = "{item}：{window}。可以约的时间：\n{slots}\n回复数字就约好。说“取消”就不约了。"
@@ -144,6 +175,10 @@ POINT_CLOSED_NOTICE = ("通知：{day}{meal}{point}{why}不开，您订的 {code
 POINT_CLOSED_DONE = "已停 {day}{meal}{point}，退掉 {count} 个订餐，已通知订餐的居民。"
 SOLD_OUT_NOTICE = ("通知：{day}{meal}的{dish}卖完了，您订的 {code} 里有这道菜，到窗口可以换一样。不"
                    "想要了说“取消 {code}”。")
+SOLD_OUT_DONE_DAY = "已记下{day}{meal}{dish}卖完了，新订餐不再接受；"
+REOPENED = "已恢复 {day}{point}供餐，可以重新订餐了。"
+REOPEN_NONE = "{day}{point}没有停餐记录。"
+CLOSE_PAST = "{day}已经过去了，不用停。"
 SOLD_OUT_DONE = "已通知 {count} 位订了{dish}的居民。"
 UNKNOWN_POINT = "没有找到这个助餐点。可以说：{points}。"
 STAFF_ONLY = "这是工作人员的命令。"

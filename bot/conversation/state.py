@@ -82,7 +82,7 @@ class Said:
     text: str
 
 
-OrderQuestion = Literal["day", "point", "what"]
+OrderQuestion = Literal["day", "point", "what", "confirm"]
 
 
 @dataclass(frozen=True)
@@ -112,11 +112,12 @@ class SignupDraft:
     awaiting: SignupQuestion
     expires_at: dt.datetime
     name: str = ""
+    kin: str = ""                        # 妈: how the one signing up calls them
     building: str | None = None
     room: str = ""
     age: int | None = None
     reason: str = ""                     # 独居, 纯老, 失能, 重残
-    meal: str = "lunch"
+    meal: str = "lunch"                  # lunch, dinner, both
     choice: str = "A"
     portions: int = 1
     weekdays: str = "0123456"
@@ -132,8 +133,20 @@ class AppointmentDraft:
     awaiting: AppointmentQuestion
     expires_at: dt.datetime
     item: str | None = None
-    offered: tuple[str, ...] = ()        # "2026-11-25 09:00", numbered from 1
+    offered: tuple[str, ...] = ()        # "2026-11-25 09:00" (or item ids), numbered from 1
     moves: int | None = None
+    day: dt.date | None = None           # the day and time asked for before the item was known
+    half: str | None = None
+    time: str | None = None              # "09:30"
+
+
+@dataclass(frozen=True)
+class RecentBooking:
+    """What was just booked (orders F0012, an appointment Y0007): "取消" or "两份" right after
+    is about it."""
+
+    codes: tuple[str, ...]
+    expires_at: dt.datetime
 
 
 Draft = ReportDraft | WishDraft | OrderDraft | SignupDraft | AppointmentDraft
@@ -148,6 +161,7 @@ class ConversationState:
     draft: Draft | None = None
     place_wanted: PlaceWanted | None = None
     said: tuple[Said, ...] = ()
+    recent: RecentBooking | None = None
     # A draft that expired unfinished, seen on reading (never stored): the next answer to it
     # is told so instead of being taken for something else.
     lapsed: Draft | None = None
@@ -161,6 +175,7 @@ class ConversationState:
             self.place_wanted if self.place_wanted and now < self.place_wanted.expires_at
             else None,
             tuple(s for s in self.said if now - s.at < SAID_FOR),
+            self.recent if self.recent and now < self.recent.expires_at else None,
             self.draft if expired else self.lapsed)
 
     @property
@@ -171,12 +186,13 @@ class ConversationState:
     @property
     def empty(self) -> bool:
         """Whether there is nothing to keep."""
-        return not self.busy and not self.said
+        return not self.busy and not self.said and self.recent is None
 
     @property
     def expires_at(self) -> dt.datetime | None:
         """When the last part of it expires."""
-        ends = [x.expires_at for x in (self.choices, self.draft, self.place_wanted) if x]
+        ends = [x.expires_at for x in (self.choices, self.draft, self.place_wanted, self.recent)
+                if x]
         ends += [s.at + SAID_FOR for s in self.said[-1:]]
         return max(ends) if ends else None
 
@@ -192,13 +208,18 @@ class ConversationState:
         """The same state waiting (or not) for an emergency's place."""
         return replace(self, place_wanted=wanted)
 
+    def with_recent(self, recent: RecentBooking | None) -> ConversationState:
+        """The same state remembering what was just booked (None: nothing)."""
+        return replace(self, recent=recent)
+
     def with_said(self, text: str, at: dt.datetime) -> ConversationState:
         """The same state remembering one more message (the last few are kept)."""
         return replace(self, said=(*self.said, Said(at, text[:200]))[-SAID_KEPT:])
 
     def idle(self) -> ConversationState:
-        """Nothing pending any more; the last messages are still remembered."""
-        return ConversationState(said=self.said)
+        """Nothing pending any more; the last messages (and what was just booked) are still
+        remembered."""
+        return ConversationState(said=self.said, recent=self.recent)
 
     def settled(self) -> ConversationState:
         """The same state, the lapsed draft dealt with."""
@@ -268,15 +289,18 @@ def _booking_json(draft: BookingDraft) -> dict[str, Any]:
                 "expires_at": _time(draft.expires_at), "name": draft.name,
                 "building": draft.building, "room": draft.room, "age": draft.age,
                 "reason": draft.reason, "meal": draft.meal, "choice": draft.choice,
+                "kin": draft.kin,
                 "portions": draft.portions, "weekdays": draft.weekdays}
     return {"kind": "appointment", "awaiting": draft.awaiting,
             "expires_at": _time(draft.expires_at), "item": draft.item,
-            "offered": list(draft.offered), "moves": draft.moves}
+            "offered": list(draft.offered), "moves": draft.moves,
+            "day": draft.day.isoformat() if draft.day else None, "half": draft.half,
+            "time": draft.time}
 
 
 def _booking(data: dict[str, Any], expires: dt.datetime) -> Draft | None:
     kind, awaiting = data.get("kind"), data.get("awaiting")
-    if kind == "order" and awaiting in ("day", "point", "what"):
+    if kind == "order" and awaiting in ("day", "point", "what", "confirm"):
         return OrderDraft(awaiting, expires,
                           tuple(dt.date.fromisoformat(d) for d in data.get("days", ())),
                           data.get("meal"), data.get("choice"), tuple(data.get("dishes", ())),
@@ -284,15 +308,18 @@ def _booking(data: dict[str, Any], expires: dt.datetime) -> Draft | None:
                           str(data.get("diner", "")), data.get("elder"),
                           tuple(int(i) for i in data.get("replaces", ())))
     if kind == "signup" and awaiting in ("elder", "confirm"):
-        return SignupDraft(awaiting, expires, str(data.get("name", "")), data.get("building"),
+        return SignupDraft(awaiting, expires, str(data.get("name", "")),
+                           str(data.get("kin", "")), data.get("building"),
                            str(data.get("room", "")), data.get("age"),
                            str(data.get("reason", "")), str(data.get("meal", "lunch")),
                            str(data.get("choice", "A")), int(data.get("portions", 1)),
                            str(data.get("weekdays", "0123456")))
     if kind == "appointment" and awaiting in ("item", "slot"):
+        day = data.get("day")
         return AppointmentDraft(awaiting, expires, data.get("item"),
                                 tuple(str(s) for s in data.get("offered", ())),
-                                data.get("moves"))
+                                data.get("moves"), dt.date.fromisoformat(day) if day else None,
+                                data.get("half"), data.get("time"))
     return None
 
 
@@ -341,6 +368,9 @@ def encode_state(state: ConversationState) -> str:
                                 "expires_at": _time(state.place_wanted.expires_at)}
     if state.said:
         data["said"] = [{"at": _time(s.at), "text": s.text} for s in state.said]
+    if state.recent:
+        data["recent"] = {"codes": list(state.recent.codes),
+                          "expires_at": _time(state.recent.expires_at)}
     return json.dumps(data, ensure_ascii=False, separators=(",", ":"))
 
 
@@ -364,7 +394,10 @@ def decode_state(text: str | None) -> ConversationState:
             _draft(data["draft"]) if data.get("draft") else None,
             PlaceWanted(str(wanted["code"]), _parse_time(wanted["expires_at"]))
             if wanted else None,
-            tuple(Said(_parse_time(s["at"]), str(s["text"])) for s in data.get("said", [])))
+            tuple(Said(_parse_time(s["at"]), str(s["text"])) for s in data.get("said", [])),
+            RecentBooking(tuple(str(c) for c in data["recent"]["codes"]),
+                          _parse_time(data["recent"]["expires_at"]))
+            if data.get("recent") else None)
     except (ValueError, KeyError, TypeError, AttributeError):
         return ConversationState()
 

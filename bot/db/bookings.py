@@ -17,6 +17,7 @@ from bot.db.models import (
     DeliveryElder,
     DeliveryPause,
     MealOrder,
+    MealStop,
     Resident,
 )
 from bot.db.repositories import flush
@@ -61,6 +62,31 @@ class MealOrderRepository:
         if point is not None:
             query = query.where(MealOrder.point == point)
         return list(await self.session.scalars(query.order_by(MealOrder.point, MealOrder.id)))
+
+
+class MealStopRepository:
+    """Points closed and dishes sold out, by day."""
+
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+
+    def add(self, stop: MealStop) -> None:
+        """Stage a closure or a sold-out dish."""
+        self.session.add(stop)
+
+    async def between(self, first: dt.date, last: dt.date) -> list[MealStop]:
+        """Every stop from one day to another."""
+        rows = await self.session.scalars(select(MealStop).where(
+            MealStop.day >= first, MealStop.day <= last).order_by(MealStop.id))
+        return list(rows)
+
+    async def lift(self, day: dt.date, point: str, meal: str | None) -> int:
+        """Reopen a point closed that day (one meal, or all); how many closures were lifted."""
+        found = [s for s in await self.between(day, day) if s.point == point and not s.dish
+                 and (meal is None or s.meal in ("", meal))]
+        for stop in found:
+            await self.session.delete(stop)
+        return len(found)
 
 
 class DeliveryRepository:

@@ -314,13 +314,14 @@ class DeliveryElder(Base):
     # who signed them up (the elder, a family member or a volunteer): they may order for them
     resident_id: Mapped[int | None] = mapped_column(ForeignKey("residents.id",
                                                                ondelete="SET NULL"))
-    name: Mapped[str] = mapped_column(String(32))          # 王阿婆, 我妈
+    name: Mapped[str] = mapped_column(String(32))          # 王阿婆
+    kin: Mapped[str] = mapped_column(String(16), default="")   # 妈: how the family calls them
     building: Mapped[str] = mapped_column(String(32))
     room: Mapped[str] = mapped_column(String(16), default="")
     age: Mapped[int | None] = mapped_column(Integer)
     reason: Mapped[str] = mapped_column(String(32), default="")   # 独居, 失能, 重残...
-    state: Mapped[str] = mapped_column(String(16), default="pending")  # approved, declined
-    meal: Mapped[str] = mapped_column(String(16), default="lunch")
+    state: Mapped[str] = mapped_column(String(16), default="pending")  # approved, declined,
+    meal: Mapped[str] = mapped_column(String(16), default="lunch")     # lunch, dinner, both
     choice: Mapped[str] = mapped_column(String(8), default="A")        # A, B
     portions: Mapped[int] = mapped_column(Integer, default=1)
     weekdays: Mapped[str] = mapped_column(String(7), default="0123456")   # 0 = Monday
@@ -344,6 +345,23 @@ class DeliveryPause(Base):
     elder_id: Mapped[int] = mapped_column(ForeignKey("delivery_elders.id", ondelete="CASCADE"))
     first: Mapped[dt.date] = mapped_column(Date)
     last: Mapped[dt.date] = mapped_column(Date)
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+
+
+class MealStop(Base):
+    """What the kitchen cannot serve: a meal point closed for a day and meal (weather, a
+    holiday), or a dish or set sold out (`dish`). New orders for it are refused."""
+
+    __tablename__ = "meal_stops"
+    __table_args__ = (Index("ix_meal_stops_day", "day"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    day: Mapped[dt.date] = mapped_column(Date)
+    meal: Mapped[str] = mapped_column(String(16), default="")    # "": every meal of the day
+    point: Mapped[str] = mapped_column(String(16), default="")   # "": every point
+    dish: Mapped[str] = mapped_column(String(32), default="")    # "": the point is closed
+    why: Mapped[str] = mapped_column(String(64), default="")
+    by: Mapped[str] = mapped_column(String(96), default="")
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
 
 

@@ -10,7 +10,12 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from sqlalchemy.orm import Session, UOWTransaction
 from sqlalchemy.orm.exc import StaleDataError
 
-from bot.db.bookings import AppointmentRepository, DeliveryRepository, MealOrderRepository
+from bot.db.bookings import (
+    AppointmentRepository,
+    DeliveryRepository,
+    MealOrderRepository,
+    MealStopRepository,
+)
 from bot.db.errors import ConcurrentChange
 from bot.db.repositories import (
     LeaseRepository,
@@ -65,6 +70,7 @@ class UnitOfWork:
     unanswered: UnansweredRepository
     consultations: ConsultationCountRepository
     orders: MealOrderRepository
+    stops: MealStopRepository
     deliveries: DeliveryRepository
     appointments: AppointmentRepository
 
@@ -86,6 +92,7 @@ class UnitOfWork:
         self.unanswered = UnansweredRepository(self.session)
         self.consultations = ConsultationCountRepository(self.session)
         self.orders = MealOrderRepository(self.session)
+        self.stops = MealStopRepository(self.session)
         self.deliveries = DeliveryRepository(self.session)
         self.appointments = AppointmentRepository(self.session)
         return self

@@ -99,8 +99,10 @@ async def test_a_state_comes_back_as_it_was_saved(store: ConversationStore) -> N
 BOOKINGS: tuple[OrderDraft | SignupDraft | AppointmentDraft, ...] = (
     OrderDraft("what", SOON, (dt.date(2026, 11, 24), dt.date(2026, 11, 25)), "lunch",
                "dishes", ("红烧肉", "清炒时蔬"), 2, "delivery", "王阿婆", 3, (7, 8)),
-    SignupDraft("confirm", SOON, "王阿婆", "9号楼", "302", 85, "独居", "dinner", "B", 2, "01234"),
-    AppointmentDraft("slot", SOON, "A082", ("2026-11-25 09:00", "2026-11-25 09:30"), 4),
+    SignupDraft("confirm", SOON, "王阿婆", "妈", "9号楼", "302", 85, "独居", "both", "B", 2,
+                "01234"),
+    AppointmentDraft("slot", SOON, "A082", ("2026-11-25 09:00", "2026-11-25 09:30"), 4,
+                     dt.date(2026, 11, 25), "am", "09:30"),
 )
 
 

@@ -1,4 +1,5 @@
-"""bookings: meal orders, elders' delivery and its pauses, counter appointments
+"""bookings: meal orders and what the kitchen stopped, elders' delivery and its pauses, counter
+appointments
 
 Revision ID: 0010
 Revises: 0009
@@ -23,6 +24,7 @@ def upgrade() -> None:
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('resident_id', sa.Integer(), nullable=True),
     sa.Column('name', sa.String(length=32), nullable=False),
+    sa.Column('kin', sa.String(length=16), nullable=False),
     sa.Column('building', sa.String(length=32), nullable=False),
     sa.Column('room', sa.String(length=16), nullable=False),
     sa.Column('age', sa.Integer(), nullable=True),
@@ -49,6 +51,18 @@ def upgrade() -> None:
     sa.PrimaryKeyConstraint('id')
     )
     op.create_index('ix_delivery_pauses_elder', 'delivery_pauses', ['elder_id'])
+    op.create_table('meal_stops',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('day', sa.Date(), nullable=False),
+    sa.Column('meal', sa.String(length=16), nullable=False),
+    sa.Column('point', sa.String(length=16), nullable=False),
+    sa.Column('dish', sa.String(length=32), nullable=False),
+    sa.Column('why', sa.String(length=64), nullable=False),
+    sa.Column('by', sa.String(length=96), nullable=False),
+    sa.Column('created_at', UtcDateTime(), nullable=False),
+    sa.PrimaryKeyConstraint('id')
+    )
+    op.create_index('ix_meal_stops_day', 'meal_stops', ['day'])
     op.create_table('meal_orders',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('resident_id', sa.Integer(), nullable=True),
@@ -95,5 +109,6 @@ def upgrade() -> None:
 def downgrade() -> None:
     op.drop_table('appointments')
     op.drop_table('meal_orders')
+    op.drop_table('meal_stops')
     op.drop_table('delivery_pauses')
     op.drop_table('delivery_elders')
