@@ -226,9 +226,9 @@ def books_elsewhere(kind: str) -> Callable[[Turn], bool]:
     return condition
 
 
-UNDO = re.compile(r"订错了|约错了|搞错了|刚才(?:那个|的|订的|约的)?(?:不要|取消|退|勿要)|^退掉$|^"
-                  r"不要了$|"
-                  r"^勿要了$|^撤销$")
+UNDO = re.compile(r"订错了|约错了|搞错了|刚才(?:那个|的|订的|约的)?(?:不要|取消|退|勿要)|^退掉$|"
+                  r"^不要了$|^勿要了$|^撤销$|"
+                  r"^(?:不对|错了|弄错了|算了)\W*(?:取消|不要了?|退掉|不约了|不订了)\W*$")
 
 
 def undoes_booking(t: Turn) -> bool:

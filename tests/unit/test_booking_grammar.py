@@ -22,6 +22,7 @@ from intents.bookings import (
     MarkAppointment,
     MealRequest,
     MyAppointments,
+    MyDelivery,
     MyOrders,
     SoldOut,
     appointment_subject,
@@ -66,6 +67,17 @@ def read(engine: IntentEngine, text: str) -> object:
     ("我的预约", MyAppointments),
     ("取消预约", CancelAppointment),
     ("取消Y0003", CancelAppointment),
+    ("勿约了", CancelAppointment),
+    ("阿拉姆妈要送饭", DeliverySignup),
+    ("我的送餐", MyDelivery),
+    ("送餐审核好了吗", MyDelivery),
+    ("我妈的送餐改成B套餐", MyDelivery),
+    ("我妈以后不要送了", DeliveryPause),
+    ("我爸要住院，停到月底", DeliveryPause),
+    ("明朝中浪饭订一只A", MealRequest),
+    ("后日中浪订两客B", MealRequest),
+    ("订餐几点截止", HowToOrder),
+    ("取消礼拜四的", CancelMeal),
 ])
 def test_a_booking_is_read_whatever_the_wording(engine: IntentEngine, text: str,
                                                 kind: type) -> None:
@@ -75,7 +87,8 @@ def test_a_booking_is_read_whatever_the_wording(engine: IntentEngine, text: str,
 @pytest.mark.parametrize("text", [
     "明天食堂吃什么", "敬老卡怎么办", "订报纸", "9号楼楼道灯坏了", "停电了一个礼拜",
     "送餐怎么报名", "饭能送上门伐", "有没有少盐的菜", "取消", "食堂几点开门",
-    "婚姻登记要预约吗在哪办",
+    "婚姻登记要预约吗在哪办", "我想问问明天订一份A套餐要多少钱", "订饭可以刷敬老卡吗",
+    "明天中午不要给我订饭", "订一份报纸",
 ])
 def test_other_messages_are_not_bookings(engine: IntentEngine, text: str) -> None:
     found = read(engine, text)
@@ -93,6 +106,16 @@ def test_what_an_order_says(engine: IntentEngine) -> None:
     assert (order.days.dates, order.meal, order.choice, order.portions) == (
         (TUESDAY,), "lunch", "A", 2)
     assert isinstance(zero := read(engine, "明天订0份A套餐"), MealRequest) and zero.portions == 0
+    for text, portions in (("订十一份B套餐", 11), ("订1.5份A套餐", 0), ("订三四份A套餐", 0),
+                           ("订负一份A套餐", 0), ("订二十份", 20)):
+        found = read(engine, text)
+        assert isinstance(found, MealRequest) and found.portions == portions, text
+    mixed = read(engine, "明天中午订两份A套餐一份B套餐")
+    assert isinstance(mixed, MealRequest) and mixed.mix == (("A", 2), ("B", 1))
+    asked = read(engine, "明天中午能订两份B套餐吗")
+    assert isinstance(asked, MealRequest) and asked.asks
+    whose = read(engine, "我爸明天不要送了")
+    assert isinstance(whose, DeliveryPause) and whose.whose == "爸"
     changed = read(engine, "明天的饭改成B套餐")
     assert isinstance(changed, MealRequest) and changed.change and changed.choice == "B"
 
