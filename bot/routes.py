@@ -209,7 +209,8 @@ def books_counter(t: Turn) -> bool:
     """An appointment at the counter: for an item of ours, or for nothing named yet (我想预约,
     礼拜三有号伐); not 预约挂号 or 食堂能预约吗, which are questions about something else."""
     request = t.booking
-    if not isinstance(request, AppointmentRequest) or isinstance(t.command, TicketCommand):
+    if not isinstance(request, AppointmentRequest) or isinstance(t.command, TicketCommand) \
+            or request.asks_how:
         return False
     subject = t.appointment_item
     return (request.move or not request.named_subject or subject.intent == AFFAIRS
@@ -218,11 +219,17 @@ def books_counter(t: Turn) -> bool:
 
 def books_elsewhere(kind: str) -> Callable[[Turn], bool]:
     """An appointment for something that is not the station's counter: the canteen
-    ("食堂能预约吗": ordering) or anything else (预约挂号)."""
+    ("食堂能预约吗": ordering) or what the station knows nothing of (预约挂号怎么弄)."""
     def condition(t: Turn) -> bool:
-        if not isinstance(t.booking, AppointmentRequest) or books_counter(t):
+        request = t.booking
+        if not isinstance(request, AppointmentRequest) or books_counter(t):
             return False
-        return (t.appointment_item.intent == MENU) == (kind == "canteen")
+        intent = t.appointment_item.intent
+        if kind == "canteen":
+            return intent == MENU
+        # a question how to book something of ours (婚姻登记怎么预约) is answered as a question
+        return intent != MENU and (not request.asks_how or (
+            intent == FALLBACK and t.classification.item is None))
     return condition
 
 

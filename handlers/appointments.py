@@ -108,7 +108,7 @@ async def _offer_slots(turn: Turn, uow: UnitOfWork, bookings: BookingDesk,
     for and free is booked at once."""
     phone = bookings.knowledge.station.phone
     if not bookings.needs_counter(item):
-        return done(turn, texts.NO_COUNTER.format(item=item.name, phone=phone))
+        return done(turn, texts.NO_COUNTER.format(item=item.name, department=item.department))
     day = request.day if request and request.day else draft.day
     half = request.half if request and request.half else draft.half
     time = request.time if request and request.time else (

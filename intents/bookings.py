@@ -19,7 +19,7 @@ from intents.dates import NamedDay, parse_meal, read_day
 
 _DIGITS = {"零": 0, "一": 1, "两": 2, "二": 2, "俩": 2, "三": 3, "四": 4, "五": 5, "六": 6,
            "七": 7, "八": 8, "九": 9}
-_MEASURE = r"(?:份|只|客|盒|个人的?|人份)"
+_MEASURE = r"(?:(?<!身)份|只|客|盒|人份)"
 # A number of portions as written: 2, 两, 十一, and what is no number of portions (1.5, 三四,
 # 负一, 几): those read as 0, which every order refuses with the range it takes.
 _COUNT = (r"(负?\d+(?:\.\d+)?|负?[零一两二俩三四五六七八九十]{1,3}|几)")
@@ -27,9 +27,12 @@ _PORTIONS = re.compile(_COUNT + r"\s*" + _MEASURE)
 _NOT_FOOD = re.compile(r"报纸|报刊|杂志|牛奶|鲜奶|桶装水|矿泉水|车票|机票|门票|电影票|蛋糕|鲜花|快"
                        r"递|"
                        r"酒店|宾馆|房间|出租车|车子|书")
-# 订 as in ordering food, not 订阅 / 订婚 / 订单号.
-_ORDER = re.compile(r"(?:预订|订|点|要|买|留)(?!阅|婚|单号|金)[^，。？?]{0,8}?" + _COUNT + r"\s*"
-                    + _MEASURE +
+_FOOD = r"(?:饭|餐|套餐|菜|[ab](?![a-z]))"
+# 订 as in ordering food (not 订阅 / 订婚 / 订单号); 要 / 点 / 买 / 留 only with food after the
+# count (要一份缴存明细 and 买过一份保险 are no orders).
+_ORDER = re.compile(r"(?:预订|订)(?!阅|婚|单号|金)[^，。？?]{0,8}?" + _COUNT + r"\s*" + _MEASURE
+                    + r"|(?:要|点|买|留)[^，。？?]{0,4}?" + _COUNT + r"\s*" + _MEASURE + r"\s*"
+                    + _FOOD +
                     r"|订(?:个|份|一份|两份)?\s*(?:餐|饭|午饭|中饭|晚饭|夜饭|早饭|早餐|午餐|晚餐|"
                     r"套餐|"
                     r"[ab]套餐|[ab]餐)"
@@ -41,8 +44,8 @@ _PRICE = re.compile(r"多少钱|几钱|几块|价格|价钿|贵不贵|便宜|刷
 _ASKS = re.compile(r"吗|伐|么$|嘛|？|\?|能不能|可不可以|好不好|行不行|是不是")
 _HOW = re.compile(r"怎么订|哪能订|如何订|可以订吗|能订吗|好订吗|可以订伐|好订伐|能不能订|可不可以"
                   r"订|"
-                  r"怎样订|订餐怎么|哪里订|在哪订|订得到吗|几点截止|几点前订|什么时候截止|"
-                  r"截止时间|最晚几点|提前多久订|要提前")
+                  r"怎样订|订餐怎么|哪里订|在哪订|订得到吗|几点截止|几点前订|什么时候截止|截止时间|"
+                  r"最晚几点|提前多久订|要提前|提前订")
 _MY_ORDERS = re.compile(r"我的订餐|我订的饭|我订的餐|订了(?:什么|啥|哪些|几份|多少)|查(?:一下|查)?"
                         r"(?:我的)?订餐|订餐记录|我的饭订了|看看(?:我的)?订餐|我订的|订好了吗|订上"
                         r"了吗")
@@ -52,9 +55,9 @@ _MY_DELIVERY = re.compile(r"我的送餐|(?:我妈|我爸|我家|老人)?的?送
 _MY_APPOINTMENTS = re.compile(r"我的预约|我约的|我预约了|查(?:一下)?(?:我的)?预约|预约记录|约在哪"
                               r"天|"
                               r"约的(?:是)?几点|约的(?:是)?哪天")
-_CANCEL = re.compile(r"取消|退掉|退了|退订|不要了|勿要了|不吃了|不要订了|撤销|撤掉|作废|也不要了?$|"
+_CANCEL = re.compile(r"取消|退掉|退订|不要了|勿要了|不吃了|不要订了|撤销|撤掉|作废|也不要了?$|"
                      r"也不用了?$|也勿要了?$")
-_MEAL_WORD = re.compile(r"饭|餐|套餐|[ab]套|份|中饭|午饭|晚饭|夜饭|早饭|订的")
+_MEAL_WORD = re.compile(r"饭|餐|套餐|[ab]套|(?<!身)份|中饭|午饭|晚饭|夜饭|早饭|订的")
 _CHANGE = re.compile(r"改成|换成|改为|换为|改一下|改到|换到|调到|挪到|改约|改期|改时间|换个时间|换"
                      r"一天|"
                      r"改一天|多订|少订|加一份|减一份|再加")
@@ -68,16 +71,26 @@ _SLOTS = re.compile(r"空位|有号|空号|名额|还有号|号源|能约|约得
 _DELIVERY = re.compile(r"送上门|送到家|送到屋|送过来|送到|送来|送餐|送饭|送家里|上门送")
 _SIGNUP = re.compile(r"(?:报名|登记|申请|办理|开通)[^，。？?]{0,6}?(?:送餐|送饭|送上门)|"
                      r"(?:送餐|送饭|送上门)[^，。？?]{0,6}?(?:报名|登记|申请|开通)|"
-                     r"(?:要|想要|需要|想)[^，。？?]{0,2}(?:送饭|送餐)(?:上门)?|(?:要|想要|需要)(?"
-                     r":人)?送饭上门")
+                     r"(?:我|阿拉|我们)?[^，。？?]{0,3}(?:要|想要|需要)(?:人)?(?:送饭|送餐)(?:上门"
+                     r")?$|"
+                     r"(?:要|想要|需要)(?:人)?送饭上门")
 _ASKS_HOW = re.compile(r"怎么|如何|哪能|哪里|在哪|什么条件|啥条件|要什么|要啥|能不能|可以吗|好伐|"
-                       r"吗$|伐$|？|\?|多少钱")
+                       r"吗$|伐$|？|\?|多少|几钱|费用|送餐费")
+# Asking how booking works or whether it is needed (婚姻登记怎么预约, 要预约吗), not asking to
+# book; 有空位吗 is asking to book.
+_ASKS_ABOUT = re.compile(r"怎么|如何|哪能|在哪|哪里|要不要|需不需要|用不用|需要预约|要预约|要先|得"
+                         r"先|"
+                         r"要提前|是不是|吗|伐|么|？|\?")
+_WANTS = re.compile(r"(?:我|阿拉|我们)(?:想|要)(?:先)?(?:预约|约)|(?:想|帮我|给我|替我|麻烦)(?:先)?"
+                    r"(?:预约|约)")
+_NOT_BOOKING = re.compile(r"不是要?(?:预约|约)|不用预约|不要预约|不想预约|不需要预约")
 _STOP = re.compile(r"以后(?:都)?(?:不要|不用|勿要|别)(?:再)?送|不要再送|不用再送|勿要再送|别再送|"
                    r"停掉送餐|"
                    r"退掉送餐|取消送餐|不要送餐了|送餐不要了|以后不要了|以后都不要了")
-_PAUSE = re.compile(r"(?<![电水气车梯])(?:暂停|停(?!电|水|气|车|梯|了电|在|放|止|下来|餐)|不用送|"
-                    r"不要送|"
-                    r"别送|勿要送|不送)")
+# A pause of a standing delivery: said with 送 or as a stretch of days (停一个礼拜, 停到月底);
+# 不停, 停掉 (a card, a pension), 停电 are other things.
+_PAUSE = re.compile(r"暂停送|停送|(?:暂停|停)(?:一|两|二|三|四|五|六|七|八|九|十|几|\d)+\s*(?:个)?"
+                    r"(?:礼拜|星期|周|天|日)|停到|不用送|不要送|别送|勿要送|不送了|不用来送")
 _UNTIL = re.compile(r"停到(.{1,10})|到(.{1,8}?)(?:再|才)?(?:送|回来)")
 _RESUME = re.compile(r"恢复送餐|恢复送饭|重新送|继续送|又要送|回来了.{0,4}送")
 _EVERY_DAY = re.compile(r"每天|天天|每日|长期|每个礼拜|每周|以后都")
@@ -197,6 +210,7 @@ class AppointmentRequest:
     only_asks: bool = False              # 有空位吗: show the free slots
     move: bool = False                   # 改约: an existing appointment moves
     named_subject: bool = False          # it names something besides booking words
+    asks_how: bool = False               # 怎么预约 / 要预约吗: a question, not a request
 
 
 @dataclass(frozen=True)
@@ -410,15 +424,18 @@ def read_booking(text: str, today: dt.date, holidays: Sequence[NamedDay] = ()
             return CancelMeal(days, anything=True)                # 取消礼拜四的
     if _RESUME.search(text):
         return DeliveryPause(Days(), resume=True, whose=_whose(text))
-    if _PAUSE.search(text) and (_DURATION.search(text) or _WEEK.search(text) or _UNTIL.search(text)
-                                or read_days(text, today, holidays).dates
-                                or _DELIVERY.search(text) or text.strip() in ("停送", "暂停"))\
-            and not _ORDER.search(text):
+    if _PAUSE.search(text) and not _ORDER.search(text) and (
+            len(text) <= 30 or _DELIVERY.search(text)):
         return DeliveryPause(_pause_days(text, today, holidays), whose=_whose(text))
     standing = bool(_EVERY_DAY.search(text) and _DELIVERY.search(text) and (
         _ORDER.search(text) or _SET_WORDS.search(text) or _PORTIONS.search(text)))
     if (_SIGNUP.search(text) and not _ASKS_HOW.search(text)) or standing:
         return DeliverySignup(parse_meal(text), _choice(text), portions_of(text), _diner(text))
+    asks_about = (bool(_ASKS_ABOUT.search(text)) and not _WANTS.search(text)
+                  and not _SLOTS.search(text)) or bool(_NOT_BOOKING.search(text)) or (
+        len(text) > 40 and not _WANTS.search(text))
+    if appointment_talk and asks_about and not _SLOTS.search(text):
+        return AppointmentRequest(named_subject=_names_something(text), asks_how=True)
     if appointment_talk or (_SLOTS.search(text) and not meal_talk):
         day = read_day(text, today, holidays)
         move = bool(_CHANGE.search(text))
@@ -426,7 +443,8 @@ def read_booking(text: str, today: dt.date, holidays: Sequence[NamedDay] = ()
                                   half_day(text), time_of_day(text),
                                   only_asks=bool(_SLOTS.search(text)) and not move, move=move,
                                   named_subject=_names_something(text))
-    if _HOW.search(text) and not _PORTIONS.search(text) and not _DELIVERY.search(text):
+    if _HOW.search(text) and not _PORTIONS.search(text) and not _DELIVERY.search(text) and \
+            re.search(r"饭|餐|食堂|套餐|菜", text):
         return HowToOrder()
     if _NEGATED.search(text) or _NOT_FOOD.search(text):
         return None

@@ -123,7 +123,8 @@ ASK_ITEM = "预约办什么事？比如“预约办敬老卡”。说“取消�
 NOT_OUR_APPOINTMENT = ("这里只能预约到驿站窗口办的事，比如“预约办敬老卡”。看病挂号、打疫苗这些，请"
                        "找医院或相关单位预约；"
                        "不清楚的可以打 {phone} 问。")
-NO_COUNTER = "“{item}”只是咨询，不用到窗口，也不用预约。直接问我或者打 {phone} 就行。"
+NO_COUNTER = ("“{item}”驿站只能咨询，不在窗口办，不用在这里预约：要到{department}办。想了解怎么办，"
+              "直接说“{item}”。")
 NO_APPOINTMENTS = "现在还不能在这里预约，请直接到窗口取号，或者打 {phone}。"
 SLOTS = "{item}：{window}。可以约的时间：\n{slots}\n回复数字就约好。说“取消”就不约了。"
 SLOTS_DAY_NONE = "{day}{half}没有空位了。"
