@@ -210,7 +210,7 @@ def books_counter(t: Turn) -> bool:
     礼拜三有号伐); not 预约挂号 or 食堂能预约吗, which are questions about something else."""
     request = t.booking
     if not isinstance(request, AppointmentRequest) or isinstance(t.command, TicketCommand) \
-            or request.asks_how:
+            or request.asks_how or request.elsewhere:
         return False
     subject = t.appointment_item
     return (request.move or not request.named_subject or subject.intent == AFFAIRS
@@ -228,8 +228,8 @@ def books_elsewhere(kind: str) -> Callable[[Turn], bool]:
         if kind == "canteen":
             return intent == MENU
         # a question how to book something of ours (婚姻登记怎么预约) is answered as a question
-        return intent != MENU and (not request.asks_how or (
-            intent == FALLBACK and t.classification.item is None))
+        return request.elsewhere or (intent != MENU and (not request.asks_how or (
+            intent == FALLBACK and t.classification.item is None)))
     return condition
 
 

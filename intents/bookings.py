@@ -83,6 +83,10 @@ _ASKS_ABOUT = re.compile(r"怎么|如何|哪能|在哪|哪里|要不要|需不�
                          r"要提前|是不是|吗|伐|么|？|\?")
 _WANTS = re.compile(r"(?:我|阿拉|我们)(?:想|要)(?:先)?(?:预约|约)|(?:想|帮我|给我|替我|麻烦)(?:先)?"
                     r"(?:预约|约)")
+# What is booked elsewhere: hospitals, vaccines, housekeeping, banks, the traffic police.
+_ELSEWHERE = re.compile(r"挂号|医院|门诊|看病|看毛病|疫苗|体检|专家号|牙科|牙医|家政|保洁|保姆|月"
+                        r"嫂|钟点工|"
+                        r"理发|银行|车管|驾照|驾驶证|护照|签证|港澳通行证")
 _NOT_BOOKING = re.compile(r"不是要?(?:预约|约)|不用预约|不要预约|不想预约|不需要预约")
 _STOP = re.compile(r"以后(?:都)?(?:不要|不用|勿要|别)(?:再)?送|不要再送|不用再送|勿要再送|别再送|"
                    r"停掉送餐|"
@@ -211,6 +215,7 @@ class AppointmentRequest:
     move: bool = False                   # 改约: an existing appointment moves
     named_subject: bool = False          # it names something besides booking words
     asks_how: bool = False               # 怎么预约 / 要预约吗: a question, not a request
+    elsewhere: bool = False              # 预约挂号 / 预约疫苗: booked elsewhere, not here
 
 
 @dataclass(frozen=True)
@@ -434,6 +439,8 @@ def read_booking(text: str, today: dt.date, holidays: Sequence[NamedDay] = ()
     asks_about = (bool(_ASKS_ABOUT.search(text)) and not _WANTS.search(text)
                   and not _SLOTS.search(text)) or bool(_NOT_BOOKING.search(text)) or (
         len(text) > 40 and not _WANTS.search(text))
+    if appointment_talk and _ELSEWHERE.search(text):
+        return AppointmentRequest(named_subject=True, asks_how=asks_about, elsewhere=True)
     if appointment_talk and asks_about and not _SLOTS.search(text):
         return AppointmentRequest(named_subject=_names_something(text), asks_how=True)
     if appointment_talk or (_SLOTS.search(text) and not meal_talk):

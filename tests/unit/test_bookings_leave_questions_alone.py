@@ -24,7 +24,8 @@ BOOKING_ROUTES = ("order", "delivery", "appointment", "booking")
 # (the item is a consultation, which the booking route says), ordering-ahead questions about
 # the canteen, and a delivery to stop.
 MAY_BOOK = {"想預約結婚登記", "不是查以前的婚姻档案，是我们要去办结婚登记，想预约时间",
-            "在食堂吃饭要提前订吗", "食堂套餐要不要提前订，去晚了会不会卖完", "明天的送餐不要了，怎么取消"}
+            "在食堂吃饭要提前订吗", "食堂套餐要不要提前订，去晚了会不会卖完",
+            "明天的送餐不要了，怎么取消"}
 
 
 def test_questions_are_not_taken_for_bookings(knowledge: Knowledge,
