@@ -64,6 +64,7 @@ from intents.bookings import (
     MyDelivery,
     MyOrders,
     SoldOut,
+    half_day,
 )
 from intents.commands import (
     Broadcast,
@@ -78,7 +79,8 @@ from intents.commands import (
     TicketCommand,
     Withdraw,
 )
-from intents.engine import AFFAIRS, FALLBACK, HANDOFF, MENU, REPORT, UNSAID, WISH
+from intents.dates import read_day
+from intents.engine import AFFAIRS, FALLBACK, FAQ, HANDOFF, MENU, REPORT, UNSAID, WISH
 
 TurnHandler = Callable[[Turn, UnitOfWork], Awaitable[Outcome]]
 DETAIL_WINDOW = dt.timedelta(days=2)   # words with no other meaning still belong to a report
@@ -227,6 +229,8 @@ def books_elsewhere(kind: str) -> Callable[[Turn], bool]:
         intent = t.appointment_item.intent
         if kind == "canteen":
             return intent == MENU
+        if intent == FAQ:
+            return False       # 预约一下养老顾问: the station's own service, answered as a question
         # a question how to book something of ours (婚姻登记怎么预约) is answered as a question
         return request.elsewhere or (intent != MENU and (not request.asks_how or (
             intent == FALLBACK and t.classification.item is None)))
@@ -243,7 +247,7 @@ def undoes_booking(t: Turn) -> bool:
     if t.state.recent is None or not t.state.recent.codes or t.state.draft is not None:
         return False
     return isinstance(t.command, Cancel) or (
-        isinstance(t.command, Withdraw) and t.command.code is None) or bool(UNDO.search(t.clean))
+        isinstance(t.command, Withdraw) and t.command.code is None) or bool(UNDO.search(t.standard))
 
 
 ADJUST = re.compile(r"^(?:改成|换成|改为|要|再要|还是)?\s*(?:(?:\d+|[一两二三四五六七八九十]{1,2})"
@@ -251,11 +255,15 @@ ADJUST = re.compile(r"^(?:改成|换成|改为|要|再要|还是)?\s*(?:(?:\d+|[
                     r"[ab]\s*(?:套餐|套|餐)?|套餐\s*[ab])\s*(?:吧|的|好了|就行)?$")
 
 
+LEAD_IN = re.compile(r"^(?:哦|噢|哎|啊|嗯|呃)?\W*(?:不对|错了|说错了)?\W*")
+
+
 def adjusts_order(t: Turn) -> bool:
     """"两份" / "B" right after an order: the order just placed changes."""
     recent = t.state.recent
+    said = LEAD_IN.sub("", t.standard)
     return (recent is not None and any(c.startswith("F") for c in recent.codes)
-            and t.state.draft is None and t.booking is None and bool(ADJUST.match(t.clean)))
+            and t.state.draft is None and t.booking is None and bool(ADJUST.match(said)))
 
 
 def kitchen_command(kind: type) -> Callable[[Turn], bool]:
@@ -277,9 +285,15 @@ def answers_order(t: Turn) -> bool:
 
 
 def answers_signup(t: Turn) -> bool:
-    """An answer while an elder is signed up for delivery (我妈，9号楼302，85岁，一个人住)."""
-    return isinstance(t.state.draft, SignupDraft) and t.booking is None and (
-        not t.plainly_else or not t.place.empty or t.intent == MENU)
+    """An answer while an elder is signed up for delivery (我妈，9号楼302，85岁，一个人住;
+    B套餐，礼拜六礼拜天不要); a question (送餐费多少钱) escapes, recalled afterwards."""
+    if not isinstance(t.state.draft, SignupDraft):
+        return False
+    if t.booking is not None and not isinstance(t.booking, MealRequest | CancelMeal):
+        return False
+    if t.asks and t.place.empty:
+        return False
+    return not t.plainly_else or not t.place.empty or t.intent == MENU or t.booking is not None
 
 
 def answers_appointment(t: Turn) -> bool:
@@ -291,7 +305,9 @@ def answers_appointment(t: Turn) -> bool:
     if t.picks is not None:
         return True
     if draft.awaiting == "item":
-        return not t.asks and (t.intent == AFFAIRS or not t.plainly_else)
+        only_when = len(t.clean) <= 8 and (read_day(t.clean, t.today) is not None
+                                           or half_day(t.clean) is not None)
+        return only_when or (not t.asks and (t.intent == AFFAIRS or not t.plainly_else))
     return not t.plainly_else
 
 

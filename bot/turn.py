@@ -130,6 +130,12 @@ class Turn:
         return self._engine.normaliser.normalise(self.message.text[:500]).clean
 
     @cached_property
+    def standard(self) -> str:
+        """The message normalised (script, dialect, punctuation) but not corrected for
+        homophones: what booking phrases are read from (再加一份 is not 在家一份)."""
+        return self._engine.normaliser.standard(self.message.text[:500])
+
+    @cached_property
     def command(self) -> Command | None:
         """The command the message gives, if it is one."""
         return read_command(self.surface)
@@ -137,7 +143,7 @@ class Turn:
     @cached_property
     def booking(self) -> BookingRequest | None:
         """The meal order, delivery or appointment the message asks for, if any."""
-        return read_booking(self.clean, self.today, self._engine.holidays)
+        return read_booking(self.standard, self.today, self._engine.holidays)
 
     @cached_property
     def appointment_item(self) -> Classification:
@@ -153,7 +159,7 @@ class Turn:
         """A kitchen or counter command, from staff only."""
         if self.actor is None or not self.actor.is_staff:
             return None
-        return read_staff_booking(self.clean, self.today, self._engine.holidays)
+        return read_staff_booking(self.standard, self.today, self._engine.holidays)
 
     @property
     def classification(self) -> Classification:

@@ -5,6 +5,7 @@ what to bring, repeated the day before (by the scheduler)."""
 from __future__ import annotations
 
 import datetime as dt
+import re
 from dataclasses import replace
 
 from bot.bookings import texts
@@ -23,6 +24,7 @@ from intents.dates import read_day
 from intents.engine import AFFAIRS
 
 _HALF_NAMES = {"am": "上午", "pm": "下午"}
+_GIVE_UP = re.compile(r"算了|不约了|不预约了|勿约了|过两天再说|以后再说|先不约")
 
 
 async def appoint(turn: Turn, uow: UnitOfWork, bookings: BookingDesk, desk: TicketDesk,
@@ -160,11 +162,19 @@ async def continue_appointment(turn: Turn, uow: UnitOfWork, bookings: BookingDes
     draft = turn.state.draft
     assert isinstance(draft, AppointmentDraft)
     draft = replace(draft, expires_at=expires(turn, settings))
+    if _GIVE_UP.search(turn.standard):
+        return done(turn, texts.NOT_BOOKED)
     if draft.awaiting == "item" or draft.item is None:
         item = _item_of(turn, bookings)
         if turn.picks is not None and 1 <= turn.picks <= len(draft.offered):
             item = bookings.knowledge.item(draft.offered[turn.picks - 1])
         if item is None:
+            when = _as_request(turn)
+            if when is not None:          # 礼拜三: the day is kept, the item still asked
+                draft = replace(draft, day=when.day or draft.day, half=when.half or draft.half,
+                                time=when.time.strftime("%H:%M") if when.time else draft.time)
+                return ask(turn, draft, texts.ASK_ITEM_FOR_DAY.format(
+                    day=day_words(draft.day) if draft.day else ""))
             return _ask_item(turn, bookings, draft)
         return await _offer_slots(turn, uow, bookings, replace(draft, item=item.id), item,
                                   _as_request(turn))
@@ -180,8 +190,8 @@ async def continue_appointment(turn: Turn, uow: UnitOfWork, bookings: BookingDes
 
 
 def _as_request(turn: Turn) -> AppointmentRequest | None:
-    found = read_day(turn.clean, turn.today)
-    half, time = half_day(turn.clean), time_of_day(turn.clean)
+    found = read_day(turn.standard, turn.today)
+    half, time = half_day(turn.standard), time_of_day(turn.standard)
     if found is None and half is None and time is None:
         return None
     return AppointmentRequest(found.date if found else None, False, half, time)
@@ -224,7 +234,7 @@ async def my_appointments(turn: Turn, uow: UnitOfWork, bookings: BookingDesk,
                           desk: TicketDesk) -> Outcome:
     """我的预约."""
     resident = await resident_of(desk, turn, uow)
-    mine = _upcoming(await uow.appointments.of_resident(resident.id, turn.today), turn)
+    mine = await uow.appointments.of_resident(resident.id, turn.today)   # today's included
     if not mine:
         return turn.reply(texts.MY_APPOINTMENTS_NONE)
     return Outcome(turn.privately([Reply(texts.MY_APPOINTMENTS.format(

@@ -28,6 +28,8 @@ _WEEKDAY_SPAN = re.compile(r"(?:礼拜|星期|周)([一二三四五六日天])(?
                            r"([一二三四五六日天])")
 _WEEKDAY_LIST = re.compile(r"(?:礼拜|星期|周)([一二三四五六日天](?:[、，,和]?[一二三四五六日天])*)")
 _SELF = re.compile(r"^(?:我自己|我本人|自己|本人|我)$")
+_GIVE_UP = re.compile(r"算了|不登记了|不报名了|不报了|过两天再说|以后再说|先不登记|先不报|不要了")
+_NUMERAL = re.compile(r"[零一二两三四五六七八九十百]+(?:岁)?")
 _MAX_AGE = 120
 
 
@@ -58,13 +60,15 @@ async def continue_signup(turn: Turn, uow: UnitOfWork, bookings: BookingDesk,
     assert isinstance(draft, SignupDraft)
     resident = await resident_of(desk, turn, uow)
     draft = replace(draft, expires_at=expires(turn, settings))
-    text = turn.clean
+    text = turn.standard
+    if _GIVE_UP.search(text) or (draft.awaiting == "confirm" and _NO.match(text)):
+        return done(turn, texts.NOT_SIGNED_UP)
     if draft.awaiting == "confirm":
-        if _NO.match(text):
-            return done(turn, texts.NOT_SIGNED_UP)
         if _YES.match(text):
             return await _file(turn, uow, bookings, router, resident, draft)
         draft = _read_standing(text, draft)
+    elif turn.booking is not None:
+        draft = _read_standing(text, draft)      # B套餐，每天中午: said with the details
     draft = _read_elder(turn, draft, resident, bookings)
     return await _advance(turn, uow, bookings, resident, draft)
 
@@ -73,7 +77,14 @@ def _read_standing(text: str, draft: SignupDraft) -> SignupDraft:
     """Changes to the standing order said before confirming it."""
     span = _WEEKDAY_SPAN.search(text)
     listed = _WEEKDAY_LIST.search(text)
-    if span:
+    dropped = re.search(r"((?:(?:礼拜|星期|周)[一二三四五六日天][、，,和]?)+)(?:都)?(?:不要|不用|"
+                        r"勿要|不送)",
+                        text)
+    if dropped:                                  # 礼拜六礼拜天不要
+        gone = {_DAY_INDEX[c] for c in dropped.group(1) if c in _DAY_INDEX}
+        draft = replace(draft, weekdays="".join(c for c in draft.weekdays
+                                                if int(c) not in gone))
+    elif span:
         first, last = _DAY_INDEX[span.group(1)], _DAY_INDEX[span.group(2)]
         draft = replace(draft, weekdays="".join(str(d) for d in range(first, last + 1)))
     elif listed:
@@ -103,7 +114,7 @@ def _read_standing(text: str, draft: SignupDraft) -> SignupDraft:
 def _read_elder(turn: Turn, draft: SignupDraft, resident: Resident,
                 bookings: BookingDesk) -> SignupDraft:
     """Who the elder is, where they live, their age and situation, from a message."""
-    text = turn.clean
+    text = turn.standard
     building = turn.place.building_name
     found = next((b for b in bookings.knowledge.roster.buildings if b.name == building), None)
     room = turn.place.room or ""
@@ -119,7 +130,8 @@ def _read_elder(turn: Turn, draft: SignupDraft, resident: Resident,
         draft = replace(draft, reason=reason)
     first = re.match(r"^\s*([\u4e00-\u9fff]{1,5}?)(?:[，,\s]|$)", turn.surface)
     if draft.awaiting == "elder" and first and not re.search(r"\d|楼|岁|住|独|失能|残|老两口",
-                                                             first.group(1)):
+                                                             first.group(1)) \
+            and not _NUMERAL.fullmatch(first.group(1)) and not reason_of(first.group(1)):
         said = first.group(1)
         if _SELF.match(said):
             draft = replace(draft, name=resident.name or texts.SELF_NAME, kin="")
@@ -141,8 +153,8 @@ async def _advance(turn: Turn, uow: UnitOfWork, bookings: BookingDesk, resident:
         (texts.SIGNUP_MISSING_REASON, not draft.reason)) if lacking]
     name = draft.name or texts.ELDER
     if missing == [texts.SIGNUP_MISSING_REASON] and draft.awaiting == "elder" \
-            and turn.booking is None and not reason_of(turn.clean) and draft.age is not None \
-            and re.search(r"一起住|同住|住在一起|跟.{1,3}住|和.{1,3}住", turn.clean):
+            and turn.booking is None and not reason_of(turn.standard) and draft.age is not None \
+            and re.search(r"一起住|同住|住在一起|跟.{1,3}住|和.{1,3}住", turn.standard):
         draft = replace(draft, reason="同住")      # lives with family: not eligible
         missing = []
     if missing:
@@ -212,12 +224,19 @@ async def my_delivery(turn: Turn, uow: UnitOfWork, bookings: BookingDesk,
             or elders
     if not elders:
         return turn.reply(texts.DELIVERY_NONE_SIGNED)
-    if request.choice is not None:
+    if request.choice is not None or request.portions or request.meal:
         if len(elders) > 1:
             return turn.reply(texts.WHICH_ELDER.format(names="、".join(e.name for e in elders)))
-        elders[0].choice = request.choice
-        return turn.reply(texts.STANDING_CHANGED.format(name=elders[0].name,
-                                                        standing=standing_words(elders[0])))
+        elder = elders[0]
+        if request.portions is not None and not 1 <= request.portions <= \
+                bookings.rules.max_portions:
+            return turn.reply(texts.PORTIONS_BAD.format(most=bookings.rules.max_portions))
+        elder.choice = request.choice or elder.choice
+        elder.portions = request.portions or elder.portions
+        elder.meal = request.meal or elder.meal
+        return turn.reply(texts.STANDING_CHANGED.format(
+            name=elder.name, standing=standing_words(elder),
+            start=day_words(bookings.first_delivery(turn.now, elder.meal))))
     lines = []
     for elder in elders:
         pauses = await uow.deliveries.pauses(elder, turn.today)

@@ -67,8 +67,8 @@ async def delivery_list(turn: Turn, uow: UnitOfWork, bookings: BookingDesk) -> O
             replies.append(texts.DELIVERY_NONE.format(day=day, meal=name))
             continue
         lines = "\n".join(texts.DELIVERY_LINE.format(
-            building=b, room=r, name=n, what=texts.SET_NAME.format(letter=c)
-            if c in ("A", "B") else c, portions=p, note=note) for b, r, n, c, p, note in rows)
+            building=b, room=r, name=n, what=what, portions=p, note=note)
+            for b, r, n, what, p, note in rows)
         replies.append(texts.DELIVERY_LIST.format(day=day, meal=name, count=len(rows),
                                                   lines=lines))
     return turn.reply(*replies)
@@ -204,7 +204,9 @@ async def sold_out(turn: Turn, uow: UnitOfWork, bookings: BookingDesk) -> Outcom
     menu = bookings.canteen.menu.get(day)
     served = (*menu.dishes("lunch"), *menu.dishes("dinner"), *menu.breakfast) if menu else ()
     dish = command.dish if command.dish.startswith("套餐") else next(
-        (d for d in served if d in command.dish or command.dish in d), command.dish)
+        (d for d in served if d in command.dish or command.dish in d), "")
+    if not dish:
+        return turn.reply(texts.SOLD_OUT_UNKNOWN.format(dish=command.dish, day=day_words(day)))
     uow.stops.add(MealStop(day=day, meal=command.meal or "", point="", dish=dish[:32],
                            why="售罄", by=turn.actor.label, created_at=turn.now))
     uow.mark_changed()

@@ -9,7 +9,7 @@ import re
 from dataclasses import replace
 
 from bot.bookings import texts
-from bot.bookings.desk import DELIVERY, BookingDesk, OrderSpec, day_words
+from bot.bookings.desk import DELIVERY, BookingDesk, OrderSpec, day_words, standing_meals
 from bot.conversation.state import OrderDraft
 from bot.db.models import DeliveryElder, MealOrder, MealStop, Resident
 from bot.db.unit_of_work import UnitOfWork
@@ -33,6 +33,7 @@ from intents.dates import parse_meal
 YES = re.compile(r"^(?:1|确认|对|是|是的|好|好的|可以|行|没错|对的|嗯|订|要|订吧|要的|好额|好呃)\W"
                  r"*$")
 NO = re.compile(r"^(?:2|不|不要|不订|不用|算了|不对|错了|不是|勿要|覅)\W*$")
+GIVE_UP = re.compile(r"算了|不订了|不要订了|不用订了|不订|过两天再说|以后再说|先不订|勿订了|不要了")
 _LETTER = re.compile(r"(?<![a-z])([ab])(?![a-z])")
 _POINT_WORD = re.compile(r"([\u4e00-\u9fff]{2,6}?)(?:小区)?(?:助餐点|吃饭点|饭堂|食堂)")
 
@@ -67,6 +68,9 @@ async def order_meal(turn: Turn, uow: UnitOfWork, bookings: BookingDesk, desk: T
         return turn.reply(refusal)
     if request.change:
         return await _change(turn, uow, bookings, resident, request, settings)
+    if request.portions is not None and request.portions > bookings.rules.max_portions:
+        return turn.reply(texts.PORTIONS_TOO_MANY.format(most=bookings.rules.max_portions,
+                                                         phone=phone))
     draft = OrderDraft("day", expires(turn, settings), request.days.dates, request.meal,
                        request.choice, (), 1 if request.portions is None else request.portions,
                        None, request.diner)
@@ -85,16 +89,16 @@ async def order_meal(turn: Turn, uow: UnitOfWork, bookings: BookingDesk, desk: T
         if elder is not None and elder.state == "approved":
             draft = replace(draft, elder=elder.id, diner=elder.name)
     if draft.point is None:
-        named = bookings.point_named(turn.clean)
-        if named is None and (said := _POINT_WORD.search(turn.clean)) is not None \
+        named = bookings.point_named(turn.standard)
+        if named is None and (said := _POINT_WORD.search(turn.standard)) is not None \
                 and said.group(1) not in ("驿站", "长者", "老年", "社区", "小区", "这个", "那个"):
             return turn.reply(texts.UNKNOWN_POINT_RESIDENT.format(
                 name=said.group(0), points="、".join(p.name for p in bookings.canteen.points)))
         draft = replace(draft, point=named.id if named else None)
-    dishes = _dishes_named(turn.clean, bookings, draft)
+    dishes = _dishes_named(turn.standard, bookings, draft)
     if dishes:
         draft = replace(draft, choice="dishes", dishes=dishes, meal=draft.meal or "lunch")
-    elif draft.days and read_dishes(turn.clean, bookings.canteen.dishes()):
+    elif draft.days and read_dishes(turn.standard, bookings.canteen.dishes()):
         menu = bookings.canteen.menu.get(draft.days[0])
         if menu is not None:     # dishes of another day's menu
             return turn.reply(texts.DISHES_UNKNOWN.format(
@@ -126,12 +130,11 @@ async def continue_order(turn: Turn, uow: UnitOfWork, bookings: BookingDesk, des
     assert isinstance(draft, OrderDraft)
     resident = await resident_of(desk, turn, uow)
     draft = replace(draft, expires_at=expires(turn, settings))
-    text = turn.clean
-    if draft.awaiting == "confirm":
-        if NO.match(text):
-            return done(turn, texts.NOT_ORDERED)
-        if YES.match(text):
-            return await _place(turn, uow, bookings, resident, draft)
+    text = turn.standard
+    if GIVE_UP.search(text) or (draft.awaiting == "confirm" and NO.match(text)):
+        return done(turn, texts.NOT_ORDERED)
+    if draft.awaiting == "confirm" and YES.match(text):
+        return await _place(turn, uow, bookings, resident, draft)
     days = read_days(text, turn.today, ())
     if days.unreadable and draft.awaiting == "day":
         return turn.reply(texts.DAY_UNREADABLE)
@@ -306,7 +309,8 @@ def _placed_text(bookings: BookingDesk, placed: list[MealOrder], spec: OrderSpec
     first = placed[0]
     deadline = texts.CHANGE_UNTIL.format(
         cutoff=bookings.cutoff_words(first.point, first.meal, first.day),
-        when=f"{first.day.month}月{first.day.day}日")
+        when=f"{first.day.month}月{first.day.day}日",
+        change="改成B套餐" if first.meal == "lunch" else "改成2份")
     codes = "、".join(o.code for o in placed)
     summary = "\n".join(bookings.summary(o, place=place) for o in placed)
     if old:
@@ -319,14 +323,10 @@ def _placed_text(bookings: BookingDesk, placed: list[MealOrder], spec: OrderSpec
     if before:
         text += texts.ALSO_ORDERED.format(codes="、".join(o.code for o in before))
     if spec.elder is not None and spec.point == DELIVERY and any(
-            str(d.weekday()) in spec.elder.weekdays and spec.meal in _meals(spec.elder)
+            str(d.weekday()) in spec.elder.weekdays and spec.meal in standing_meals(spec.elder)
             for d in spec.days):
         text += texts.ON_TOP_OF_STANDING.format(name=spec.elder.name)
     return text
-
-
-def _meals(elder: DeliveryElder) -> tuple[str, ...]:
-    return ("lunch", "dinner") if elder.meal == "both" else (elder.meal,)
 
 
 async def _order_mix(turn: Turn, uow: UnitOfWork, bookings: BookingDesk, resident: Resident,
@@ -363,13 +363,17 @@ async def _change(turn: Turn, uow: UnitOfWork, bookings: BookingDesk, resident: 
     """明天的改成B套餐 / 改成3份 / F0012 改成B: the orders it is about are replaced by new ones
     (the same days, point and person), until the cut-off."""
     mine = await uow.orders.of_resident(resident.id, turn.today)
-    code = booking_code(turn.clean)
+    code = booking_code(turn.standard)
     recent = turn.state.recent.codes if turn.state.recent else ()
+    moved_to: tuple[dt.date, ...] = ()
     if code is not None and code[0] == "F":
         chosen = [o for o in mine if o.code == code[1]]
     elif request.days.dates:
         chosen = [o for o in mine if o.day in request.days.dates
                   and (request.meal is None or o.meal == request.meal)]
+        if not chosen and any(o.code in recent for o in mine):
+            chosen = [o for o in mine if o.code in recent]    # 改成礼拜三的: moved
+            moved_to = request.days.dates
     elif any(o.code in recent for o in mine):
         chosen = [o for o in mine if o.code in recent]
     else:
@@ -386,11 +390,19 @@ async def _change(turn: Turn, uow: UnitOfWork, bookings: BookingDesk, resident: 
             return turn.reply(_too_late(bookings, order))
     first = chosen[0]
     dishes = () if request.choice else tuple(d for d in first.dishes.split("、") if d)
-    draft = OrderDraft("what", expires(turn, settings), tuple(o.day for o in chosen),
-                       first.meal, request.choice or first.choice, dishes,
-                       first.portions if request.portions is None else request.portions,
-                       first.point, first.diner, first.elder_id, tuple(o.id for o in chosen))
-    new_dishes = _dishes_named(turn.clean, bookings, draft)
+    portions = first.portions + request.more if request.more else (
+        first.portions if request.portions is None else request.portions)
+    named = bookings.point_named(turn.standard)
+    point = named.id if named is not None and first.point != DELIVERY else first.point
+    if moved_to:
+        refusal = _days_refusal(bookings, moved_to, turn.today)
+        if refusal:
+            return turn.reply(refusal)
+    draft = OrderDraft("what", expires(turn, settings), moved_to or tuple(o.day for o in chosen),
+                       request.meal or first.meal if moved_to else first.meal,
+                       request.choice or first.choice, dishes, portions, point, first.diner,
+                       first.elder_id, tuple(o.id for o in chosen))
+    new_dishes = _dishes_named(turn.standard, bookings, draft)
     if new_dishes:
         draft = replace(draft, choice="dishes", dishes=new_dishes)
     return await _advance(turn, uow, bookings, resident, draft)
@@ -398,9 +410,9 @@ async def _change(turn: Turn, uow: UnitOfWork, bookings: BookingDesk, resident: 
 
 async def adjust_recent(turn: Turn, uow: UnitOfWork, bookings: BookingDesk, desk: TicketDesk,
                         settings: DialogueSettings) -> Outcome:
-    """"两份" or "B" right after an order: the order just placed changes."""
-    request = MealRequest(read_days("", turn.today), None, _letter(turn.clean),
-                          portions_of(turn.clean), change=True)
+    """"两份" or "B" (哦不对，要B的) right after an order: the order just placed changes."""
+    request = MealRequest(read_days("", turn.today), None, _letter(turn.standard),
+                          portions_of(turn.standard), change=True)
     resident = await resident_of(desk, turn, uow)
     return await _change(turn, uow, bookings, resident, request, settings)
 
@@ -447,7 +459,8 @@ async def cancel_meal(turn: Turn, uow: UnitOfWork, bookings: BookingDesk,
         chosen = [order]
     else:
         chosen = [o for o in mine if (not request.days.dates or o.day in request.days.dates)
-                  and (request.meal is None or o.meal == request.meal)]
+                  and (request.meal is None or o.meal == request.meal)
+                  and (request.choice is None or o.choice == request.choice)]
         if not chosen:
             if request.anything and request.days.dates:
                 cancelled = await cancel_on_days(bookings, turn, uow, resident,
@@ -464,7 +477,17 @@ async def cancel_meal(turn: Turn, uow: UnitOfWork, bookings: BookingDesk,
                                                          summary=bookings.summary(o),
                                                          owed=o.owed) for o in chosen)
             return turn.reply(texts.CANCEL_WHICH.format(code=chosen[0].code, lines=lines))
-    return _cancel(turn, bookings, chosen)
+    outcome = _cancel(turn, bookings, chosen)
+    signed = {e.id: e for e in await uow.deliveries.of_resident(resident.id)
+              if e.state == "approved"}
+    stopped = [(signed[o.elder_id], o.day) for o in chosen if o.point == DELIVERY
+               and o.elder_id is not None and o.elder_id in signed and o.state == "cancelled"
+               and str(o.day.weekday()) in signed[o.elder_id].weekdays
+               and o.meal in standing_meals(signed[o.elder_id])]
+    for elder, day in stopped:                 # 取消礼拜三的饭: the standing one too
+        paused = await pause_days(bookings, turn, uow, elder, (day,))
+        outcome = Outcome(outcome.replies + paused.replies, outcome.state)
+    return outcome
 
 
 def _cancel(turn: Turn, bookings: BookingDesk, chosen: list[MealOrder]) -> Outcome:

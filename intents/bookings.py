@@ -18,12 +18,13 @@ from dataclasses import dataclass
 from intents.dates import NamedDay, parse_meal, read_day
 
 _DIGITS = {"零": 0, "一": 1, "两": 2, "二": 2, "俩": 2, "三": 3, "四": 4, "五": 5, "六": 6,
-           "七": 7, "八": 8, "九": 9}
+           "七": 7, "八": 8, "九": 9, "壹": 1, "贰": 2, "叁": 3, "肆": 4, "伍": 5, "陆": 6, "柒": 7,
+           "捌": 8, "玖": 9}
 _MEASURE = r"(?:(?<!身)份|只|客|盒|人份)"
 # A number of portions as written: 2, 两, 十一, and what is no number of portions (1.5, 三四,
 # 负一, 几): those read as 0, which every order refuses with the range it takes.
-_COUNT = (r"(负?\d+(?:\.\d+)?|负?[零一两二俩三四五六七八九十]{1,3}|几)")
-_PORTIONS = re.compile(_COUNT + r"\s*" + _MEASURE)
+_COUNT = (r"(负?\d+(?:\.\d+)?|负?[零一两二俩三四五六七八九十壹贰叁肆伍陆柒捌玖拾]{1,3}|几)")
+_PORTIONS = re.compile(_COUNT + r"\s*(?:" + _MEASURE + r"|个(?=\s*[ab](?![a-z])))")
 _NOT_FOOD = re.compile(r"报纸|报刊|杂志|牛奶|鲜奶|桶装水|矿泉水|车票|机票|门票|电影票|蛋糕|鲜花|快"
                        r"递|"
                        r"酒店|宾馆|房间|出租车|车子|书")
@@ -31,21 +32,32 @@ _FOOD = r"(?:饭|餐|套餐|菜|[ab](?![a-z]))"
 # 订 as in ordering food (not 订阅 / 订婚 / 订单号); 要 / 点 / 买 / 留 only with food after the
 # count (要一份缴存明细 and 买过一份保险 are no orders).
 _ORDER = re.compile(r"(?:预订|订)(?!阅|婚|单号|金)[^，。？?]{0,8}?" + _COUNT + r"\s*" + _MEASURE
-                    + r"|(?:要|点|买|留)[^，。？?]{0,4}?" + _COUNT + r"\s*" + _MEASURE + r"\s*"
-                    + _FOOD +
+                    + r"|(?:要|点|买|留|来|送)[^，。？?]{0,4}?" + _COUNT + r"\s*(?:" + _MEASURE
+                    + r"|个)\s*" + _FOOD
+                    + r"|" + _FOOD + r"[^，。？?]{0,4}?(?:来|要|留|订|送)\s*" + _COUNT + r"\s*"
+                    + _MEASURE
+                    + r"|(?:帮|给|替)[^，。？?]{0,8}?(?:饭|餐)[^，。？?]{0,3}送(?:上门|过去|到|一"
+                      r"份|来)"
+                    r"|(?:帮|给|替)[^，。？?]{0,8}?送" + _COUNT + r"\s*" + _MEASURE
+                    + r"|订\s*(?:只|份|个)\s*[ab](?![a-z])"
                     r"|订(?:个|份|一份|两份)?\s*(?:餐|饭|午饭|中饭|晚饭|夜饭|早饭|早餐|午餐|晚餐|"
                     r"套餐|"
                     r"[ab]套餐|[ab]餐)"
                     r"|订[^，。？?]{0,10}?(?:的饭|的餐|套餐|饭菜|的中饭|的午饭|的晚饭|的夜饭|[ab]"
                     r"套)"
-                    r"|(?:预订|订)(?:明天|后天|今天|下礼拜|下周|礼拜|星期|周)")
+                    r"|(?:预订|订)(?:明天|后天|今天|下礼拜|下周|礼拜|星期|周)"
+                    r"|^(?:今天|明天|后天|明朝|后日|(?:礼拜|星期|周)[一二三四五六日天])?(?:中午|晚"
+                    r"上|夜里|"
+                    r"中浪|夜快)?" + _COUNT + r"\s*个\s*[ab](?![a-z])")
 _NEGATED = re.compile(r"(?:不要|不想|不用|别|勿要|甭|不必)(?:给我|帮我|再)?(?:订|预订|点)")
 _PRICE = re.compile(r"多少钱|几钱|几块|价格|价钿|贵不贵|便宜|刷.{0,3}卡|付钱|付款|怎么付")
 _ASKS = re.compile(r"吗|伐|么$|嘛|？|\?|能不能|可不可以|好不好|行不行|是不是")
 _HOW = re.compile(r"怎么订|哪能订|如何订|可以订吗|能订吗|好订吗|可以订伐|好订伐|能不能订|可不可以"
                   r"订|"
                   r"怎样订|订餐怎么|哪里订|在哪订|订得到吗|几点截止|几点前订|什么时候截止|截止时间|"
-                  r"最晚几点|提前多久订|要提前|提前订")
+                  r"最晚几点|提前多久订|要提前|提前订|手机上订|网上订|手机订|能不能退|可以退吗|好"
+                  r"退伐|能退吗|"
+                  r"退得掉吗")
 _MY_ORDERS = re.compile(r"我的订餐|我订的饭|我订的餐|订了(?:什么|啥|哪些|几份|多少)|查(?:一下|查)?"
                         r"(?:我的)?订餐|订餐记录|我的饭订了|看看(?:我的)?订餐|我订的|订好了吗|订上"
                         r"了吗")
@@ -55,20 +67,25 @@ _MY_DELIVERY = re.compile(r"我的送餐|(?:我妈|我爸|我家|老人)?的?送
 _MY_APPOINTMENTS = re.compile(r"我的预约|我约的|我预约了|查(?:一下)?(?:我的)?预约|预约记录|约在哪"
                               r"天|"
                               r"约的(?:是)?几点|约的(?:是)?哪天")
-_CANCEL = re.compile(r"取消|退掉|退订|不要了|勿要了|不吃了|不要订了|撤销|撤掉|作废|也不要了?$|"
+_CANCEL = re.compile(r"取消|退掉|退订|退了吧|不要了|勿要了|不吃了|不去吃了|不要订了|撤销|撤掉|作废"
+                     r"|也不要了?$|"
                      r"也不用了?$|也勿要了?$")
-_MEAL_WORD = re.compile(r"饭|餐|套餐|[ab]套|(?<!身)份|中饭|午饭|晚饭|夜饭|早饭|订的")
+_MEAL_WORD = re.compile(r"饭|餐|套餐|[ab]套|(?<!身)份|中饭|午饭|晚饭|夜饭|早饭|订的|吃")
 _CHANGE = re.compile(r"改成|换成|改为|换为|改一下|改到|换到|调到|挪到|改约|改期|改时间|换个时间|换"
                      r"一天|"
                      r"改一天|多订|少订|加一份|减一份|再加")
 _APPOINT = re.compile(r"预约|约个号|约号|挂个号|排个号|约一下|约个时间|约时间|约一个|预定窗口|网上"
                       r"取号|"
                       r"提前取号|先取号|约个|约好")
-_APPOINT_CANCEL = re.compile(r"勿约了?|不约了|不预约了|约不要了|预约不要了|不去办了")
+_APPOINT_CANCEL = re.compile(r"勿约了?|不约了|不预约了|约不要了|预约不要了|不去办了|预约.{0,4}(?:"
+                             r"不去了|去不了|"
+                             r"来不了|不来了)")
 _SLOTS = re.compile(r"空位|有号|空号|名额|还有号|号源|能约|约得到|可以约|约满|满了吗|有位子|有位置"
                     r"|空档|"
                     r"空的时间|哪个时间有空|还能约|有空[伐吗么]|空伐")
-_DELIVERY = re.compile(r"送上门|送到家|送到屋|送过来|送到|送来|送餐|送饭|送家里|上门送")
+_DELIVERY = re.compile(r"送上门|送到家|送到屋|送过来|送到|送来|送餐|送饭|送家里|上门送|送(?:过去|"
+                       r"上来|上去)|"
+                       r"送(?:一|两|二|三|四|五|\d)+(?:份|只|客)")
 _SIGNUP = re.compile(r"(?:报名|登记|申请|办理|开通)[^，。？?]{0,6}?(?:送餐|送饭|送上门)|"
                      r"(?:送餐|送饭|送上门)[^，。？?]{0,6}?(?:报名|登记|申请|开通)|"
                      r"(?:我|阿拉|我们)?[^，。？?]{0,3}(?:要|想要|需要)(?:人)?(?:送饭|送餐)(?:上门"
@@ -109,7 +126,7 @@ _DINER = re.compile(r"(?:帮|给|替|为)\s*(?:\d+号楼\d*(?:室|号)?)?\s*"
                     r"((?:我们|我|阿拉)?(?:家)?(?:" + _KIN + r")|" + _CALLED + r")")
 _WHOSE = re.compile(r"^(?:我们|我|阿拉)(?:家)?(" + _KIN + r")")       # 我爸明天不要送了
 _SET_WORDS = re.compile(r"套餐\s*([ab])(?![a-z])|(?<![a-z])([ab])\s*(?:套餐|套|餐)|"
-                        r"(?:份|只|客)\s*([ab])(?![a-z])|订\s*([ab])(?![a-z])")
+                        r"(?:份|只|客|个)\s*([ab])(?![a-z])|(?:订|成|要|换|来)\s*([ab])(?![a-z])")
 _SET_COUNT = re.compile(_COUNT + r"\s*" + _MEASURE + r"\s*(?:套餐\s*)?([ab])(?![a-z])|"
                         r"(?:套餐\s*)?([ab])\s*(?:套餐|套|餐)?\s*" + _COUNT + r"\s*" + _MEASURE)
 _RANGE = re.compile(r"(.{1,8}?)(?:到|至|~|～|-|－|—)(.{1,8})")
@@ -151,6 +168,7 @@ class MealRequest:
     change: bool = False
     mix: tuple[tuple[str, int], ...] = ()
     asks: bool = False
+    more: int = 0                        # 多加一份 (+1), 减一份 (-1): portions added to an order
 
 
 @dataclass(frozen=True)
@@ -171,6 +189,7 @@ class CancelMeal:
     meal: str | None = None
     code: str | None = None
     anything: bool = False
+    choice: str | None = None            # 把A套餐那份退掉
 
 
 @dataclass(frozen=True)
@@ -201,6 +220,8 @@ class MyDelivery:
     code: str | None = None
     choice: str | None = None
     whose: str = ""
+    portions: int | None = None          # 以后每天送两份
+    meal: str | None = None              # 夜饭也要送 ("both")
 
 
 @dataclass(frozen=True)
@@ -239,6 +260,7 @@ def number(word: str) -> int | None:
     """"3", "三", "两", "十一", "二十" -> 3, 3, 2, 11, 20; None for what is no whole number."""
     if word.isdigit():
         return int(word)
+    word = word.replace("拾", "十")
     if not word or any(c not in _DIGITS and c != "十" for c in word):
         return None
     if "十" not in word:
@@ -282,7 +304,12 @@ def read_days(text: str, today: dt.date, holidays: Sequence[NamedDay] = ()) -> D
             if first.date <= end <= first.date + dt.timedelta(days=62):
                 return Days(tuple(first.date + dt.timedelta(days=n)
                                   for n in range((end - first.date).days + 1)))
-    found = read_day(text.replace("后日", "后天").replace("明朝", "明天"), today, holidays)
+    text = text.replace("后日", "后天").replace("明朝", "明天")
+    listed = [read_day(part, today, holidays) for part in re.split(r"[和跟与及、，,]|还有", text)]
+    dates = sorted({d.date for d in listed if d is not None and d.date is not None})
+    if len(dates) > 1 and dates[-1] <= dates[0] + dt.timedelta(days=62):
+        return Days(tuple(dates))                   # 礼拜三和礼拜四
+    found = read_day(text, today, holidays)
     if found is not None:
         if found.date is None:
             return Days(unreadable=True)
@@ -296,6 +323,18 @@ def read_days(text: str, today: dt.date, holidays: Sequence[NamedDay] = ()) -> D
         return Days(tuple(d for d in (monday + dt.timedelta(days=n) for n in range(7))
                           if d >= today))
     return Days()
+
+
+_MORE = re.compile(r"(?:多|再|另)?(加|减|少)\s*" + _COUNT + r"\s*" + _MEASURE)
+
+
+def _more(text: str) -> int:
+    """多加一份 -> 1, 减两份 -> -2; 0 when the message adds or takes none."""
+    match = _MORE.search(text)
+    if match is None:
+        return 0
+    amount = number(match.group(2)) or 0
+    return amount if match.group(1) == "加" else -amount
 
 
 def _choice(text: str) -> str | None:
@@ -405,9 +444,13 @@ def read_booking(text: str, today: dt.date, holidays: Sequence[NamedDay] = ()
     meal_talk = bool(_MEAL_WORD.search(text)) or (code is not None and code[0] == "F")
     if _MY_DELIVERY.search(text) and not _CANCEL.search(text):
         return MyDelivery(code[1] if code and code[0] == "S" else None, None, _whose(text))
-    if re.search(r"送餐|送饭", text) and _CHANGE.search(text) and _choice(text) \
-            and not read_days(text, today, holidays).dates:
-        return MyDelivery(None, _choice(text), _whose(text))      # 我妈的送餐改成B套餐
+    standing_change = bool(re.search(r"送(?:的)?(?:餐|饭)", text) and _CHANGE.search(text)) or bool(
+        re.search(r"以后", text) and re.search(r"送", text) and portions_of(text)) or bool(
+        re.search(r"也要送|也送", text) and parse_meal(text))
+    if standing_change and not read_days(text, today, holidays).dates:
+        also = parse_meal(text) if re.search(r"也要送|也送", text) else None
+        return MyDelivery(None, _choice(text), _whose(text), portions_of(text),
+                          "both" if also else None)     # 我妈的送餐改成B套餐 / 夜饭也要送
     if _MY_ORDERS.search(text) and not _CANCEL.search(text):
         return MyOrders()
     if _MY_APPOINTMENTS.search(text) and not _CANCEL.search(text):
@@ -423,7 +466,8 @@ def read_booking(text: str, today: dt.date, holidays: Sequence[NamedDay] = ()
         ordered = bool(_ORDER.search(text) or re.search(r"饭|餐", text))
         if (code is not None and code[0] == "F") or (meal_talk and ordered):
             return CancelMeal(read_days(text, today, holidays), parse_meal(text),
-                              code[1] if code and code[0] == "F" else None)
+                              code[1] if code and code[0] == "F" else None,
+                              choice=_choice(text))
         days = read_days(text, today, holidays)
         if days.dates and len(_FILLER.sub("", _DAY_WORDS.sub("", _CANCEL.sub("", text)))) <= 1:
             return CancelMeal(days, anything=True)                # 取消礼拜四的
@@ -455,14 +499,20 @@ def read_booking(text: str, today: dt.date, holidays: Sequence[NamedDay] = ()
         return HowToOrder()
     if _NEGATED.search(text) or _NOT_FOOD.search(text):
         return None
-    changing = bool(_CHANGE.search(text)) and meal_talk and not appointment_talk
+    changing = (bool(_CHANGE.search(text)) or bool(_MORE.search(text))) and meal_talk \
+        and not appointment_talk
     if _ORDER.search(text) or changing:
         if _PRICE.search(text) and not changing:
             return None                  # 订一份A套餐要多少钱: a question about prices
-        return MealRequest(read_days(text, today, holidays), parse_meal(text), _choice(text),
-                           portions_of(text), bool(_DELIVERY.search(text)), _diner(text),
-                           bool(_EVERY_DAY.search(text)), changing, _mix(text),
-                           bool(_ASKS.search(text)) and not changing)
+        more = _more(text) if changing else 0
+        days = read_days(text, today, holidays)
+        portions = None if more else portions_of(text)
+        asks = bool(_ASKS.search(text)) and not changing
+        if asks and not days.dates and portions is None and _choice(text) is None:
+            return HowToOrder()               # 订饭可以在手机上订吗
+        return MealRequest(days, parse_meal(text), _choice(text), portions,
+                           bool(_DELIVERY.search(text)), _diner(text),
+                           bool(_EVERY_DAY.search(text)), changing, _mix(text), asks, more)
     if _CHANGE.search(text) and read_day(text, today, holidays) is not None and (
             re.search(r"约|号|窗口", text) or half_day(text) or time_of_day(text)):
         day = read_day(text, today, holidays)

@@ -191,9 +191,13 @@ class BookingDesk:
             discount = min(self.canteen.prices.elder_subsidy, unit)   # one portion: the elder's
         return unit * spec.portions + fee * spec.portions - discount, discount
 
-    def what(self, choice: str, dishes: Sequence[str]) -> str:
-        """"套餐A" / "红烧肉、清炒时蔬"."""
-        return "、".join(dishes) if choice == "dishes" else texts.SET_NAME.format(letter=choice)
+    def what(self, choice: str, dishes: Sequence[str], meal: str = "lunch") -> str:
+        """"套餐A" / "红烧肉、清炒时蔬" / "晚餐" (breakfast and dinner have one menu)."""
+        if choice == "dishes":
+            return "、".join(dishes)
+        if meal != "lunch":
+            return texts.MEAL_PLAIN.format(meal=texts.MEAL_NAMES.get(meal, meal))
+        return texts.SET_NAME.format(letter=choice)
 
     def summary(self, order: MealOrder | OrderSpec, day: dt.date | None = None,
                 place: str = "") -> str:
@@ -206,7 +210,8 @@ class BookingDesk:
         when = day or (order.day if isinstance(order, MealOrder) else order.days[0])
         return texts.ORDER_LINE.format(
             day=day_words(when), meal=texts.MEAL_NAMES.get(order.meal, ""),
-            what=self.what(order.choice, dishes), portions=order.portions, where=where,
+            what=_spaced(self.what(order.choice, dishes, order.meal), order.meal),
+            portions=order.portions, where=where,
             diner=texts.FOR_DINER.format(diner=order.diner) if order.diner else "")
 
     def days_summary(self, spec: OrderSpec, place: str = "") -> str:
@@ -333,8 +338,9 @@ class BookingDesk:
 
     async def deliveries(self, uow: UnitOfWork, day: dt.date, meal: str
                          ) -> list[tuple[str, str, str, str, int, str]]:
-        """The day's delivery list: (building, room, name, set, portions, note), the standing
-        orders (not paused) and the one-off delivery orders, by building and floor."""
+        """The day's delivery list: (building, room, name, what (套餐A, 晚餐, or the dishes),
+        portions, note), the standing orders (not paused) and the one-off delivery orders, by
+        building and floor."""
         paused = await uow.deliveries.paused_on(day)
         rows: list[tuple[str, str, str, str, int, str]] = []
         standing_for: set[int] = set()
@@ -343,15 +349,15 @@ class BookingDesk:
             if meal in standing_meals(elder) and str(day.weekday()) in elder.weekdays \
                     and elder.id not in paused and elder.decided_at is not None \
                     and day >= self.first_delivery(elder.decided_at.astimezone(self.zone), meal):
-                rows.append((elder.building, elder.room, elder.name, elder.choice,
-                             elder.portions, ""))
+                rows.append((elder.building, elder.room, elder.name,
+                             self.what(elder.choice, (), meal), elder.portions, ""))
                 standing_for.add(elder.id)
         elders = {e.id: e for e in approved}
         for order in await uow.orders.on(day, meal, DELIVERY):
             signed = elders.get(order.elder_id or 0)
             if signed is None:
                 continue
-            what = order.choice if order.choice in ("A", "B") else order.dishes
+            what = self.what(order.choice, [d for d in order.dishes.split("、") if d], meal)
             note = "（加订）" if signed.id in standing_for else ""
             rows.append((signed.building, signed.room, signed.name, what, order.portions, note))
         return sorted(rows, key=lambda r: (_number(r[0]), _number(r[1]), r[2]))
@@ -368,14 +374,11 @@ class BookingDesk:
                 for dish in order.dishes.split("、"):
                     tally[dish] += order.portions
             else:
-                tally[texts.SET_NAME.format(letter=order.choice)] += order.portions
+                tally[self.what(order.choice, (), meal)] += order.portions
         for _, _, _, what, portions, _ in await self.deliveries(uow, day, meal):
             tally = result.setdefault(DELIVERY, Counter())
-            if what in ("A", "B"):
-                tally[texts.SET_NAME.format(letter=what)] += portions
-            else:
-                for dish in what.split("、"):
-                    tally[dish] += portions
+            for part in what.split("、"):
+                tally[part] += portions
         return result
 
     # -- counter appointments -------------------------------------------------------------------
@@ -448,6 +451,11 @@ class BookingDesk:
         """(day, start, item name) for messages."""
         item = self.knowledge.item(booking.item_id)
         return day_words(booking.day), booking.start, item.name if item else booking.item_id
+
+
+def _spaced(what: str, meal: str) -> str:
+    """" 套餐A" after the meal's name; nothing when the meal's name says it (晚餐)."""
+    return "" if what == texts.MEAL_NAMES.get(meal) else f" {what}"
 
 
 def standing_meals(elder: DeliveryElder) -> tuple[str, ...]:

@@ -697,9 +697,7 @@ async def kitchen_sheet(uow: UnitOfWork, bookings: BookingDesk, day: dt.date, me
     tallies = tuple(PointTally(bookings.point_name(point), dict(parts), sum(parts.values()))
                     for point, parts in sorted(tally.items(), key=lambda p: place(p[0])))
     columns = tuple(sorted({what for parts in tally.values() for what in parts}, key=column))
-    stops = tuple(Stop(building, floor_of(room), room, name,
-                       booking_texts.SET_NAME.format(letter=what) if what in ("A", "B")
-                       else what, portions, note)
+    stops = tuple(Stop(building, floor_of(room), room, name, what, portions, note)
                   for building, room, name, what, portions, note
                   in await bookings.deliveries(uow, day, meal))
     return KitchenSheet(day, meal, booking_texts.MEAL_NAMES[meal], columns, tallies, stops)

@@ -128,22 +128,31 @@ class TicketScheduler:
 
     async def remind_appointments(self, now: dt.datetime) -> int:
         """From `remind_at` the day before (until 21:00), each booked appointment of tomorrow
-        is reminded once, with the whole list of what to bring."""
+        is reminded once, with the whole list of what to bring; one booked after that is
+        reminded from 7:00 on its day, before its time."""
         if self.bookings is None or self.bookings.rules.capacity <= 0:
             return 0
         local = now.astimezone(self.zone)
-        if not self.bookings.rules.remind_at <= local.time() < dt.time(21, 0):
+        due = []
+        if self.bookings.rules.remind_at <= local.time() < dt.time(21, 0):
+            due.append(local.date() + dt.timedelta(days=1))
+        if dt.time(7, 0) <= local.time() < dt.time(21, 0):
+            due.append(local.date())   # booked too late for the evening before: that morning
+        if not due:
             return 0
-        tomorrow = local.date() + dt.timedelta(days=1)
         reminded = 0
         async with self._uow() as uow:
-            for booking in await uow.appointments.to_remind(tomorrow):
+            bookings_due = [b for day in due for b in await uow.appointments.to_remind(day)
+                            if day > local.date() or b.start > local.strftime("%H:%M")]
+            for booking in bookings_due:
                 item = self.knowledge.item(booking.item_id)
                 booking.reminded_at = now
                 if booking.resident_id is None or item is None:
                     continue
+                template = booking_texts.REMINDER if booking.day > local.date() \
+                    else booking_texts.REMINDER_TODAY
                 uow.outbox.add(f"{booking.code}:remind", f"resident:{booking.resident_id}",
-                               booking_texts.REMINDER.format(
+                               template.format(
                                    start=booking.start, item=item.name, code=booking.code,
                                    window=self.bookings.window_of(item),
                                    materials=self.bookings.materials(item)))
