@@ -216,7 +216,8 @@ async def my_delivery(turn: Turn, uow: UnitOfWork, bookings: BookingDesk,
     request = turn.booking
     assert isinstance(request, MyDelivery)
     resident = await resident_of(desk, turn, uow)
-    elders = await uow.deliveries.of_resident(resident.id)
+    changing = request.choice is not None or bool(request.portions) or bool(request.meal)
+    elders = await uow.deliveries.of_resident(resident.id, every_state=not changing)
     if request.code is not None:
         elders = [e for e in elders if e.code == request.code]
     elif request.whose:

@@ -35,7 +35,6 @@ YES = re.compile(r"^(?:1|确认|对|是|是的|好|好的|可以|行|没错|对�
 NO = re.compile(r"^(?:2|不|不要|不订|不用|算了|不对|错了|不是|勿要|覅)\W*$")
 GIVE_UP = re.compile(r"算了|不订了|不要订了|不用订了|不订|过两天再说|以后再说|先不订|勿订了|不要了")
 _LETTER = re.compile(r"(?<![a-z])([ab])(?![a-z])")
-_POINT_WORD = re.compile(r"([\u4e00-\u9fff]{2,6}?)(?:小区)?(?:助餐点|吃饭点|饭堂|食堂)")
 
 
 # -- asking how ---------------------------------------------------------------------------------
@@ -89,11 +88,11 @@ async def order_meal(turn: Turn, uow: UnitOfWork, bookings: BookingDesk, desk: T
         if elder is not None and elder.state == "approved":
             draft = replace(draft, elder=elder.id, diner=elder.name)
     if draft.point is None:
-        named = bookings.point_named(turn.standard)
-        if named is None and (said := _POINT_WORD.search(turn.standard)) is not None \
-                and said.group(1) not in ("驿站", "长者", "老年", "社区", "小区", "这个", "那个"):
+        unknown = bookings.unknown_point(turn.standard)
+        if unknown:
             return turn.reply(texts.UNKNOWN_POINT_RESIDENT.format(
-                name=said.group(0), points="、".join(p.name for p in bookings.canteen.points)))
+                name=unknown, points="、".join(p.name for p in bookings.canteen.points)))
+        named = bookings.point_named(turn.standard)
         draft = replace(draft, point=named.id if named else None)
     dishes = _dishes_named(turn.standard, bookings, draft)
     if dishes:

@@ -19,12 +19,18 @@ from bot.tickets.working_time import WorkingCalendar
 from handlers.menu import opening_days
 
 DELIVERY = "delivery"
+_POINT_SAID = re.compile(r"([\u4e00-\u9fff]{1,8}?)(助餐点|吃饭点|饭堂|食堂)")
+_POINT_LEAD = re.compile(r"^(?:.*?(?:在|到|去|从|的|里|订|拿|取))?"
+                         r"(?:今天|明天|后天|中午|晚上|夜里|早上)*")
+_GENERIC_PLACES = ("驿站", "长者", "老年", "社区", "小区", "这个", "那个", "我们", "阿拉", "附近",
+                   "楼下", "哪个", "哪里", "老人", "街道")
 CONSULT_ONLY = "仅咨询"                 # items answered by phone or chat: no counter needed
 _ELIGIBLE_REASONS = {"失能": "失能", "半失能": "失能", "瘫": "失能", "卧床": "失能",
                      "重残": "重残", "重度残疾": "重残", "一级残疾": "重残", "二级残疾": "重残",
                      "独居": "独居", "一个人住": "独居", "一家头": "独居", "一个人过": "独居",
                      "孤老": "独居", "纯老": "纯老", "老两口": "纯老", "两个老人": "纯老",
                      "就我们两个": "纯老", "老夫妻": "纯老", "两个人住": "纯老",
+                     "两个老的": "纯老", "老两个": "纯老",
                      "和老伴住": "纯老", "跟老伴住": "纯老", "瘫痪": "失能", "半身不遂": "失能",
                      "不能走路": "失能", "残疾证一级": "重残", "残疾证二级": "重残"}
 
@@ -169,6 +175,19 @@ class BookingDesk:
                 if point.kind == "meal_point" and short in text:
                     return point
         return best[1] if best else None
+
+    def unknown_point(self, text: str) -> str:
+        """A meal point the message names that the station does not have (火星食堂, 幸福里助餐点),
+        or "" (梅园食堂 and 驿站食堂 are ours; 在食堂 is the canteen)."""
+        for match in _POINT_SAID.finditer(text):
+            said = _POINT_LEAD.sub("", match.group(1))
+            if not said or said.endswith(_GENERIC_PLACES):
+                continue
+            whole = said + match.group(2)
+            if not any(whole in word or word.endswith(whole) or said in word
+                       for point in self.canteen.points for word in (point.name, *point.aliases)):
+                return whole
+        return ""
 
     # -- what a meal costs -------------------------------------------------------------------
     def unit_price(self, meal: str, choice: str, dishes: Sequence[str]) -> int:

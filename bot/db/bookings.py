@@ -110,11 +110,15 @@ class DeliveryRepository:
         """A sign-up by id."""
         return await self.session.get(DeliveryElder, elder_id)
 
-    async def of_resident(self, resident_id: int) -> list[DeliveryElder]:
-        """The elders a resident signed up (themselves, a parent), pending or approved."""
+    async def of_resident(self, resident_id: int, every_state: bool = False
+                          ) -> list[DeliveryElder]:
+        """The elders a resident signed up (themselves, a parent), pending or approved (or in
+        every state: declined and ended too)."""
+        states = ("pending", "approved", "declined", "ended") if every_state \
+            else ("pending", "approved")
         rows = await self.session.scalars(
             select(DeliveryElder).where(DeliveryElder.resident_id == resident_id,
-                                        DeliveryElder.state.in_(("pending", "approved")))
+                                        DeliveryElder.state.in_(states))
             .order_by(DeliveryElder.id))
         return list(rows)
 
