@@ -41,17 +41,13 @@ async def counts(turn: Turn, uow: UnitOfWork, bookings: BookingDesk) -> Outcome:
     replies = []
     for meal in _meals(turn, command.day, command.meal):
         tally = await bookings.counts(uow, command.day, meal)
-        day, name = day_words(command.day), texts.MEAL_NAMES[meal]
-        if not tally:
-            replies.append(texts.KITCHEN_NONE.format(day=day, meal=name))
-            continue
         lines = "\n".join(texts.KITCHEN_POINT.format(
             point=bookings.point_name(point), parts="，".join(
                 f"{what} {n}份" for what, n in sorted(parts.items())))
             for point, parts in sorted(tally.items(), key=lambda p: p[0] == DELIVERY))
         total = sum(sum(parts.values()) for parts in tally.values())
-        replies.append(texts.KITCHEN_COUNTS.format(day=day, meal=name, lines=lines,
-                                                   total=total))
+        replies.append(_sheet(command.day, meal, lines, texts.KITCHEN_COUNTS,
+                              texts.KITCHEN_NONE, total=total))
     return turn.reply(*replies)
 
 
@@ -62,16 +58,19 @@ async def delivery_list(turn: Turn, uow: UnitOfWork, bookings: BookingDesk) -> O
     replies = []
     for meal in _meals(turn, command.day, command.meal):
         rows = await bookings.deliveries(uow, command.day, meal)
-        day, name = day_words(command.day), texts.MEAL_NAMES[meal]
-        if not rows:
-            replies.append(texts.DELIVERY_NONE.format(day=day, meal=name))
-            continue
         lines = "\n".join(texts.DELIVERY_LINE.format(
             building=b, room=r, name=n, what=what, portions=p, note=note)
             for b, r, n, what, p, note in rows)
-        replies.append(texts.DELIVERY_LIST.format(day=day, meal=name, count=len(rows),
-                                                  lines=lines))
+        replies.append(_sheet(command.day, meal, lines, texts.DELIVERY_LIST,
+                              texts.DELIVERY_NONE, count=len(rows)))
     return turn.reply(*replies)
+
+
+def _sheet(day: dt.date, meal: str, lines: str, template: str, empty: str,
+           **figures: int) -> str:
+    """One meal's sheet for staff in chat, or the line saying there is nothing."""
+    words = {"day": day_words(day), "meal": texts.MEAL_NAMES[meal]}
+    return template.format(lines=lines, **words, **figures) if lines else empty.format(**words)
 
 
 async def day_appointments(turn: Turn, uow: UnitOfWork, bookings: BookingDesk) -> Outcome:
