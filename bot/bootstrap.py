@@ -31,8 +31,8 @@ from bot.tickets.outbox import Deliverer, OutboxPolicy, OutboxSender
 from bot.tickets.people import StationPeople
 from bot.tickets.routing import TicketRouter
 from bot.tickets.scheduler import TicketScheduler
-from bot.tickets.working_time import WorkingCalendar
 from bot.turn import Outcome, Turn
+from bot.working_time import WorkingCalendar
 from handlers.context import DialogueSettings
 from intents.engine import IntentEngine
 

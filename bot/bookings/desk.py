@@ -15,8 +15,8 @@ from bot.bookings import texts
 from bot.db.models import Appointment, DeliveryElder, MealOrder, MealStop, Resident
 from bot.db.unit_of_work import UnitOfWork
 from bot.kb.model import AffairsItem, DayMenu, Knowledge, MealPoint
-from bot.tickets.working_time import WorkingCalendar
-from handlers.menu import opening_days
+from bot.kb.opening_days import opening_days
+from bot.working_time import WorkingCalendar
 
 DELIVERY = "delivery"
 _POINT_SAID = re.compile(r"([\u4e00-\u9fff]{1,8}?)(助餐点|吃饭点|饭堂|食堂)")

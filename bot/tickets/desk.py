@@ -23,7 +23,7 @@ from bot.tickets import texts
 from bot.tickets.outbox import notice_key
 from bot.tickets.people import StationPeople
 from bot.tickets.routing import Assignment, TicketRouter
-from bot.tickets.working_time import WorkingCalendar
+from bot.working_time import WorkingCalendar
 from intents.details import Place, mask_phones, masked_phone, read_place
 
 LINK_MINUTES = 10

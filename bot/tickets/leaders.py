@@ -18,8 +18,8 @@ from bot.tickets import texts
 from bot.tickets.outbox import notice_key
 from bot.tickets.people import StationPeople
 from bot.tickets.routing import TicketRouter
-from bot.tickets.working_time import WorkingCalendar
 from bot.turn import Actor
+from bot.working_time import WorkingCalendar
 from intents.commands import merge_target
 
 log = logging.getLogger(__name__)

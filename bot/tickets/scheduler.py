@@ -22,7 +22,7 @@ from bot.kb.model import Knowledge
 from bot.tickets import texts
 from bot.tickets.people import StationPeople
 from bot.tickets.routing import TicketRouter
-from bot.tickets.working_time import WorkingCalendar
+from bot.working_time import WorkingCalendar
 
 log = logging.getLogger(__name__)
 AUTO_CLOSE_AFTER = dt.timedelta(days=3)

@@ -8,10 +8,11 @@ import datetime as dt
 import pytest
 
 from bot.kb.model import Canteen, Knowledge, MealPoint
+from bot.kb.opening_days import opening_days
 from handlers.affairs import answer_item, clarify, handling_text
 from handlers.context import HandlerContext
 from handlers.conversation import fall_back, greet
-from handlers.menu import answer_menu, menu_for, opening_days
+from handlers.menu import answer_menu, menu_for
 from intents.engine import (
     FALLBACK,
     GREETING,

@@ -8,7 +8,7 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from bot.kb.loader import load_knowledge
-from bot.tickets.working_time import WorkingCalendar
+from bot.working_time import WorkingCalendar
 from tests.support import copy_knowledge
 
 ZONE = ZoneInfo("Asia/Shanghai")
