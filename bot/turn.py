@@ -143,7 +143,8 @@ class Turn:
     @cached_property
     def booking(self) -> BookingRequest | None:
         """The meal order, delivery or appointment the message asks for, if any."""
-        return read_booking(self.standard, self.today, self._engine.holidays)
+        return read_booking(self.standard, self.today, self._engine.holidays,
+                            self._engine.names_dish(self.standard))
 
     @cached_property
     def appointment_item(self) -> Classification:

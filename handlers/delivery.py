@@ -195,7 +195,8 @@ async def _file(turn: Turn, uow: UnitOfWork, bookings: BookingDesk, router: Tick
     text = texts.SIGNUP_TO_STAFF.format(code=elder.code, name=elder.name,
                                         place=f"{elder.building}{elder.room}", age=elder.age,
                                         reason=elder.reason, standing=standing_words(elder),
-                                        who=resident.name or "居民")
+                                        who=turn.actor.name if turn.actor is not None
+                                        else resident.name or "居民")
     for name in router.on_duty(turn.now) or [s.name for s in
                                              bookings.knowledge.roster.staff[:1]]:
         uow.outbox.add(f"{elder.code}:signup:{name}", f"staff:{name}", text,

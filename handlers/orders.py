@@ -15,6 +15,7 @@ from bot.db.models import DeliveryElder, MealOrder, MealStop, Resident
 from bot.db.unit_of_work import UnitOfWork
 from bot.messages import Reply
 from bot.tickets.desk import TicketDesk
+from bot.tickets.routing import TicketRouter
 from bot.turn import Outcome, Turn
 from handlers.appointments import cancel_codes, cancel_on_days
 from handlers.booking_turns import ask, done, expires, resident_of
@@ -52,7 +53,7 @@ async def how_to_order(turn: Turn, uow: UnitOfWork, bookings: BookingDesk) -> Ou
 
 # -- ordering -----------------------------------------------------------------------------------
 async def order_meal(turn: Turn, uow: UnitOfWork, bookings: BookingDesk, desk: TicketDesk,
-                     settings: DialogueSettings) -> Outcome:
+                     router: TicketRouter, settings: DialogueSettings) -> Outcome:
     """明天中午订两份A套餐 / 帮我妈订礼拜一到礼拜五的饭送上门 / 明天的改成B套餐."""
     request = turn.booking
     assert isinstance(request, MealRequest)
@@ -74,11 +75,15 @@ async def order_meal(turn: Turn, uow: UnitOfWork, bookings: BookingDesk, desk: T
                        request.choice, (), 1 if request.portions is None else request.portions,
                        None, request.diner)
     if request.delivery or request.diner:
-        elder = await _elder_for(turn, uow, resident, request.diner,
+        elder = await _elder_for(turn, uow, router, resident, request.diner,
                                  strict=not request.delivery)
         if request.delivery:
+            if elder is None and turn.actor is not None and not turn.actor.is_staff \
+                    and request.diner:
+                return turn.reply(texts.NOT_YOUR_ELDER.format(name=request.diner))
             if elder is None:
-                return turn.reply(texts.DELIVERY_NEEDS_SIGNUP.format(
+                who = texts.NOT_SIGNED_FOR.format(name=request.diner) if request.diner else ""
+                return turn.reply(who + texts.DELIVERY_NEEDS_SIGNUP.format(
                     eligible=bookings.canteen.delivery.eligible))
             if elder.state != "approved":
                 return turn.reply(texts.DELIVERY_PENDING.format(name=elder.name,
@@ -87,6 +92,11 @@ async def order_meal(turn: Turn, uow: UnitOfWork, bookings: BookingDesk, desk: T
                             meal=draft.meal or (elder.meal if elder.meal != "both" else None))
         if elder is not None and elder.state == "approved":
             draft = replace(draft, elder=elder.id, diner=elder.name)
+    else:       # an elder signed up for delivery, ordering for themselves: the subsidy counts
+        own = [e for e in await uow.deliveries.of_resident(resident.id)
+               if e.state == "approved" and not e.kin and e.name == resident.name]
+        if own:
+            draft = replace(draft, elder=own[0].id)
     if draft.point is None:
         unknown = bookings.unknown_point(turn.standard)
         if unknown:
@@ -176,18 +186,20 @@ def _dishes_named(text: str, bookings: BookingDesk, draft: OrderDraft) -> tuple[
     return read_dishes(text, menu.dishes(draft.meal or "lunch"))
 
 
-async def _elder_for(turn: Turn, uow: UnitOfWork, resident: Resident, diner: str,
-                     strict: bool = False) -> DeliveryElder | None:
+async def _elder_for(turn: Turn, uow: UnitOfWork, router: TicketRouter, resident: Resident,
+                     diner: str, strict: bool = False) -> DeliveryElder | None:
     """The elder an order is for: one this resident signed up (the one named, by name or by
-    how the family calls them; for a delivery, unless `strict`, the only one); a volunteer,
-    leader or staff member may order for any elder signed up, by name
-    (帮9号楼王阿婆订明天中午一份A套餐送上门)."""
+    how the family calls them; for a delivery, unless `strict`, the only one). A volunteer or
+    leader may order by name for an elder signed up in a building they look after, staff for
+    any (帮9号楼王阿婆订明天中午一份A套餐送上门)."""
     elders = await uow.deliveries.of_resident(resident.id)
     if turn.actor is not None and diner:
         building = turn.place.building_name
+        theirs = None if turn.actor.is_staff else set(router.buildings_of(turn.actor.name))
         others = [e for e in await uow.deliveries.approved()
                   if (diner in e.name or e.name in diner)
-                  and (building is None or e.building == building)]
+                  and (building is None or e.building == building)
+                  and (theirs is None or e.building in theirs)]
         if len(others) == 1 and not any(e.id == others[0].id for e in elders):
             return others[0]
     named = [e for e in elders if diner and (diner in e.name or e.name in diner
@@ -253,8 +265,6 @@ async def _advance(turn: Turn, uow: UnitOfWork, bookings: BookingDesk, resident:
             draft, spec = replace(draft, days=tuple(usable)), replace(spec, days=tuple(usable))
     refusal = bookings.refusal(spec, turn.now, stops)
     if refusal is not None:
-        if draft.portions < 1:
-            return ask(turn, replace(draft, awaiting="what", portions=1), refusal)
         if texts.SOLD_OUT_MARK in refusal:
             return ask(turn, replace(draft, awaiting="what", choice=None, dishes=()), refusal)
         return done(turn, refusal)
@@ -313,8 +323,10 @@ def _placed_text(bookings: BookingDesk, placed: list[MealOrder], spec: OrderSpec
     codes = "、".join(o.code for o in placed)
     summary = "\n".join(bookings.summary(o, place=place) for o in placed)
     if old:
+        gone = [o.code for o in old if o.state == "cancelled"]
         return texts.ORDER_CHANGED.format(codes=codes, summary=summary, owed=total,
-                                          deadline=deadline)
+                                          deadline=deadline) + (
+            texts.ORDER_REPLACED.format(old="、".join(gone)) if gone else "")
     _, discount = bookings.owed(spec)
     hint = texts.ELDER_DISCOUNT.format(amount=discount) if discount else texts.SUBSIDY_HINT
     text = texts.ORDER_DONE.format(codes=codes, summary=summary, owed=total,

@@ -20,7 +20,7 @@ from intents.dates import NamedDay, parse_meal, read_day
 _DIGITS = {"零": 0, "一": 1, "两": 2, "二": 2, "俩": 2, "三": 3, "四": 4, "五": 5, "六": 6,
            "七": 7, "八": 8, "九": 9, "壹": 1, "贰": 2, "叁": 3, "肆": 4, "伍": 5, "陆": 6, "柒": 7,
            "捌": 8, "玖": 9}
-_MEASURE = r"(?:(?<!身)份|只|客|盒|人份)"
+_MEASURE = r"(?:(?<!身)份|只|客|盒|人份|分(?=\s*(?:[ab](?![a-z])|套餐|饭)))"   # 1分a套餐: 份
 # A number of portions as written: 2, 两, 十一, and what is no number of portions (1.5, 三四,
 # 负一, 几): those read as 0, which every order refuses with the range it takes.
 _COUNT = (r"(负?\d+(?:\.\d+)?|负?[零一两二俩三四五六七八九十壹贰叁肆伍陆柒捌玖拾]{1,3}|几)")
@@ -32,8 +32,8 @@ _FOOD = r"(?:饭|餐|套餐|菜|[ab](?![a-z]))"
 # 订 as in ordering food (not 订阅 / 订婚 / 订单号); 要 / 点 / 买 / 留 only with food after the
 # count (要一份缴存明细 and 买过一份保险 are no orders).
 _ORDER = re.compile(r"(?:预订|订)(?!阅|婚|单号|金)[^，。？?]{0,8}?" + _COUNT + r"\s*" + _MEASURE
-                    + r"|(?:要|点|买|留|来|送)[^，。？?]{0,4}?" + _COUNT + r"\s*(?:" + _MEASURE
-                    + r"|个)\s*" + _FOOD
+                    + r"|(?:要|点|买|留|来|送|拿|取|定)[^，。？?]{0,4}?" + _COUNT
+                    + r"\s*(?:" + _MEASURE + r"|个)\s*" + _FOOD
                     + r"|" + _FOOD + r"[^，。？?]{0,4}?(?:来|要|留|订|送)\s*" + _COUNT + r"\s*"
                     + _MEASURE
                     + r"|(?:帮|给|替)[^，。？?]{0,8}?(?:饭|餐)[^，。？?]{0,3}送(?:上门|过去|到|一"
@@ -58,15 +58,18 @@ _HOW = re.compile(r"怎么订|哪能订|如何订|可以订吗|能订吗|好订�
                   r"最晚几点|提前多久订|要提前|提前订|手机上订|网上订|手机订|能不能退|可以退吗|好"
                   r"退伐|能退吗|"
                   r"退得掉吗")
-_MY_ORDERS = re.compile(r"我的订餐|我订的饭|我订的餐|订了(?:什么|啥|哪些|几份|多少)|查(?:一下|查)?"
-                        r"(?:我的)?订餐|订餐记录|我的饭订了|看看(?:我的)?订餐|我订的|订好了吗|订上"
+_MY_ORDERS = re.compile(r"我的订餐|我[订定](?:的|额|个)(?:饭|餐)|我订的餐|订了(?:什么|啥|哪些|几份"
+                        r"|多少)|查(?:一下|查)?"
+                        r"(?:我的)?订餐|订餐记录|我的饭订了|看看(?:我的)?订餐|我[订定]的|订好了吗|"
+                        r"订上"
                         r"了吗")
 _MY_DELIVERY = re.compile(r"我的送餐|(?:我妈|我爸|我家|老人)?的?送餐(?:登记)?(?:审核|批)(?:好了|了"
                           r"|过了|下来)"
                           r"|送餐(?:登记)?(?:怎么样了|进度|批了吗|通过了吗)|查询?\s*s\s*\d+")
 _MY_APPOINTMENTS = re.compile(r"我的预约|我约的|我预约了|查(?:一下)?(?:我的)?预约|预约记录|约在哪"
                               r"天|"
-                              r"约的(?:是)?几点|约的(?:是)?哪天")
+                              r"约的(?:是)?几点|约的(?:是)?哪天|我约了(?:几点|哪天|什么时候|啥辰光"
+                              r"|哪一天)")
 _CANCEL = re.compile(r"取消|退掉|退订|退了吧|不要了|勿要了|不吃了|不去吃了|不要订了|撤销|撤掉|作废"
                      r"|也不要了?$|"
                      r"也不用了?$|也勿要了?$")
@@ -91,7 +94,8 @@ _SIGNUP = re.compile(r"(?:报名|登记|申请|办理|开通)[^，。？?]{0,6}?
                      r"(?:我|阿拉|我们)?[^，。？?]{0,3}(?:要|想要|需要)(?:人)?(?:送饭|送餐)(?:上门"
                      r")?$|"
                      r"(?:要|想要|需要)(?:人)?送饭上门|"
-                     r"^(?:好的?|行|那|嗯)?\W*(?:那)?(?:就)?(?:帮|给|替)(?:她|他|伊|我妈|我爸|老人|我)?"
+                     r"^(?:好的?|行|那|嗯)?\W*(?:那)?(?:就)?(?:帮|给|替)(?:她|他|伊|我妈|我爸|老人"
+                     r"|我)?"
                      r"(?:报名|登记)(?:一下|吧)?\W*$")
 _ASKS_HOW = re.compile(r"怎么|如何|哪能|哪里|在哪|什么条件|啥条件|要什么|要啥|能不能|可以吗|好伐|"
                        r"吗$|伐$|？|\?|多少|几钱|费用|送餐费")
@@ -123,8 +127,9 @@ _KIN = (r"姆妈|妈妈|老妈|妈|爸爸|老爸|爸|阿爸|母亲|父亲|老伴
 _KIN_SAME = {"姆妈": "妈", "妈妈": "妈", "老妈": "妈", "母亲": "妈", "老母亲": "妈", "爸爸": "爸",
              "老爸": "爸", "阿爸": "爸", "父亲": "爸", "老父亲": "爸", "老头子": "老头",
              "老太太": "老太婆"}
-_CALLED = r"[\u4e00-\u9fff]{1,3}(?:阿姨|阿婆|老伯|伯伯|爷叔|奶奶|爷爷|老师|师傅)"   # 王阿婆
-_DINER = re.compile(r"(?:帮|给|替|为)\s*(?:\d+号楼\d*(?:室|号)?)?\s*"
+_CALLED = (r"[\u4e00-\u9fff]{1,3}(?:阿姨|阿婆|老伯|伯伯|爷叔|奶奶|爷爷|老师|师傅|老太太|老太|阿公|"
+           r"阿爷|老先生)")                                                         # 王阿婆
+_DINER = re.compile(r"(?:帮|给|替|为)\s*(?:\d+号楼\d*(?:室|号)?的?)?\s*"
                     r"((?:我们|我|阿拉)?(?:家)?(?:" + _KIN + r")|" + _CALLED + r")")
 _WHOSE = re.compile(r"^(?:我们|我|阿拉)(?:家)?(" + _KIN + r")")       # 我爸明天不要送了
 _SET_WORDS = re.compile(r"套餐\s*([ab])(?![a-z])|(?<![a-z])([ab])\s*(?:套餐|套|餐)|"
@@ -439,9 +444,10 @@ def _names_something(text: str) -> bool:
     return bool(_FILLER.sub("", appointment_subject(text)))
 
 
-def read_booking(text: str, today: dt.date, holidays: Sequence[NamedDay] = ()
-                 ) -> BookingRequest | None:
-    """The booking a normalised message asks for, or None when it is about something else."""
+def read_booking(text: str, today: dt.date, holidays: Sequence[NamedDay] = (),
+                 names_dish: bool = False) -> BookingRequest | None:
+    """The booking a normalised message asks for, or None when it is about something else.
+    `names_dish`: the message names a dish of the menu (订黄焖鸡和蒜蓉菠菜 orders them)."""
     code = booking_code(text)
     meal_talk = bool(_MEAL_WORD.search(text)) or (code is not None and code[0] == "F")
     if _MY_DELIVERY.search(text) and not _CANCEL.search(text):
@@ -503,7 +509,9 @@ def read_booking(text: str, today: dt.date, holidays: Sequence[NamedDay] = ()
         return None
     changing = (bool(_CHANGE.search(text)) or bool(_MORE.search(text))) and meal_talk \
         and not appointment_talk
-    if _ORDER.search(text) or changing:
+    dish_order = names_dish and bool(re.search(r"订|自选|点(?!心)|留|拿|要\s*" + _COUNT + r"\s*"
+                                               + _MEASURE, text)) and not _ASKS.search(text)
+    if _ORDER.search(text) or changing or dish_order:
         if _PRICE.search(text) and not changing:
             return None                  # 订一份A套餐要多少钱: a question about prices
         more = _more(text) if changing else 0

@@ -543,6 +543,10 @@ class IntentEngine:
         return 0.35 if len(feature) == 1 else 1.0
 
     # -- classifying ------------------------------------------------------------------------
+    def names_dish(self, text: str) -> bool:
+        """Whether a message names a dish of the menu calendar (狮子头 finds 红烧狮子头)."""
+        return bool(self._dish_re.search(text))
+
     @property
     def holidays(self) -> tuple[NamedDay, ...]:
         """The holidays and festivals residents name (圣诞节, 元旦), with their dates."""

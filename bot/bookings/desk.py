@@ -21,7 +21,8 @@ from bot.working_time import WorkingCalendar
 DELIVERY = "delivery"
 _POINT_SAID = re.compile(r"([\u4e00-\u9fff]{1,8}?)(助餐点|吃饭点|饭堂|食堂)")
 _POINT_LEAD = re.compile(r"^(?:.*?(?:在|到|去|从|的|里|订|拿|取))?"
-                         r"(?:今天|明天|后天|中午|晚上|夜里|早上)*")
+                         r"(?:今天|明天|后天|中午|晚上|夜里|早上|早饭|中饭|午饭|晚饭|夜饭|早餐|午"
+                         r"餐|晚餐)*")
 _GENERIC_PLACES = ("驿站", "长者", "老年", "社区", "小区", "这个", "那个", "我们", "阿拉", "附近",
                    "楼下", "哪个", "哪里", "老人", "街道")
 CONSULT_ONLY = "仅咨询"                 # items answered by phone or chat: no counter needed
@@ -316,12 +317,19 @@ class BookingDesk:
 
     async def place(self, uow: UnitOfWork, resident: Resident, spec: OrderSpec,
                     now: dt.datetime, replaces: Sequence[MealOrder] = ()) -> list[MealOrder]:
-        """Write one order per day (cancelling the orders it replaces)."""
+        """Write one order per day. A change of as many days keeps its orders and their codes
+        (F0012 stays F0012), changed in place; otherwise the replaced orders are cancelled."""
+        owed, _ = self.owed(spec)
+        if replaces and len(replaces) == len(spec.days):
+            for old, day in zip(sorted(replaces, key=lambda o: o.day), spec.days, strict=True):
+                old.day, old.meal, old.point, old.choice = day, spec.meal, spec.point, spec.choice
+                old.dishes, old.portions, old.owed = "、".join(spec.dishes), spec.portions, owed
+                old.updated_at, old.note = now, "changed"
+            return sorted(replaces, key=lambda o: o.day)
         for old in replaces:
             old.state, old.updated_at, old.note = "cancelled", now, "changed"
         placed = []
         for day in spec.days:
-            owed, _ = self.owed(spec)
             placed.append(await uow.orders.add(MealOrder(
                 resident_id=resident.id, elder_id=spec.elder.id if spec.elder else None,
                 diner=spec.diner, point=spec.point, day=day, meal=spec.meal,

@@ -26,6 +26,7 @@ ASK_WHAT_DISHES = "，或者说菜名自选（每样{price}元）"
 ORDER_LINE = "{day}{meal}{what} {portions}份，{where}{diner}"
 ORDER_DONE = "订好了，编号 {codes}。{summary}\n共 {owed} 元，到柜台付（{payment_hint}）。{deadline}"
 ORDER_CHANGED = "改好了，编号 {codes}。{summary}\n共 {owed} 元，到柜台付。{deadline}"
+ORDER_REPLACED = "（原来的 {old} 不用了。）"
 DAYS_SKIPPED = "\n（{days}已经截单或不开，没有订。）"
 ELDER_DISCOUNT = "已减老人助餐补贴{amount}元"
 SUBSIDY_HINT = "60岁以上凭敬老卡每餐还有优惠"
@@ -54,6 +55,10 @@ PAST_CUTOFF_CHANGE = ("{code}（{day}{meal}）{cutoff}截止，已经过了，�
                       "}。")
 DISHES_UNKNOWN = "{day}的菜单里没有您说的菜。{day}的菜有：{dishes}。"
 DISHES_NOT_HERE = "{point}只订套餐，不能自选。回复“A”或“B”。"
+NOT_YOUR_ELDER = ("没有找到您负责的楼里叫{name}、已批准送餐的老人。帮老人订送餐的，可以是登记人、"
+                  "老人那栋楼的楼栋长和"
+                  "志愿者，或者驿站工作人员。")
+NOT_SIGNED_FOR = "没有找到{name}已批准的送餐登记。"
 DELIVERY_NEEDS_SIGNUP = ("送餐上门要先登记。{eligible}\n说“报名送餐”可以在这里登记，工作人员审核后"
                          "就能订。"
                          "也可以先订到助餐点自己取。")

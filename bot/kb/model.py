@@ -122,7 +122,8 @@ class Prices:
     subsidy: str
     payment: str
     dish: int = 0                 # one dish chosen from the day's menu (自选)
-    elder_subsidy: int = 0        # taken off each portion for an elder registered for delivery
+    elder_subsidy: int = 0        # taken off the elder's own portion of a meal (one a meal), for
+    #                               an elder signed up for delivery
 
 
 @dataclass(frozen=True)

@@ -147,8 +147,9 @@ class TicketScheduler:
             for booking in bookings_due:
                 item = self.knowledge.item(booking.item_id)
                 booking.reminded_at = now
-                if booking.resident_id is None or item is None:
-                    continue
+                if booking.resident_id is None or item is None or \
+                        booking.created_at.astimezone(self.zone).date() == booking.day:
+                    continue    # booked the same day: the booking itself said it all
                 template = booking_texts.REMINDER if booking.day > local.date() \
                     else booking_texts.REMINDER_TODAY
                 uow.outbox.add(f"{booking.code}:remind", f"resident:{booking.resident_id}",
