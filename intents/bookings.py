@@ -491,7 +491,10 @@ def read_booking(text: str, today: dt.date, holidays: Sequence[NamedDay] = (),
     asks_about = (bool(_ASKS_ABOUT.search(text)) and not _WANTS.search(text)
                   and not _SLOTS.search(text)) or bool(_NOT_BOOKING.search(text)) or (
         len(text) > 40 and not _WANTS.search(text))
-    if appointment_talk and _ELSEWHERE.search(text):
+    learning = bool(re.search(r"学.{0,8}预约|教.{0,8}预约|预约.{0,8}(?:教|学)", text))
+    if appointment_talk and learning:
+        return None                 # 想学手机上预约看病: a wish to learn, not a booking
+    if appointment_talk and _ELSEWHERE.search(text) and (len(text) <= 40 or _WANTS.search(text)):
         return AppointmentRequest(named_subject=True, asks_how=asks_about, elsewhere=True)
     if appointment_talk and asks_about and not _SLOTS.search(text):
         return AppointmentRequest(named_subject=_names_something(text), asks_how=True)
