@@ -134,13 +134,19 @@ def resident_list(what: str) -> Callable[[Turn], bool]:
                       and t.command.what == what)
 
 
+GIVING_UP = re.compile(r"算了|不许了|不登记了|不要登记|先不要了|不报了|不弄了")
+
+
 def cancels(t: Turn) -> bool:
     """取消 / 算了; 不用修了 while a report is still being taken means the same. (不用了 to
     "要不要匿名？" is an answer, not a cancellation.)"""
     draft = t.state.draft
     if isinstance(draft, WishDraft) and draft.awaiting == "anonymous" \
-            and wants_anonymity(t.clean) is not None and "取消" not in t.clean:
+            and wants_anonymity(t.clean) is not None and "取消" not in t.clean \
+            and not GIVING_UP.search(t.clean):
         return False
+    if isinstance(draft, WishDraft) and GIVING_UP.search(t.clean):
+        return True                 # 算了不要了 to "要不要匿名？": the wish is given up
     return isinstance(t.command, Cancel) or (
         isinstance(t.command, Withdraw) and t.command.code is None and draft is not None)
 
@@ -203,8 +209,15 @@ def answers_wish_draft(t: Turn) -> bool:
 
 
 def books(kind: type) -> Callable[[Turn], bool]:
-    """A resident's meal order, delivery or appointment (明天中午订两份A套餐, 我的预约)."""
-    return lambda t: isinstance(t.booking, kind) and not isinstance(t.command, TicketCommand)
+    """A resident's meal order, delivery or appointment (明天中午订两份A套餐, 我的预约); while an
+    order is being taken, "A套餐两份" is its answer, not a new order."""
+    def condition(t: Turn) -> bool:
+        request = t.booking
+        if not isinstance(request, kind) or isinstance(t.command, TicketCommand):
+            return False
+        return not (isinstance(request, MealRequest) and isinstance(t.state.draft, OrderDraft)
+                    and not request.change and not request.days.dates)
+    return condition
 
 
 def books_counter(t: Turn) -> bool:
@@ -274,8 +287,13 @@ def kitchen_command(kind: type) -> Callable[[Turn], bool]:
 def answers_order(t: Turn) -> bool:
     """An answer while a meal order is taken: the day, the place, A or B, 1 to confirm (the
     menu's words and short replies are answers here; a real question escapes)."""
-    if not isinstance(t.state.draft, OrderDraft) or t.booking is not None:
+    draft = t.state.draft
+    if not isinstance(draft, OrderDraft):
         return False
+    request = t.booking
+    if request is not None and not (isinstance(request, MealRequest) and not request.change
+                                    and not request.days.dates):
+        return False     # a new order; A套餐两份 answers the one being taken
     if t.picks is not None or t.yes_no is not None:
         return True
     if t.asks and len(t.clean) > 6:

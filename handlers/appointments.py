@@ -67,19 +67,39 @@ def _ask_item(turn: Turn, bookings: BookingDesk, draft: AppointmentDraft) -> Out
     """Which item: the engine's candidates when it could not tell (敬老卡: 申领, 挂失补领,
     账户变更), else an open question. The day asked for is kept."""
     c = turn.appointment_item
-    items = [i for i in (bookings.knowledge.item(x.item) for x in c.candidates
-                         if c.clarify and x.intent == AFFAIRS) if i is not None]
+    lead = ""
+    if draft.day is not None or draft.time is not None:
+        lead = texts.KEPT_WHEN.format(when=_when_words(draft))
+    if c.intent == AFFAIRS and c.item is not None and c.alternatives:
+        ids = [c.item, *(x.item for x in c.alternatives)]
+    elif c.clarify:
+        ids = [x.item for x in c.candidates if x.intent == AFFAIRS]
+    else:
+        ids = list(draft.offered) if draft.awaiting == "item" else []
+    items = [i for i in (bookings.knowledge.item(x) for x in ids) if i is not None]
     if not items:
-        return ask(turn, replace(draft, awaiting="item", offered=()), texts.ASK_ITEM)
+        return ask(turn, replace(draft, awaiting="item", offered=()), texts.ASK_ITEM, lead)
     lines = "\n".join(f"{n}. {i.name}" for n, i in enumerate(items, start=1))
     return ask(turn, replace(draft, awaiting="item", offered=tuple(i.id for i in items)),
-               texts.ASK_WHICH_ITEM.format(items=lines))
+               texts.ASK_WHICH_ITEM.format(items=lines), lead)
+
+
+def _when_words(draft: AppointmentDraft) -> str:
+    """"11月26日（周四）下午 14:00": the day and time asked for, as far as said."""
+    day = day_words(draft.day) if draft.day else ""
+    return f"{day}{_HALF_NAMES.get(draft.half or '', '')} {draft.time or ''}".strip()
 
 
 def _item_of(turn: Turn, bookings: BookingDesk) -> AffairsItem | None:
+    """The item an appointment is for, when the message says it plainly (an answer with close
+    siblings beside it, 办医保, is asked by number instead)."""
     c = turn.appointment_item
-    if c.intent == AFFAIRS and c.item is not None:
-        return bookings.knowledge.item(c.item)
+    if c.intent != AFFAIRS or c.item is None:
+        return None
+    item = bookings.knowledge.item(c.item)
+    others = [bookings.knowledge.item(x.item) for x in c.alternatives]
+    if item is None or all(o is not None and o.name[:3] == item.name[:3] for o in others):
+        return item          # 办敬老卡: 敬老卡申领, the card's other actions beside it
     return None
 
 
@@ -173,6 +193,8 @@ async def continue_appointment(turn: Turn, uow: UnitOfWork, bookings: BookingDes
             if when is not None:          # 礼拜三: the day is kept, the item still asked
                 draft = replace(draft, day=when.day or draft.day, half=when.half or draft.half,
                                 time=when.time.strftime("%H:%M") if when.time else draft.time)
+                if draft.offered:
+                    return _ask_item(turn, bookings, draft)
                 return ask(turn, draft, texts.ASK_ITEM_FOR_DAY.format(
                     day=day_words(draft.day) if draft.day else ""))
             return _ask_item(turn, bookings, draft)
@@ -185,8 +207,21 @@ async def continue_appointment(turn: Turn, uow: UnitOfWork, bookings: BookingDes
         return await _book(turn, uow, bookings, draft, item, dt.date.fromisoformat(day), start)
     if turn.picks is not None:
         return turn.reply(texts.PICK_A_SLOT.format(count=len(draft.offered)))
+    asked = _as_request(turn)
+    if asked is not None and asked.time is not None and asked.day is None:
+        wanted = asked.time.strftime("%H:%M")       # 10点 / 10:30的: one of the slots offered
+        offered = next((key for key in draft.offered if key.endswith(" " + wanted)), None)
+        if offered is not None:
+            day, start = offered.split(" ")
+            return await _book(turn, uow, bookings, draft, item, dt.date.fromisoformat(day),
+                               start)
+        first_day = dt.date.fromisoformat(draft.offered[0].split(" ")[0]) \
+            if draft.offered else None
+        asked = AppointmentRequest(first_day, False, asked.half, asked.time)
+        return await _offer_slots(turn, uow, bookings, replace(draft, day=None, half=None,
+                                                               time=None), item, asked)
     return await _offer_slots(turn, uow, bookings, replace(draft, day=None, half=None,
-                                                           time=None), item, _as_request(turn))
+                                                           time=None), item, asked)
 
 
 def _as_request(turn: Turn) -> AppointmentRequest | None:

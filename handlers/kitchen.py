@@ -86,7 +86,9 @@ async def day_appointments(turn: Turn, uow: UnitOfWork, bookings: BookingDesk) -
         start=a.start, code=a.code, item=bookings.appointment_words(a)[2],
         name=(people[a.resident_id].name if a.resident_id in people else "") or "居民",
         state=texts.STATE_NAMES.get(a.state, "")) for a in found)
-    return turn.reply(texts.DAY_LIST.format(day=day, count=len(found), lines=lines))
+    example = next((a.code for a in found if a.state == "booked"), found[0].code)
+    return turn.reply(texts.DAY_LIST.format(day=day, count=len(found), lines=lines,
+                                            code=example))
 
 
 async def mark_appointment(turn: Turn, uow: UnitOfWork, bookings: BookingDesk) -> Outcome:

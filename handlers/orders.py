@@ -482,7 +482,7 @@ async def cancel_meal(turn: Turn, uow: UnitOfWork, bookings: BookingDesk,
                         if e.state == "approved"]
             if request.days.dates and standing:   # 取消明天的饭: that day is not delivered
                 return await pause_days(bookings, turn, uow, standing[0], request.days.dates)
-            return turn.reply(texts.CANCEL_NONE)
+            return turn.reply(texts.CANCEL_NONE_ANY if request.anything else texts.CANCEL_NONE)
         if not request.days.dates and len(chosen) > 1:
             lines = "\n".join(texts.MY_ORDER_LINE.format(code=o.code,
                                                          summary=bookings.summary(o),

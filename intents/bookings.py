@@ -39,7 +39,13 @@ _ORDER = re.compile(r"(?:预订|订)(?!阅|婚|单号|金)[^，。？?]{0,8}?" +
                     + r"|(?:帮|给|替)[^，。？?]{0,8}?(?:饭|餐)[^，。？?]{0,3}送(?:上门|过去|到|一"
                       r"份|来)"
                     r"|(?:帮|给|替)[^，。？?]{0,8}?送" + _COUNT + r"\s*" + _MEASURE
-                    + r"|订\s*(?:只|份|个)\s*[ab](?![a-z])"
+                    + r"|订\s*(?:这个|这只|这份|只|份|个)?\s*[ab](?![a-z])"
+                    r"|^(?:今天|明天|后天|明朝|后日|(?:礼拜|星期|周)[一二三四五六日天])(?:中午|晚"
+                    r"上|夜里|"
+                    r"中浪|夜快)?(?:的饭)?订$"
+                    r"|^[ab]\s*(?:套餐)?\s*" + _COUNT + r"\s*" + _MEASURE
+                    + r"|^" + _COUNT + r"\s*" + _MEASURE + r"\s*[ab](?![a-z])"
+                    r"|[ab]\s*(?:套餐)?[^，。？?]{0,3}送(?:到|上门|过来|过去)"
                     r"|订(?:个|份|一份|两份)?\s*(?:餐|饭|午饭|中饭|晚饭|夜饭|早饭|早餐|午餐|晚餐|"
                     r"套餐|"
                     r"[ab]套餐|[ab]餐)"
@@ -70,9 +76,11 @@ _MY_APPOINTMENTS = re.compile(r"我的预约|我约的|我预约了|查(?:一下
                               r"天|"
                               r"约的(?:是)?几点|约的(?:是)?哪天|我约了(?:几点|哪天|什么时候|啥辰光"
                               r"|哪一天)")
-_CANCEL = re.compile(r"取消|退掉|退订|退了吧|不要了|勿要了|不吃了|不去吃了|不要订了|撤销|撤掉|作废"
-                     r"|也不要了?$|"
-                     r"也不用了?$|也勿要了?$")
+_CANCEL = re.compile(r"取消|退掉|退订|退了吧|不要了|勿要了|不吃了|不去吃了|不来吃了?|不要订了|撤销"
+                     r"|撤掉|"
+                     r"作废|也不要了?$|也不用了?$|也勿要了?$|(?<![弄做搞学写拿过回下上进出])不(?:"
+                     r"去|来)了|"
+                     r"(?<![弄做搞学写拿过回下上进出])(?:去|来)不了了")
 _MEAL_WORD = re.compile(r"饭|餐|套餐|[ab]套|(?<!身)份|中饭|午饭|晚饭|夜饭|早饭|订的|吃")
 _CHANGE = re.compile(r"改成|换成|改为|换为|改一下|改到|换到|调到|挪到|改约|改期|改时间|换个时间|换"
                      r"一天|"
@@ -506,7 +514,7 @@ def read_booking(text: str, today: dt.date, holidays: Sequence[NamedDay] = (),
                                   only_asks=bool(_SLOTS.search(text)) and not move, move=move,
                                   named_subject=_names_something(text))
     if _HOW.search(text) and not _PORTIONS.search(text) and not _DELIVERY.search(text) and \
-            re.search(r"饭|餐|食堂|套餐|菜", text):
+            re.search(r"饭|餐|食堂|套餐|菜|中午|晚上|早上|夜里|中浪", text):
         return HowToOrder()
     if _NEGATED.search(text) or _NOT_FOOD.search(text):
         return None
