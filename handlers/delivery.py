@@ -287,6 +287,11 @@ async def pause_delivery(turn: Turn, uow: UnitOfWork, bookings: BookingDesk,
 async def pause_days(bookings: BookingDesk, turn: Turn, uow: UnitOfWork,
                      elder: DeliveryElder, days: tuple[dt.date, ...]) -> Outcome:
     """Stop an elder's standing delivery on these days (from the first still open)."""
+    paused = [p for p in await uow.deliveries.pauses(elder, days[0])
+              if p.first <= days[0] and days[-1] <= p.last]
+    if paused:
+        return turn.reply(texts.ALREADY_PAUSED.format(name=elder.name, first=day_words(
+            paused[0].first), last=day_words(paused[0].last)))
     first = days[0]
     earliest = bookings.first_delivery(turn.now, elder.meal)
     note = ""

@@ -74,13 +74,15 @@ async def order_meal(turn: Turn, uow: UnitOfWork, bookings: BookingDesk, desk: T
     draft = OrderDraft("day", expires(turn, settings), request.days.dates, request.meal,
                        request.choice, (), 1 if request.portions is None else request.portions,
                        None, request.diner)
-    if request.delivery or request.diner:
+    by_room = turn.actor is not None and bool(turn.place.building_name and turn.place.room)
+    if request.delivery or request.diner or by_room:
         elder = await _elder_for(turn, uow, router, resident, request.diner,
                                  strict=not request.delivery)
         if request.delivery:
             if elder is None and turn.actor is not None and not turn.actor.is_staff \
-                    and request.diner:
-                return turn.reply(texts.NOT_YOUR_ELDER.format(name=request.diner))
+                    and (request.diner or by_room):
+                return turn.reply(texts.NOT_YOUR_ELDER.format(
+                    name=request.diner or f"{turn.place.building_name}{turn.place.room}"))
             if elder is None:
                 who = texts.NOT_SIGNED_FOR.format(name=request.diner) if request.diner else ""
                 return turn.reply(who + texts.DELIVERY_NEEDS_SIGNUP.format(
@@ -193,12 +195,13 @@ async def _elder_for(turn: Turn, uow: UnitOfWork, router: TicketRouter, resident
     leader may order by name for an elder signed up in a building they look after, staff for
     any (帮9号楼王阿婆订明天中午一份A套餐送上门)."""
     elders = await uow.deliveries.of_resident(resident.id)
-    if turn.actor is not None and diner:
-        building = turn.place.building_name
+    building, room = turn.place.building_name, turn.place.room
+    if turn.actor is not None and (diner or (building and room)):
         theirs = None if turn.actor.is_staff else set(router.buildings_of(turn.actor.name))
         others = [e for e in await uow.deliveries.approved()
-                  if (diner in e.name or e.name in diner)
+                  if (not diner or diner in e.name or e.name in diner or bool(room))
                   and (building is None or e.building == building)
+                  and (not room or e.room == room)
                   and (theirs is None or e.building in theirs)]
         if len(others) == 1 and not any(e.id == others[0].id for e in elders):
             return others[0]
@@ -443,14 +446,22 @@ def _too_late(bookings: BookingDesk, order: MealOrder) -> str:
 # -- seeing and cancelling -----------------------------------------------------------------------
 async def my_orders(turn: Turn, uow: UnitOfWork, bookings: BookingDesk,
                     desk: TicketDesk) -> Outcome:
-    """我的订餐."""
+    """我的订餐 / 我妈的订餐: the resident's orders and those placed for the elders they signed
+    up, deliveries with the elder's address."""
     resident = await resident_of(desk, turn, uow)
-    mine = await uow.orders.of_resident(resident.id, turn.today)
+    elders = {e.id: e for e in await uow.deliveries.of_resident(resident.id)}
+    mine = await uow.orders.of_resident(resident.id, turn.today, tuple(elders))
     if not mine:
         return turn.reply(texts.MY_ORDERS_NONE)
-    lines = "\n".join(texts.MY_ORDER_LINE.format(code=o.code, summary=bookings.summary(o),
-                                                 owed=o.owed) for o in mine)
+    lines = "\n".join(texts.MY_ORDER_LINE.format(
+        code=o.code, owed=o.owed, summary=bookings.summary(o, place=_address(elders, o)))
+        for o in mine)
     return Outcome(turn.privately([Reply(texts.MY_ORDERS.format(lines=lines))]), turn.state)
+
+
+def _address(elders: dict[int, DeliveryElder], order: MealOrder) -> str:
+    elder = elders.get(order.elder_id or 0)
+    return f"{elder.building}{elder.room}" if elder is not None else ""
 
 
 async def cancel_meal(turn: Turn, uow: UnitOfWork, bookings: BookingDesk,

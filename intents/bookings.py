@@ -55,6 +55,8 @@ _ORDER = re.compile(r"(?:预订|订)(?!阅|婚|单号|金)[^，。？?]{0,8}?" +
                     r"|^(?:今天|明天|后天|明朝|后日|(?:礼拜|星期|周)[一二三四五六日天])?(?:中午|晚"
                     r"上|夜里|"
                     r"中浪|夜快)?" + _COUNT + r"\s*个\s*[ab](?![a-z])")
+# 再订一份好伐 asks for an order, politely: no question
+_SOFTENER = re.compile(r"(?:好伐|好吗|好不好|可以伐|可以吗|行伐|行吗|好哇|谢谢)\W*$")
 _NEGATED = re.compile(r"(?:不要|不想|不用|别|勿要|甭|不必)(?:给我|帮我|再)?(?:订|预订|点)")
 _PRICE = re.compile(r"多少钱|几钱|几块|价格|价钿|贵不贵|便宜|刷.{0,3}卡|付钱|付款|怎么付")
 _ASKS = re.compile(r"吗|伐|么$|嘛|？|\?|能不能|可不可以|好不好|行不行|是不是")
@@ -64,11 +66,10 @@ _HOW = re.compile(r"怎么订|哪能订|如何订|可以订吗|能订吗|好订�
                   r"最晚几点|提前多久订|要提前|提前订|手机上订|网上订|手机订|能不能退|可以退吗|好"
                   r"退伐|能退吗|"
                   r"退得掉吗")
-_MY_ORDERS = re.compile(r"我的订餐|我[订定](?:的|额|个)(?:饭|餐)|我订的餐|订了(?:什么|啥|哪些|几份"
-                        r"|多少)|查(?:一下|查)?"
-                        r"(?:我的)?订餐|订餐记录|我的饭订了|看看(?:我的)?订餐|我[订定]的|订好了吗|"
-                        r"订上"
-                        r"了吗")
+_MY_ORDERS = re.compile(r"我的订餐|[\u4e00-\u9fff]{1,3}的订餐|"
+                        r"(?:饭|餐)订(?:了|好了|上了)(?:吗|伐|没)|我[订定](?:的|额|个)(?:饭|餐)|我订的餐|订了(?:什么|啥|哪些|几份|多少)|"
+                        r"查(?:一下|查)?(?:我的)?订餐|订餐记录|我的饭订了|看看(?:我的)?订餐|我[订定]的|"
+                        r"订好了吗|订上了吗")
 _MY_DELIVERY = re.compile(r"我的送餐|(?:我妈|我爸|我家|老人)?的?送餐(?:登记)?(?:审核|批)(?:好了|了"
                           r"|过了|下来)"
                           r"|送餐(?:登记)?(?:怎么样了|进度|批了吗|通过了吗)|查询?\s*s\s*\d+")
@@ -117,7 +118,7 @@ _WANTS = re.compile(r"(?:我|阿拉|我们)(?:想|要)(?:先)?(?:预约|约)|(?:
 # What is booked elsewhere: hospitals, vaccines, housekeeping, banks, the traffic police.
 _ELSEWHERE = re.compile(r"挂号|医院|门诊|看病|看毛病|疫苗|体检|专家号|牙科|牙医|家政|保洁|保姆|月"
                         r"嫂|钟点工|"
-                        r"理发|银行|车管|驾照|驾驶证|护照|签证|港澳通行证")
+                        r"理发|车管|驾照|驾驶证|护照|签证|港澳通行证")
 _NOT_BOOKING = re.compile(r"不是要?(?:预约|约)|不用预约|不要预约|不想预约|不需要预约")
 _STOP = re.compile(r"以后(?:都)?(?:不要|不用|勿要|别)(?:再)?送|不要再送|不用再送|勿要再送|别再送|"
                    r"停掉送餐|"
@@ -145,7 +146,10 @@ _SET_WORDS = re.compile(r"套餐\s*([ab])(?![a-z])|(?<![a-z])([ab])\s*(?:套餐|
 _SET_COUNT = re.compile(_COUNT + r"\s*" + _MEASURE + r"\s*(?:套餐\s*)?([ab])(?![a-z])|"
                         r"(?:套餐\s*)?([ab])\s*(?:套餐|套|餐)?\s*" + _COUNT + r"\s*" + _MEASURE)
 _RANGE = re.compile(r"(.{1,8}?)(?:到|至|~|～|-|－|—)(.{1,8})")
-_DURATION = re.compile(r"(\d+|[一两二三四五六七八九十]+)\s*(?:个)?(礼拜|星期|周|天|日)")
+# 停两天, 停一个礼拜 (not the 四 of 礼拜四礼拜五)
+_ASIDE = re.compile(r"(?<=[问看查说讲想])一下(?=(?:礼拜|星期|周)[一二三四五六日天])")
+_DURATION = re.compile(r"(?<!礼拜)(?<!星期)(?<!周)(\d+|[一两二三四五六七八九十]+)\s*(?:个)?"
+                       r"(礼拜|星期|周|天|日)")
 _WEEK = re.compile(r"(下下|下个?|这个?|本)(?:礼拜|星期|周)(?![一二三四五六日天1-7])")
 _TIME = re.compile(r"(\d{1,2})\s*(?:点|:|：)\s*(半|\d{2})?")
 _CODE = re.compile(r"(?<![a-z])([fsy])\s*-?\s*(\d{1,6})(?!\d)")
@@ -320,7 +324,8 @@ def read_days(text: str, today: dt.date, holidays: Sequence[NamedDay] = ()) -> D
                 return Days(tuple(first.date + dt.timedelta(days=n)
                                   for n in range((end - first.date).days + 1)))
     text = text.replace("后日", "后天").replace("明朝", "明天")
-    listed = [read_day(part, today, holidays) for part in re.split(r"[和跟与及、，,]|还有", text)]
+    parts = re.split(r"[和跟与及、，,]|还有|(?=(?:礼拜|星期|周)[一二三四五六日天])", text)
+    listed = [read_day(part, today, holidays) for part in parts]
     dates = sorted({d.date for d in listed if d is not None and d.date is not None})
     if len(dates) > 1 and dates[-1] <= dates[0] + dt.timedelta(days=62):
         return Days(tuple(dates))                   # 礼拜三和礼拜四
@@ -456,6 +461,7 @@ def read_booking(text: str, today: dt.date, holidays: Sequence[NamedDay] = (),
                  names_dish: bool = False) -> BookingRequest | None:
     """The booking a normalised message asks for, or None when it is about something else.
     `names_dish`: the message names a dish of the menu (订黄焖鸡和蒜蓉菠菜 orders them)."""
+    text = _ASIDE.sub(" ", text)          # 问一下礼拜三 is this Wednesday, not 下礼拜三
     code = booking_code(text)
     meal_talk = bool(_MEAL_WORD.search(text)) or (code is not None and code[0] == "F")
     if _MY_DELIVERY.search(text) and not _CANCEL.search(text):
@@ -520,15 +526,16 @@ def read_booking(text: str, today: dt.date, holidays: Sequence[NamedDay] = (),
         return None
     changing = (bool(_CHANGE.search(text)) or bool(_MORE.search(text))) and meal_talk \
         and not appointment_talk
-    dish_order = names_dish and bool(re.search(r"订|自选|点(?!心)|留|拿|要\s*" + _COUNT + r"\s*"
-                                               + _MEASURE, text)) and not _ASKS.search(text)
+    dish_order = names_dish and bool(re.search(r"订|自选|点(?!心)|留|拿|(?:要|各)\s*" + _COUNT
+                                               + r"\s*" + _MEASURE, text)) \
+        and not _ASKS.search(text)
     if _ORDER.search(text) or changing or dish_order:
         if _PRICE.search(text) and not changing:
             return None                  # 订一份A套餐要多少钱: a question about prices
         more = _more(text) if changing else 0
         days = read_days(text, today, holidays)
         portions = None if more else portions_of(text)
-        asks = bool(_ASKS.search(text)) and not changing
+        asks = bool(_ASKS.search(_SOFTENER.sub("", text))) and not changing
         if asks and not days.dates and portions is None and _choice(text) is None:
             return HowToOrder()               # 订饭可以在手机上订吗
         return MealRequest(days, parse_meal(text), _choice(text), portions,

@@ -23,6 +23,11 @@ _POINT_SAID = re.compile(r"([\u4e00-\u9fff]{1,8}?)(助餐点|吃饭点|饭堂|�
 _POINT_LEAD = re.compile(r"^(?:.*?(?:在|到|去|从|的|里|订|拿|取))?"
                          r"(?:今天|明天|后天|中午|晚上|夜里|早上|早饭|中饭|午饭|晚饭|夜饭|早餐|午"
                          r"餐|晚餐)*")
+_DAY_OR_MEAL = re.compile(r"(?:下下|下个?|这个?|本)?(?:礼拜|星期|周)[一二三四五六日天]|今天|明天|"
+                          r"后天|今朝|"
+                          r"明朝|后日|\d{1,2}月\d{1,2}[日号]?|\d{1,2}[日号]|中午|晚上|夜里|早上|中"
+                          r"浪|夜快|"
+                          r"早饭|中饭|午饭|晚饭|夜饭|早餐|午餐|晚餐|阿拉|我们|我")
 _GENERIC_PLACES = ("驿站", "长者", "老年", "社区", "小区", "这个", "那个", "我们", "阿拉", "附近",
                    "楼下", "哪个", "哪里", "老人", "街道")
 CONSULT_ONLY = "仅咨询"                 # items answered by phone or chat: no counter needed
@@ -181,7 +186,7 @@ class BookingDesk:
         """A meal point the message names that the station does not have (火星食堂, 幸福里助餐点),
         or "" (梅园食堂 and 驿站食堂 are ours; 在食堂 is the canteen)."""
         for match in _POINT_SAID.finditer(text):
-            said = _POINT_LEAD.sub("", match.group(1))
+            said = _DAY_OR_MEAL.split(_POINT_LEAD.sub("", match.group(1)))[-1]
             if not said or said.endswith(_GENERIC_PLACES):
                 continue
             whole = said + match.group(2)

@@ -112,6 +112,7 @@ SIGNUP_DECLINED = "{name}的送餐登记（{code}）没有通过。{why}有疑�
 PAUSE_NONE = "您还没有登记送餐上门，不用停。要登记的话说“报名送餐”。"
 PAUSE_WHEN = "从哪天停到哪天？比如“下礼拜停一个礼拜”“12月8号到12号不用送”。"
 PAUSED = "好的，{name}的送餐 {first} 到 {last} 停送，{resume}起照常送。"
+ALREADY_PAUSED = "{name}的送餐{first}到{last}已经停了，那几天不送。"
 PAUSED_ONE_DAY = "好的，{name}{day}的送餐停一次，{resume}起照常送。"
 PAUSE_TOO_LATE = "（{day}的送餐已经截单，那天还会送。）"
 RESUMED = "好的，{name}的送餐从{day}起恢复。"

@@ -6,7 +6,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Sequence
 
-from sqlalchemy import func, select
+from sqlalchemy import func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.db.models import (
@@ -45,11 +45,15 @@ class MealOrderRepository:
         found = _id_of(code, ORDER_PREFIX)
         return None if found is None else await self.session.get(MealOrder, found)
 
-    async def of_resident(self, resident_id: int, since: dt.date) -> list[MealOrder]:
-        """A resident's active orders from `since` on, soonest first."""
+    async def of_resident(self, resident_id: int, since: dt.date,
+                          elders: Sequence[int] = ()) -> list[MealOrder]:
+        """A resident's active orders from `since` on, soonest first; with `elders`, also the
+        orders anyone placed for those elders (a volunteer's order for one's mother)."""
+        whose = MealOrder.resident_id == resident_id
+        if elders:
+            whose = or_(whose, MealOrder.elder_id.in_(list(elders)))
         rows = await self.session.scalars(
-            select(MealOrder).where(MealOrder.resident_id == resident_id,
-                                    MealOrder.state == "active", MealOrder.day >= since)
+            select(MealOrder).where(whose, MealOrder.state == "active", MealOrder.day >= since)
             .order_by(MealOrder.day, MealOrder.meal, MealOrder.id))
         return list(rows)
 
