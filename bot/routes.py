@@ -307,6 +307,8 @@ def answers_signup(t: Turn) -> bool:
     B套餐，礼拜六礼拜天不要); a question (送餐费多少钱) escapes, recalled afterwards."""
     if not isinstance(t.state.draft, SignupDraft):
         return False
+    if t.yes_no is not None or t.picks is not None:
+        return True              # 对 / 是的 / 1 to "回复 1 确认登记"
     if t.booking is not None and not isinstance(t.booking, MealRequest | CancelMeal):
         return False
     if t.asks and t.place.empty:
@@ -472,6 +474,7 @@ ROUTES: tuple[Route, ...] = (
     Route("delivery.decide", kitchen_command(DecideSignup), kitchen.decide_signup),
     Route("kitchen.close_point", kitchen_command(ClosePoint), kitchen.close_point),
     Route("kitchen.sold_out", kitchen_command(SoldOut), kitchen.sold_out),
+    Route("kitchen.not_staff", lambda t: t.staff_command_tried, kitchen.not_staff),
     # safety first (an emergency's place, said with the emergency again, is still its place)
     Route("emergency.place.named", lambda t: t.state.place_wanted is not None
           and t.command is None and not t.place.empty, safety.place_answer),

@@ -16,6 +16,8 @@ from bot.messages import IncomingMessage, Reply
 from intents.answers import yes_or_no
 from intents.bookings import (
     BookingRequest,
+    DecideSignup,
+    MarkAppointment,
     StaffBooking,
     appointment_subject,
     read_booking,
@@ -133,7 +135,8 @@ class Turn:
     def standard(self) -> str:
         """The message normalised (script, dialect, punctuation) but not corrected for
         homophones: what booking phrases are read from (再加一份 is not 在家一份)."""
-        return self._engine.normaliser.standard(self.message.text[:500])
+        text = _CLOCK.sub(r"\1点\2", self.message.text[:500])    # 10:00 stays a time
+        return self._engine.normaliser.standard(text)
 
     @cached_property
     def command(self) -> Command | None:
@@ -147,10 +150,15 @@ class Turn:
                             self._engine.names_dish(self.standard))
 
     @cached_property
+    def appointment_subject(self) -> str:
+        """An appointment message without its booking words and times (预约办敬老卡 -> 办敬老卡)."""
+        return appointment_subject(self.clean)
+
+    @cached_property
     def appointment_item(self) -> Classification:
         """What an appointment message is about, its booking words left out (我想预约办敬老卡
         is about 敬老卡, 我想预约 about nothing yet)."""
-        subject = appointment_subject(self.clean)
+        subject = self.appointment_subject
         if subject == self.clean:
             return self.classification
         return self._engine.classify(subject, self.today)
@@ -161,6 +169,14 @@ class Turn:
         if self.actor is None or not self.actor.is_staff:
             return None
         return read_staff_booking(self.standard, self.today, self._engine.holidays)
+
+    @cached_property
+    def staff_command_tried(self) -> bool:
+        """Someone who is not staff typed a counter or sign-up command (办结 Y0002)."""
+        if self.actor is not None and self.actor.is_staff:
+            return False
+        found = read_staff_booking(self.standard, self.today, self._engine.holidays)
+        return isinstance(found, MarkAppointment | DecideSignup) and found.code is not None
 
     @property
     def classification(self) -> Classification:
@@ -231,5 +247,6 @@ class Turn:
 
 
 _TICKET_CODE = re.compile(r"[RWC]\d{4,}")
+_CLOCK = re.compile(r"(?<!\d)(\d{1,2})[:：](\d{2})(?!\d)")
 _QUESTION = re.compile(r"怎么|如何|吗|什么|啥|哪|几|多少|能不能|可不可以|是不是|有没有|请问|想问|"
                        r"咨询")

@@ -24,6 +24,7 @@ from intents.dates import read_day
 from intents.engine import AFFAIRS
 
 _HALF_NAMES = {"am": "上午", "pm": "下午"}
+_ACTION = re.compile(r"挂失|补|换|变更|注销|暂停|恢复|转移|更正|修改|延期|续|迁|解除|查询|打印")
 _GIVE_UP = re.compile(r"算了|不约了|不预约了|勿约了|过两天再说|以后再说|先不约")
 
 
@@ -97,9 +98,15 @@ def _item_of(turn: Turn, bookings: BookingDesk) -> AffairsItem | None:
     if c.intent != AFFAIRS or c.item is None:
         return None
     item = bookings.knowledge.item(c.item)
-    others = [bookings.knowledge.item(x.item) for x in c.alternatives]
-    if item is None or all(o is not None and o.name[:3] == item.name[:3] for o in others):
-        return item          # 办敬老卡: 敬老卡申领, the card's other actions beside it
+    others = [o for o in (bookings.knowledge.item(x.item) for x in c.alternatives)
+              if o is not None]
+    if item is None or not others:
+        return item
+    if all(o.name[:3] == item.name[:3] for o in others):
+        # One card, several actions: the action said, else applying for it (办敬老卡)
+        if _ACTION.search(turn.appointment_subject):
+            return item
+        return next((i for i in (item, *others) if i.name.endswith("申领")), None)
     return None
 
 

@@ -19,9 +19,17 @@ from bot.tickets.routing import TicketRouter
 from bot.turn import Outcome, Turn
 from handlers.booking_turns import ask, done, expires, resident_of
 from handlers.context import DialogueSettings
-from intents.bookings import DeliveryPause, DeliverySignup, MyDelivery, kin_of, portions_of
+from intents.bookings import (
+    DeliveryPause,
+    DeliverySignup,
+    MyDelivery,
+    called_name,
+    kin_of,
+    portions_of,
+)
 
-_YES = re.compile(r"^(?:1|确认|对|是|是的|好|好的|可以|行|没错|对的|嗯|登记|要)\W*$")
+_YES = re.compile(r"^(?:1|确认|对|是|是的|好|好的|可以|行|没错|对的|嗯|登记|要|对额|是额|好额|"
+                  r"好呃|对呃|没问题|就这样)\W*$")
 _NO = re.compile(r"^(?:2|不|不要|不登记|不用|算了|不对|不是|勿要)\W*$")
 _DAY_INDEX = {"一": 0, "二": 1, "三": 2, "四": 3, "五": 4, "六": 5, "日": 6, "天": 6}
 _WEEKDAY_SPAN = re.compile(r"(?:礼拜|星期|周)([一二三四五六日天])(?:到|至|-)(?:礼拜|星期|周)?"
@@ -61,10 +69,11 @@ async def continue_signup(turn: Turn, uow: UnitOfWork, bookings: BookingDesk,
     resident = await resident_of(desk, turn, uow)
     draft = replace(draft, expires_at=expires(turn, settings))
     text = turn.standard
-    if _GIVE_UP.search(text) or (draft.awaiting == "confirm" and _NO.match(text)):
+    if _GIVE_UP.search(text) or (draft.awaiting == "confirm" and (
+            _NO.match(text) or turn.yes_no is False)):
         return done(turn, texts.NOT_SIGNED_UP)
     if draft.awaiting == "confirm":
-        if _YES.match(text):
+        if _YES.match(text) or turn.yes_no is True:
             return await _file(turn, uow, bookings, router, resident, draft)
         draft = _read_standing(text, draft)
     elif turn.booking is not None:
@@ -128,9 +137,12 @@ def _read_elder(turn: Turn, draft: SignupDraft, resident: Resident,
     reason = reason_of(text)
     if reason:
         draft = replace(draft, reason=reason)
+    called = called_name(turn.standard)
+    if called and draft.awaiting == "elder":
+        return replace(draft, name=called)          # 刘阿婆 / 叫老钱: the name said wins
     first = re.match(r"^\s*([\u4e00-\u9fff]{1,5}?)(?:[，,\s]|$)", turn.surface)
-    if draft.awaiting == "elder" and first and not re.search(r"\d|楼|岁|住|独|失能|残|老两口",
-                                                             first.group(1)) \
+    if draft.awaiting == "elder" and first and not re.search(
+            r"\d|楼|岁|住|独|失能|残|老两口|报名|送餐|送饭|登记|申请|帮", first.group(1)) \
             and not _NUMERAL.fullmatch(first.group(1)) and not reason_of(first.group(1)):
         said = first.group(1)
         if _SELF.match(said):
@@ -152,9 +164,10 @@ async def _advance(turn: Turn, uow: UnitOfWork, bookings: BookingDesk, resident:
         (texts.SIGNUP_MISSING_AGE, draft.age is None),
         (texts.SIGNUP_MISSING_REASON, not draft.reason)) if lacking]
     name = draft.name or texts.ELDER
-    if missing == [texts.SIGNUP_MISSING_REASON] and draft.awaiting == "elder" \
-            and turn.booking is None and not reason_of(turn.standard) and draft.age is not None \
-            and re.search(r"一起住|同住|住在一起|跟.{1,3}住|和.{1,3}住", turn.standard):
+    if missing == [texts.SIGNUP_MISSING_REASON] and not reason_of(turn.standard) \
+            and draft.age is not None and re.search(
+                r"一起住|同住|住在一起|一道住|(?:跟|和|同)[^，。,]{1,6}(?:一起|一道|一块)?住",
+                turn.standard):
         draft = replace(draft, reason="同住")      # lives with family: not eligible
         missing = []
     if missing:

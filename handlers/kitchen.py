@@ -243,3 +243,9 @@ def _next_day_serving(bookings: BookingDesk, dish: str, today: dt.date) -> dt.da
                 *menu.dishes("lunch"), *menu.dishes("dinner"), *menu.breakfast)):
             return day
     return today
+
+
+async def not_staff(turn: Turn, uow: UnitOfWork) -> Outcome:
+    """办结 Y0002 from a resident or a leader: only station staff mark appointments and approve
+    delivery."""
+    return turn.reply(texts.STAFF_ONLY)

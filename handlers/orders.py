@@ -107,13 +107,16 @@ async def order_meal(turn: Turn, uow: UnitOfWork, bookings: BookingDesk, desk: T
         named = bookings.point_named(turn.standard)
         draft = replace(draft, point=named.id if named else None)
     dishes = _dishes_named(turn.standard, bookings, draft)
-    if dishes:
+    elsewhere = [d for d in read_dishes(turn.standard, bookings.canteen.dishes())
+                 if not any(d in x or x in d for x in dishes)]
+    if dishes and not elsewhere:
         draft = replace(draft, choice="dishes", dishes=dishes, meal=draft.meal or "lunch")
-    elif draft.days and read_dishes(turn.standard, bookings.canteen.dishes()):
+    elif draft.days and (elsewhere or read_dishes(turn.standard, bookings.canteen.dishes())):
         menu = bookings.canteen.menu.get(draft.days[0])
         if menu is not None:     # dishes of another day's menu
-            return turn.reply(texts.DISHES_UNKNOWN.format(
-                day=day_words(draft.days[0]),
+            said = elsewhere or read_dishes(turn.standard, bookings.canteen.dishes())
+            return turn.reply(texts.DISHES_NOT_THAT_DAY.format(
+                named="、".join(said), day=day_words(draft.days[0]),
                 dishes="、".join(menu.dishes(draft.meal or "lunch"))))
     if request.mix:              # 两份A一份B: one order per set
         return await _order_mix(turn, uow, bookings, resident, draft, request.mix)

@@ -55,6 +55,9 @@ _ORDER = re.compile(r"(?:预订|订)(?!阅|婚|单号|金)[^，。？?]{0,8}?" +
                     r"|^(?:今天|明天|后天|明朝|后日|(?:礼拜|星期|周)[一二三四五六日天])?(?:中午|晚"
                     r"上|夜里|"
                     r"中浪|夜快)?" + _COUNT + r"\s*个\s*[ab](?![a-z])")
+# 明朝中浪食堂B套餐两份: a day, a place or set, and a count is an order, though 订 is not said
+_STATED = re.compile(r"(?:[ab](?![a-z])\s*(?:套餐)?|饭|餐|食堂|助餐点|吃饭点)\s*" + _COUNT + r"\s*"
+                     + _MEASURE + r"\W*$")
 # 再订一份好伐 asks for an order, politely: no question
 _SOFTENER = re.compile(r"(?:好伐|好吗|好不好|可以伐|可以吗|行伐|行吗|好哇|谢谢)\W*$")
 _NEGATED = re.compile(r"(?:不要|不想|不用|别|勿要|甭|不必)(?:给我|帮我|再)?(?:订|预订|点)")
@@ -67,8 +70,10 @@ _HOW = re.compile(r"怎么订|哪能订|如何订|可以订吗|能订吗|好订�
                   r"退伐|能退吗|"
                   r"退得掉吗")
 _MY_ORDERS = re.compile(r"我的订餐|[\u4e00-\u9fff]{1,3}的订餐|"
-                        r"(?:饭|餐)订(?:了|好了|上了)(?:吗|伐|没)|我[订定](?:的|额|个)(?:饭|餐)|我订的餐|订了(?:什么|啥|哪些|几份|多少)|"
-                        r"查(?:一下|查)?(?:我的)?订餐|订餐记录|我的饭订了|看看(?:我的)?订餐|我[订定]的|"
+                        r"(?:饭|餐)订(?:了|好了|上了)(?:吗|伐|没)|我[订定](?:的|额|个)(?:饭|餐)|我"
+                        r"订的餐|订了(?:什么|啥|哪些|几份|多少)|"
+                        r"查(?:一下|查)?(?:我的)?订餐|订餐记录|我的饭订了|看看(?:我的)?订餐|我[订"
+                        r"定]的|"
                         r"订好了吗|订上了吗")
 _MY_DELIVERY = re.compile(r"我的送餐|(?:我妈|我爸|我家|老人)?的?送餐(?:登记)?(?:审核|批)(?:好了|了"
                           r"|过了|下来)"
@@ -383,6 +388,18 @@ def _diner(text: str) -> str:
     return _plain(match.group(1)) if match else ""
 
 
+def called_name(text: str) -> str:
+    """The name an elder goes by, said anywhere in a message: 刘阿婆, 叫老钱 -> 老钱."""
+    named = re.search(r"叫([\u4e00-\u9fff]{2,3}?)(?=[，,。\s]|$|今年|\d)", text)
+    if named and not re.search(r"送|报名|工作人员", named.group(1)):
+        return named.group(1)
+    called = re.search(_CALLED, text)
+    if called is None:
+        return ""
+    return re.sub(r"^(?:帮|给|替|为|我们|我|的|是|叫|阿拉|送|报名|登记|家)+", "", called.group(0)) \
+        or called.group(0)
+
+
 def kin_of(word: str) -> str:
     """"妈" for 我妈 / 阿拉姆妈 / 妈妈 (how a family calls the elder); "" for a name."""
     match = re.fullmatch(r"(?:我们|我|阿拉)?(?:家)?(" + _KIN + r")", word)
@@ -529,7 +546,8 @@ def read_booking(text: str, today: dt.date, holidays: Sequence[NamedDay] = (),
     dish_order = names_dish and bool(re.search(r"订|自选|点(?!心)|留|拿|(?:要|各)\s*" + _COUNT
                                                + r"\s*" + _MEASURE, text)) \
         and not _ASKS.search(text)
-    if _ORDER.search(text) or changing or dish_order:
+    stated = bool(_STATED.search(text)) and read_days(text, today, holidays).dates != ()
+    if _ORDER.search(text) or changing or dish_order or stated:
         if _PRICE.search(text) and not changing:
             return None                  # 订一份A套餐要多少钱: a question about prices
         more = _more(text) if changing else 0

@@ -53,6 +53,7 @@ PAST_CUTOFF = "{day}{meal}在{point}的订餐{cutoff}截止，已经过了。{hi
 PAST_CUTOFF_HINT = "可以直接去窗口买，套餐卖完为止。"
 PAST_CUTOFF_CHANGE = ("{code}（{day}{meal}）{cutoff}截止，已经过了，改不了也退不了。有事请打 {phone"
                       "}。")
+DISHES_NOT_THAT_DAY = "{named}不在{day}的菜单上，没有订。{day}的菜有：{dishes}。"
 DISHES_UNKNOWN = "{day}的菜单里没有您说的菜。{day}的菜有：{dishes}。"
 DISHES_NOT_HERE = "{point}只订套餐，不能自选。回复“A”或“B”。"
 NOT_YOUR_ELDER = ("没有找到您负责的楼里叫{name}、已批准送餐的老人。帮老人订送餐的，可以是登记人、"
@@ -195,4 +196,4 @@ REOPEN_NONE = "{day}{point}没有停餐记录。"
 CLOSE_PAST = "{day}已经过去了，不用停。"
 SOLD_OUT_DONE = "已通知 {count} 位订了{dish}的居民。"
 UNKNOWN_POINT = "没有找到这个助餐点。可以说：{points}。"
-STAFF_ONLY = "这是工作人员的命令。"
+STAFF_ONLY = "标记预约、批准送餐是驿站工作人员做的。要查自己的，说“我的预约”或“我的送餐”。"

@@ -152,7 +152,8 @@ class DeliveryRepository:
     async def pauses(self, elder: DeliveryElder, since: dt.date) -> list[DeliveryPause]:
         """An elder's pauses not over by `since`."""
         rows = await self.session.scalars(select(DeliveryPause).where(
-            DeliveryPause.elder_id == elder.id, DeliveryPause.last >= since)
+            DeliveryPause.elder_id == elder.id, DeliveryPause.last >= since,
+            DeliveryPause.last >= DeliveryPause.first)     # one lifted before it began: none
             .order_by(DeliveryPause.first))
         return list(rows)
 
