@@ -51,6 +51,7 @@ DIET = "{note}"
 _DISH_PART = 3
 _DISH_DAYS_SHOWN = 3
 
+
 def _day(date: dt.date) -> str:
     return DAY.format(month=date.month, day=date.day, weekday=WEEKDAY_NAMES[date.weekday()])
 

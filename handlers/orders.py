@@ -126,14 +126,9 @@ async def order_meal(turn: Turn, uow: UnitOfWork, bookings: BookingDesk, desk: T
 
 
 def _days_refusal(bookings: BookingDesk, days: tuple[dt.date, ...], today: dt.date) -> str:
-    """A day in the past or beyond the days orders are taken for ("" when none)."""
-    last = today + dt.timedelta(days=bookings.rules.days_ahead)
-    for day in days:
-        if day < today:
-            return texts.PAST_DAY.format(day=day_words(day), ahead=bookings.rules.days_ahead)
-        if day > last:
-            return texts.TOO_FAR.format(ahead=bookings.rules.days_ahead, last=day_words(last))
-    return ""
+    """A day in the past or beyond the days orders are taken for ("" when none): asked before
+    anything else about the order."""
+    return next((r for r in (bookings.day_refusal(day, today) for day in days) if r), "")
 
 
 async def continue_order(turn: Turn, uow: UnitOfWork, bookings: BookingDesk, desk: TicketDesk,

@@ -244,6 +244,16 @@ class BookingDesk:
         return "\n".join(self.summary(spec, day, place) for day in spec.days)
 
     # -- placing orders ------------------------------------------------------------------------
+    def day_refusal(self, day: dt.date, today: dt.date) -> str:
+        """Why no order is taken for that day at all: it is past, or beyond `days_ahead`
+        ("" when it is within reach)."""
+        last = today + dt.timedelta(days=self.rules.days_ahead)
+        if day < today:
+            return texts.PAST_DAY.format(day=day_words(day), ahead=self.rules.days_ahead)
+        if day > last:
+            return texts.TOO_FAR.format(ahead=self.rules.days_ahead, last=day_words(last))
+        return ""
+
     def refusal(self, spec: OrderSpec, now: dt.datetime, stops: Sequence[MealStop] = ()
                 ) -> str | None:
         """Why this order cannot be taken, or None: the portions, the day, the point, its
@@ -254,12 +264,10 @@ class BookingDesk:
             return (texts.PORTIONS_TOO_MANY.format(most=self.rules.max_portions, phone=phone)
                     if spec.portions > self.rules.max_portions
                     else texts.PORTIONS_BAD.format(most=self.rules.max_portions))
-        last = today + dt.timedelta(days=self.rules.days_ahead)
         for day in spec.days:
-            if day < today:
-                return texts.PAST_DAY.format(day=day_words(day), ahead=self.rules.days_ahead)
-            if day > last:
-                return texts.TOO_FAR.format(ahead=self.rules.days_ahead, last=day_words(last))
+            out_of_reach = self.day_refusal(day, today)
+            if out_of_reach:
+                return out_of_reach
             menu = self.canteen.menu.get(day)
             if menu is None:
                 return texts.NO_MENU.format(day=day_words(day))
