@@ -20,6 +20,7 @@ from intents.bookings import (
     MarkAppointment,
     StaffBooking,
     appointment_subject,
+    booking_code,
     read_booking,
     read_staff_booking,
 )
@@ -175,6 +176,9 @@ class Turn:
         """Someone who is not staff typed a counter or sign-up command (办结 Y0002)."""
         if self.actor is not None and self.actor.is_staff:
             return False
+        code = booking_code(self.standard)
+        if code is None or code[0] not in ("Y", "S"):
+            return False       # every such command names a Y or S code: most messages stop here
         found = read_staff_booking(self.standard, self.today, self._engine.holidays)
         return isinstance(found, MarkAppointment | DecideSignup) and found.code is not None
 
