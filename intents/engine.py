@@ -34,6 +34,8 @@ from rapidfuzz import fuzz
 
 import intents.chargrams as chargrams_module
 import intents.normalise as normalise_module
+import intents.tokens as tokens_module
+from intents.build_memo import BuildMemo, digest_of
 from intents.chargrams import CentroidIndex, CharGramIndex
 from intents.dates import NamedDay, parse_meal, read_day
 from intents.details import read_place
@@ -101,6 +103,8 @@ _COOKING = re.compile(r"怎么烧|怎么做|怎么炒|怎么煮|做法|菜谱|�
 _GENERIC = re.compile(r"问题|事情|事儿|事|情况|东西|物品|样|想|要|有|个|一|下|点|我|你们|给|帮|请|"
                       r"能不能|可以|件|这里|这边|说|讲|反馈|些|几|啥|什么|了|的|跟|和|向|找")
 
+# The libraries that read the knowledge's phrases at a build (segmenting, script, pinyin).
+_TEXT_LIBRARIES = ("jieba", "opencc", "pypinyin")
 SHORTLIST = 12          # entries kept per message
 CANDIDATES = 12         # entries scored in full (the best by character n-gram cosine)
 WINDOW = 10             # content words per part of a long message
@@ -302,11 +306,17 @@ class IntentEngine:
         self.settings = settings or EngineSettings()
         self.phrasebook = phrasebook
         self.entries = phrasebook.entries
+        folder = cache_dir or Path(tempfile.gettempdir()) / "yizhan"
+        memo = BuildMemo(folder / "yizhan-build-{}.marshal".format(digest_of(
+            [dataclasses.replace(phrasebook, asked=())],
+            [normalise_module, tokens_module, sys.modules[__name__]], _TEXT_LIBRARIES)))
         base = TextNormaliser(phrasebook.fillers, phrasebook.homophones)
-        phrase_texts = [[self._compact(base.standard(p)) for p in e.phrases]
+        standard = memo.through("standard", base.standard)
+        basic = memo.through("basic", base.basic)
+        phrase_texts = [[self._compact(standard(p)) for p in e.phrases]
                         for e in self.entries]
         terms = {p for texts in phrase_texts for p in texts if 2 <= len(p) <= 5}
-        terms |= {self._compact(base.basic(w)) for w in (
+        terms |= {self._compact(basic(w)) for w in (
             *phrasebook.menu_words, *phrasebook.wish_cues, *phrasebook.report_cues,
             *(name for _, names in phrasebook.meal_points for name in names))
                   if len(w) >= 2}
@@ -315,63 +325,66 @@ class IntentEngine:
         blob = "|".join(p for texts in phrase_texts for p in texts)
         vocabulary = {p for texts in phrase_texts for p in texts if 2 <= len(p) <= 5}
         vocabulary |= {t for t in self.tokenizer.terms if t in blob}
+        tokens = memo.through("tokens", self.tokenizer.tokens)
         for texts in phrase_texts:
             for text in texts:
-                vocabulary.update(t for t in self.tokenizer.tokens(text) if len(t) >= 2)
+                vocabulary.update(t for t in tokens(text) if len(t) >= 2)
         known = [p for texts in phrase_texts for p in texts]
-        known += [self._compact(base.basic(name)) for _, names in phrasebook.meal_points
+        known += [self._compact(basic(name)) for _, names in phrasebook.meal_points
                   for name in names]
         self.normaliser = base.with_corrector(HomophoneCorrector(
             vocabulary, self.tokenizer.general_frequency, self.tokenizer.words, known))
-        self._stop = frozenset(self._compact(base.basic(w)) for w in phrasebook.stopwords)
-        self._index = self._build_index(phrase_texts)
+        self._stop = frozenset(self._compact(basic(w)) for w in phrasebook.stopwords)
+        self._index = self._build_index(phrase_texts, tokens)
         # A message that is exactly a name or alias (after normalisation) is that entry.
         exact: dict[str, int] = {}
         clashes: set[str] = set()
+        core = memo.through("core", lambda phrase: self.normaliser.normalise(phrase).core)
         for entry_no, entry in enumerate(self.entries):
             for phrase in entry.phrases:
-                key = self._compact(self.normaliser.normalise(phrase).core)
+                key = self._compact(core(phrase))
                 if key in exact and exact[key] != entry_no:
                     clashes.add(key)
                 exact.setdefault(key, entry_no)
         self._exact = {k: v for k, v in exact.items() if k not in clashes and k}
         self._grams = CharGramIndex(phrase_texts, GRAM_SIZES)
-        self._greetings = self._word_list(base, phrasebook.greetings)
-        self._fillers = self._word_list(base, phrasebook.fillers)
-        self._handoff = self._word_list(base, phrasebook.handoff)
-        self._wish = self._word_list(base, phrasebook.wish_cues)
-        self._menu = self._word_list(base, phrasebook.menu_words)
-        self._acknowledgements = self._word_list(base, phrasebook.acknowledgements)
-        self._eat = self._word_list(base, phrasebook.eat_words)
-        self._food = self._word_list(base, phrasebook.food_words)
-        self._menu_topics = tuple((topic, self._word_list(base, words))
+        self._greetings = self._word_list(standard, phrasebook.greetings)
+        self._fillers = self._word_list(standard, phrasebook.fillers)
+        self._handoff = self._word_list(standard, phrasebook.handoff)
+        self._wish = self._word_list(standard, phrasebook.wish_cues)
+        self._menu = self._word_list(standard, phrasebook.menu_words)
+        self._acknowledgements = self._word_list(standard, phrasebook.acknowledgements)
+        self._eat = self._word_list(standard, phrasebook.eat_words)
+        self._food = self._word_list(standard, phrasebook.food_words)
+        self._menu_topics = tuple((topic, self._word_list(standard, words))
                                   for topic, words in phrasebook.menu_topics)
         # Words that name the canteen itself: then a canteen question is the canteen's.
-        self._canteen_words = self._word_list(base, phrasebook.canteen_words)
-        self._station_words = self._word_list(base, phrasebook.station_words)
-        self._other_places = self._word_list(base, phrasebook.other_places)
+        self._canteen_words = self._word_list(standard, phrasebook.canteen_words)
+        self._station_words = self._word_list(standard, phrasebook.station_words)
+        self._other_places = self._word_list(standard, phrasebook.other_places)
         self._holidays = phrasebook.holidays
         self._emergency_categories = frozenset(phrasebook.emergency_categories)
         self._emergencies = EmergencyDetector(EmergencySigns(
-            e.id, e.category, self._words(base, e.phrases),
-            tuple(self._words(base, group) for group in e.all_of), self._words(base, e.unless))
+            e.id, e.category, self._words(standard, e.phrases),
+            tuple(self._words(standard, group) for group in e.all_of),
+            self._words(standard, e.unless))
             for e in phrasebook.emergencies)
-        self._report_cues = self._word_list(base, phrasebook.report_cues)
-        self._affairs_cues = self._word_list(base, phrasebook.affairs_cues)
+        self._report_cues = self._word_list(standard, phrasebook.report_cues)
+        self._affairs_cues = self._word_list(standard, phrasebook.affairs_cues)
         self._actions = frozenset(self._affairs_cues)
         self._handoff_re = _alternation(self._handoff)
-        self._capabilities_re = _alternation(self._word_list(base, phrasebook.capabilities))
+        self._capabilities_re = _alternation(self._word_list(standard, phrasebook.capabilities))
         # Dishes by any part of three characters or more (狮子头 finds 红烧狮子头).
         self._dish_re = _alternation({
-            d[i:j] for d in self._word_list(base, phrasebook.dishes)
+            d[i:j] for d in self._word_list(standard, phrasebook.dishes)
             for i in range(len(d)) for j in range(i + min(3, len(d)), len(d) + 1)})
         # Foods named on their own (鱼, 饺子): not eating words, not 有啥.
         self._foods = tuple(w for w in self._food
                             if w not in self._eat and not w.startswith("有"))
         self._report_re = _alternation(self._report_cues)
-        self._not_report_re = _alternation(self._word_list(base, phrasebook.not_reports))
-        self._own_thing_re = _alternation(self._word_list(base, phrasebook.own_things))
-        self._not_meal_re = _alternation(self._word_list(base, phrasebook.not_meals))
+        self._not_report_re = _alternation(self._word_list(standard, phrasebook.not_reports))
+        self._own_thing_re = _alternation(self._word_list(standard, phrasebook.own_things))
+        self._not_meal_re = _alternation(self._word_list(standard, phrasebook.not_meals))
         # The word lists read on every message, as one regex each (a search in C).
         self._eat_re = _alternation(self._eat)
         self._food_re = _alternation(self._food)
@@ -386,7 +399,8 @@ class IntentEngine:
         answerable_text = "|".join(t for n, t in enumerate(self._entry_text)
                                    if self.entries[n].intent != REPORT)
         self._out_of_scope_re = _alternation(
-            w for w in self._word_list(base, phrasebook.out_of_scope) if w not in answerable_text)
+            w for w in self._word_list(standard, phrasebook.out_of_scope)
+            if w not in answerable_text)
         self._subjects = tuple(self._subject(e, phrasebook.actions) for e in self.entries)
         # Station FAQs are generic ("要带什么"): a named item wins over them. The agencies next
         # door (ids agency.*: 身份证 at the police station) are as specific as an item.
@@ -395,15 +409,15 @@ class IntentEngine:
         self._entry_weight = tuple(
             1.0 if e.intent != FAQ else self.settings.agency_weight if n in self._agencies
             else self.settings.faq_weight for n, e in enumerate(self.entries))
-        self._concepts = tuple((self._compact(base.basic(term)),
-                                _alternation(self._word_list(base, cues)))
+        self._concepts = tuple((self._compact(basic(term)),
+                                _alternation(self._word_list(standard, cues)))
                                for term, cues in phrasebook.concepts if cues)
         # 补领 is said 丢了, 掉了; an item's name holds its actions (敬老卡挂失补领).
-        self._action_cues = tuple((action, _alternation(self._word_list(base, cues)))
+        self._action_cues = tuple((action, _alternation(self._word_list(standard, cues)))
                                   for action, cues in phrasebook.action_cues if cues)
         self._action_verbs = tuple(phrasebook.actions)
-        self._done_before = self._word_list(base, phrasebook.done_before)
-        self._done_after = self._word_list(base, phrasebook.done_after)
+        self._done_before = self._word_list(standard, phrasebook.done_before)
+        self._done_after = self._word_list(standard, phrasebook.done_after)
         self._entry_actions = tuple(
             frozenset(a for a, _ in phrasebook.action_cues
                       if e.intent == AFFAIRS and e.phrases and a in e.phrases[0])
@@ -412,7 +426,7 @@ class IntentEngine:
         self._affairs_re = _alternation(w for w in self._affairs_cues if len(w) >= 2)
         self._menu_re = _alternation(self._menu)
         self._wish_re = re.compile(_alternation(self._wish).pattern + "|" + _WISH_SHAPE.pattern)
-        self._not_cue_re = _alternation(self._word_list(base, phrasebook.report_not_cues))
+        self._not_cue_re = _alternation(self._word_list(standard, phrasebook.report_not_cues))
         # Text of FAQs, to tell whether a FAQ itself is about a place (送医院).
         # A report category's own words found whole in a message (流浪狗, 住了十几个人), longest
         # first: a neighbourhood problem told without a problem word is still a report.
@@ -424,11 +438,11 @@ class IntentEngine:
         for word, n in self._report_words:
             self._report_word_entry.setdefault(word, n)
         self._report_words_re = _alternation(word for word, _ in self._report_words)
-        point_names = {(self._compact(base.basic(name)), point_id)
+        point_names = {(self._compact(basic(name)), point_id)
                        for point_id, names in phrasebook.meal_points for name in names}
-        suffixes = self._word_list(base, phrasebook.place_suffixes)
+        suffixes = self._word_list(standard, phrasebook.place_suffixes)
         for point_id, names in phrasebook.meal_points:  # 梅园小区助餐点 -> 梅园小区 -> 梅园
-            short = self._compact(base.basic(names[0])) if names else ""
+            short = self._compact(basic(names[0])) if names else ""
             while True:
                 suffix = next((x for x in suffixes if short.endswith(x)
                                and len(short) - len(x) >= 2), None)
@@ -444,6 +458,7 @@ class IntentEngine:
         self._asked = self._asked_index(about_items, phrasebook, cache_dir) \
             if about_items else None
         self._asked_entries = frozenset(self._asked.centroids if self._asked else ())
+        memo.save()
 
     # -- building ---------------------------------------------------------------------------
     def _asked_index(self, about_items: list[tuple[int, str]], phrasebook: Phrasebook,
@@ -476,19 +491,19 @@ class IntentEngine:
         return text.replace(" ", "")
 
     @staticmethod
-    def _words(normaliser: TextNormaliser, words: Iterable[str]) -> tuple[str, ...]:
+    def _words(standard: Callable[[str], str], words: Iterable[str]) -> tuple[str, ...]:
         """Words as messages read after normalisation (卡牢 -> 卡住), in their own order."""
-        return tuple(w for w in (normaliser.standard(x).replace(" ", "") for x in words) if w)
+        return tuple(w for w in (standard(x).replace(" ", "") for x in words) if w)
 
     @staticmethod
-    def _word_list(normaliser: TextNormaliser, words: Iterable[str]) -> tuple[str, ...]:
-        out = {normaliser.standard(w).replace(" ", "") for w in words}
+    def _word_list(standard: Callable[[str], str], words: Iterable[str]) -> tuple[str, ...]:
+        out = {standard(w).replace(" ", "") for w in words}
         return tuple(sorted((w for w in out if w), key=len, reverse=True))
 
-    def _features(self, text: str) -> set[str]:
+    def _features(self, text: str, tokens: Callable[[str], list[str]]) -> set[str]:
         """Content tokens plus the character bigrams inside them."""
         features: set[str] = set()
-        for token in self.tokenizer.tokens(text):
+        for token in tokens(text):
             if token in self._stop or not token.strip():
                 continue
             features.add(token)
@@ -496,13 +511,14 @@ class IntentEngine:
                 features.update(token[i:i + 2] for i in range(len(token) - 1))
         return features
 
-    def _build_index(self, phrase_texts: list[list[str]]) -> _Index:
+    def _build_index(self, phrase_texts: list[list[str]], tokens: Callable[[str], list[str]]
+                     ) -> _Index:
         index = _Index()
         docs: list[set[str]] = []
         for entry_no, texts in enumerate(phrase_texts):
             doc: set[str] = set()
             for text in texts:
-                features = frozenset(self._features(text))
+                features = frozenset(self._features(text, tokens))
                 if not features:
                     continue
                 index.phrases.append(_Phrase(entry_no, text, features))

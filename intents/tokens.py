@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
+import array
 import contextlib
 import hashlib
+import importlib
 import logging
 import os
+import struct
+import sys
 import tempfile
 from collections.abc import Callable, Iterable
 from pathlib import Path
-
-import jieba
+from types import ModuleType
 
 _MAX_TERM = 6
 # Bump when discover_terms changes, so that cached terms are found afresh.
@@ -18,6 +21,19 @@ _TERMS_VERSION = 1
 # Words rarer than this in jieba's general dictionary are left out of it: messages to a station
 # do not need them, and the 105k-word dictionary loads in a quarter of the time of the 349k one.
 GENERAL_MIN_FREQ = 10
+
+
+def _jieba() -> ModuleType:
+    """jieba, imported without `pkg_resources`: jieba uses it only to open its own data
+    files, and opens them directly when it is missing. It is a tenth of a second and
+    megabytes of a cold start."""
+    if "jieba" not in sys.modules and "pkg_resources" not in sys.modules:
+        sys.modules["pkg_resources"] = None  # type: ignore[assignment]  # import -> ImportError
+        try:
+            return importlib.import_module("jieba")
+        finally:
+            del sys.modules["pkg_resources"]
+    return importlib.import_module("jieba")
 
 
 def write_whole(target: Path, data: bytes) -> None:
@@ -40,11 +56,44 @@ def _general_dictionary(folder: Path) -> Path:
     """jieba's dictionary without its rarest words, written once into the cache folder."""
     target = folder / f"jieba-dict-f{GENERAL_MIN_FREQ}.txt"
     if not target.exists():
-        source = Path(jieba.__file__).with_name("dict.txt")
+        source = Path(_jieba().__file__ or "").with_name("dict.txt")
         kept = [line for line in source.read_text(encoding="utf-8").splitlines()
                 if len(parts := line.split(" ")) >= 2 and int(parts[1]) >= GENERAL_MIN_FREQ]
         _write_lines(target, kept)
     return target
+
+
+# The compact prefix dictionary: word count and total frequency, then each word's frequency,
+# then the words as one UTF-8 text, one per line.
+_PREFIX_HEADER = struct.Struct("<qq")
+
+
+def _load_prefix_dictionary(tokenizer: object, cached: Path) -> None:
+    """jieba's prefix dictionary (`FREQ`, every word and word prefix with its frequency, and
+    `total`), from a compact cache of our own when there is one. jieba's own cache is one
+    marshalled dict of 135k words, which takes 0.19 s to read; the same words as one text and
+    their frequencies as one array take a tenth of that."""
+    with contextlib.suppress(OSError, ValueError, struct.error):
+        data = cached.read_bytes()
+        count, total = _PREFIX_HEADER.unpack_from(data)
+        start = _PREFIX_HEADER.size
+        frequencies = array.array("q")
+        frequencies.frombytes(data[start:start + 8 * count])
+        words = data[start + 8 * count:].decode("utf-8").split("\n")
+        if len(words) != count or len(frequencies) != count:
+            raise ValueError("a damaged prefix dictionary")
+        tokenizer.FREQ = dict(zip(words, frequencies.tolist(), strict=True))  # type: ignore[attr-defined]
+        tokenizer.total = total  # type: ignore[attr-defined]
+        tokenizer.initialized = True  # type: ignore[attr-defined]
+        return
+    tokenizer.initialize()  # type: ignore[attr-defined]  # jieba's own cache, or its dictionary
+    freq: dict[str, int] = tokenizer.FREQ  # type: ignore[attr-defined]
+    if any("\n" in word for word in freq):
+        return      # not a dictionary this format can hold: jieba's own cache serves
+    with contextlib.suppress(OSError):  # a read-only cache costs jieba's slower one, no more
+        write_whole(cached, _PREFIX_HEADER.pack(len(freq), tokenizer.total)  # type: ignore[attr-defined]
+                    + array.array("q", freq.values()).tobytes()
+                    + "\n".join(freq).encode("utf-8"))
 
 
 class DomainTokenizer:
@@ -58,11 +107,13 @@ class DomainTokenizer:
                  cache_dir: Path | None = None) -> None:
         folder = cache_dir or Path(tempfile.gettempdir()) / "yizhan"
         folder.mkdir(parents=True, exist_ok=True)
+        jieba = _jieba()
         jieba.setLogLevel(logging.WARNING)  # "Building prefix dict..." is not worth a line
         self._tokenizer = jieba.Tokenizer(dictionary=str(_general_dictionary(folder)))
         self._tokenizer.tmp_dir = str(folder)
         self._tokenizer.cache_file = f"yizhan-jieba-f{GENERAL_MIN_FREQ}.cache"
-        self._tokenizer.initialize()
+        _load_prefix_dictionary(self._tokenizer, folder / (
+            f"yizhan-prefix-f{GENERAL_MIN_FREQ}-{jieba.__version__}.bin"))
         found = self._discovered(folder, phrases)
         self.terms = tuple(sorted(set(terms) | found))
         freq = self._tokenizer.FREQ
