@@ -12,11 +12,15 @@ from collections.abc import Iterable, Sequence
 
 def char_grams(text: str, sizes: Sequence[int]) -> Counter[str]:
     """Counts of the character n-grams of a text (spaces separate runs)."""
-    grams: Counter[str] = Counter()
-    for run in text.split():
-        for n in sizes:
-            grams.update(run[i:i + n] for i in range(len(run) - n + 1))
-    return grams
+    return Counter([run[i:i + n] for run in text.split() for n in sizes
+                    for i in range(len(run) - n + 1)])
+
+
+def _shared_values(table: dict[str, float]) -> dict[str, float]:
+    """The table with one float object per distinct value (an idf takes few values: one per
+    document frequency), not one per key."""
+    same: dict[float, float] = {}
+    return {key: same.setdefault(value, value) for key, value in table.items()}
 
 
 class CharGramIndex:
@@ -40,13 +44,11 @@ class CharGramIndex:
             norm = math.sqrt(sum(w * w for w in weights.values())) or 1.0
             for gram, weight in weights.items():
                 postings[gram].append((entry, weight / norm))
-        self.postings = dict(postings)
-        # Each gram's entries as dict keys: merged in one C call, they keep the order in which
-        # the query first reached each entry (the ranking's tie order).
-        self._reached = {g: dict.fromkeys(e for e, _ in p) for g, p in self.postings.items()}
+        self.postings = {g: tuple(p) for g, p in postings.items()}
 
     def cosine(self, text: str) -> dict[int, float]:
-        """Cosine similarity of the text with every entry sharing an n-gram with it."""
+        """Cosine similarity of the text with every entry sharing an n-gram with it, in
+        entry order (the ranking's order among equal scores)."""
         query = char_grams(text, self.sizes)
         idf = self.idf
         weights = [(g, c * idf[g]) for g, c in query.items() if g in idf]
@@ -54,14 +56,12 @@ class CharGramIndex:
         if not norm:
             return {}
         scores = [0.0] * self.entries     # a list indexed by entry: cheaper than a dict
-        touched: dict[int, None] = {}
-        postings, reached = self.postings, self._reached
+        postings = self.postings
         for gram, weight in weights:
             q = weight / norm
             for entry, value in postings[gram]:
                 scores[entry] += q * value
-            touched.update(reached[gram])
-        return {entry: scores[entry] for entry in touched}
+        return {entry: score for entry, score in enumerate(scores) if score}
 
 
 SMALLEST_WEIGHT = 0.015   # a centroid's weights below this are dropped (no answer changed)
@@ -82,7 +82,7 @@ class CentroidIndex:
         for _, doc in labelled:
             df.update(doc.keys())
         n = len(labelled)
-        self.idf = {g: math.log((1 + n) / (1 + d)) + 1 for g, d in df.items()}
+        self.idf = _shared_values({g: math.log((1 + n) / (1 + d)) + 1 for g, d in df.items()})
         sums: dict[int, dict[str, float]] = defaultdict(lambda: defaultdict(float))
         for entry, doc in labelled:
             weights = self._weights(doc)
@@ -105,13 +105,14 @@ class CentroidIndex:
         if not isinstance(idf, dict) or not isinstance(centroids, dict):
             raise TypeError("not an index")
         index = cls((), sizes)
-        index.idf, index.centroids = idf, centroids
+        index.idf, index.centroids = _shared_values(idf), centroids
         return index
 
     def _weights(self, counts: Counter[str]) -> dict[str, float]:
         """l2-normalised sublinear TF-IDF (residents repeat themselves: 社保卡…社保卡…)."""
-        idf = self.idf
-        weights = {g: (1 + math.log(c)) * idf[g] for g, c in counts.items() if g in idf}
+        get, log = self.idf.get, math.log
+        weights = {g: w if c == 1 else (1 + log(c)) * w
+                   for g, c in counts.items() if (w := get(g)) is not None}
         norm = math.sqrt(sum(w * w for w in weights.values())) or 1.0
         return {g: w / norm for g, w in weights.items()}
 

@@ -3,6 +3,7 @@ pinyin-input homophones."""
 
 from __future__ import annotations
 
+import array
 import importlib.util
 import re
 import unicodedata
@@ -87,10 +88,40 @@ def _numerals_to_digits(text: str) -> str:
     return _NUMERAL.sub(replace, text)
 
 
-@lru_cache(maxsize=1)
-def _readings() -> Mapping[int, str]:
-    """pypinyin's single-character table, loaded from its file without importing the package:
-    the package's own import loads its phrase table too (0.15 s, 40 MiB), never used here."""
+class FirstReadings:
+    """The first reading, with its tone, of every character pypinyin knows, held compactly:
+    one small integer per code point naming one of the 1,500 syllables. pypinyin's own table
+    (every reading of 42k characters, as a dict of strings) holds 10 MiB for this."""
+
+    def __init__(self, base: int, ids: array.array[int], syllables: tuple[str, ...]) -> None:
+        self._base, self._ids, self._syllables = base, ids, syllables
+
+    @classmethod
+    def of_table(cls, table: Mapping[int, str]) -> FirstReadings:
+        """From a table of every reading by code point ("zhōng,zhòng")."""
+        base, ids, syllables = cls._compacted(table)
+        # The syllables are made again once the table is gone, so that none of them keeps the
+        # memory the table took from being given back.
+        return cls(base, ids, tuple(syllables.decode().split("\n")))
+
+    @staticmethod
+    def _compacted(table: Mapping[int, str]) -> tuple[int, array.array[int], bytes]:
+        base = min(table, default=0)
+        ids = array.array("H", bytes(2 * (max(table, default=0) - base + 1)))
+        syllables: dict[str, int] = {"": 0}
+        for code, reading in table.items():
+            ids[code - base] = syllables.setdefault(reading.split(",", 1)[0], len(syllables))
+        return base, ids, "\n".join(syllables).encode()
+
+    def of(self, ch: str) -> str:
+        """The character's first reading ('' for one without)."""
+        offset = ord(ch) - self._base
+        return self._syllables[self._ids[offset]] if 0 <= offset < len(self._ids) else ""
+
+
+def _pinyin_table() -> Mapping[int, str]:
+    """pypinyin's single-character table, loaded from its file without importing the package
+    (the package's own import loads its phrase table too: 0.15 s, 40 MiB, never used here)."""
     spec = importlib.util.find_spec("pypinyin")
     if spec is None or not spec.submodule_search_locations:
         raise ImportError("pypinyin is not installed")
@@ -100,17 +131,23 @@ def _readings() -> Mapping[int, str]:
         raise ImportError(f"cannot read {path}")
     module = importlib.util.module_from_spec(table_spec)
     table_spec.loader.exec_module(module)
-    readings: Mapping[int, str] = module.pinyin_dict
-    return readings
+    table: Mapping[int, str] = module.pinyin_dict
+    module.__dict__.clear()     # no cycle keeps the table alive once the caller lets it go
+    return table
+
+
+@lru_cache(maxsize=1)
+def _readings() -> FirstReadings:
+    """Each character's first reading (the table itself is let go once read)."""
+    return FirstReadings.of_table(_pinyin_table())
 
 
 @lru_cache(maxsize=65536)
 def char_pinyin(ch: str) -> str:
     """Toneless pinyin of a character's first reading ('' for non-Chinese)."""
-    reading = _readings().get(ord(ch))
-    if not reading:
+    first = _readings().of(ch)
+    if not first:
         return ""
-    first = reading.split(",", 1)[0]
     return unicodedata.normalize("NFD", first).translate(_TONES).replace("v", "u")
 
 
@@ -121,8 +158,7 @@ COMMON_CHARACTER = 50_000
 
 def toned_pinyin(ch: str) -> str:
     """Pinyin of a character's first reading with its tone ('' for non-Chinese)."""
-    reading = _readings().get(ord(ch))
-    return reading.split(",", 1)[0] if reading else ""
+    return _readings().of(ch)
 
 
 def fuzzy_pinyin(syllable: str) -> str:
