@@ -254,21 +254,12 @@ def cmd_kb_eval(args: argparse.Namespace) -> int:
     return 0
 
 
-def _give_back_freed_memory() -> None:
-    """Return to the system the heap the start-up freed (reading the knowledge and building
-    the engine make and drop a great many small objects): a few MiB of every worker's idle
-    memory. glibc only; elsewhere nothing is done."""
-    import ctypes
-
-    with contextlib.suppress(OSError, AttributeError):   # the process's own C library
-        ctypes.CDLL(None).malloc_trim(0)
-
-
 def cmd_serve(args: argparse.Namespace) -> int:
     """The server: every channel switched on, /healthz, /metrics, scheduler and outbox."""
     from aiohttp import web
 
     from bot.bootstrap import bootstrap
+    from bot.process_heap import ProcessHeap
     from bot.server import CHANNELS, ServerMetrics, create_app, listening_line
 
     settings = _settings(args)
@@ -278,7 +269,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
     sys.setswitchinterval(SWITCH_INTERVAL)
     metrics = ServerMetrics()
     assistant = bootstrap(settings, observe=metrics.observe_intent)
-    _give_back_freed_memory()
+    ProcessHeap.of_this_process().give_back_freed()
     made: list[web.Application] = []
 
     async def app() -> web.Application:

@@ -44,6 +44,7 @@ from bot.channels.tencent_api import (
     check_api_base,
     env_seconds,
     env_text,
+    load_wechatpy_parts,
     message_pieces,
     new_nonce,
     parse_xml,
@@ -275,7 +276,8 @@ class WeChatMpChannel(TencentCallback):
                  http: aiohttp.ClientSession, clock: Clock = utc_now,
                  inbox: MessageInbox | None = None) -> None:
         # The SDK is loaded when the channel is built, not by a server with it off.
-        from wechatpy import parse_message
+        load_wechatpy_parts()
+        from wechatpy.parser import parse_message
         from wechatpy.replies import TextReply
 
         self._parse_message = parse_message

@@ -41,6 +41,7 @@ from bot.channels.tencent_api import (
     env_seconds,
     env_text,
     limited,
+    load_wechatpy_parts,
     new_nonce,
     parse_xml,
     read_callback,
@@ -219,7 +220,8 @@ class WeComChannel(TencentCallback):
                  http: aiohttp.ClientSession, clock: Clock = utc_now,
                  sleep: Sleep = asyncio.sleep, inbox: MessageInbox | None = None) -> None:
         # The SDK is loaded when the channel is built, not by a server with it off.
-        from wechatpy.enterprise import parse_message
+        load_wechatpy_parts()
+        from wechatpy.enterprise.parser import parse_message
         from wechatpy.enterprise.replies import TextReply
 
         self._parse_message = parse_message
