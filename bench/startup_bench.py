@@ -3,7 +3,8 @@
 - `yizhan classify`: from process start to its first answer (one question on stdin), wall
   seconds and peak RSS of the process.
 - `yizhan serve`: from process start to /healthz answering 200 on a migrated SQLite database,
-  then its RSS after a few idle seconds.
+  then its RSS after a few idle seconds; every channel off, and again with the 服务号 on
+  (test credentials; its API is not reached while idle).
 
 Each figure is the median of --runs runs (one warm-up run first, not counted). With
 --baseline DIR (another checkout with its own .venv, e.g. a `git worktree` of an older
@@ -36,6 +37,7 @@ class Figures:
     classify_mib: list[float]
     ready_s: list[float]
     idle_mib: list[float]
+    idle_channel_mib: list[float]
 
 
 def _yizhan(checkout: Path) -> str:
@@ -73,13 +75,21 @@ def _rss_mib(pid: int) -> float:
     return 0.0
 
 
-def _serve(checkout: Path, database: Path) -> tuple[float, float]:
+# The 服务号 switched on with made-up credentials (an API base nobody listens on).
+WECHAT_ON = {"YIZHAN_WECHAT_TOKEN": "benchtoken", "YIZHAN_WECHAT_APPID": "wxbench0000000000",
+             "YIZHAN_WECHAT_AES_KEY": "abcdefghijklmnopqrstuvwxyz0123456789ABCDEFG",
+             "YIZHAN_WECHAT_SECRET": "bench-secret"}
+
+
+def _serve(checkout: Path, database: Path, channel: bool = False) -> tuple[float, float]:
     """Seconds from process start to /healthz 200, and RSS after IDLE_SECONDS idle."""
     port = _free_port()
     env = {**os.environ, "YIZHAN_DATABASE_URL": f"sqlite+aiosqlite:///{database}"}
     for name in [n for n in env if n.startswith(("YIZHAN_WECHAT", "YIZHAN_WECOM",
                                                   "YIZHAN_TELEGRAM"))]:
         del env[name]          # every channel off: the same server for both checkouts
+    if channel:
+        env.update(WECHAT_ON, YIZHAN_WECHAT_API_BASE=f"http://127.0.0.1:{_free_port()}")
     start = time.perf_counter()
     process = subprocess.Popen([_yizhan(checkout), "serve", "--host", "127.0.0.1",
                                 "--port", str(port)], cwd=checkout, env=env,
@@ -111,6 +121,7 @@ def _measure(checkout: Path, database: Path, figures: Figures) -> None:
     ready, idle = _serve(checkout, database)
     figures.ready_s.append(ready)
     figures.idle_mib.append(idle)
+    figures.idle_channel_mib.append(_serve(checkout, database, channel=True)[1])
 
 
 def _row(name: str, values: list[float], unit: str) -> str:
@@ -126,11 +137,11 @@ def main(argv: list[str] | None = None) -> int:
     checkouts = {"this checkout": ROOT}
     if args.baseline is not None:
         checkouts["baseline " + str(args.baseline)] = args.baseline.resolve()
-    results = {name: Figures([], [], [], []) for name in checkouts}
+    results = {name: Figures([], [], [], [], []) for name in checkouts}
     with tempfile.TemporaryDirectory() as folder:
         databases = {name: Path(folder) / f"db{n}.sqlite" for n, name in enumerate(checkouts)}
         for name, checkout in checkouts.items():       # warm-up: caches, the migration
-            _measure(checkout, databases[name], Figures([], [], [], []))
+            _measure(checkout, databases[name], Figures([], [], [], [], []))
         for _ in range(args.runs):
             for name, checkout in checkouts.items():   # in turn, so drift hits both
                 _measure(checkout, databases[name], results[name])
@@ -142,6 +153,7 @@ def main(argv: list[str] | None = None) -> int:
         print(_row("classify: peak RSS", figures.classify_mib, "MiB"))
         print(_row("serve: start to /healthz 200", figures.ready_s, "s"))
         print(_row(f"serve: RSS idle after {IDLE_SECONDS:.0f} s", figures.idle_mib, "MiB"))
+        print(_row("serve: the same, 服务号 on", figures.idle_channel_mib, "MiB"))
     return 0
 
 

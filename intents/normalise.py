@@ -10,6 +10,7 @@ import unicodedata
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from functools import lru_cache
+from typing import TypeVar
 
 import opencc
 
@@ -295,6 +296,18 @@ class HomophoneCorrector:
         return "".join(out)
 
 
+RECENT_TEXTS = 8     # readings kept per normaliser (see TextNormaliser._recent)
+Reading = TypeVar("Reading")
+
+
+def _remember(recent: dict[str, Reading], text: str, reading: Reading) -> Reading:
+    """Keep a reading among the last few (the oldest goes first)."""
+    if len(recent) >= RECENT_TEXTS:
+        recent.pop(next(iter(recent), ""), None)
+    recent[text] = reading
+    return reading
+
+
 class TextNormaliser:
     """Turns a raw message into comparable text. Pure; built once from the lexicon."""
 
@@ -308,6 +321,10 @@ class TextNormaliser:
         self._corrector = corrector
         self._filler_re = (re.compile("|".join(re.escape(f) for f in self._fillers))
                            if self._fillers else None)
+        # The last few texts read, with their readings: a message is read by the engine and
+        # again by the route table (the same text, the same reading, twice the cost).
+        self._recent_standard: dict[str, str] = {}
+        self._recent: dict[str, NormalisedText] = {}
 
     def _basic(self, text: str) -> str:
         text = unicodedata.normalize("NFKC", text).lower()
@@ -324,6 +341,7 @@ class TextNormaliser:
         clone = object.__new__(TextNormaliser)
         clone.__dict__.update(self.__dict__)
         clone._corrector = corrector
+        clone._recent_standard, clone._recent = {}, {}
         return clone
 
     def basic(self, text: str) -> str:
@@ -340,18 +358,25 @@ class TextNormaliser:
     def standard(self, text: str) -> str:
         """Basic normalisation plus the lexicon's replacements (户口本 -> 户口簿): how the
         knowledge base's own phrases are compared with messages."""
-        text = self._basic(text)
+        found = self._recent_standard.get(text)
+        if found is not None:
+            return found
+        read = self._basic(text)
         for wrong, right in self._replacements:
-            if wrong in text:
-                text = text.replace(wrong, right)
-        return text
+            if wrong in read:
+                read = read.replace(wrong, right)
+        return _remember(self._recent_standard, text, read)
 
     def normalise(self, text: str) -> NormalisedText:
         """Full normalisation of a resident's message."""
+        found = self._recent.get(text)
+        if found is not None:
+            return found
         clean = self.standard(text)
         if self._corrector is not None:
             clean = " ".join(self._corrector.correct(part) for part in clean.split(" "))
-        return NormalisedText(text, clean, self.without_fillers(clean))
+        return _remember(self._recent, text, NormalisedText(text, clean,
+                                                           self.without_fillers(clean)))
 
     def without_fillers(self, clean: str) -> str:
         """A normalised text without its fillers (请问, 那个, 阿姨): each leaves a space."""

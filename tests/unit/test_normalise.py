@@ -158,3 +158,20 @@ def test_numbers_with_dashes_that_are_not_dates(normaliser: TextNormaliser, text
 def test_colloquial_medical_card_is_the_social_security_card(
         normaliser: TextNormaliser) -> None:
     assert normaliser.normalise("医保卡丢了").core == "社保卡丢了"
+
+
+def test_a_text_read_again_reads_the_same_and_the_corrector_keeps_its_own_readings(
+        knowledge: Knowledge, engine: IntentEngine) -> None:
+    texts = ["社保咔丢了", "阿拉姆妈想办敬老卡", "旧衣服捐给谁", "10:00 订两份A套餐", "户口本丢了"]
+    fresh = [engine.normaliser.normalise(t) for t in texts]
+    for _ in range(3):       # more texts than are kept, read in turn: the oldest go first
+        for text, first in zip([*texts, *texts], [*fresh, *fresh], strict=True):
+            assert engine.normaliser.normalise(text) == first
+            assert engine.normaliser.standard(text) == TextNormaliser(
+                knowledge.lexicon.fillers, knowledge.lexicon.homophones).standard(text)
+    # The normaliser without a corrector does not answer with the corrected reading it shares
+    # a lexicon with: 社保咔 stays as typed there.
+    plain = TextNormaliser(knowledge.lexicon.fillers, knowledge.lexicon.homophones)
+    corrected = plain.with_corrector(engine.normaliser._corrector)  # type: ignore[arg-type]
+    assert "社保卡" in corrected.normalise("社保咔丢了").core
+    assert "社保咔" in plain.normalise("社保咔丢了").core
