@@ -21,8 +21,12 @@ class ProcessHeap:
     @classmethod
     def of_this_process(cls) -> ProcessHeap:
         """The C library this process runs on (none when it cannot be opened)."""
-        with contextlib.suppress(OSError):
-            return cls(ctypes.CDLL(None))
+        with contextlib.suppress(OSError, TypeError):   # TypeError: no such call on Windows
+            libc = ctypes.CDLL(None)
+            with contextlib.suppress(AttributeError):
+                libc.malloc_trim.argtypes = [ctypes.c_size_t]
+                libc.malloc_trim.restype = ctypes.c_int
+            return cls(libc)
         return cls(None)
 
     def give_back_freed(self) -> bool:

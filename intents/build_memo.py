@@ -14,6 +14,8 @@ import hashlib
 import importlib.util
 import marshal
 import os
+import sys
+import unicodedata
 from collections.abc import Callable, Iterable
 from pathlib import Path
 from types import ModuleType
@@ -29,11 +31,12 @@ def digest_of(parts: Iterable[object], modules: Iterable[ModuleType],
     """A digest of some data (by repr), of the source of the modules that read it, and of the
     installed libraries they read with (by the size and time of each package's files: an
     upgrade changes them), without importing those libraries."""
-    digest = hashlib.sha256()
+    digest = hashlib.sha256(f"{sys.version} {unicodedata.unidata_version}".encode())
     for part in parts:
         digest.update(repr(part).encode())
-    for module in modules:
-        digest.update(Path(module.__file__ or "").read_bytes())
+    for module in (sys.modules[__name__], *modules):
+        if module.__file__:
+            digest.update(Path(module.__file__).read_bytes())
     for name in libraries:
         spec = importlib.util.find_spec(name)
         folder = Path(spec.origin).parent if spec is not None and spec.origin else None
@@ -57,14 +60,15 @@ class BuildMemo:
         self._tables: dict[str, dict[str, Any]] = {}
         self._changed = False
         if path is not None:
-            with contextlib.suppress(OSError, ValueError, EOFError, TypeError):
-                loaded = marshal.loads(path.read_bytes())
-                if isinstance(loaded, dict):
-                    self._tables = loaded
+            self._tables = _read_tables(path)
 
-    def through(self, table: str, function: Callable[[str], Result]) -> Callable[[str], Result]:
-        """`function`, answered from the memo's table when it holds the text."""
+    def through(self, table: str, function: Callable[[str], Result],
+                kind: type = str) -> Callable[[str], Result]:
+        """`function`, answered from the memo's table when it holds the text. A table read
+        from the file with a value not of `kind` is dropped whole and computed afresh."""
         memo: dict[str, Any] = self._tables.setdefault(table, {})
+        if not all(isinstance(value, kind) for value in memo.values()):
+            memo.clear()
 
         def memoised(text: str) -> Result:
             try:
@@ -85,8 +89,30 @@ class BuildMemo:
             with contextlib.suppress(OSError, ValueError):
                 self._path.parent.mkdir(parents=True, exist_ok=True)
                 write_whole(self._path, marshal.dumps(self._tables))
-                stem = self._path.name.rsplit("-", 1)[0]
-                for earlier in self._path.parent.glob(f"{stem}-*{self._path.suffix}"):
-                    if earlier != self._path:
-                        earlier.unlink(missing_ok=True)
+                remove_earlier(self._path)
             self._changed = False
+
+
+def remove_earlier(path: Path) -> None:
+    """Remove the cache files of earlier knowledge or code beside `path`: those named as it
+    is but for the digest after the last hyphen."""
+    stem = path.name.rsplit("-", 1)[0]
+    with contextlib.suppress(OSError):
+        for earlier in path.parent.glob(f"{stem}-*{path.suffix}"):
+            if earlier != path:
+                earlier.unlink(missing_ok=True)
+
+
+def _read_tables(path: Path) -> dict[str, dict[str, Any]]:
+    """The memo's tables, or none when the file is missing, damaged or of another shape
+    (a cache is never trusted to be well formed: anything wrong costs the computing)."""
+    try:
+        loaded = marshal.loads(path.read_bytes())
+    except Exception:   # missing, cut short, or too big to read: no memo
+        return {}
+    if not isinstance(loaded, dict) or not all(
+            isinstance(name, str) and isinstance(table, dict)
+            and all(isinstance(text, str) for text in table)
+            for name, table in loaded.items()):
+        return {}
+    return loaded

@@ -102,7 +102,11 @@ class CentroidIndex:
     def from_parts(cls, sizes: Sequence[int], idf: dict[str, float],
                    centroids: dict[int, dict[str, float]]) -> CentroidIndex:
         """An index as built before (its `idf` and `centroids`, e.g. read from a cache)."""
-        if not isinstance(idf, dict) or not isinstance(centroids, dict):
+        if not isinstance(idf, dict) or not isinstance(centroids, dict) or not all(
+                isinstance(g, str) and isinstance(w, float) for g, w in idf.items()) or not all(
+                isinstance(e, int) and isinstance(c, dict) and all(
+                    isinstance(g, str) and isinstance(w, float) for g, w in c.items())
+                for e, c in centroids.items()):
             raise TypeError("not an index")
         index = cls((), sizes)
         index.idf, index.centroids = _shared_values(idf), centroids

@@ -22,7 +22,6 @@ import marshal
 import math
 import re
 import sys
-import tempfile
 from collections import defaultdict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
@@ -35,14 +34,14 @@ from rapidfuzz import fuzz
 import intents.chargrams as chargrams_module
 import intents.normalise as normalise_module
 import intents.tokens as tokens_module
-from intents.build_memo import BuildMemo, digest_of
+from intents.build_memo import BuildMemo, digest_of, remove_earlier
 from intents.chargrams import CentroidIndex, CharGramIndex
 from intents.dates import NamedDay, parse_meal, read_day
 from intents.details import read_place
 from intents.normalise import HomophoneCorrector, TextNormaliser
 from intents.phrasebook import Entry, Phrasebook
 from intents.safety import EmergencyDetector, EmergencySigns
-from intents.tokens import DomainTokenizer, write_whole
+from intents.tokens import DomainTokenizer, default_cache_dir, write_whole
 
 _CJK_RUN = re.compile(r"[\u3400-\u9fff]+")
 _HAS_CJK = re.compile(r"[\u3400-\u9fff]")
@@ -306,7 +305,7 @@ class IntentEngine:
         self.settings = settings or EngineSettings()
         self.phrasebook = phrasebook
         self.entries = phrasebook.entries
-        folder = cache_dir or Path(tempfile.gettempdir()) / "yizhan"
+        folder = cache_dir or default_cache_dir()
         memo = BuildMemo(folder / "yizhan-build-{}.marshal".format(digest_of(
             [dataclasses.replace(phrasebook, asked=())],
             [normalise_module, tokens_module, sys.modules[__name__]], _TEXT_LIBRARIES)))
@@ -325,7 +324,7 @@ class IntentEngine:
         blob = "|".join(p for texts in phrase_texts for p in texts)
         vocabulary = {p for texts in phrase_texts for p in texts if 2 <= len(p) <= 5}
         vocabulary |= {t for t in self.tokenizer.terms if t in blob}
-        tokens = memo.through("tokens", self.tokenizer.tokens)
+        tokens = memo.through("tokens", self.tokenizer.tokens, list)
         for texts in phrase_texts:
             for text in texts:
                 vocabulary.update(t for t in tokens(text) if len(t) >= 2)
@@ -467,14 +466,14 @@ class IntentEngine:
         message (normalised, with the catalogue's terms). Cached on disk under a digest of
         everything they depend on (the phrasebook, the questions, the code that reads them):
         a start then loads them instead of reading a thousand questions."""
-        folder = cache_dir or Path(tempfile.gettempdir()) / "yizhan"
+        folder = cache_dir or default_cache_dir()
         digest = hashlib.sha256(repr((dataclasses.replace(phrasebook, asked=()), about_items,
                                       self.settings.max_message_chars,
                                       ASKED_GRAM_SIZES)).encode())
         for module in (normalise_module, chargrams_module, sys.modules[__name__]):
             digest.update(Path(module.__file__ or "").read_bytes())
         cached = folder / f"yizhan-asked-{digest.hexdigest()[:20]}.marshal"
-        with contextlib.suppress(OSError, ValueError, EOFError, TypeError):
+        with contextlib.suppress(Exception):   # missing, damaged, of another shape: rebuilt
             return CentroidIndex.from_parts(ASKED_GRAM_SIZES, *marshal.loads(cached.read_bytes()))
         limit = self.settings.max_message_chars
         index = CentroidIndex(
@@ -484,6 +483,7 @@ class IntentEngine:
         with contextlib.suppress(OSError):  # a read-only cache costs the reading, no more
             folder.mkdir(parents=True, exist_ok=True)
             write_whole(cached, marshal.dumps((index.idf, index.centroids)))
+            remove_earlier(cached)
         return index
 
     @staticmethod

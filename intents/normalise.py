@@ -303,13 +303,15 @@ Reading = TypeVar("Reading")
 def _remember(recent: dict[str, Reading], text: str, reading: Reading) -> Reading:
     """Keep a reading among the last few (the oldest goes first)."""
     if len(recent) >= RECENT_TEXTS:
-        recent.pop(next(iter(recent), ""), None)
+        recent.pop(next(iter(recent)))
     recent[text] = reading
     return reading
 
 
 class TextNormaliser:
-    """Turns a raw message into comparable text. Pure; built once from the lexicon."""
+    """Turns a raw message into comparable text; built once from the lexicon. Its answers
+    depend on the text alone, but it keeps its last few readings, so one normaliser serves
+    one thread (the event loop's; a knowledge reload builds its own)."""
 
     def __init__(self, fillers: Iterable[str], replacements: Mapping[str, str],
                  corrector: HomophoneCorrector | None = None) -> None:

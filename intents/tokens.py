@@ -36,6 +36,21 @@ def _jieba() -> ModuleType:
     return importlib.import_module("jieba")
 
 
+def default_cache_dir() -> Path:
+    """The cache folder when none is configured: this user's own folder under the system's
+    temporary one (mode 0700). One that exists but is not this user's alone (another user
+    made it first) is not trusted: a fresh private folder is used instead."""
+    uid = getattr(os, "getuid", lambda: None)()
+    folder = Path(tempfile.gettempdir()) / (f"yizhan-{uid}" if uid is not None else "yizhan")
+    with contextlib.suppress(OSError):
+        folder.mkdir(mode=0o700, exist_ok=True)
+        found = folder.lstat()
+        if uid is None or (found.st_uid == uid and not found.st_mode & 0o022
+                           and folder.is_dir() and not folder.is_symlink()):
+            return folder
+    return Path(tempfile.mkdtemp(prefix="yizhan-"))
+
+
 def write_whole(target: Path, data: bytes) -> None:
     """Write a cache file so that another process reading it never sees half of it (a file
     of this process's own, then renamed over the target)."""
@@ -63,19 +78,25 @@ def _general_dictionary(folder: Path) -> Path:
     return target
 
 
-# The compact prefix dictionary: word count and total frequency, then each word's frequency,
-# then the words as one UTF-8 text, one per line.
-_PREFIX_HEADER = struct.Struct("<qq")
+# The compact prefix dictionary: the size and modification time (ns) of the dictionary file it
+# was made from, word count and total frequency; then each word's frequency; then the words as
+# one UTF-8 text, one per line.
+_PREFIX_HEADER = struct.Struct("<qqqq")
 
 
-def _load_prefix_dictionary(tokenizer: object, cached: Path) -> None:
+def _load_prefix_dictionary(tokenizer: object, dictionary: Path, cached: Path) -> None:
     """jieba's prefix dictionary (`FREQ`, every word and word prefix with its frequency, and
-    `total`), from a compact cache of our own when there is one. jieba's own cache is one
-    marshalled dict of 135k words, which takes 0.19 s to read; the same words as one text and
-    their frequencies as one array take a tenth of that."""
-    with contextlib.suppress(OSError, ValueError, struct.error):
+    `total`), from a compact cache of our own when there is one made from this very
+    dictionary file. jieba's own cache is one marshalled dict of 135k words, which takes
+    0.19 s to read; the same words as one text and their frequencies as one array take a
+    tenth of that."""
+    source = dictionary.stat()
+    made_from = (source.st_size, source.st_mtime_ns)
+    with contextlib.suppress(OSError, ValueError, struct.error, UnicodeDecodeError):
         data = cached.read_bytes()
-        count, total = _PREFIX_HEADER.unpack_from(data)
+        size, mtime, count, total = _PREFIX_HEADER.unpack_from(data)
+        if (size, mtime) != made_from:
+            raise ValueError("made from another dictionary")
         start = _PREFIX_HEADER.size
         frequencies = array.array("q")
         frequencies.frombytes(data[start:start + 8 * count])
@@ -91,7 +112,8 @@ def _load_prefix_dictionary(tokenizer: object, cached: Path) -> None:
     if any("\n" in word for word in freq):
         return      # not a dictionary this format can hold: jieba's own cache serves
     with contextlib.suppress(OSError):  # a read-only cache costs jieba's slower one, no more
-        write_whole(cached, _PREFIX_HEADER.pack(len(freq), tokenizer.total)  # type: ignore[attr-defined]
+        write_whole(cached, _PREFIX_HEADER.pack(*made_from, len(freq),
+                                                tokenizer.total)  # type: ignore[attr-defined]
                     + array.array("q", freq.values()).tobytes()
                     + "\n".join(freq).encode("utf-8"))
 
@@ -105,14 +127,15 @@ class DomainTokenizer:
 
     def __init__(self, terms: Iterable[str], phrases: Iterable[str] = (),
                  cache_dir: Path | None = None) -> None:
-        folder = cache_dir or Path(tempfile.gettempdir()) / "yizhan"
+        folder = cache_dir or default_cache_dir()
         folder.mkdir(parents=True, exist_ok=True)
         jieba = _jieba()
         jieba.setLogLevel(logging.WARNING)  # "Building prefix dict..." is not worth a line
-        self._tokenizer = jieba.Tokenizer(dictionary=str(_general_dictionary(folder)))
+        dictionary = _general_dictionary(folder)
+        self._tokenizer = jieba.Tokenizer(dictionary=str(dictionary))
         self._tokenizer.tmp_dir = str(folder)
         self._tokenizer.cache_file = f"yizhan-jieba-f{GENERAL_MIN_FREQ}.cache"
-        _load_prefix_dictionary(self._tokenizer, folder / (
+        _load_prefix_dictionary(self._tokenizer, dictionary, folder / (
             f"yizhan-prefix-f{GENERAL_MIN_FREQ}-{jieba.__version__}.bin"))
         found = self._discovered(folder, phrases)
         self.terms = tuple(sorted(set(terms) | found))

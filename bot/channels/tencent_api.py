@@ -211,10 +211,12 @@ def load_wechatpy_parts() -> None:
     its enterprise package's) imports its whole API client, pay and OAuth modules and
     `requests`: 6 MiB of every worker with a Tencent channel on, none of it used here (the
     API is called through our own aiohttp client). The packages are registered without
-    running their `__init__`; their parts import as usual."""
+    running their `__init__`; their parts import as usual, by their module paths
+    (`wechatpy.parser`, not `from wechatpy import parse_message`): the channels' only way
+    of importing wechatpy. A wechatpy imported whole already is left as it is."""
+    if "wechatpy" in sys.modules:
+        return
     for name in ("wechatpy", "wechatpy.enterprise"):
-        if name in sys.modules:
-            continue
         spec = importlib.util.find_spec(name)
         if spec is None or spec.submodule_search_locations is None:
             return      # not installed as a package: the import that follows says so

@@ -4,7 +4,10 @@ damaged or stale cache file costs only the computing."""
 from __future__ import annotations
 
 import datetime as dt
+import marshal
 from pathlib import Path
+
+import pytest
 
 from bot.kb.model import Knowledge
 from bot.kb.phrasebook import build_phrasebook
@@ -38,9 +41,17 @@ def test_a_memo_answers_from_its_file_and_writes_only_what_is_new(tmp_path: Path
     assert [p.name for p in tmp_path.iterdir()] == ["yizhan-build-bbbb.marshal"]
 
 
-def test_a_damaged_memo_is_computed_afresh(tmp_path: Path) -> None:
+@pytest.mark.parametrize("content", [
+    b"\x00not marshal",
+    marshal.dumps({"upper": []}),              # a table of another shape
+    marshal.dumps({"upper": {1: "AB"}}),       # keys that are no texts
+    marshal.dumps({"upper": {"ab": ["A"]}}),   # values of another kind
+    marshal.dumps(["upper"]),
+])
+def test_a_damaged_or_misshapen_memo_is_computed_afresh(tmp_path: Path, content: bytes
+                                                        ) -> None:
     path = tmp_path / "yizhan-build-aaaa.marshal"
-    path.write_bytes(b"\x00not marshal")
+    path.write_bytes(content)
     assert BuildMemo(path).through("upper", str.upper)("ab") == "AB"
 
 
@@ -48,8 +59,11 @@ def test_an_engine_built_from_its_caches_answers_as_one_built_without(
         knowledge: Knowledge, tmp_path: Path) -> None:
     phrasebook = build_phrasebook(knowledge)
     fresh = IntentEngine(phrasebook, cache_dir=tmp_path)
-    assert list(tmp_path.glob("yizhan-build-*.marshal"))
+    [memo] = tmp_path.glob("yizhan-build-*.marshal")
+    written = memo.stat().st_mtime_ns
     cached = IntentEngine(phrasebook, cache_dir=tmp_path)
+    # The second build found everything in the memo: it computed nothing new to write.
+    assert memo.stat().st_mtime_ns == written
     for question in QUESTIONS:
         assert cached.classify(question, TODAY) == fresh.classify(question, TODAY)
     # Damaged caches (a full disk, a crash mid-write elsewhere) are read around, not trusted.
@@ -60,10 +74,31 @@ def test_an_engine_built_from_its_caches_answers_as_one_built_without(
         assert mended.classify(question, TODAY) == fresh.classify(question, TODAY)
 
 
-def test_the_compact_prefix_dictionary_segments_as_jiebas_own(tmp_path: Path) -> None:
+def test_the_compact_prefix_dictionary_segments_as_jiebas_own(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import jieba
+
     first = DomainTokenizer(("敬老卡",), (), cache_dir=tmp_path)     # writes the compact file
     assert list(tmp_path.glob("yizhan-prefix-*.bin"))
-    second = DomainTokenizer(("敬老卡",), (), cache_dir=tmp_path)    # reads it
+
+    def not_jiebas_own(self: object, dictionary: object = None) -> None:
+        raise AssertionError("jieba's own dictionary was read, not the compact one")
+
+    with monkeypatch.context() as patched:
+        patched.setattr(jieba.Tokenizer, "initialize", not_jiebas_own)
+        second = DomainTokenizer(("敬老卡",), (), cache_dir=tmp_path)    # reads it
+    assert second._tokenizer.FREQ == first._tokenizer.FREQ
+    assert second._tokenizer.total == first._tokenizer.total
     for text in (*QUESTIONS, "老年综合津贴在哪里领", "户口簿丢了去派出所补办"):
         assert second.tokens(text) == first.tokens(text)
         assert second.words(text) == first.words(text)
+
+
+def test_a_compact_dictionary_of_another_source_file_is_not_used(tmp_path: Path) -> None:
+    DomainTokenizer((), (), cache_dir=tmp_path)
+    [dictionary] = tmp_path.glob("jieba-dict-*.txt")
+    # The source dictionary rewritten (another filter, a copied folder): the compact file made
+    # from the old one no longer speaks for it.
+    dictionary.write_text(dictionary.read_text(encoding="utf-8") + "驿站助手 99999 n\n",
+                          encoding="utf-8")
+    assert "驿站助手" in DomainTokenizer((), (), cache_dir=tmp_path).words("驿站助手你好")

@@ -6,7 +6,7 @@ import pytest
 
 from bot.kb.model import Knowledge
 from intents.engine import IntentEngine
-from intents.normalise import TextNormaliser, chinese_numeral_to_int
+from intents.normalise import RECENT_TEXTS, TextNormaliser, chinese_numeral_to_int
 
 
 @pytest.fixture(scope="module")
@@ -162,16 +162,20 @@ def test_colloquial_medical_card_is_the_social_security_card(
 
 def test_a_text_read_again_reads_the_same_and_the_corrector_keeps_its_own_readings(
         knowledge: Knowledge, engine: IntentEngine) -> None:
-    texts = ["社保咔丢了", "阿拉姆妈想办敬老卡", "旧衣服捐给谁", "10:00 订两份A套餐", "户口本丢了"]
-    fresh = [engine.normaliser.normalise(t) for t in texts]
-    for _ in range(3):       # more texts than are kept, read in turn: the oldest go first
-        for text, first in zip([*texts, *texts], [*fresh, *fresh], strict=True):
-            assert engine.normaliser.normalise(text) == first
-            assert engine.normaliser.standard(text) == TextNormaliser(
-                knowledge.lexicon.fillers, knowledge.lexicon.homophones).standard(text)
-    # The normaliser without a corrector does not answer with the corrected reading it shares
-    # a lexicon with: 社保咔 stays as typed there.
     plain = TextNormaliser(knowledge.lexicon.fillers, knowledge.lexicon.homophones)
-    corrected = plain.with_corrector(engine.normaliser._corrector)  # type: ignore[arg-type]
-    assert "社保卡" in corrected.normalise("社保咔丢了").core
+    corrector = engine.normaliser._corrector
+    assert corrector is not None
+    texts = ["社保咔丢了", "阿拉姆妈想办敬老卡", "旧衣服捐给谁", "10:00 订两份A套餐", "户口本丢了",
+             "居住正怎么办", "申岭", "敬老卡", "上午有人吗", "要到哪里去登记", "残急人证"]
+    assert len(texts) > RECENT_TEXTS     # read in turn, the oldest readings are let go
+    reader = plain.with_corrector(corrector)
+    for _ in range(3):
+        for text in texts:
+            fresh = TextNormaliser(knowledge.lexicon.fillers, knowledge.lexicon.homophones)
+            assert reader.normalise(text) == fresh.with_corrector(corrector).normalise(text)
+            assert reader.standard(text) == fresh.standard(text)
+            assert len(reader._recent) <= RECENT_TEXTS
+    # The normaliser without a corrector does not answer with the corrected reading of the
+    # clone it made: 社保咔 stays as typed there.
+    assert "社保卡" in reader.normalise("社保咔丢了").core
     assert "社保咔" in plain.normalise("社保咔丢了").core

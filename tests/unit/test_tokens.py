@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import tempfile
 from pathlib import Path
 
-from intents.tokens import DomainTokenizer, discover_terms
+import pytest
+
+from intents.tokens import DomainTokenizer, default_cache_dir, discover_terms
 
 PHRASES = ["敬老卡申领", "敬老卡挂失补领", "敬老卡账户变更", "办敬老卡要带什么", "残疾人证新办",
            "残疾人证换领", "残疾人证挂失补领", "残疾人证迁移"]
@@ -31,3 +34,15 @@ def test_found_terms_are_cached_and_found_afresh_when_the_phrases_change(
                              cache_dir=tmp_path)
     assert "居保" not in edited.terms
     assert len(list(tmp_path.glob("yizhan-terms-*.txt"))) == 2
+
+
+def test_the_default_cache_folder_is_this_users_own(tmp_path: Path,
+                                                    monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(tempfile, "gettempdir", lambda: str(tmp_path))
+    folder = default_cache_dir()
+    assert folder.parent == tmp_path and folder.stat().st_mode & 0o777 == 0o700
+    assert default_cache_dir() == folder
+    # A folder of that name anyone may write into (made first by someone else) is not used.
+    folder.chmod(0o777)
+    elsewhere = default_cache_dir()
+    assert elsewhere != folder and elsewhere.stat().st_mode & 0o077 == 0
