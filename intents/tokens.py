@@ -11,6 +11,7 @@ import os
 import struct
 import sys
 import tempfile
+import threading
 from collections.abc import Callable, Iterable
 from pathlib import Path
 from types import ModuleType
@@ -53,8 +54,8 @@ def default_cache_dir() -> Path:
 
 def write_whole(target: Path, data: bytes) -> None:
     """Write a cache file so that another process reading it never sees half of it (a file
-    of this process's own, then renamed over the target)."""
-    partial = target.with_suffix(f".{os.getpid()}.tmp")
+    of this process's and thread's own, then renamed over the target)."""
+    partial = target.with_suffix(f".{os.getpid()}-{threading.get_ident()}.tmp")
     try:
         partial.write_bytes(data)
         partial.replace(target)
