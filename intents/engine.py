@@ -353,6 +353,7 @@ class IntentEngine:
         self._wish = self._word_list(standard, phrasebook.wish_cues)
         self._menu = self._word_list(standard, phrasebook.menu_words)
         self._acknowledgements = self._word_list(standard, phrasebook.acknowledgements)
+        self._addresses = self._word_list(standard, phrasebook.addresses)
         self._eat = self._word_list(standard, phrasebook.eat_words)
         self._food = self._word_list(standard, phrasebook.food_words)
         self._menu_topics = tuple((topic, self._word_list(standard, words))
@@ -581,9 +582,9 @@ class IntentEngine:
         if emergency is not None:  # safety first, whatever else the message says
             return Classification(text, REPORT, category=emergency.category, score=1.0,
                                   normalised=core, emergency=emergency.id)
-        if self._only(clean, self._greetings):
+        if self._only(clean, self._greetings, self._addresses):   # 你好 驿站
             return Classification(text, GREETING, topic=HELLO, score=1.0, normalised=core)
-        if self._only(clean, self._acknowledgements):
+        if self._only(clean, self._acknowledgements, self._addresses):
             return Classification(text, GREETING, topic=THANKS, score=1.0, normalised=core)
         if self._handoff_re.search(clean):
             return Classification(text, HANDOFF, score=1.0, normalised=core)
@@ -933,8 +934,9 @@ class IntentEngine:
                               candidates=candidates[:max(3, self.settings.clarify_choices)],
                               normalised=core)
 
-    def _only(self, clean: str, words: tuple[str, ...]) -> bool:
-        """Whether the message is only these words (at least one), give or take fillers."""
+    def _only(self, clean: str, words: tuple[str, ...], beside: tuple[str, ...] = ()) -> bool:
+        """Whether the message is only these words (at least one), give or take fillers and
+        the words `beside` (the bot addressed by a name: 早上好啊小助手)."""
         found = False
         rest = clean
         for word in words:
@@ -943,7 +945,7 @@ class IntentEngine:
                 rest = rest.replace(word, "")
         if not found:
             return False
-        for word in self._fillers:
+        for word in (*self._fillers, *beside):
             rest = rest.replace(word, "")
         return not rest.strip()
 

@@ -32,6 +32,7 @@ class Phrasebook:
     fillers: tuple[str, ...] = ()
     greetings: tuple[str, ...] = ()
     acknowledgements: tuple[str, ...] = ()     # 谢谢, 好的: answered with a short reply
+    addresses: tuple[str, ...] = ()            # 驿站, 小助手: the bot addressed by a name
     handoff: tuple[str, ...] = ()
     wish_cues: tuple[str, ...] = ()
     menu_words: tuple[str, ...] = ()           # words that are about the canteen on their own

@@ -473,7 +473,8 @@ class KnowledgeLoader:
         top = _TomlTable(src, self.problems, src.data)
         top.unknown(("fillers", "greetings", "handoff", "wish_cues", "menu_words",
                      "affairs_cues", "actions", "stopwords", "homophones", "acknowledgements",
-                     "station_words", "canteen_words", "other_places", "eat_words", "food_words",
+                     "addresses", "station_words", "canteen_words", "other_places", "eat_words",
+                     "food_words",
                      "place_suffixes", "menu_topics", "capabilities", "action_cues", "concepts",
                      "out_of_scope", "not_reports", "own_things", "not_meals"))
         raw = src.data.get("homophones", {})
@@ -501,6 +502,7 @@ class KnowledgeLoader:
                        top.texts("affairs_cues"), report_cues, homophones,
                        top.texts("stopwords"),
                        acknowledgements=top.texts("acknowledgements", required=False),
+                       addresses=top.texts("addresses", required=False),
                        station_words=top.texts("station_words", required=False),
                        actions=top.texts("actions", required=False),
                        canteen_words=top.texts("canteen_words", required=False),

@@ -269,6 +269,7 @@ class Lexicon:
     homophones: dict[str, str]
     stopwords: tuple[str, ...]
     acknowledgements: tuple[str, ...] = ()
+    addresses: tuple[str, ...] = ()                              # 驿站, 小助手: said to the bot
     station_words: tuple[str, ...] = ()
     actions: tuple[str, ...] = ()
     out_of_scope: tuple[str, ...] = ()                           # 股票, 天气

@@ -32,7 +32,8 @@ def build_phrasebook(knowledge: Knowledge) -> Phrasebook:
                *(f"{name}在{ask}" for name in staff for ask in ("吗", "不在", "哪")))
     return Phrasebook(
         entries=tuple(entries), fillers=lexicon.fillers, greetings=lexicon.greetings,
-        acknowledgements=lexicon.acknowledgements, handoff=handoff,
+        acknowledgements=lexicon.acknowledgements, addresses=lexicon.addresses,
+        handoff=handoff,
         wish_cues=lexicon.wish_cues, menu_words=lexicon.menu_words,
         eat_words=lexicon.eat_words, food_words=lexicon.food_words,
         menu_topics=lexicon.menu_topics, affairs_cues=lexicon.affairs_cues,

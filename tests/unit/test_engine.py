@@ -39,6 +39,24 @@ def test_greeting(engine: IntentEngine, text: str) -> None:
     assert classify(engine, text).intent == GREETING
 
 
+@pytest.mark.parametrize("text", ["你好 驿站", "小助手你好", "谢谢驿站", "机器人 早上好",
+                                  "居委会 晚上好啊"])
+def test_a_greeting_or_thanks_addressed_to_the_bot_is_one(engine: IntentEngine,
+                                                           text: str) -> None:
+    assert classify(engine, text).intent == GREETING
+
+
+@pytest.mark.parametrize(("text", "intent", "item"), [
+    ("你好 驿站几点开门", FAQ, "station.hours"),
+    ("小助手你好，敬老卡怎么办", AFFAIRS, "A082"),
+    ("你好 是机器人吗", HANDOFF, None),        # asking for a person, not a hello
+])
+def test_a_name_for_the_bot_does_not_make_a_question_a_greeting(
+        engine: IntentEngine, text: str, intent: str, item: str | None) -> None:
+    found = classify(engine, text)
+    assert (found.intent, found.item) == (intent, item)
+
+
 @pytest.mark.parametrize("text", ["转人工", "我要找工作人员", "人工客服", "你听不懂，转人工"])
 def test_handoff(engine: IntentEngine, text: str) -> None:
     assert classify(engine, text).intent == HANDOFF
