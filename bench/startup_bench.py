@@ -22,7 +22,7 @@ import sys
 import tempfile
 import time
 import urllib.request
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -33,11 +33,11 @@ IDLE_SECONDS = 3.0
 
 @dataclass
 class Figures:
-    classify_s: list[float]
-    classify_mib: list[float]
-    ready_s: list[float]
-    idle_mib: list[float]
-    idle_channel_mib: list[float]
+    classify_s: list[float] = field(default_factory=list)
+    classify_mib: list[float] = field(default_factory=list)
+    ready_s: list[float] = field(default_factory=list)
+    idle_mib: list[float] = field(default_factory=list)
+    idle_channel_mib: list[float] = field(default_factory=list)
 
 
 def _yizhan(checkout: Path) -> str:
@@ -137,11 +137,11 @@ def main(argv: list[str] | None = None) -> int:
     checkouts = {"this checkout": ROOT}
     if args.baseline is not None:
         checkouts["baseline " + str(args.baseline)] = args.baseline.resolve()
-    results = {name: Figures([], [], [], [], []) for name in checkouts}
+    results = {name: Figures() for name in checkouts}
     with tempfile.TemporaryDirectory() as folder:
         databases = {name: Path(folder) / f"db{n}.sqlite" for n, name in enumerate(checkouts)}
         for name, checkout in checkouts.items():       # warm-up: caches, the migration
-            _measure(checkout, databases[name], Figures([], [], [], [], []))
+            _measure(checkout, databases[name], Figures())
         for _ in range(args.runs):
             for name, checkout in checkouts.items():   # in turn, so drift hits both
                 _measure(checkout, databases[name], results[name])

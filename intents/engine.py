@@ -17,7 +17,6 @@ from __future__ import annotations
 import contextlib
 import dataclasses
 import datetime as dt
-import hashlib
 import marshal
 import math
 import re
@@ -320,7 +319,7 @@ class IntentEngine:
             *(name for _, names in phrasebook.meal_points for name in names))
                   if len(w) >= 2}
         self.tokenizer = DomainTokenizer(terms, (p for texts in phrase_texts for p in texts),
-                                         cache_dir)
+                                         folder)
         blob = "|".join(p for texts in phrase_texts for p in texts)
         vocabulary = {p for texts in phrase_texts for p in texts if 2 <= len(p) <= 5}
         vocabulary |= {t for t in self.tokenizer.terms if t in blob}
@@ -455,25 +454,24 @@ class IntentEngine:
         numbers = {e.key: n for n, e in enumerate(self.entries)}
         about_items = [(numbers[key], question) for key, question in phrasebook.asked
                        if key in numbers and self.entries[numbers[key]].intent == AFFAIRS]
-        self._asked = self._asked_index(about_items, phrasebook, cache_dir) \
+        self._asked = self._asked_index(about_items, phrasebook, folder) \
             if about_items else None
         self._asked_entries = frozenset(self._asked.centroids if self._asked else ())
         memo.save()
 
     # -- building ---------------------------------------------------------------------------
     def _asked_index(self, about_items: list[tuple[int, str]], phrasebook: Phrasebook,
-                     cache_dir: Path | None) -> CentroidIndex:
+                     folder: Path) -> CentroidIndex:
         """The centroids of the questions residents asked, each read as `_rank` reads a
         message (normalised, with the catalogue's terms). Cached on disk under a digest of
-        everything they depend on (the phrasebook, the questions, the code that reads them):
-        a start then loads them instead of reading a thousand questions."""
-        folder = cache_dir or default_cache_dir()
-        digest = hashlib.sha256(repr((dataclasses.replace(phrasebook, asked=()), about_items,
-                                      self.settings.max_message_chars,
-                                      ASKED_GRAM_SIZES)).encode())
-        for module in (normalise_module, chargrams_module, sys.modules[__name__]):
-            digest.update(Path(module.__file__ or "").read_bytes())
-        cached = folder / f"yizhan-asked-{digest.hexdigest()[:20]}.marshal"
+        everything they depend on (the phrasebook, the questions, the code and the libraries
+        that read them): a start then loads them instead of reading a thousand questions."""
+        digest = digest_of(
+            [dataclasses.replace(phrasebook, asked=()), about_items,
+             self.settings.max_message_chars, ASKED_GRAM_SIZES],
+            [normalise_module, tokens_module, chargrams_module, sys.modules[__name__]],
+            _TEXT_LIBRARIES)
+        cached = folder / f"yizhan-asked-{digest}.marshal"
         with contextlib.suppress(Exception):   # missing, damaged, of another shape: rebuilt
             return CentroidIndex.from_parts(ASKED_GRAM_SIZES, *marshal.loads(cached.read_bytes()))
         limit = self.settings.max_message_chars
