@@ -10,6 +10,9 @@ to the message by character n-gram TF-IDF cosine; each is scored by
 - fuzzy: rapidfuzz's partial ratio of the entry's best-matching phrase against the message;
 - recall: how much of that best phrase the message contains (weighted 0 by the current tuning).
 The best entries' scores and their margin decide between answering, clarifying and falling back.
+The questions residents asked (asked.toml) are a second reader: a message its words leave unsure
+of is answered when it reads like one item's questions far more than any other's, and a weak
+answer is turned into a choice when it reads far more like another item's.
 """
 
 from __future__ import annotations
@@ -17,6 +20,7 @@ from __future__ import annotations
 import contextlib
 import dataclasses
 import datetime as dt
+import heapq
 import marshal
 import math
 import re
@@ -86,13 +90,19 @@ _WANTS_DONE = re.compile(r"^(我|阿拉|伲|我们)?(想|要|想要|需要|准�
                          r"(办|申请|申领|补|换|开|查|打印|登记)")
 # ... or says its subject first and then "too" (残疾证也要换, 居保也想转过来).
 _ALSO = re.compile(r"也要|也想|也得|也需要")
+# An action the resident says is not the one (不是要补证, 不是申请补贴, 先不问…).
+_NOT_THIS = re.compile(r"(不是|不要|不用|并非|先不|不想)(要|想|来|去|在|问|办|我)?$")
 # A question mark with more said after it: the message goes on to something else.
 _ASKED_THEN_MORE = re.compile(r"[？?][^？?]*[\u3400-\u9fff]")
 _ASKS = re.compile(r"怎么|咋|怎样|如何|能不能|可不可以|可以吗|能吗|吗|呢|哪里|哪儿|去哪|在哪|"
                    r"要不要|是不是|有没有|多少|什么|啥|想问|请问|咨询|行不行")
 # Asking what the bot can do, in any words: 你会些啥, 我能问你什么, 你能回答哪些问题.
 _CAN_DO = re.compile(r"(你|您|侬|这个号|机器人|小助手)[们]?(会|能|可以|懂|都能|还能)[^，。？?]{0,8}"
-                     r"(什么|啥|哪些)|能问你[^，。？?]{0,4}(什么|啥|哪些)")
+                     r"(什么|啥|哪些)|能问你[^，。？?]{0,4}(什么|啥|哪些)|"
+                     # 有啥功能, 说说你的用处, 怎么用你, 这个东西哪能用法, 使用帮助
+                     r"^(有|都有)(啥|什么|哪些)(功能|用处|服务)|你的(功能|用处)|怎么用你|用你的|"
+                     r"哪能用|怎么用这个|用法|使用帮助|介绍一下你|能办(哪些|些什么|啥)|"
+                     r"(跟|和)你说(些|点)?(什么|啥)|可以问你|(是|做)啥个|你是做什么")
 # Thanks that say more than thanks (谢谢，你们服务真好): still thanks when nothing is asked.
 _THANKS = re.compile(r"谢谢|感谢|多谢|谢了|辛苦")
 # A dish asked about for another day (还会再做吗, 什么时候有).
@@ -132,6 +142,13 @@ HELLO, THANKS, PROMPT, NUMBER = "hello", "thanks", "prompt", "number"
 AGENCY = "agency."
 # Topic of a report that does not yet say what the problem is (有个问题想反映一下).
 UNSAID = "unsaid"
+
+
+def _said_for(spaced: str, whole: str | None = None) -> str:
+    """The parts of a message not set aside by the resident (不是查余额, 已经挂失了): what it
+    is about; all of it (or `whole`) when every part is set aside."""
+    kept = " ".join(part for part in spaced.split() if not _SET_ASIDE.search(part))
+    return kept or (spaced if whole is None else whole)
 
 
 def _asking_clauses(spaced: str) -> list[str]:
@@ -181,19 +198,35 @@ class EngineSettings:
     weight_cosine: float = 0.6
     # ... and how much an entry's score owes to the message reading like the questions
     # residents asked about it (asked.toml; the other weights are scaled by 1 - this).
-    weight_asked: float = 0.3
+    weight_asked: float = 0.4
     # ... counted only for items whose character cosine is at least this share of the best's
-    asked_gate: float = 0.7
+    asked_gate: float = 0.5
     # A clarification's item that reads like its residents' questions this much (cosine), and
     # asked_pick_ratio times more than any other offered, is answered instead (0: never).
     asked_pick_floor: float = 0.25
     asked_pick_ratio: float = 1.1
+    # A message its own words leave below clarify_threshold, or between items, that reads like
+    # one item's residents' questions this much, and asked_answer_ratio times more than like
+    # any other item's, is answered with that item (0: never).
+    asked_answer_floor: float = 0.18
+    asked_answer_ratio: float = 1.4
+    # ... compared among the items this many best by character cosine (0: every item).
+    asked_pool: int = 30
+    # A direct answer below asked_doubt_score whose message reads like another item's
+    # questions at least asked_doubt_floor, asked_doubt_ratio times more than like the
+    # answer's own, is offered beside it to choose from instead (0: never).
+    asked_doubt_floor: float = 0.25
+    asked_doubt_ratio: float = 1.3
+    asked_doubt_score: float = 0.45
     faq_weight: float = 0.7
     # ... and the agencies' answers (agency.*) by this: they name a subject (护照, 身份证).
     agency_weight: float = 0.85
     # An agency's answer (where to go) is given from this score up, below clarify_threshold,
     # when it leads by offer_ratio: pointing to the right office beats "I don't know".
     agency_floor: float = 0.15
+    # ... and up to here (above it the usual rules answer): clarify_threshold or more, an
+    # agency leading by offer_ratio is answered rather than asked about.
+    agency_ceiling: float = 0.35
     # Longer messages are read up to here only (and answered "please say it in one sentence"
     # when nothing in that part is understood).
     max_message_chars: int = 1000
@@ -346,6 +379,9 @@ class IntentEngine:
                 exact.setdefault(key, entry_no)
         self._exact = {k: v for k, v in exact.items() if k not in clashes and k}
         self._grams = CharGramIndex(phrase_texts, GRAM_SIZES)
+        # The last message's readings, asked for twice (single-threaded, as the normaliser).
+        self._last_similar: tuple[str, dict[int, float]] = ("", {})
+        self._last_cosines: tuple[str, dict[int, float]] = ("", {})
         self._greetings = self._word_list(standard, phrasebook.greetings)
         self._fillers = self._word_list(standard, phrasebook.fillers)
         self._handoff = self._word_list(standard, phrasebook.handoff)
@@ -452,11 +488,14 @@ class IntentEngine:
         self._points = sorted(point_names, key=lambda pair: len(pair[0]), reverse=True)
         # Questions residents asked about items, read as messages are: each item's centroid.
         numbers = {e.key: n for n, e in enumerate(self.entries)}
+        self._item_numbers = {e.ref: n for n, e in enumerate(self.entries) if e.intent == AFFAIRS}
         about_items = [(numbers[key], question) for key, question in phrasebook.asked
                        if key in numbers and self.entries[numbers[key]].intent == AFFAIRS]
         self._asked = self._asked_index(about_items, phrasebook, folder) \
             if about_items else None
         self._asked_entries = frozenset(self._asked.centroids if self._asked else ())
+        self._asked_items = tuple(sorted(e for e in self._asked_entries
+                                         if self.entries[e].intent == AFFAIRS))
         memo.save()
 
     # -- building ---------------------------------------------------------------------------
@@ -476,8 +515,8 @@ class IntentEngine:
             return CentroidIndex.from_parts(ASKED_GRAM_SIZES, *marshal.loads(cached.read_bytes()))
         limit = self.settings.max_message_chars
         index = CentroidIndex(
-            ((entry, self._compact(self._with_concepts(self.normaliser.normalise(
-                question[:limit]).core))) for entry, question in about_items),
+            ((entry, self._compact(self._with_concepts(_said_for(self.normaliser.normalise(
+                question[:limit]).core)))) for entry, question in about_items),
             ASKED_GRAM_SIZES)
         with contextlib.suppress(OSError):  # a read-only cache costs the reading, no more
             folder.mkdir(parents=True, exist_ok=True)
@@ -601,7 +640,7 @@ class IntentEngine:
         if self._names_no_problem(core):  # 有个问题想反映一下: a report, the problem still unsaid
             return Classification(text, REPORT, topic=UNSAID, score=0.5, normalised=core)
         ranked = self._rank(norm.core)
-        kept = " ".join(part for part in norm.core.split() if not _SET_ASIDE.search(part))
+        kept = _said_for(norm.core, whole="")
         if kept and kept != norm.core.strip():     # 失业登记已经做好了，失业金怎么领
             ranked_kept = self._rank(kept)
             # ... as long as the rest still names something the whole message is about
@@ -663,7 +702,11 @@ class IntentEngine:
                 (canteen_named and not (named and best_is_item)) or (
                     not (strong_answer and has_affairs_cue) and not named)):
             return menu   # 礼拜天食堂开门吗 is the canteen's, not the station's opening hours
-        if wished and not strong_answer and report_score < settings.answer_threshold:
+        if wished and not strong_answer and report_score < settings.answer_threshold and not (
+                len(core) >= settings.long_message
+                and self._answered_as_asked(text, core, answerable) is not None):
+            # ... unless a long story with a wish in it (想请个人上门帮忙做饭) reads like the
+            # questions residents asked about one item (养老服务补贴): its question is that item.
             return Classification(text, WISH, score=1.0, normalised=core)
         # Without a problem word ("坏了", "漏") a report needs a strong match of its own words
         # (a bare "3楼" is not a report), and a question (广场舞几点跳) is not one.
@@ -703,6 +746,7 @@ class IntentEngine:
                                   candidates=self._candidates(answerable[:3]))
         decided = self._decide(text, core, answerable,
                                agreed=lambda: self._question_agrees(norm.core, core, answerable))
+        decided = self._doubted(decided, core)
         if decided.intent == AFFAIRS and (decided.item or decided.clarify):
             pair = self._two_questions(norm.clean, answerable,
                                        asked_before=bool(_ASKED_THEN_MORE.search(text)))
@@ -757,7 +801,8 @@ class IntentEngine:
             clauses.extend(p for p in pieces if len(p) >= 3 and (
                 _ASKS.search(p.replace("什么的", "")) or self._affairs_re.search(p) or (
                     not long and (asked_before or follows_turn or _NEXT_QUESTION.match(p)
-                                  or turns_next or any(w in p for w in self._affairs_cues)
+                                  or turns_next or _ALSO.search(p)
+                                  or any(w in p for w in self._affairs_cues)
                                   or self._actions_said(p)))))
             follows_turn = _NEXT_QUESTION.fullmatch(part) is not None
         if len(clauses) < 2 or not (turned or sum(1 for c in clauses if _ASKS.search(c)) >= 2):
@@ -957,7 +1002,7 @@ class IntentEngine:
         for run in _CJK_RUN.findall(core):
             features.update(run[i:i + 2] for i in range(len(run) - 1))
         # Candidates: the entries most similar by character n-grams.
-        cosines = self._grams.cosine(core)
+        cosines = self._cosines(core)
         ranked = sorted(cosines.items(), key=itemgetter(1), reverse=True)[:CANDIDATES]
         shortlist = [_Scored(entry, 0.0, index.entry_phrases[entry][0], cosine=cosine)
                      for entry, cosine in ranked if entry in index.entry_phrases]
@@ -1106,13 +1151,18 @@ class IntentEngine:
                  else settings.clarify_threshold)
         top = ranked[0] if ranked else None
         if top is not None and top.entry in self._agencies and (
-                settings.agency_floor <= top.score < floor) and top.score >= (
-                settings.offer_ratio * (ranked[1].score if len(ranked) > 1 else 0.0)):
-            # 今年最低工资标准调到多少了: where to ask (12345) beats "I don't know".
+                settings.agency_floor <= top.score < settings.agency_ceiling) and \
+                top.score >= (settings.offer_ratio * (
+                    ranked[1].score if len(ranked) > 1 else 0.0)):
+            # 今年最低工资标准调到多少了: where to ask (12345) beats "I don't know"; 护照从来没办过
+            # 去哪办 ahead of the other offices: where to go beats "which one did you mean".
             return Classification(text, FAQ, item=self.entries[top.entry].ref, score=top.score,
                                   candidates=candidates[:max(3, settings.clarify_choices)],
                                   normalised=core)
         if top is None or top.score < floor:
+            told = self._answered_as_asked(text, core, ranked)
+            if told is not None:     # 老年人那张坐车的卡寻不着了: worded as residents word it
+                return told
             return Classification(text, FALLBACK, score=top.score if top else 0.0,
                                   candidates=candidates[:3], normalised=core)
         said = self._actions_said(core)
@@ -1146,7 +1196,8 @@ class IntentEngine:
         # The best ahead in proportion, or its close runners-up all its siblings: answered,
         # with those runners-up offered beside it (不是这个？回复 4 看…): one tap from the right
         # answer even when the lead is small.
-        if asks and top.score >= settings.sibling_threshold and close and (
+        if asks and top.score >= settings.sibling_threshold and close and not \
+                self._done_by_another(said, top.entry, [ranked[n].entry for n in close]) and (
                 top.score >= settings.offer_ratio * runner_up or top.entry in self._agencies
                 or self._only_action_match(said, top.entry, [ranked[n].entry for n in close])
                 or all(self._siblings(top.entry, ranked[n].entry) for n in close)):
@@ -1169,6 +1220,9 @@ class IntentEngine:
                                   score=ranked[picked].score,
                                   candidates=(candidates[picked], *others), normalised=core,
                                   alternatives=others[:settings.sibling_choices])
+        told = self._answered_as_asked(text, core, ranked) if not unsaid else None
+        if told is not None:
+            return told
         return Classification(text, entry.intent, item=None, clarify=True, score=top.score,
                               candidates=self._at_least_three(candidates, top.entry)[
                                   :max(3, settings.clarify_choices)],
@@ -1182,6 +1236,94 @@ class IntentEngine:
         return tuple(candidates[n] for n, s in enumerate(ranked)
                      if n != chosen and best - s.score < self.settings.lead_margin
                      and self._siblings(ranked[chosen].entry, s.entry))
+
+    def _answered_as_asked(self, text: str, core: str, ranked: list[_Scored]
+                           ) -> Classification | None:
+        """A message its own words leave unsure of, that reads like the questions residents
+        asked about one item (asked.toml) at least `asked_answer_floor`, and
+        `asked_answer_ratio` times more than like any other item's: that item, answered, with
+        the next such item offered beside it when it comes within half (不是这个？回复…).
+        More items are compared than the few `_rank` scores: a situation told in a resident's
+        words (老年人那张坐车的卡寻不着了) may name none of them well."""
+        settings = self.settings
+        if self._asked is None or settings.asked_answer_floor <= 0:
+            return None
+        similar = self._similar_to_asked(core)
+        if not similar:
+            return None
+        order = sorted(similar, key=lambda e: (-similar[e], e))
+        best = similar[order[0]]
+        runner_up = similar[order[1]] if len(order) > 1 else 0.0
+        if best < settings.asked_answer_floor or best < settings.asked_answer_ratio * runner_up:
+            return None
+        scored = {s.entry: s.score for s in ranked}
+        picked = [self._candidate(e, scored.get(e, 0.0)) for e in order[:2]]
+        others = tuple(c for c in self._candidates(ranked) if c.item != picked[0].item)
+        near = picked[1:] if runner_up >= best / 2 else []
+        answer = self.entries[order[0]]
+        return Classification(text, answer.intent, item=answer.ref,
+                              score=scored.get(order[0], 0.0),
+                              candidates=(picked[0], *near, *(
+                                  c for c in others if not near or c.item != near[0].item))[
+                                  :max(3, settings.clarify_choices)],
+                              normalised=core, alternatives=tuple(near))
+
+    def _doubted(self, decided: Classification, core: str) -> Classification:
+        """A direct answer below `asked_doubt_score` whose message reads like the residents'
+        questions about another item at least `asked_doubt_floor`, and `asked_doubt_ratio`
+        times more than like the answer's own: the two are offered to choose from."""
+        settings = self.settings
+        if self._asked is None or settings.asked_doubt_floor <= 0 or decided.clarify or \
+                decided.intent != AFFAIRS or decided.item is None or \
+                decided.score >= settings.asked_doubt_score:
+            return decided
+        similar = self._similar_to_asked(core)
+        if not similar:
+            return decided
+        other = max(similar, key=lambda e: (similar[e], -e))
+        answer = self._item_numbers.get(decided.item, -1)
+        if other == answer or similar[other] < settings.asked_doubt_floor or \
+                similar[other] < settings.asked_doubt_ratio * similar.get(answer, 0.0):
+            return decided
+        offered = (decided.candidates[0], self._candidate(other, 0.0), *(
+            c for c in decided.candidates[1:] if c.item != self.entries[other].ref))
+        return dataclasses.replace(decided, item=None, clarify=True, alternatives=(),
+                                   candidates=self._at_least_three(offered, answer)[
+                                       :max(3, settings.clarify_choices)])
+
+    def _similar_to_asked(self, core: str) -> dict[int, float]:
+        """How much the message reads like each item's residents' questions: the items its
+        words come anywhere near (the `asked_pool` best by character cosine), not only the
+        few `_rank` scores in full. The last message's answer is kept (asked twice)."""
+        if self._asked is None:
+            return {}
+        last = self._last_similar
+        if last[0] == core:
+            return last[1]
+        read = self._compact(self._with_concepts(core))
+        pool: Iterable[int] = self._asked_items
+        if self.settings.asked_pool:
+            cosines = self._cosines(read)
+            pool = heapq.nlargest(self.settings.asked_pool,
+                                  (e for e in cosines if e in self._asked_entries),
+                                  key=cosines.__getitem__)
+        similar = self._asked.similarity(read, pool)
+        self._last_similar = (core, similar)
+        return similar
+
+    def _cosines(self, read: str) -> dict[int, float]:
+        """The character n-gram cosine of a read message with every entry (the last one
+        kept: `_rank` and the residents' questions both ask for it)."""
+        last = self._last_cosines        # one read: safe should two threads share it
+        if last[0] == read:
+            return last[1]
+        found = self._grams.cosine(read)
+        self._last_cosines = (read, found)
+        return found
+
+    def _candidate(self, entry: int, score: float) -> Candidate:
+        found = self.entries[entry]
+        return Candidate(found.ref, score, found.intent, found.label)
 
     def _picked_by_asked(self, core: str, ranked: list[_Scored]) -> int | None:
         """Among the items a clarification would offer, the place of the one the message reads
@@ -1228,6 +1370,8 @@ class IntentEngine:
                         (w in after) if len(w) > 1 else after.startswith(w)
                         for w in self._done_after)):
                     continue
+                if _NOT_THIS.search(before):    # 不是要补证 (是要查档案): not asked for
+                    continue
                 said.add(action)
                 break
         return frozenset(said)
@@ -1248,6 +1392,13 @@ class IntentEngine:
                     self._entry_actions[scored.entry] & said:
                 return n
         return None
+
+    def _done_by_another(self, said: frozenset[str], best: int, close: list[int]) -> bool:
+        """Whether the message asks for an action the best item does not do and one of its
+        close runners-up does (医保卡余额怎么查: 查询, not 支取): not the best's to answer."""
+        if not said or self._entry_actions[best] & said:
+            return False
+        return any(self._entry_actions[other] & said for other in close)
 
     def _only_action_match(self, said: frozenset[str], best: int, close: list[int]) -> bool:
         """Whether the best item alone, among its close runners-up, does what the message asks

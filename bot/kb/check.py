@@ -313,8 +313,9 @@ class KnowledgeChecker:
                     pair = (min(item.id, other.item), max(item.id, other.item))
                     if other.score >= own - CONFUSION_MARGIN and pair not in reported:
                         reported.add(pair)
+                        # its own name ranks another item higher and is not answered
                         severity = "error" if phrase == item.name and other.score > own \
-                            else "warning"
+                            and result.item != item.id else "warning"
                         self._add(path, self._at(path, f'"{phrase}"', line),
                                   f"{item.id} and {other.item} score too close for 「{phrase}」 "
                                   f"({own:.2f} vs {other.score:.2f}): make the aliases more "

@@ -149,5 +149,63 @@ def test_a_clarification_is_answered_when_one_choice_reads_like_its_questions(
     card = dataclasses.replace(book, asked=(("A027", "社保卡有问题了哪能办呀"),
                                             ("A027", "社保卡出问题了哪能弄")))
     assert IntentEngine(card, settings).classify("社保卡有问题哪能办", TODAY).clarify
-    never = dataclasses.replace(settings, asked_pick_floor=0.0)
+    never = dataclasses.replace(settings, asked_pick_floor=0.0, asked_answer_floor=0.0)
     assert IntentEngine(book, never).classify(message, TODAY).clarify
+
+
+def test_a_situation_no_item_names_is_answered_when_it_reads_like_one_items_questions(
+        knowledge: Knowledge) -> None:
+    """A story told in a resident's own words (the parrot took the green card) names no item:
+    on its words alone the bot cannot say. When it reads like the questions residents asked
+    about one item, far more than like any other item's, that item is the answer; when two
+    items' questions read alike, it is not."""
+    message = "鹦鹉把那张绿颜色的卡叼到隔壁阳台上去了"
+    # weight_asked 0: only the rule under test reads the questions
+    settings = dataclasses.replace(load_settings(None).engine, asked_answer_floor=0.2,
+                                   asked_answer_ratio=1.4, weight_asked=0.0)
+    book = build_phrasebook(knowledge)
+    alone = IntentEngine(dataclasses.replace(book, asked=()), settings).classify(message, TODAY)
+    assert alone.item is None
+    story = ("鹦鹉把绿颜色的卡叼走了", "绿颜色那张卡被鹦鹉叼到阳台上", "家里鹦鹉叼了那张绿卡")
+    asked = tuple(("A083", text) for text in story)
+    answered = IntentEngine(dataclasses.replace(book, asked=asked), settings).classify(
+        message, TODAY)
+    assert (answered.intent, answered.item, answered.clarify) == (AFFAIRS, "A083", False)
+    assert answered.candidates[0].item == "A083"
+    # the same story under two items: which one is still for the resident to say
+    both = (*asked, *(("A029", text + "呀") for text in story))
+    unsure = IntentEngine(dataclasses.replace(book, asked=both), settings).classify(
+        message, TODAY)
+    assert unsure.item is None
+    never = dataclasses.replace(settings, asked_answer_floor=0.0)
+    assert IntentEngine(dataclasses.replace(book, asked=asked), never).classify(
+        message, TODAY).item is None
+
+
+def test_a_weak_answer_reading_like_another_items_questions_becomes_a_choice(
+        knowledge: Knowledge) -> None:
+    """A lost 老人卡 is 敬老卡挂失补领 by its words. When the message reads far more like the
+    questions residents asked about another item (here, on purpose, 社保卡补领), the bot does
+    not bet on either: both are offered, the words' answer first."""
+    message = "老人卡让鹦鹉叼走了 哪能再弄一张"
+    # weight_asked 0: the questions do not move the ranking, only the rule under test reads them
+    settings = dataclasses.replace(load_settings(None).engine, weight_asked=0.0,
+                                   asked_answer_floor=0.0, asked_doubt_floor=0.25,
+                                   asked_doubt_ratio=1.3, asked_doubt_score=0.6)
+    book = build_phrasebook(knowledge)
+    alone = IntentEngine(dataclasses.replace(book, asked=()), settings).classify(message, TODAY)
+    assert (alone.item, alone.clarify) == ("A083", False) and alone.score < 0.6
+    asked = tuple(("A029", text) for text in ("鹦鹉叼走了再弄一张", "让鹦鹉叼走了哪能再弄",
+                                              "鹦鹉把卡叼走了要再弄一张"))
+    doubted = IntentEngine(dataclasses.replace(book, asked=asked), settings).classify(
+        message, TODAY)
+    assert (doubted.intent, doubted.item, doubted.clarify) == (AFFAIRS, None, True)
+    assert [c.item for c in doubted.candidates[:2]] == ["A083", "A029"]
+    assert len(doubted.candidates) >= 3 and not doubted.alternatives
+    # a strong answer is not doubted, and neither is any when the rule is off
+    strong = dataclasses.replace(settings, asked_doubt_score=alone.score)
+    assert IntentEngine(dataclasses.replace(book, asked=asked), strong).classify(
+        message, TODAY).item == "A083"
+    never = dataclasses.replace(settings, asked_doubt_floor=0.0)
+    assert IntentEngine(dataclasses.replace(book, asked=asked), never).classify(
+        message, TODAY).item == "A083"

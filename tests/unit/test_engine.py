@@ -652,6 +652,12 @@ def test_an_action_already_done_does_not_pick_the_item(engine: IntentEngine) -> 
     assert c.item == "A182"
 
 
+def test_an_action_said_not_to_be_wanted_does_not_pick_the_item(engine: IntentEngine) -> None:
+    # 换卡 is the account's change; 不是申请补贴 rules the subsidy's own 申领 out
+    c = classify(engine, "副食品补贴打的那张银行卡要换掉，不是申请补贴")
+    assert (c.item, c.clarify) == ("A178", False)
+
+
 def test_a_long_story_about_a_worn_card_is_a_question_not_a_repair(engine: IntentEngine) -> None:
     c = classify(engine, "我儿子的残疾证是十年前办的，上面写的有效期到今年年底，现在证皮也磨破了，"
                          "照片还是小时候的，上次公园门口检查的人都不认，我想给他换一本新的，"
@@ -773,3 +779,15 @@ def test_the_first_question_asked_is_answered_first(engine: IntentEngine, questi
                                                     first: str, second: str) -> None:
     c = classify(engine, question)
     assert (c.item, c.also.item if c.also else None) == (first, second)
+
+
+def test_an_answer_does_not_depend_on_the_message_before(engine: IntentEngine) -> None:
+    """The engine keeps its last readings (a message is read twice); answers are the same in
+    any order, a message repeated included."""
+    texts = ["老年人那张坐车的卡寻不着了 可能掉在公交车上 好补伐", "医保卡余额怎么查",
+             "敬老卡怎么办", "敬老卡怎么办", "我家狗丢了怎么办",
+             "阿拉老头子眼睛看勿清爽了 有啥补贴好申请伐",
+             "儿子今年九月去当兵了 屋里好拿到一笔钞票伐"]
+    forward = [classify(engine, text) for text in texts]
+    backward = [classify(engine, text) for text in reversed(texts)][::-1]
+    assert forward == backward
