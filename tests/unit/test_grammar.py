@@ -156,6 +156,8 @@ def test_the_stations_emergencies(engine: IntentEngine, text: str, situation: st
     ("有样物事坏了", "东西坏了"), ("屋里厢跌跤了", "家里"), ("礼拜天食堂开伐", "礼拜天"),
     ("夜饭吃啥", "晚饭"), ("机器人讲勿清爽", "说不清楚"), ("我要寻真人讲话", "找真人说话"),
     ("電梯卡牢了", "电梯卡住了"), ("ｒ０００１", "r0001"),
+    ("伲子个残疾证", "儿子"), ("孙囡刚生出来", "孙女"), ("每个号头领钞票", "每个月领钱"),
+    ("屋里呒没人", "没有人"), ("到侬搿搭好办伐", "你们这里"), ("爷娘侪走脱了", "父母都去世了"),
 ])
 def test_every_turn_is_normalised_dialect_included(engine: IntentEngine, text: str,
                                                    means: str) -> None:
