@@ -122,17 +122,24 @@ async def continue_report(turn: Turn, uow: UnitOfWork, desk: TicketDesk,
             building, checked = None, True
             draft = ReportDraft(draft.awaiting, draft.expires_at, category, None, draft.place,
                                 description, draft.photos)
+    below = _below_building(turn.place)
+    # An answer that tells nothing asked for (好了, 还是坏的) counts; one that tells the floor,
+    # the room, the building or the problem starts the count again.
+    told_nothing = draft.awaiting == "building" and building is None and unknown is None and \
+        below.location is None
     updated = ReportDraft(draft.awaiting, _expires(turn, settings), category,
-                          building or draft.building, draft.place.merged(
-                              _below_building(turn.place)), description, draft.photos, checked)
-    return await _advance(turn, uow, desk, resident, updated, unknown, knowledge.outside_places)
+                          building or draft.building, draft.place.merged(below), description,
+                          draft.photos, checked, draft.asked_again + 1 if told_nothing else 0)
+    return await _advance(turn, uow, desk, resident, updated, unknown, knowledge.outside_places,
+                          noted=below.location)
 
 
 async def _advance(turn: Turn, uow: UnitOfWork, desk: TicketDesk, resident: Resident,
                    draft: ReportDraft, unknown_building: str | None = None,
-                   outside_places: tuple[str, ...] = ()) -> Outcome:
+                   outside_places: tuple[str, ...] = (), noted: str | None = None) -> Outcome:
     """Ask for the next missing detail, or file the report when nothing is missing. A problem
-    outside every building (the lamp at the compound's gate) is filed for the duty staff."""
+    outside every building (the lamp at the compound's gate) is filed for the duty staff. What
+    an answer told below the building (`noted`: 4楼402室) is said back before the question."""
     if draft.category is None:
         if not draft.description:
             choices = "\n".join(f"{n}. {category.name}" for n, c in enumerate(
@@ -145,7 +152,10 @@ async def _advance(turn: Turn, uow: UnitOfWork, desk: TicketDesk, resident: Resi
                     texts.UNKNOWN_BUILDING.format(text=unknown_building))
     outside = draft.building is None and draft.place.spot in outside_places
     if draft.building is None and not outside:
-        return _ask(turn, replace(draft, awaiting="building"), texts.ASK_BUILDING)
+        question = texts.ASK_BUILDING_AGAIN if draft.asked_again >= 2 else texts.ASK_BUILDING
+        if noted:
+            question = texts.NOTED_PLACE.format(location=noted) + question
+        return _ask(turn, replace(draft, awaiting="building"), question)
     if not draft.building_checked and not outside:
         return _ask(turn, replace(draft, awaiting="building_confirm"),
                     texts.CONFIRM_BUILDING.format(building=draft.building))

@@ -53,6 +53,7 @@ class ReportDraft:
     description: str = ""
     photos: tuple[str, ...] = ()
     building_checked: bool = True        # False: only remembered, to be confirmed first
+    asked_again: int = 0                 # answers in a row that told nothing asked for
 
 
 @dataclass(frozen=True)
@@ -331,7 +332,7 @@ def _draft_json(draft: Draft) -> dict[str, Any]:
                 "expires_at": _time(draft.expires_at), "category": draft.category,
                 "building": draft.building, "place": _place_json(draft.place),
                 "description": draft.description, "photos": list(draft.photos),
-                "building_checked": draft.building_checked}
+                "building_checked": draft.building_checked, "asked_again": draft.asked_again}
     return {"kind": "wish", "awaiting": draft.awaiting, "expires_at": _time(draft.expires_at),
             "description": draft.description, "building": draft.building,
             "anonymous": draft.anonymous}
@@ -344,7 +345,8 @@ def _draft(data: dict[str, Any]) -> Draft | None:
         return ReportDraft(data["awaiting"], expires, data.get("category"),
                            data.get("building"), _place(data.get("place") or {}),
                            data.get("description", ""), tuple(data.get("photos", ())),
-                           bool(data.get("building_checked", True)))
+                           bool(data.get("building_checked", True)),
+                           int(data.get("asked_again", 0)))
     if data.get("kind") == "wish" and data.get("awaiting") in ("wish", "building", "anonymous"):
         return WishDraft(data["awaiting"], expires, data.get("description", ""),
                          data.get("building"), data.get("anonymous"))

@@ -24,6 +24,11 @@ UNKNOWN_PLACE = "位置待确认"
 ASK_BUILDING = "请问是几号楼？直接回复楼号就行，比如“9号楼”“9号楼302”。说“取消”可以不报了。"
 ASK_CATEGORY = ("请问是什么问题？直接说就行，比如“3楼楼道灯不亮”；也可以回复数字：\n{choices}\n"
                 "说“取消”可以不报了。")
+# An answer that gave the floor or room but not the building: what was understood, first.
+NOTED_PLACE = "记下了：{location}。"
+# After two answers that told no building: say what is needed another way, and who can help.
+ASK_BUILDING_AGAIN = ("还是没看出是几号楼。请只回复楼号的数字，比如“9”。不知道楼号的，说“转人工”"
+                      "请工作人员帮您；说“取消”可以不报了。")
 CONFIRM_BUILDING = "是{building}吗？是的话回复1；不是的话，直接告诉我楼号。"
 STILL_WAITING = {  # after answering something else while a report or wish is half taken
     "problem": "（您刚才要报的问题还没说是什么，直接告诉我就能登记；说“取消”就不报了。）",
