@@ -123,8 +123,8 @@ async def continue_report(turn: Turn, uow: UnitOfWork, desk: TicketDesk,
             draft = ReportDraft(draft.awaiting, draft.expires_at, category, None, draft.place,
                                 description, draft.photos)
     below = _below_building(turn.place)
-    # An answer that tells nothing asked for (好了, 还是坏的) counts; one that tells the floor,
-    # the room, the building or the problem starts the count again.
+    # While the building is asked for, an answer telling no place (好了, 还是坏的) counts; one
+    # telling the building, the floor or the room starts the count again.
     told_nothing = draft.awaiting == "building" and building is None and unknown is None and \
         below.location is None
     updated = ReportDraft(draft.awaiting, _expires(turn, settings), category,

@@ -91,7 +91,9 @@ _WANTS_DONE = re.compile(r"^(我|阿拉|伲|我们)?(想|要|想要|需要|准�
 # ... or says its subject first and then "too" (残疾证也要换, 居保也想转过来).
 _ALSO = re.compile(r"也要|也想|也得|也需要")
 # An action the resident says is not the one (不是要补证, 不是申请补贴, 先不问…).
-_NOT_THIS = re.compile(r"(不是|不要|不用|并非|先不|不想)(要|想|来|去|在|问|办|我)?$")
+# 是不是要补办, 要不要挂失, 用不用 ask about the action: they say no 不.
+_NOT_THIS = re.compile(r"((?<!是)不是|(?<!要)不要|(?<!用)不用|(?<!想)不想|并非|先不)"
+                       r"(要|想|来|去|在|问|办|我)?$")
 # A question mark with more said after it: the message goes on to something else.
 _ASKED_THEN_MORE = re.compile(r"[？?][^？?]*[\u3400-\u9fff]")
 _ASKS = re.compile(r"怎么|咋|怎样|如何|能不能|可不可以|可以吗|能吗|吗|呢|哪里|哪儿|去哪|在哪|"
@@ -99,10 +101,11 @@ _ASKS = re.compile(r"怎么|咋|怎样|如何|能不能|可不可以|可以吗|�
 # Asking what the bot can do, in any words: 你会些啥, 我能问你什么, 你能回答哪些问题.
 _CAN_DO = re.compile(r"(你|您|侬|这个号|机器人|小助手)[们]?(会|能|可以|懂|都能|还能)[^，。？?]{0,8}"
                      r"(什么|啥|哪些)|能问你[^，。？?]{0,4}(什么|啥|哪些)|"
-                     # 有啥功能, 说说你的用处, 怎么用你, 这个东西哪能用法, 使用帮助
-                     r"^(有|都有)(啥|什么|哪些)(功能|用处|服务)|你的(功能|用处)|怎么用你|用你的|"
-                     r"哪能用|怎么用这个|用法|使用帮助|介绍一下你|能办(哪些|些什么|啥)|"
-                     r"(跟|和)你说(些|点)?(什么|啥)|可以问你|(是|做)啥个|你是做什么")
+                     # 有啥功能, 说说你的用处, 怎么用你, 这个东西哪能用法, 使用帮助: about the bot
+                     r"^(有|都有)(啥|什么|哪些)(功能|用处)\W*$|你的(功能|用处)|怎么用你|"
+                     r"(你|侬|这个号|这个微信|这个东西|小助手|机器人)[^，。？?]{0,4}"
+                     r"(用法|哪能用|怎么用|做啥个|是做啥|是做什么|功能|用处)|使用帮助|介绍一下你|"
+                     r"(跟|和)你说(些|点)?(什么|啥)|可以问你(些|点)?(什么|啥|哪些)")
 # Thanks that say more than thanks (谢谢，你们服务真好): still thanks when nothing is asked.
 _THANKS = re.compile(r"谢谢|感谢|多谢|谢了|辛苦")
 # A dish asked about for another day (还会再做吗, 什么时候有).
@@ -330,7 +333,8 @@ class _Index:
 
 
 class IntentEngine:
-    """Text in, scored matches out. Build once; `classify` is pure and fast."""
+    """Text in, scored matches out. Build once; `classify` is fast and answers as a pure
+    function would (it keeps its last readings, never anything that changes an answer)."""
 
     def __init__(self, phrasebook: Phrasebook, settings: EngineSettings | None = None,
                  cache_dir: Path | None = None) -> None:
@@ -379,7 +383,7 @@ class IntentEngine:
                 exact.setdefault(key, entry_no)
         self._exact = {k: v for k, v in exact.items() if k not in clashes and k}
         self._grams = CharGramIndex(phrase_texts, GRAM_SIZES)
-        # The last message's readings, asked for twice (single-threaded, as the normaliser).
+        # The last message's readings, asked for twice (each kept in one tuple, read once).
         self._last_similar: tuple[str, dict[int, float]] = ("", {})
         self._last_cosines: tuple[str, dict[int, float]] = ("", {})
         self._greetings = self._word_list(standard, phrasebook.greetings)
@@ -702,12 +706,12 @@ class IntentEngine:
                 (canteen_named and not (named and best_is_item)) or (
                     not (strong_answer and has_affairs_cue) and not named)):
             return menu   # 礼拜天食堂开门吗 is the canteen's, not the station's opening hours
-        if wished and not strong_answer and report_score < settings.answer_threshold and not (
-                len(core) >= settings.long_message
-                and self._answered_as_asked(text, core, answerable) is not None):
+        if wished and not strong_answer and report_score < settings.answer_threshold:
             # ... unless a long story with a wish in it (想请个人上门帮忙做饭) reads like the
             # questions residents asked about one item (养老服务补贴): its question is that item.
-            return Classification(text, WISH, score=1.0, normalised=core)
+            read = self._answered_as_asked(text, core, answerable) \
+                if len(core) >= settings.long_message else None
+            return read or Classification(text, WISH, score=1.0, normalised=core)
         # Without a problem word ("坏了", "漏") a report needs a strong match of its own words
         # (a bare "3楼" is not a report), and a question (广场舞几点跳) is not one.
         report_bar = settings.clarify_threshold + (0.0 if has_report_cue else REPORT_WITHOUT_CUE)
@@ -1220,7 +1224,7 @@ class IntentEngine:
                                   score=ranked[picked].score,
                                   candidates=(candidates[picked], *others), normalised=core,
                                   alternatives=others[:settings.sibling_choices])
-        told = self._answered_as_asked(text, core, ranked) if not unsaid else None
+        told = self._answered_as_asked(text, core, ranked) if asks and not unsaid else None
         if told is not None:
             return told
         return Classification(text, entry.intent, item=None, clarify=True, score=top.score,
@@ -1285,7 +1289,9 @@ class IntentEngine:
         if other == answer or similar[other] < settings.asked_doubt_floor or \
                 similar[other] < settings.asked_doubt_ratio * similar.get(answer, 0.0):
             return decided
-        offered = (decided.candidates[0], self._candidate(other, 0.0), *(
+        ranked_score = next((c.score for c in decided.candidates
+                             if c.item == self.entries[other].ref), 0.0)
+        offered = (decided.candidates[0], self._candidate(other, ranked_score), *(
             c for c in decided.candidates[1:] if c.item != self.entries[other].ref))
         return dataclasses.replace(decided, item=None, clarify=True, alternatives=(),
                                    candidates=self._at_least_three(offered, answer)[

@@ -82,7 +82,7 @@ EVERY_PART = ConversationState(
     PendingChoices((Choice("item", "A082", "敬老卡申领"), Choice("steps", "A082", "看流程")),
                    SOON),
     ReportDraft("building", SOON, "lighting", None, Place(None, 2, (3, 4), "301", "楼道"),
-                "三楼到四楼当中灯不亮", ("media-1",), False),
+                "三楼到四楼当中灯不亮", ("media-1",), False, 2),
     PlaceWanted("R0007", SOON),
     (Said(NOW, "有人被困在电梯里"),))
 

@@ -658,6 +658,15 @@ def test_an_action_said_not_to_be_wanted_does_not_pick_the_item(engine: IntentEn
     assert (c.item, c.clarify) == ("A178", False)
 
 
+@pytest.mark.parametrize(("text", "item"), [("社保卡是不是要补办", "A029"),
+                                            ("社保卡丢了用不用挂失", "A027")])
+def test_an_action_asked_about_still_picks_the_item(engine: IntentEngine, text: str,
+                                                    item: str) -> None:
+    # 是不是要, 用不用 ask whether the action is needed: it is the one asked about
+    c = classify(engine, text)
+    assert (c.item, c.clarify) == (item, False)
+
+
 def test_a_long_story_about_a_worn_card_is_a_question_not_a_repair(engine: IntentEngine) -> None:
     c = classify(engine, "我儿子的残疾证是十年前办的，上面写的有效期到今年年底，现在证皮也磨破了，"
                          "照片还是小时候的，上次公园门口检查的人都不认，我想给他换一本新的，"
@@ -791,3 +800,6 @@ def test_an_answer_does_not_depend_on_the_message_before(engine: IntentEngine) -
     forward = [classify(engine, text) for text in texts]
     backward = [classify(engine, text) for text in reversed(texts)][::-1]
     assert forward == backward
+    for text, answer in zip(texts, forward, strict=True):   # each as a fresh engine reads it
+        fresh = IntentEngine(engine.phrasebook, engine.settings)
+        assert classify(fresh, text) == answer
