@@ -77,6 +77,7 @@ class CentroidIndex:
     def __init__(self, examples: Iterable[tuple[int, str]], sizes: Sequence[int] = (1, 2, 3)
                  ) -> None:
         self.sizes = tuple(sizes)
+        self._last_query: tuple[str, dict[str, float]] = ("", {})
         labelled = [(entry, char_grams(text, self.sizes)) for entry, text in examples]
         df: Counter[str] = Counter()
         for _, doc in labelled:
@@ -122,7 +123,12 @@ class CentroidIndex:
 
     def similarity(self, text: str, entries: Iterable[int]) -> dict[int, float]:
         """Cosine of the text with the centroid of each of `entries` that has questions."""
-        query = self._weights(char_grams(text, self.sizes))
+        last = self._last_query        # a message is compared twice: read once (one tuple)
+        if last[0] == text:
+            query = last[1]
+        else:
+            query = self._weights(char_grams(text, self.sizes))
+            self._last_query = (text, query)
         if not query:
             return {}
         found: dict[int, float] = {}
