@@ -403,6 +403,7 @@ class IntentEngine:
         self._other_places = self._word_list(standard, phrasebook.other_places)
         self._holidays = phrasebook.holidays
         self._emergency_categories = frozenset(phrasebook.emergency_categories)
+        self._urgent_categories = frozenset(phrasebook.urgent_categories)
         self._emergencies = EmergencyDetector(EmergencySigns(
             e.id, e.category, self._words(standard, e.phrases),
             tuple(self._words(standard, group) for group in e.all_of),
@@ -706,7 +707,11 @@ class IntentEngine:
                 (canteen_named and not (named and best_is_item)) or (
                     not (strong_answer and has_affairs_cue) and not named)):
             return menu   # 礼拜天食堂开门吗 is the canteen's, not the station's opening hours
-        if wished and not strong_answer and report_score < settings.answer_threshold:
+        # A problem an urgent category's own words tell (滴水, 水管爆了) is a report whatever
+        # the wish around it (老头子爬不上去看): the leak is handled first.
+        urgent_told = told is not None and self.entries[told].ref in self._urgent_categories
+        if wished and not strong_answer and report_score < settings.answer_threshold and \
+                not urgent_told:
             # ... unless a long story with a wish in it (想请个人上门帮忙做饭) reads like the
             # questions residents asked about one item (养老服务补贴): its question is that item.
             read = self._answered_as_asked(text, core, answerable) \

@@ -64,6 +64,7 @@ class Phrasebook:
     dishes: tuple[str, ...] = ()               # the menu's dishes: 狮子头啥辰光有 asks the menu
     capabilities: tuple[str, ...] = ()         # 侬会做点啥: what the bot can do
     emergency_categories: tuple[str, ...] = ()     # a report of these is an emergency too
+    urgent_categories: tuple[str, ...] = ()        # urgent or emergency: never taken for a wish
     # Questions residents asked, each with the key of the item that answered it ("A001"): a
     # message reading like them is about that item.
     asked: tuple[tuple[str, str], ...] = ()

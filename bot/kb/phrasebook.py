@@ -53,6 +53,8 @@ def build_phrasebook(knowledge: Knowledge) -> Phrasebook:
         emergencies=tuple(EmergencySigns(e.id, e.category, e.phrases, e.all_of, e.unless)
                           for e in knowledge.emergencies),
         emergency_categories=tuple(c.id for c in knowledge.reports if c.urgency == "emergency"),
+        urgent_categories=tuple(c.id for c in knowledge.reports
+                                if c.urgency in ("urgent", "emergency")),
         dishes=tuple(d for d in knowledge.canteen.dishes() if len(d) >= 2),
         capabilities=lexicon.capabilities,
         asked=knowledge.asked,

@@ -803,3 +803,14 @@ def test_an_answer_does_not_depend_on_the_message_before(engine: IntentEngine) -
     for text, answer in zip(texts, forward, strict=True):   # each as a fresh engine reads it
         fresh = IntentEngine(engine.phrasebook, engine.settings)
         assert classify(fresh, text) == answer
+
+
+def test_a_leak_told_with_a_wish_around_it_is_a_report(engine: IntentEngine) -> None:
+    """An urgent problem told by its category's own words (滴水) is a report, whatever wish
+    the story holds (老头子爬不上去看): the leak's safety text comes first."""
+    c = classify(engine, "阿拉囡囡礼拜天要带外孙来吃饭，我想烧只红烧肉，结果昨日夜里厢厨房间"
+                         "顶上开始滴水，楼上人家敲门呒没人，我老头子腰不好爬不上去看，哪能办，"
+                         "我住9号楼")
+    assert (c.intent, c.category) == (REPORT, "water_leak")
+    # a wish to have something fixed that is no urgent problem stays a wish
+    assert classify(engine, "屋里收音机坏脱了，想要只收音机听听戏").intent == WISH
