@@ -9,6 +9,8 @@ import math
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Sequence
 
+from intents.recent_readings import RecentReadings
+
 
 def char_grams(text: str, sizes: Sequence[int]) -> Counter[str]:
     """Counts of the character n-grams of a text (spaces separate runs)."""
@@ -77,7 +79,7 @@ class CentroidIndex:
     def __init__(self, examples: Iterable[tuple[int, str]], sizes: Sequence[int] = (1, 2, 3)
                  ) -> None:
         self.sizes = tuple(sizes)
-        self._last_query: tuple[str, dict[str, float]] = ("", {})
+        self._recent_queries: RecentReadings[str, dict[str, float]] = RecentReadings(2)
         labelled = [(entry, char_grams(text, self.sizes)) for entry, text in examples]
         df: Counter[str] = Counter()
         for _, doc in labelled:
@@ -121,14 +123,12 @@ class CentroidIndex:
         norm = math.sqrt(sum(w * w for w in weights.values())) or 1.0
         return {g: w / norm for g, w in weights.items()}
 
+    def _query(self, text: str) -> dict[str, float]:
+        return self._weights(char_grams(text, self.sizes))
+
     def similarity(self, text: str, entries: Iterable[int]) -> dict[int, float]:
         """Cosine of the text with the centroid of each of `entries` that has questions."""
-        last = self._last_query        # a message is compared twice: read once (one tuple)
-        if last[0] == text:
-            query = last[1]
-        else:
-            query = self._weights(char_grams(text, self.sizes))
-            self._last_query = (text, query)
+        query = self._recent_queries.read(text, self._query)   # compared twice, read once
         if not query:
             return {}
         found: dict[int, float] = {}

@@ -43,6 +43,7 @@ from intents.dates import NamedDay, parse_meal, read_day
 from intents.details import read_place
 from intents.normalise import HomophoneCorrector, TextNormaliser
 from intents.phrasebook import Entry, Phrasebook
+from intents.recent_readings import RecentReadings
 from intents.safety import EmergencyDetector, EmergencySigns
 from intents.tokens import DomainTokenizer, default_cache_dir, write_whole
 
@@ -147,11 +148,10 @@ AGENCY = "agency."
 UNSAID = "unsaid"
 
 
-def _said_for(spaced: str, whole: str | None = None) -> str:
+def _said_for(spaced: str) -> str:
     """The parts of a message not set aside by the resident (不是查余额, 已经挂失了): what it
-    is about; all of it (or `whole`) when every part is set aside."""
-    kept = " ".join(part for part in spaced.split() if not _SET_ASIDE.search(part))
-    return kept or (spaced if whole is None else whole)
+    is about ("" when every part is set aside)."""
+    return " ".join(part for part in spaced.split() if not _SET_ASIDE.search(part))
 
 
 def _asking_clauses(spaced: str) -> list[str]:
@@ -383,9 +383,9 @@ class IntentEngine:
                 exact.setdefault(key, entry_no)
         self._exact = {k: v for k, v in exact.items() if k not in clashes and k}
         self._grams = CharGramIndex(phrase_texts, GRAM_SIZES)
-        # The last message's readings, asked for twice (each kept in one tuple, read once).
-        self._last_similar: tuple[str, dict[int, float]] = ("", {})
-        self._last_cosines: tuple[str, dict[int, float]] = ("", {})
+        # The last messages' readings: each is asked for more than once.
+        self._recent_cosines: RecentReadings[str, dict[int, float]] = RecentReadings(4)
+        self._recent_similar: RecentReadings[str, dict[int, float]] = RecentReadings(2)
         self._greetings = self._word_list(standard, phrasebook.greetings)
         self._fillers = self._word_list(standard, phrasebook.fillers)
         self._handoff = self._word_list(standard, phrasebook.handoff)
@@ -499,8 +499,7 @@ class IntentEngine:
         self._asked = self._asked_index(about_items, phrasebook, folder) \
             if about_items else None
         self._asked_entries = frozenset(self._asked.centroids if self._asked else ())
-        self._asked_items = tuple(sorted(e for e in self._asked_entries
-                                         if self.entries[e].intent == AFFAIRS))
+        self._asked_items = tuple(sorted(self._asked_entries))   # all of them items
         memo.save()
 
     # -- building ---------------------------------------------------------------------------
@@ -520,14 +519,20 @@ class IntentEngine:
             return CentroidIndex.from_parts(ASKED_GRAM_SIZES, *marshal.loads(cached.read_bytes()))
         limit = self.settings.max_message_chars
         index = CentroidIndex(
-            ((entry, self._compact(self._with_concepts(_said_for(self.normaliser.normalise(
-                question[:limit]).core)))) for entry, question in about_items),
+            ((entry, self._compact(self._with_concepts(self._said_in(question[:limit]))))
+             for entry, question in about_items),
             ASKED_GRAM_SIZES)
         with contextlib.suppress(OSError):  # a read-only cache costs the reading, no more
             folder.mkdir(parents=True, exist_ok=True)
             write_whole(cached, marshal.dumps((index.idf, index.centroids)))
             remove_earlier(cached)
         return index
+
+    def _said_in(self, question: str) -> str:
+        """A question's parts not set aside, read as a message (all of it when every part
+        is set aside)."""
+        core = self.normaliser.normalise(question).core
+        return _said_for(core) or core
 
     @staticmethod
     def _compact(text: str) -> str:
@@ -645,7 +650,7 @@ class IntentEngine:
         if self._names_no_problem(core):  # 有个问题想反映一下: a report, the problem still unsaid
             return Classification(text, REPORT, topic=UNSAID, score=0.5, normalised=core)
         ranked = self._rank(norm.core)
-        kept = _said_for(norm.core, whole="")
+        kept = _said_for(norm.core)
         if kept and kept != norm.core.strip():     # 失业登记已经做好了，失业金怎么领
             ranked_kept = self._rank(kept)
             # ... as long as the rest still names something the whole message is about
@@ -1266,16 +1271,16 @@ class IntentEngine:
         if best < settings.asked_answer_floor or best < settings.asked_answer_ratio * runner_up:
             return None
         scored = {s.entry: s.score for s in ranked}
-        picked = [self._candidate(e, scored.get(e, 0.0)) for e in order[:2]]
-        others = tuple(c for c in self._candidates(ranked) if c.item != picked[0].item)
-        near = picked[1:] if runner_up >= best / 2 else []
+        picked = tuple(self._candidate(e, scored.get(e, 0.0))
+                       for e in order[:2 if runner_up >= best / 2 else 1])
+        chosen = {c.item for c in picked}
         answer = self.entries[order[0]]
         return Classification(text, answer.intent, item=answer.ref,
                               score=scored.get(order[0], 0.0),
-                              candidates=(picked[0], *near, *(
-                                  c for c in others if not near or c.item != near[0].item))[
+                              candidates=(*picked, *(c for c in self._candidates(ranked)
+                                                     if c.item not in chosen))[
                                   :max(3, settings.clarify_choices)],
-                              normalised=core, alternatives=tuple(near))
+                              normalised=core, alternatives=picked[1:])
 
     def _doubted(self, decided: Classification, core: str) -> Classification:
         """A direct answer below `asked_doubt_score` whose message reads like the residents'
@@ -1305,12 +1310,12 @@ class IntentEngine:
     def _similar_to_asked(self, core: str) -> dict[int, float]:
         """How much the message reads like each item's residents' questions: the items its
         words come anywhere near (the `asked_pool` best by character cosine), not only the
-        few `_rank` scores in full. The last message's answer is kept (asked twice)."""
+        few `_rank` scores in full."""
+        return self._recent_similar.read(core, self._read_against_asked)
+
+    def _read_against_asked(self, core: str) -> dict[int, float]:
         if self._asked is None:
             return {}
-        last = self._last_similar
-        if last[0] == core:
-            return last[1]
         read = self._compact(self._with_concepts(core))
         pool: Iterable[int] = self._asked_items
         if self.settings.asked_pool:
@@ -1318,19 +1323,12 @@ class IntentEngine:
             pool = heapq.nlargest(self.settings.asked_pool,
                                   (e for e in cosines if e in self._asked_entries),
                                   key=cosines.__getitem__)
-        similar = self._asked.similarity(read, pool)
-        self._last_similar = (core, similar)
-        return similar
+        return self._asked.similarity(read, pool)
 
     def _cosines(self, read: str) -> dict[int, float]:
-        """The character n-gram cosine of a read message with every entry (the last one
-        kept: `_rank` and the residents' questions both ask for it)."""
-        last = self._last_cosines        # one read: safe should two threads share it
-        if last[0] == read:
-            return last[1]
-        found = self._grams.cosine(read)
-        self._last_cosines = (read, found)
-        return found
+        """The character n-gram cosine of a read message with every entry (`_rank` and the
+        residents' questions both ask for it)."""
+        return self._recent_cosines.read(read, self._grams.cosine)
 
     def _candidate(self, entry: int, score: float) -> Candidate:
         found = self.entries[entry]

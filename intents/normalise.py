@@ -10,9 +10,10 @@ import unicodedata
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import TypeVar
 
 import opencc
+
+from intents.recent_readings import RecentReadings
 
 _CJK = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff]")
 _KEEP = re.compile(r"[^0-9a-z\u3400-\u4dbf\u4e00-\u9fff]+")
@@ -297,15 +298,6 @@ class HomophoneCorrector:
 
 
 RECENT_TEXTS = 8     # readings kept per normaliser (see TextNormaliser._recent)
-Reading = TypeVar("Reading")
-
-
-def _remember(recent: dict[str, Reading], text: str, reading: Reading) -> Reading:
-    """Keep a reading among the last few (the oldest goes first)."""
-    if len(recent) >= RECENT_TEXTS:
-        recent.pop(next(iter(recent)))
-    recent[text] = reading
-    return reading
 
 
 class TextNormaliser:
@@ -325,8 +317,8 @@ class TextNormaliser:
                            if self._fillers else None)
         # The last few texts read, with their readings: a message is read by the engine and
         # again by the route table (the same text, the same reading, twice the cost).
-        self._recent_standard: dict[str, str] = {}
-        self._recent: dict[str, NormalisedText] = {}
+        self._recent_standard: RecentReadings[str, str] = RecentReadings(RECENT_TEXTS)
+        self._recent: RecentReadings[str, NormalisedText] = RecentReadings(RECENT_TEXTS)
 
     def _basic(self, text: str) -> str:
         text = unicodedata.normalize("NFKC", text).lower()
@@ -343,7 +335,8 @@ class TextNormaliser:
         clone = object.__new__(TextNormaliser)
         clone.__dict__.update(self.__dict__)
         clone._corrector = corrector
-        clone._recent_standard, clone._recent = {}, {}
+        clone._recent_standard = RecentReadings(RECENT_TEXTS)
+        clone._recent = RecentReadings(RECENT_TEXTS)
         return clone
 
     def basic(self, text: str) -> str:
@@ -360,25 +353,24 @@ class TextNormaliser:
     def standard(self, text: str) -> str:
         """Basic normalisation plus the lexicon's replacements (户口本 -> 户口簿): how the
         knowledge base's own phrases are compared with messages."""
-        found = self._recent_standard.get(text)
-        if found is not None:
-            return found
+        return self._recent_standard.read(text, self._standard)
+
+    def _standard(self, text: str) -> str:
         read = self._basic(text)
         for wrong, right in self._replacements:
             if wrong in read:
                 read = read.replace(wrong, right)
-        return _remember(self._recent_standard, text, read)
+        return read
 
     def normalise(self, text: str) -> NormalisedText:
         """Full normalisation of a resident's message."""
-        found = self._recent.get(text)
-        if found is not None:
-            return found
+        return self._recent.read(text, self._normalise)
+
+    def _normalise(self, text: str) -> NormalisedText:
         clean = self.standard(text)
         if self._corrector is not None:
             clean = " ".join(self._corrector.correct(part) for part in clean.split(" "))
-        return _remember(self._recent, text, NormalisedText(text, clean,
-                                                           self.without_fillers(clean)))
+        return NormalisedText(text, clean, self.without_fillers(clean))
 
     def without_fillers(self, clean: str) -> str:
         """A normalised text without its fillers (请问, 那个, 阿姨): each leaves a space."""
