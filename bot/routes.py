@@ -45,7 +45,7 @@ from handlers import (
     staff,
     wishes,
 )
-from intents.answers import rating_of, rejects_answer, wants_anonymity
+from intents.answers import number_unknown, rating_of, rejects_answer, wants_anonymity
 from intents.bookings import (
     AppointmentRequest,
     CancelAppointment,
@@ -190,6 +190,8 @@ def answers_report_draft(t: Turn) -> bool:
         return False
     if not t.place.empty or t.phone:
         return True
+    if draft.awaiting == "building" and number_unknown(t.clean):
+        return True   # 不知道 (which reads like no question) is an answer here
     if draft.awaiting == "problem":
         return not t.plainly_else or t.intent == REPORT
     if draft.awaiting == "building_confirm" and t.yes_no is not None:
@@ -204,6 +206,8 @@ def answers_wish_draft(t: Turn) -> bool:
     if not isinstance(draft, WishDraft) or _choice_wins(t):
         return False
     if draft.awaiting == "anonymous" and wants_anonymity(t.clean) is not None:
+        return True
+    if draft.awaiting == "building" and number_unknown(t.clean):
         return True
     return not t.place.empty or not t.plainly_else
 

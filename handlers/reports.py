@@ -17,6 +17,7 @@ from bot.tickets import texts
 from bot.tickets.desk import Filing, NewReport, TicketDesk
 from bot.turn import Outcome, Turn
 from handlers.context import DialogueSettings
+from intents.answers import number_unknown
 from intents.details import Place, mask_phones
 from intents.engine import REPORT, UNSAID
 
@@ -122,7 +123,10 @@ async def continue_report(turn: Turn, uow: UnitOfWork, desk: TicketDesk,
             building, checked = None, True
             draft = ReportDraft(draft.awaiting, draft.expires_at, category, None, draft.place,
                                 description, draft.photos)
-    below = _below_building(turn.place)
+    unsure = draft.awaiting == "building" and building is None and unknown is None and \
+        number_unknown(turn.clean)
+    # 就是大门口那幢 points at a building: 门口 is not where the problem is
+    below = Place() if unsure else _below_building(turn.place)
     # While the building is asked for, an answer telling no place (好了, 还是坏的) counts; one
     # telling the building, the floor or the room starts the count again.
     told_nothing = draft.awaiting == "building" and building is None and unknown is None and \
@@ -131,15 +135,17 @@ async def continue_report(turn: Turn, uow: UnitOfWork, desk: TicketDesk,
                           building or draft.building, draft.place.merged(below), description,
                           draft.photos, checked, draft.asked_again + 1 if told_nothing else 0)
     return await _advance(turn, uow, desk, resident, updated, unknown, knowledge.outside_places,
-                          noted=below.location)
+                          noted=below.location, unsure=unsure)
 
 
 async def _advance(turn: Turn, uow: UnitOfWork, desk: TicketDesk, resident: Resident,
                    draft: ReportDraft, unknown_building: str | None = None,
-                   outside_places: tuple[str, ...] = (), noted: str | None = None) -> Outcome:
+                   outside_places: tuple[str, ...] = (), noted: str | None = None,
+                   unsure: bool = False) -> Outcome:
     """Ask for the next missing detail, or file the report when nothing is missing. A problem
     outside every building (the lamp at the compound's gate) is filed for the duty staff. What
-    an answer told below the building (`noted`: 4楼402室) is said back before the question."""
+    an answer told below the building (`noted`: 4楼402室) is said back before the question; an
+    answer that does not know the number (`unsure`: 不知道) is told where to find it."""
     if draft.category is None:
         if not draft.description:
             choices = "\n".join(f"{n}. {category.name}" for n, c in enumerate(
@@ -152,7 +158,8 @@ async def _advance(turn: Turn, uow: UnitOfWork, desk: TicketDesk, resident: Resi
                     texts.UNKNOWN_BUILDING.format(text=unknown_building))
     outside = draft.building is None and draft.place.spot in outside_places
     if draft.building is None and not outside:
-        question = texts.ASK_BUILDING_AGAIN if draft.asked_again >= 2 else texts.ASK_BUILDING
+        question = texts.BUILDING_NUMBER_HOW if unsure else texts.ASK_BUILDING_AGAIN \
+            if draft.asked_again >= 2 else texts.ASK_BUILDING
         if noted:
             question = texts.NOTED_PLACE.format(location=noted) + question
         return _ask(turn, replace(draft, awaiting="building"), question)

@@ -15,7 +15,7 @@ from bot.tickets import texts
 from bot.tickets.desk import TicketDesk
 from bot.turn import Outcome, Turn
 from handlers.context import DialogueSettings
-from intents.answers import wants_anonymity
+from intents.answers import number_unknown, wants_anonymity
 from intents.details import mask_phones
 
 _TRIGGER = re.compile(
@@ -50,6 +50,8 @@ async def continue_wish(turn: Turn, uow: UnitOfWork, desk: TicketDesk,
     if building is None and draft.awaiting == "building":
         number = turn.surface.strip().removesuffix("号楼").removesuffix("号")
         building = desk.router.building(f"{number}号楼") if number.isdigit() else None
+        if building is None and number_unknown(turn.clean):
+            return Outcome([Reply(texts.WISH_BUILDING_HOW)], turn.state)
         if building is None:
             return Outcome([Reply(texts.UNKNOWN_BUILDING.format(text=turn.text.strip()[:20]))],
                            turn.state)

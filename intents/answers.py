@@ -60,6 +60,25 @@ def wants_anonymity(text: str) -> bool | None:
     return None
 
 
+# "几号楼？" answered without a number: 不知道 / 忘记了 / 记不清是几号, or the building pointed
+# at (就是大门口那幢, 对面那栋楼): the number is still wanted, asked for another way.
+_NUMBER_UNKNOWN = re.compile(
+    r"^(?:我|阿拉|伲)?(?:也|真|实在|倒)?(?:不知道|不晓得|勿晓得|弗晓得|不清楚|搞不清|弄不清|"
+    r"说不上来|讲不出|忘记|忘了|忘掉|记不得|记不清|不记得|想不起来?)"
+    r"(?:了|哦|啊|呀|额|嘞)?(?:是|住)?(?:几号楼?|几幢|几栋|楼号|门牌号?|号码|哪幢|哪栋)?"
+    r"[啊呀的吧哦嘛呢了额诶耶]*$")
+_POINTED_BUILDING = re.compile(r"(?:那|这|哪|伊|搿)(?:一)?(?:幢|栋|座|排)(?:楼|房子)?")
+
+
+def number_unknown(text: str) -> bool:
+    """Whether an answer to "几号楼？" says the number is not known, or points at the building
+    without it (就是大门口那幢)."""
+    bare = text.strip(" ，。！!？?~")
+    return _NUMBER_UNKNOWN.match(bare) is not None or (
+        len(bare) <= 12 and _POINTED_BUILDING.search(bare) is not None
+        and not re.search(r"\d", bare))
+
+
 # "不是这个" said alone after an answer: that answer was not what was asked.
 _REJECTS = re.compile(r"^(?:不是|不对|错了|搞错了|弄错了|不是的|不是这个|不是这样|不是这个意思|"
                       r"不是我要问的|不是问这个|我不是问这个|答非所问|问的不是这个|勿是|勿对)"

@@ -29,6 +29,12 @@ NOTED_PLACE = "记下了：{location}。"
 # After two answers that told no building: say what is needed another way, and who can help.
 ASK_BUILDING_AGAIN = ("还是没看出是几号楼。请只回复楼号的数字，比如“9”。不知道楼号的，说“转人工”"
                       "请工作人员帮您；说“取消”可以不报了。")
+# "几号楼？" answered 不知道 or 就是门口那幢: where the number is written, and who can help.
+_WHERE_THE_NUMBER_IS = ("没关系。楼号写在单元门口或楼道口的牌子上，水电煤账单的地址里也有。"
+                        "看到后回复楼号的数字就行，比如“9”；")
+BUILDING_NUMBER_HOW = (_WHERE_THE_NUMBER_IS
+                       + "实在不清楚，说“转人工”请工作人员帮您；说“取消”可以不报了。")
+WISH_BUILDING_HOW = _WHERE_THE_NUMBER_IS + "说“取消”可以不许了。"
 CONFIRM_BUILDING = "是{building}吗？是的话回复1；不是的话，直接告诉我楼号。"
 STILL_WAITING = {  # after answering something else while a report or wish is half taken
     "problem": "（您刚才要报的问题还没说是什么，直接告诉我就能登记；说“取消”就不报了。）",

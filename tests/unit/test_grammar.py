@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from intents.answers import rejects_answer, wants_anonymity, yes_or_no
+from intents.answers import number_unknown, rejects_answer, wants_anonymity, yes_or_no
 from intents.commands import (
     Broadcast,
     Cancel,
@@ -91,6 +91,15 @@ def test_anonymity(text: str, answer: bool | None) -> None:
     assert wants_anonymity(text) is answer
 
 
+@pytest.mark.parametrize(("text", "unknown"), [
+    ("不知道", True), ("不晓得", True), ("忘记了", True), ("我也不清楚是几号楼", True),
+    ("记不得门牌号了", True), ("就是大门口那幢", True), ("对面那栋楼", True),
+    ("9号楼", False), ("9", False), ("不知道怎么办理敬老卡", False), ("那幢楼漏水了 6号", False),
+    ("对面那幢楼外墙的瓷砖掉下来砸到车了", False)])
+def test_a_building_number_not_known(text: str, unknown: bool) -> None:
+    assert number_unknown(text) is unknown
+
+
 @pytest.mark.parametrize(("text", "building", "location", "only"), [
     ("9号楼2单元301", "9号楼", "2单元301室", True),
     ("12号301室", "12号楼", "301室", True),
@@ -100,6 +109,9 @@ def test_anonymity(text: str, answer: bool | None) -> None:
     ("三楼到四楼当中灯不亮", None, "3楼到4楼之间", False),
     ("三四楼之间的灯", None, "3楼到4楼之间", False),
     ("不是12号楼，是23号楼", "23号楼", None, True),
+    ("不对，是6号楼", "6号楼", None, True),
+    ("搞错了，应该是12号楼", "12号楼", None, True),
+    ("不好意思写错了 6号楼", "6号楼", None, True),
     ("十二号楼", "12号楼", None, True),
     ("3楼楼道灯坏了", None, "3楼楼道", False),
     ("厨房里煤气味道很重", None, "厨房", False),
