@@ -99,16 +99,37 @@ _NOT_THIS = re.compile(r"((?<!是)不是|(?<!要)不要|(?<!用)不用|(?<!想)�
 _ASKED_THEN_MORE = re.compile(r"[？?][^？?]*[\u3400-\u9fff]")
 _ASKS = re.compile(r"怎么|咋|怎样|如何|能不能|可不可以|可以吗|能吗|吗|呢|哪里|哪儿|去哪|在哪|"
                    r"要不要|是不是|有没有|多少|什么|啥|想问|请问|咨询|行不行")
-# Asking what the bot can do, in any words: 你会些啥, 我能问你什么, 你能回答哪些问题.
-_CAN_DO = re.compile(r"(你|您|侬|这个号|机器人|小助手)[们]?(会|能|可以|懂|都能|还能)[^，。？?]{0,8}"
-                     r"(什么|啥|哪些)|能问你[^，。？?]{0,4}(什么|啥|哪些)|"
-                     # 有啥功能, 说说你的用处, 怎么用你, 这个东西哪能用法, 使用帮助: about the bot
-                     r"^(有|都有)(啥|什么|哪些)(功能|用处)\W*$|你的(功能|用处)|怎么用你|"
-                     r"(你|侬|这个号|这个微信|这个东西|小助手|机器人)[^，。？?]{0,4}"
-                     r"(用法|哪能用|怎么用|做啥个|是做啥|是做什么|功能|用处)|使用帮助|介绍一下你|"
-                     r"(跟|和)你说(些|点)?(什么|啥)|可以问你(些|点)?(什么|啥|哪些)")
+# Asking what the bot can do, in any words (read on the normalised text: no punctuation, 侬
+# read as 你): the bot named (你, 这个号, 小助手) with what it can do, what it is for, how to
+# use it or talk to it (你会些啥, 我能问你什么, 这个号是干嘛用的, 哪能用侬, 你听得懂上海话吗).
+# Only in a short message: a long one names the bot in passing (你们驿站能打吗要带啥).
+_BOT = r"(?:你们?|您|这个(?:公众|微信)?号|公众号|这个微信|这个小?程序|小助手|助手|机器人|" \
+    r"人工智能|这个聊天(?:框|的)?|聊天框|这个东西|这个账号|这个系统)"
+_WHAT = r"(?:什么|啥|嘛|哪些|哪样)"
+_CAN = r"(?:会|能|可以|好|还能|都能|能够|还会|都会)"
+_CAN_DO_LONGEST = 30
+_CAN_DO = re.compile(
+    rf"{_BOT}.{{0,8}}{_CAN}.{{0,6}}{_WHAT}(?:事情?|问题|忙|服务|业务|本事)?$|"
+    rf"{_CAN}问{_BOT}.{{0,4}}{_WHAT}|{_CAN}(?:跟|和|同){_BOT}说.{{0,2}}{_WHAT}|"
+    rf"(?:怎么|如何)用{_BOT}|(?:怎么|如何)(?:跟|和|同)你(?:说话|讲话|说才|讲才)|"
+    rf"(?:问|跟|和){_BOT}.{{0,6}}(?:怎么问|要打字|发语音)|怎么问问题|教教我怎么用|怎么用这个.?.?$|"
+    rf"{_BOT}.{{0,6}}(?:是干嘛|干嘛用|干什么用|做什么用|是做什么|是干什么|是什么东西|叫什么|是谁|"
+    rf"是人工智能|是真人|怎么用|能用吗|用法|功能|用处|用场|听得懂|懂[些点]?{_WHAT}|收钱|收费|要钱|"
+    rf"发语音|在线|半夜|有{_WHAT}用)|"
+    rf"(?:做|干){_WHAT}用的|{_WHAT}事.{{0,3}}{_CAN}找{_BOT}|介绍(?:一下)?{_BOT}|"
+    rf"^(?:帮助|功能介绍|使用说明|使用帮助|介绍一下功能)$|(?:有|都有){_WHAT}(?:功能|用处|本事)|"
+    rf"功能介绍|^(?:都)?有(?:哪些|什么|啥)服务|有(?:什么|啥|哪些)服务可以用")
+# ... of which these words can be about nothing but the bot, whatever an item's words score
+# (我可以问你哪些问题 is no question about 养老顾问, 你能干嘛 none about 干部档案).
+_ABOUT_THE_BOT = re.compile(
+    rf"{_BOT}[都还]?{_CAN}(?:帮[我你忙]?)?(?:做|干|回答|答|问|懂)?[些点]?(?:事情?|问题)?{_WHAT}$|"
+    rf"{_CAN}问{_BOT}[些点]?(?:事情?|问题)?{_WHAT}|{_BOT}(?:是谁|是干嘛的|是干什么的|是做什么的|"
+    rf"有{_WHAT}(?:功能|用处|用)|的(?:功能|用处))|^(?:帮助|功能介绍|使用说明|使用帮助)$")
+_ABOUT_THE_BOT_LONGEST = 16
 # Thanks that say more than thanks (谢谢，你们服务真好): still thanks when nothing is asked.
-_THANKS = re.compile(r"谢谢|感谢|多谢|谢了|辛苦")
+# Praise is thanks too (你真聪明，比我孙子讲得清楚).
+_THANKS = re.compile(r"谢谢|感谢|多谢|谢了|辛苦|真聪明|真棒|真灵|老灵|"
+                     r"讲得(?:老|真|很|蛮|太)(?:清楚|清爽|明白)|比.{1,6}讲得清")
 # A dish asked about for another day (还会再做吗, 什么时候有).
 _AGAIN = re.compile(r"还会|再做|再烧|什么时候|啥时候|几时|哪天|还有没有")
 _COOKING = re.compile(r"怎么烧|怎么做|怎么炒|怎么煮|做法|菜谱|好吃的做法")
@@ -635,7 +656,8 @@ class IntentEngine:
             return Classification(text, GREETING, topic=THANKS, score=1.0, normalised=core)
         if self._handoff_re.search(clean):
             return Classification(text, HANDOFF, score=1.0, normalised=core)
-        if self._capabilities_re.search(clean):   # 侬会做点啥: what the bot can do
+        if self._capabilities_re.search(clean) or (     # 侬会做点啥: what the bot can do
+                len(clean) <= _ABOUT_THE_BOT_LONGEST and _ABOUT_THE_BOT.search(clean)):
             return Classification(text, GREETING, topic=HELLO, score=1.0, normalised=core)
         if not core and not truncated and _HAS_CJK.search(clean):  # only fillers: "请问"
             return Classification(text, GREETING, topic=PROMPT, score=1.0, normalised=core)
@@ -684,7 +706,7 @@ class IntentEngine:
         told = None if _QUESTION.search(core) or about_a_bill else self._report_told(core)
         wished = bool(self._wish_re.search(core))
         if not strong_answer and not has_report_cue and told is None:
-            if _CAN_DO.search(clean):           # 你会些啥, 我能问你什么事情
+            if len(clean) <= _CAN_DO_LONGEST and _CAN_DO.search(clean):   # 你会些啥
                 return Classification(text, GREETING, topic=HELLO, score=1.0, normalised=core)
             if _THANKS.search(clean) and not wished and not _QUESTION.search(core) and not (
                     self._affairs_re.search(core)):   # 谢谢，你们服务真好

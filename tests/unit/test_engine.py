@@ -543,10 +543,26 @@ def test_thanks_with_more_words_are_thanks(engine: IntentEngine, question: str) 
 
 
 @pytest.mark.parametrize("question", ["你会些啥", "我能问你什么事情", "你能回答哪些问题",
-                                      "侬会做点啥"])
+                                      "侬会做点啥", "你能干嘛", "我可以问你哪些问题", "帮助",
+                                      "你有哪些功能", "跟你说话要打字吗，能不能发语音",
+                                      "侬听得懂上海闲话伐", "哪能用侬", "这个号是干嘛用的",
+                                      "你能帮老年人做点什么"])
 def test_what_can_you_do(engine: IntentEngine, question: str) -> None:
     c = classify(engine, question)
     assert (c.intent, c.topic) == (GREETING, HELLO)
+
+
+@pytest.mark.parametrize(("question", "intent"), [
+    ("你们可以送什么菜", MENU), ("社保卡有哪些功能", AFFAIRS), ("敬老卡是干嘛用的", AFFAIRS),
+    ("您能告诉我敬老卡要什么材料吗", AFFAIRS)])
+def test_what_the_bot_can_do_is_asked_in_the_bots_words_only(
+        engine: IntentEngine, question: str, intent: str) -> None:
+    assert classify(engine, question).intent == intent
+
+
+@pytest.mark.parametrize("question", ["明白啦，再会", "你真聪明，比我孙子讲得清楚"])
+def test_praise_and_goodbye_are_thanks(engine: IntentEngine, question: str) -> None:
+    assert classify(engine, question).intent == GREETING
 
 
 @pytest.mark.parametrize("question", ["我想学写毛笔字", "希望有人周末带我们老人去郊区采采草莓",
