@@ -765,7 +765,7 @@ class IntentEngine:
         # at length is a question about the card, not a repair.
         floor = (settings.long_clarify_threshold if len(core) >= settings.long_message
                  and _ASKS.search(core) else settings.clarify_threshold)
-        if has_report_cue and top_answer < floor:
+        if has_report_cue and top_answer < floor and told is None:
             return Classification(text, REPORT, score=0.5, normalised=core)
         if told is not None and not strong_answer:
             category = self.entries[told].ref

@@ -119,6 +119,9 @@ def test_canteen_questions(engine: IntentEngine, text: str, topic: str,
     ("水管漏水", "water_leak"),
     ("电梯坏了", "elevator"),
     ("马桶堵了", "drainage"),
+    # a problem word (吓人, 打不开) with a category's own word: that category, not "other"
+    ("楼道里蟑螂多得吓人，白天都爬出来。", "pest"),
+    ("消防栓的门被人拿锁锁住了，打不开", "fire_safety"),
 ])
 def test_report_with_category(engine: IntentEngine, text: str, category: str) -> None:
     c = classify(engine, text)
