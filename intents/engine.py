@@ -99,6 +99,11 @@ _NOT_THIS = re.compile(r"((?<!是)不是|(?<!要)不要|(?<!用)不用|(?<!想)�
 _ASKED_THEN_MORE = re.compile(r"[？?][^？?]*[\u3400-\u9fff]")
 _ASKS = re.compile(r"怎么|咋|怎样|如何|能不能|可不可以|可以吗|能吗|吗|呢|哪里|哪儿|去哪|在哪|"
                    r"要不要|是不是|有没有|多少|什么|啥|想问|请问|咨询|行不行")
+# A question that asks for something to be done about a problem (能不能管管, 怎么办, 找谁):
+# one about anything else (打麻将怎么算番, 电梯广告里的保健品有用吗) names no problem.
+_WANTS_ACTION = re.compile(r"管|处理|解决|投诉|反映|报修|修|来人|派人|找人|找谁|怎么办|哪能办|咋办|"
+                           r"弄一下|弄弄|清理|清掉|拆|搬走|挪走|看看|查查|检查|能不能让|叫他|叫伊|"
+                           r"劝|说说|讲讲|提醒")
 # Asking what the bot can do, in any words (read on the normalised text: no punctuation, 侬
 # read as 你): the bot named (你, 这个号, 小助手) with what it can do, what it is for, how to
 # use it or talk to it (你会些啥, 我能问你什么, 这个号是干嘛用的, 哪能用侬, 你听得懂上海话吗).
@@ -703,7 +708,9 @@ class IntentEngine:
         settings = self.settings
         strong_answer = top_answer >= settings.answer_threshold
 
-        told = None if _QUESTION.search(core) or about_a_bill else self._report_told(core)
+        told = None if _QUESTION.search(core) or about_a_bill or (
+            not has_report_cue and _ASKS.search(core) and not _WANTS_ACTION.search(core)) \
+            else self._report_told(core)
         wished = bool(self._wish_re.search(core))
         if not strong_answer and not has_report_cue and told is None:
             if len(clean) <= _CAN_DO_LONGEST and _CAN_DO.search(clean):   # 你会些啥

@@ -122,6 +122,7 @@ def test_canteen_questions(engine: IntentEngine, text: str, topic: str,
     # a problem word (吓人, 打不开) with a category's own word: that category, not "other"
     ("楼道里蟑螂多得吓人，白天都爬出来。", "pest"),
     ("消防栓的门被人拿锁锁住了，打不开", "fire_safety"),
+    ("楼上天天打麻将到半夜 能不能管管", "noise"),
 ])
 def test_report_with_category(engine: IntentEngine, text: str, category: str) -> None:
     c = classify(engine, text)
@@ -833,3 +834,9 @@ def test_a_leak_told_with_a_wish_around_it_is_a_report(engine: IntentEngine) -> 
     assert (c.intent, c.category) == (REPORT, "water_leak")
     # a wish to have something fixed that is no urgent problem stays a wish
     assert classify(engine, "屋里收音机坏脱了，想要只收音机听听戏").intent == WISH
+
+
+@pytest.mark.parametrize("text", ["打麻将怎么算番", "广场舞那首最炫民族风的歌词是什么"])
+def test_a_question_about_something_else_names_no_problem(engine: IntentEngine,
+                                                          text: str) -> None:
+    assert classify(engine, text).intent == FALLBACK
