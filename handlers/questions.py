@@ -13,7 +13,7 @@ from bot.messages import Reply
 from bot.turn import Outcome, Turn
 from handlers import affairs, conversation, faq, menu
 from handlers.context import DialogueSettings, HandlerContext, HandlerResult, numbered
-from intents.details import mask_phones
+from intents.details import mask_phones, tells_of_a_death
 from intents.engine import AFFAIRS, FALLBACK, FAQ, GREETING, MENU, Candidate
 
 # User-facing text of this feature, in one place.
@@ -22,6 +22,8 @@ NOT_UNDERSTOOD_STAFF = "没看懂这条。说“帮助”可以看您能用的�
 ALSO_ASKED = "您还问了【{label}】：回复 {number} 看"
 NOT_IT_NOTHING_ELSE = ("好的。请换个说法再问一次，说清楚是哪件事、要办新的、补办还是改信息；"
                        "也可以打驿站电话 {phone} 问工作人员。")
+# A death in the family told with the question: a word of sympathy before the answer.
+SYMPATHY = "请节哀。"
 # The choices that answer a detail of the item just answered (材料, 流程, 谁能办).
 DETAILS = ("materials", "steps", "eligible")
 
@@ -59,7 +61,14 @@ async def answer(turn: Turn, uow: UnitOfWork, knowledge: Knowledge,
         result = HandlerResult(Reply(NOT_UNDERSTOOD_STAFF))
     else:
         result = await conversation.fall_back(ctx, c)
+    if c.intent in (AFFAIRS, FAQ, FALLBACK) and tells_of_a_death(turn.clean):
+        result = _with_sympathy(result)
     return _offered(turn, result, settings)
+
+
+def _with_sympathy(result: HandlerResult) -> HandlerResult:
+    """The answer after a word of sympathy (老伴上个月走了，伊养老金卡里还有钞票)."""
+    return replace(result, reply=replace(result.reply, text=SYMPATHY + result.reply.text))
 
 
 def _note_unanswered(turn: Turn, uow: UnitOfWork, rejected: bool = False) -> None:

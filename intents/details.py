@@ -174,3 +174,19 @@ def only_phone(text: str) -> bool:
     rest = re.sub(r"电话|手机|号码|打|给|联系|我的|我|是|可以|这个|[\s，,。.!！:：]", "",
                   text.replace(found.group(0), ""))
     return len(rest) <= 2
+
+
+# A death in the family, told (我爸去世了, 老伴上个月走了, 伊走脱了): the answer starts with a word
+# of sympathy. Read on the normalised text. 走了 / 没了 count only right after a person and a time
+# (老公出差走了 tells no death).
+_KIN = (r"(?:人|他|她|伊|老人家?|老伴|老头子?|老太婆?|老太太|爸爸?|妈妈?|父亲|母亲|爹|娘|姆妈|"
+        r"外公|外婆|爷爷|奶奶|公公|婆婆|丈夫|老公|老婆|妻子|儿子|女儿|舅舅|阿姨|姑妈|哥哥|姐姐)")
+_WHEN = (r"(?:已经|刚刚?|早就|上个月|上个礼拜|上礼拜|上周|前几天|前两天|前段时间|昨天|去年|前年|"
+         r"今年)?")
+_A_DEATH = re.compile(rf"去世|过世|逝世|病故|故世|离世|过身|身故|走脱|"
+                      rf"{_KIN}{_WHEN}(?:走了|没了|不在了)")
+
+
+def tells_of_a_death(text: str) -> bool:
+    """Whether the message tells of someone's death."""
+    return _A_DEATH.search(text) is not None

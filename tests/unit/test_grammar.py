@@ -20,7 +20,14 @@ from intents.commands import (
     merge_target,
     read_command,
 )
-from intents.details import Place, mask_phones, only_phone, read_phone, read_place
+from intents.details import (
+    Place,
+    mask_phones,
+    only_phone,
+    read_phone,
+    read_place,
+    tells_of_a_death,
+)
 from intents.engine import IntentEngine
 from intents.safety import EmergencyDetector, EmergencySigns
 
@@ -181,3 +188,11 @@ def test_every_turn_is_normalised_dialect_included(engine: IntentEngine, text: s
     ("不是这个，我是卡丢了", False), ("不是报修", False), ("对的", False), ("1", False)])
 def test_rejects_answer(text: str, rejects: bool) -> None:
     assert rejects_answer(text) is rejects
+
+
+@pytest.mark.parametrize(("text", "death"), [
+    ("我爸去世了", True), ("我老伴上个月走了他养老金卡里还有钱", True),
+    ("我妈没了以后房子怎么办", True), ("人走了以后医保卡里的钱", True),
+    ("老公出差走了", False), ("卡不在了", False), ("钱没了", False)])
+def test_a_death_told(text: str, death: bool) -> None:
+    assert tells_of_a_death(text) is death
