@@ -227,9 +227,9 @@ class EngineSettings:
     weight_cosine: float = 0.6
     # ... and how much an entry's score owes to the message reading like the questions
     # residents asked about it (asked.toml; the other weights are scaled by 1 - this).
-    weight_asked: float = 0.4
+    weight_asked: float = 0.45
     # ... counted only for items whose character cosine is at least this share of the best's
-    asked_gate: float = 0.5
+    asked_gate: float = 0.4
     # A clarification's item that reads like its residents' questions this much (cosine), and
     # asked_pick_ratio times more than any other offered, is answered instead (0: never).
     asked_pick_floor: float = 0.25
@@ -238,14 +238,14 @@ class EngineSettings:
     # one item's residents' questions this much, and asked_answer_ratio times more than like
     # any other item's, is answered with that item (0: never).
     asked_answer_floor: float = 0.18
-    asked_answer_ratio: float = 1.4
+    asked_answer_ratio: float = 1.3
     # ... compared among the items this many best by character cosine (0: every item).
     asked_pool: int = 30
     # A direct answer below asked_doubt_score whose message reads like another item's
     # questions at least asked_doubt_floor, asked_doubt_ratio times more than like the
     # answer's own, is offered beside it to choose from instead (0: never).
     asked_doubt_floor: float = 0.25
-    asked_doubt_ratio: float = 1.3
+    asked_doubt_ratio: float = 1.2
     asked_doubt_score: float = 0.45
     faq_weight: float = 0.7
     # ... and the agencies' answers (agency.*) by this: they name a subject (护照, 身份证).
