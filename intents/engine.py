@@ -104,6 +104,9 @@ _ASKS = re.compile(r"怎么|咋|怎样|如何|能不能|可不可以|可以吗|�
 _WANTS_ACTION = re.compile(r"管|处理|解决|投诉|反映|报修|修|来人|派人|找人|找谁|怎么办|哪能办|咋办|"
                            r"弄一下|弄弄|清理|清掉|拆|搬走|挪走|看看|查查|检查|能不能让|叫他|叫伊|"
                            r"劝|说说|讲讲|提醒")
+# Places a building shares (a problem there is the building leader's, not a neighbour's wish).
+_SHARED_PLACE = re.compile(r"楼道|楼梯|电梯|单元门|走廊|过道|车库|地下室|屋顶|天台|花园|大门|小区|"
+                           r"垃圾房|绿化|车棚|路灯|公共|消防|信箱|门禁")
 # Asking what the bot can do, in any words (read on the normalised text: no punctuation, 侬
 # read as 你): the bot named (你, 这个号, 小助手) with what it can do, what it is for, how to
 # use it or talk to it (你会些啥, 我能问你什么, 这个号是干嘛用的, 哪能用侬, 你听得懂上海话吗).
@@ -744,8 +747,11 @@ class IntentEngine:
         # A problem an urgent category's own words tell (滴水, 水管爆了) is a report whatever
         # the wish around it (老头子爬不上去看): the leak is handled first.
         urgent_told = told is not None and self.entries[told].ref in self._urgent_categories
+        # ... and so is a problem in a shared place its category's own words tell (楼道灯坏了好几天
+        # 了，能不能派个人来看一下): the building leader's, not a volunteer's (屋里灯泡坏了 is).
+        shared_told = told is not None and has_report_cue and _SHARED_PLACE.search(core)
         if wished and not strong_answer and report_score < settings.answer_threshold and \
-                not urgent_told:
+                not urgent_told and not shared_told:
             # ... unless a long story with a wish in it (想请个人上门帮忙做饭) reads like the
             # questions residents asked about one item (养老服务补贴): its question is that item.
             read = self._answered_as_asked(text, core, answerable) \
@@ -763,7 +769,14 @@ class IntentEngine:
             report_best = None  # an emergency category, but about something else (a gas bill)
         if report_best is not None and report_score >= report_bar and (
                 report_score >= top_answer or (has_report_cue and not strong_answer)):
-            category = self.entries[report_best.entry].ref
+            # ... a more urgent category's own word, as the resident typed it (not one the
+            # homophone reading made: 伸到我家 read as 渗到我家), files it there instead
+            more_urgent = told is not None and self._urgency(told) > self._urgency(
+                report_best.entry) and any(
+                    self._report_word_entry[m.group()] == told and m.group() in text
+                    for m in self._report_words_re.finditer(core))
+            category = self.entries[told if more_urgent and told is not None
+                                    else report_best.entry].ref
             return Classification(text, REPORT, category=category, score=report_score,
                                   normalised=core,
                                   emergency=category if category in self._emergency_categories
@@ -934,6 +947,13 @@ class IntentEngine:
         found = [m.group() for m in self._report_words_re.finditer(core)
                  if len(m.group()) >= 3 or len(core) >= SENTENCE]
         return self._report_word_entry[max(found, key=len)] if found else None
+
+    def _urgency(self, entry: int) -> int:
+        """0 normal, 1 urgent, 2 emergency: a message telling of two problems (纸板箱堵了
+        消防通道) is filed under the more urgent."""
+        ref = self.entries[entry].ref
+        return 2 if ref in self._emergency_categories else 1 if ref in self._urgent_categories \
+            else 0
 
     def _names_another_place(self, core: str) -> tuple[str, ...]:
         """Other places the message is about (医院, 银行), unless it also names the station."""

@@ -715,6 +715,28 @@ def test_care_after_a_stroke_is_no_emergency_but_a_stroke_now_is(engine: IntentE
         assert classify(engine, now).emergency == "taken_ill", now
 
 
+@pytest.mark.parametrize("text", ["我头好晕 胸口痛", "阿拉老头子心口闷得透不过气",
+                                  "我妈嘴巴突然歪了"])
+def test_chest_pain_or_a_stroke_now_is_an_emergency(engine: IntentEngine, text: str) -> None:
+    assert classify(engine, text).emergency == "taken_ill"
+
+
+@pytest.mark.parametrize("text", ["胸口痛要看什么科", "我爸中风后半边身体不能动了，想办个残疾证"])
+def test_asking_about_an_illness_is_no_emergency(engine: IntentEngine, text: str) -> None:
+    assert classify(engine, text).emergency is None
+
+
+@pytest.mark.parametrize(("text", "category"), [
+    ("走廊里堆满了纸板箱 消防通道都堵住了", "fire_safety"),   # the more urgent of two
+    ("楼道里有股烧焦的味道", "fire_safety"),
+    ("楼下的树长得太高，树枝都伸到我家窗户里了", "greenery"),  # 伸到 is no leak, as typed
+    ("我们楼道灯坏了好几天了 能不能派个人来看一下 15号楼", "lighting")])   # not a wish
+def test_a_problem_is_filed_where_it_belongs(engine: IntentEngine, text: str,
+                                             category: str) -> None:
+    c = classify(engine, text)
+    assert (c.intent, c.category) == (REPORT, category)
+
+
 @pytest.mark.parametrize("question", ["我爷爷九十岁了有高龄补贴吗", "阿拉姆妈80岁了有啥补助伐"])
 def test_an_age_is_not_corrected_into_a_problem(engine: IntentEngine, question: str) -> None:
     """岁了 after a number is an age: never the report cue 碎了 it sounds like."""
