@@ -45,7 +45,13 @@ from handlers import (
     staff,
     wishes,
 )
-from intents.answers import number_unknown, rating_of, rejects_answer, wants_anonymity
+from intents.answers import (
+    asks_progress,
+    number_unknown,
+    rating_of,
+    rejects_answer,
+    wants_anonymity,
+)
 from intents.bookings import (
     AppointmentRequest,
     CancelAppointment,
@@ -87,7 +93,8 @@ DETAIL_WINDOW = dt.timedelta(days=2)   # words with no other meaning still belon
 ANOTHER = re.compile(r"还有|另外|另一个|又发现|也坏了|也不亮")   # a second problem, not a detail
 # Words that tie a message with no other meaning to the problem reported (还在滴, 比昨天少).
 ABOUT_IT = re.compile(r"还在|还是|又|越来越|更|比昨天|比刚才|一直|还没|没修|修|坏|漏|滴|渗|堵|"
-                      r"响|臭|亮|暗|冒|水|灯|门|电梯|楼道|楼梯|墙|顶|房间|家里|厨房|卫生间")
+                      r"响|臭|亮|暗|黑|看不见|看不清|危险|跌|摔|滑|味|吵|冒|水|灯|门|电梯|楼道|"
+                      r"楼梯|墙|顶|房间|家里|厨房|卫生间")
 UNTHANKFUL = re.compile(r"不满意|不开心|不感谢|谢什么")
 THANKS_ONLY = re.compile(r"^\W*\w{0,4}(?:谢谢|多谢|感谢|辛苦)\w{0,6}$")   # 胡师傅谢谢侬
 
@@ -403,7 +410,7 @@ def adds_to_report(t: Turn) -> bool:
     report = t.open_report
     if report is None or t.command is not None:
         return False
-    if t.place.only_place or t.only_phone:
+    if t.place.only_place or t.only_phone or asks_progress(t.clean):
         return True
     c = t.classification
     if c.intent == REPORT:

@@ -16,7 +16,7 @@ from bot.tickets.desk import TicketDesk, same_spot
 from bot.turn import Outcome, Turn
 from handlers import reports
 from handlers.context import DialogueSettings
-from intents.answers import rating_of
+from intents.answers import asks_progress, rating_of
 from intents.commands import Withdraw
 from intents.engine import REPORT
 
@@ -101,7 +101,7 @@ async def detail(turn: Turn, uow: UnitOfWork, desk: TicketDesk,
     follower = ticket.resident_id != resident.id      # a neighbour's ticket: words only
     if turn.only_phone:
         return turn.reply(texts.PHONE_ADDED.format(who=desk.handler_of(ticket)))
-    if ASKS_PROGRESS.search(turn.clean):
+    if ASKS_PROGRESS.search(turn.clean) or asks_progress(turn.clean):
         await desk.nudge(uow, ticket, resident, turn.text, turn.now, turn.message.platform)
         return Outcome(turn.privately([Reply(texts.STATUS_NUDGED.format(
             code=ticket.code, state=desk.state_of(ticket), who=desk.handler_of(ticket)))]),
@@ -141,7 +141,8 @@ async def withdraw(turn: Turn, uow: UnitOfWork, desk: TicketDesk) -> Outcome:
         if ticket is None or resident is None:
             return turn.reply(texts.NOT_YOURS.format(code=command.code))
     elif resident is not None:
-        mine = await uow.tickets.open_of_resident(resident.id, ("report", "wish"))
+        # the newest: a report, a wish, or a call asked for (转人工, then 不用了 我自己搞定了)
+        mine = await uow.tickets.open_of_resident(resident.id, ("report", "wish", "consult"))
         ticket = mine[0] if mine else None
     if ticket is None or resident is None:
         return turn.reply(texts.WITHDRAW_WHICH)

@@ -157,7 +157,11 @@ async def _advance(turn: Turn, uow: UnitOfWork, desk: TicketDesk, resident: Resi
         return _ask(turn, replace(draft, awaiting="building"),
                     texts.UNKNOWN_BUILDING.format(text=unknown_building))
     outside = draft.building is None and draft.place.spot in outside_places
-    if draft.building is None and not outside:
+    category = desk.category(draft.category)
+    # An urgent problem (电梯坏了, 漏水) whose building the resident does not know is filed at
+    # once for the duty staff; the building, when it comes, goes to its leader.
+    urgent_unplaced = unsure and category is not None and category.urgency != "normal"
+    if draft.building is None and not outside and not urgent_unplaced:
         question = texts.BUILDING_NUMBER_HOW if unsure else texts.ASK_BUILDING_AGAIN \
             if draft.asked_again >= 2 else texts.ASK_BUILDING
         if noted:
@@ -171,8 +175,10 @@ async def _advance(turn: Turn, uow: UnitOfWork, desk: TicketDesk, resident: Resi
         draft.photos), turn.now, turn.message.platform)
     if resident.building is None and draft.building is not None:
         resident.building = draft.building    # remembered, to be confirmed next time
-    return Outcome(filed_replies(turn, desk, filing),
-                   turn.state.with_draft(None).with_choices(None))
+    replies = filed_replies(turn, desk, filing)
+    if urgent_unplaced and draft.building is None and not outside:
+        replies += turn.privately([Reply(texts.FILED_WITHOUT_BUILDING)])
+    return Outcome(replies, turn.state.with_draft(None).with_choices(None))
 
 
 def _ask(turn: Turn, draft: ReportDraft, question: str) -> Outcome:

@@ -63,7 +63,7 @@ def wants_anonymity(text: str) -> bool | None:
 # "几号楼？" answered without a number: 不知道 / 忘记了 / 记不清是几号, or the building pointed
 # at (就是大门口那幢, 对面那栋楼): the number is still wanted, asked for another way.
 _NUMBER_UNKNOWN = re.compile(
-    r"^(?:我|阿拉|伲)?(?:也|真|实在|倒)?(?:不知道|不晓得|勿晓得|弗晓得|不清楚|搞不清|弄不清|"
+    r"^(?:我|阿拉|伲)?(?:也|真|实在|倒)?(?:不知道|不晓得|勿晓得|弗晓得|伐晓得|不清楚|搞不清|弄不清|"
     r"说不上来|讲不出|忘记|忘了|忘掉|记不得|记不清|不记得|想不起来?)"
     r"(?:了|哦|啊|呀|额|嘞)?(?:是|住)?(?:几号楼?|几幢|几栋|楼号|门牌号?|号码|哪幢|哪栋)?"
     r"[啊呀的吧哦嘛呢了额诶耶]*$")
@@ -77,6 +77,24 @@ def number_unknown(text: str) -> bool:
     return _NUMBER_UNKNOWN.match(bare) is not None or (
         len(bare) <= 12 and _POINTED_BUILDING.search(bare) is not None
         and not re.search(r"\d", bare))
+
+
+# After a report: a short question about its progress and nothing else (进度怎么样了, 修了吗,
+# 有人来了吗, 啥时候来修), which might otherwise read like an item's 进度查询.
+_PROGRESS_ONLY = re.compile(
+    r"^(?:我|我们)?(?:报的|报修的|的)?(?:那个|刚才那个|刚才的)?(?:修|维修|报修|事情|灯|水管)?(?:的)?"
+    r"(?:进度|进展|情况)?(?:现在)?(?:怎么样|如何|有消息|修了|修好了?|弄好了?|好了|来了|有人来了?|"
+    r"什么时候来修?|什么时候修|啥时候来修?|几时来修?)"
+    r"[吗呢啊呀了没有]*$")
+
+
+def asks_progress(text: str) -> bool:
+    """Whether the message only asks how the resident's report is getting on."""
+    bare = text.strip(" ，。！!？?~")
+    return _PROGRESS_ONLY.match(bare) is not None and _ASKING.search(bare) is not None
+
+
+_ASKING = re.compile(r"[吗没呢]|怎么样|如何|什么时候|啥时候|几时|进度|进展|情况|有消息")
 
 
 # "不是这个" said alone after an answer: that answer was not what was asked.

@@ -35,6 +35,8 @@ _WHERE_THE_NUMBER_IS = ("没关系。楼号写在单元门口或楼道口的牌�
 BUILDING_NUMBER_HOW = (_WHERE_THE_NUMBER_IS
                        + "实在不清楚，说“转人工”请工作人员帮您；说“取消”可以不报了。")
 WISH_BUILDING_HOW = _WHERE_THE_NUMBER_IS + "说“取消”可以不许了。"
+# An urgent problem filed for the duty staff before anyone knew the building.
+FILED_WITHOUT_BUILDING = "楼号看到了直接发给我（比如“9号楼”），我马上转给楼栋长。"
 CONFIRM_BUILDING = "是{building}吗？是的话回复1；不是的话，直接告诉我楼号。"
 STILL_WAITING = {  # after answering something else while a report or wish is half taken
     "problem": "（您刚才要报的问题还没说是什么，直接告诉我就能登记；说“取消”就不报了。）",
@@ -86,7 +88,7 @@ TO_FOLLOWER_WITHDRAWN = "邻居撤销了 {code}。如果您那里还有这个问
 NOT_YOURS_TO_WITHDRAW = "{code} 不是您登记的，不能撤销。您可以说“我的报修”看看自己的。"
 CANCELLED = "好的，已取消，没有登记。"
 NOTHING_TO_CANCEL = "现在没有正在办的事，不用取消。"
-CANCEL_HINT = "现在没有正在办的事，不用取消。要撤销已经登记的 {code}，请说“撤销 {code}”。"
+CANCEL_HINT = "{code} 已经登记了。要撤销它，请说“撤销 {code}”；不撤销的话，会有人来处理。"
 EXPIRED = "上次的报修没有说完，已经自动取消了。需要的话请重新说一遍。"
 EXPIRED_WISH = "上次的微心愿没有说完，已经自动取消了。需要的话请重新说一遍。"
 BOUND = "记住了，您住{place}。以后报修不说楼号，就按{building}登记。"

@@ -5,7 +5,13 @@ from __future__ import annotations
 
 import pytest
 
-from intents.answers import number_unknown, rejects_answer, wants_anonymity, yes_or_no
+from intents.answers import (
+    asks_progress,
+    number_unknown,
+    rejects_answer,
+    wants_anonymity,
+    yes_or_no,
+)
 from intents.commands import (
     Broadcast,
     Cancel,
@@ -55,6 +61,9 @@ SPOTS = ("楼道", "电梯", "厨房", "门口", "楼下")
     ("取消 R0002", Withdraw("R0002", "取消 R0002")),
     ("不用修了", Withdraw(None, "不用修了")),
     ("不用来修了，自己好了", Withdraw(None, "不用来修了，自己好了")),
+    ("不要了，已经好了", Withdraw(None, "不要了，已经好了")),
+    ("不用了 我自己搞定了", Withdraw(None, "不用了 我自己搞定了")),
+    ("太感谢了，问题解决了", None), ("我是说11号楼", None), ("我是11号楼的", Home()),
     ("取消", Cancel()), ("算了", Cancel()), ("不报了", Cancel()),
     ("绑定账号", LinkRequest()), ("绑定 123456", Link("123456")),
     ("我住9号楼302", Home()), ("我家在十二号楼", Home()),
@@ -196,3 +205,10 @@ def test_rejects_answer(text: str, rejects: bool) -> None:
     ("老公出差走了", False), ("卡不在了", False), ("钱没了", False)])
 def test_a_death_told(text: str, death: bool) -> None:
     assert tells_of_a_death(text) is death
+
+
+@pytest.mark.parametrize(("text", "asks"), [
+    ("进度怎么样了", True), ("修了吗", True), ("有人来了吗", True), ("什么时候来修", True),
+    ("我报的修怎么样了", True), ("好了", False), ("敬老卡办理进度怎么样了", False)])
+def test_a_question_about_a_reports_progress(text: str, asks: bool) -> None:
+    assert asks_progress(text) is asks
