@@ -380,8 +380,9 @@ def rejects_choice(t: Turn) -> bool:
 
 
 def picks_choice(t: Turn) -> bool:
-    """A bare number while choices are open."""
-    return _choice_wins(t)
+    """A bare number while choices are open, or a choice named in words (要带什么 after an
+    answer offering "1 看所需材料")."""
+    return _choice_wins(t) or (t.actor is None and t.choice_named is not None)
 
 
 def answers_leader_briefly(t: Turn) -> bool:

@@ -13,7 +13,7 @@ from bot.conversation.state import ConversationState, OpenQuestions
 from bot.db.models import Resident
 from bot.db.repositories import MessageContext, OpenReport
 from bot.messages import IncomingMessage, Reply
-from intents.answers import yes_or_no
+from intents.answers import choice_named, yes_or_no
 from intents.bookings import (
     BookingRequest,
     DecideSignup,
@@ -223,6 +223,14 @@ class Turn:
     def picks(self) -> int | None:
         """The number of a choice, when the message is a bare number."""
         return self.command.number if isinstance(self.command, Pick) else None
+
+    @cached_property
+    def choice_named(self) -> int | None:
+        """The number of an open choice the message names in words (要带什么, 挂失)."""
+        choices = self.state.choices
+        if choices is None or self.command is not None:
+            return None
+        return choice_named(self.clean, [(c.action, c.label) for c in choices.choices])
 
     @cached_property
     def plainly_else(self) -> bool:

@@ -104,11 +104,12 @@ def _with_also(result: HandlerResult, also: Candidate | None) -> HandlerResult:
 async def choose(turn: Turn, uow: UnitOfWork, knowledge: Knowledge,
                  settings: DialogueSettings) -> Outcome:
     """A number picking one of the choices offered."""
-    assert turn.state.choices is not None and turn.picks is not None
+    number = turn.picks if turn.picks is not None else turn.choice_named
+    assert turn.state.choices is not None and number is not None
     choices = turn.state.choices.choices
-    if not 1 <= turn.picks <= len(choices):
+    if not 1 <= number <= len(choices):
         return Outcome([Reply(PICK_OUT_OF_RANGE.format(count=len(choices)))], turn.state)
-    chosen = choices[turn.picks - 1]
+    chosen = choices[number - 1]
     if chosen.action in ("item", "faq") and turn.actor is None:
         await uow.unanswered.picked(turn.message.session_key, chosen.ref, turn.now)
     result = await _chosen(_context(turn, knowledge, settings), chosen)

@@ -8,6 +8,7 @@ punctuation): 還沒修好 is 还没修好 by then.
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 
 # "No" is read first: 没修好 contains 修好, 还是不亮 contains 亮.
 _FIXED_NOW = re.compile(r"不(?:漏|滴|堵|响|臭|渗|冒|晃|坏)了")
@@ -95,6 +96,37 @@ def asks_progress(text: str) -> bool:
 
 
 _ASKING = re.compile(r"[吗没呢]|怎么样|如何|什么时候|啥时候|几时|进度|进展|情况|有消息")
+
+
+# A detail of the answer just given, asked for in words instead of its number (要带什么 for
+# "回复 1 看所需材料", 流程呢, 谁能办): the choice offering it.
+_DETAIL_ASKED = (
+    ("materials", re.compile(r"带什么|带啥|带些什么|带点什么|带点啥|材料|证件|资料|准备什么|"
+                             r"准备啥|拿什么|拿啥")),
+    ("steps", re.compile(r"流程|步骤|手续|怎么办理|怎么弄|怎么办|怎么操作|程序")),
+    ("eligible", re.compile(r"谁能办|谁可以办|谁能申请|谁可以申请|条件|资格|符合|够不够")))
+# ... nothing else said beside it
+_AROUND_DETAIL = re.compile(r"[要呢的啊呀吗哦那还我们需请问一下些都是有什么啥东西看办理去]")
+_WORDS_LONGEST = 10
+
+
+def choice_named(text: str, choices: Sequence[tuple[str, str]]) -> int | None:
+    """The number (from 1) of the offered choice (action, label) a short message names in
+    words: a detail of the answer (要带什么 -> "所需材料"), or the one item whose label holds
+    the message (挂失 -> "敬老卡挂失补领"). None when it names none, or several."""
+    bare = re.sub(r"\s", "", text)
+    if not bare or len(bare) > _WORDS_LONGEST:
+        return None
+    for action, words in _DETAIL_ASKED:
+        if words.search(bare) and not _AROUND_DETAIL.sub("", words.sub("", bare)):
+            found = [n for n, (kind, _) in enumerate(choices, start=1) if kind == action]
+            return found[0] if found else None
+    said = bare.removesuffix("的").removesuffix("那个")
+    said = said[:-1] if len(said) == 2 and said.endswith("办") else said   # 补办 -> 补
+    named = [n for n, (kind, label) in enumerate(choices, start=1)
+             if kind in ("item", "faq") and said and (len(said) >= 2 or len(bare) == 2)
+             and said in label]
+    return named[0] if len(named) == 1 else None
 
 
 # "不是这个" said alone after an answer: that answer was not what was asked.

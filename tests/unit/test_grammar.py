@@ -7,6 +7,7 @@ import pytest
 
 from intents.answers import (
     asks_progress,
+    choice_named,
     number_unknown,
     rejects_answer,
     wants_anonymity,
@@ -212,3 +213,14 @@ def test_a_death_told(text: str, death: bool) -> None:
     ("我报的修怎么样了", True), ("好了", False), ("敬老卡办理进度怎么样了", False)])
 def test_a_question_about_a_reports_progress(text: str, asks: bool) -> None:
     assert asks_progress(text) is asks
+
+
+DETAILS_OFFERED = [("materials", "看所需材料"), ("steps", "看办理流程"), ("eligible", "看谁能办"),
+                   ("item", "敬老卡挂失补领")]
+
+
+@pytest.mark.parametrize(("text", "number"), [
+    ("要带什么", 1), ("要带啥东西", 1), ("材料呢", 1), ("流程呢", 2), ("怎么办", 2), ("谁能办", 3),
+    ("挂失", 4), ("补办", 4), ("敬老卡怎么办", None), ("社保卡要带什么", None), ("好的", None)])
+def test_a_choice_named_in_words(text: str, number: int | None) -> None:
+    assert choice_named(text, DETAILS_OFFERED) == number
