@@ -7,6 +7,7 @@ from bot.kb.model import Knowledge
 from bot.messages import Reply
 from bot.turn import Outcome, Turn
 from handlers.context import HandlerContext, HandlerResult, fill
+from intents.answers import says_goodbye
 from intents.engine import NUMBER, PROMPT, THANKS, Classification
 
 # User-facing text of this feature, in one place.
@@ -18,6 +19,7 @@ GREETING = ("您好，我是{station}的小助手。可以直接问我：\n"
             "· 报修和微心愿，比如“9号楼楼道灯坏了”\n"
             "找工作人员说“转人工”，或打 {duty_phone}。")
 THANKS_REPLY = "不客气。还有想问的，直接打字发给我就行。"
+GOODBYE_REPLY = "好的，再见！有事随时发消息给我。"
 PROMPT_REPLY = "请问您想问什么？直接打字发给我就行，比如“敬老卡怎么办”“明天中午吃什么”。"
 FALLBACK = ("这个问题我还答不上来。我能回答：驿站188个办事事项（要带什么、去哪办）、食堂菜单、"
             "驿站开放时间和地址，也能登记报修和微心愿。您可以换个说法再问，或打 {duty_phone} "
@@ -41,7 +43,7 @@ NOT_TEXT = "我现在只看得懂文字。请打字告诉我您想问什么。"
 async def greet(ctx: HandlerContext, c: Classification) -> HandlerResult:
     """Welcome and what the bot can do; a short reply to thanks, "好的" or a bare "请问"."""
     if c.topic == THANKS:
-        return HandlerResult(Reply(THANKS_REPLY))
+        return HandlerResult(Reply(GOODBYE_REPLY if says_goodbye(c.text) else THANKS_REPLY))
     if c.topic == PROMPT:
         return HandlerResult(Reply(PROMPT_REPLY))
     return HandlerResult(Reply(fill(GREETING, ctx.knowledge.station.placeholders())))

@@ -129,6 +129,14 @@ def choice_named(text: str, choices: Sequence[tuple[str, str]]) -> int | None:
     return named[0] if len(named) == 1 else None
 
 
+_GOODBYE = re.compile(r"再见|再會|再会|拜拜|bye|回头见|下次再聊|晚安|下趟再|下次再来", re.I)
+
+
+def says_goodbye(text: str) -> bool:
+    """Whether a thank-you line also takes leave (好的拜拜, 明白啦，再会)."""
+    return _GOODBYE.search(text) is not None
+
+
 # "不是这个" said alone after an answer: that answer was not what was asked.
 _REJECTS = re.compile(r"^(?:不是|不对|错了|搞错了|弄错了|不是的|不是这个|不是这样|不是这个意思|"
                       r"不是我要问的|不是问这个|我不是问这个|答非所问|问的不是这个|勿是|勿对)"

@@ -132,7 +132,11 @@ _CAN_DO = re.compile(
 _ABOUT_THE_BOT = re.compile(
     rf"{_BOT}[都还]?{_CAN}(?:帮[我你忙]?)?(?:做|干|回答|答|问|懂)?[些点]?(?:事情?|问题)?{_WHAT}$|"
     rf"{_CAN}问{_BOT}[些点]?(?:事情?|问题)?{_WHAT}|{_BOT}(?:是谁|是干嘛的|是干什么的|是做什么的|"
-    rf"有{_WHAT}(?:功能|用处|用)|的(?:功能|用处))|^(?:帮助|功能介绍|使用说明|使用帮助)$")
+    rf"有{_WHAT}(?:功能|用处|用)|的(?:功能|用处))|^(?:帮助|功能介绍|使用说明|使用帮助)$|"
+    # 你是机器人吗: who the bot is (the welcome says so, and how to reach a person)
+    rf"^(?:你好|您好)?(?:你|您)?(?:是不是|是)(?:个)?(?:机器人|真人|人工智能|电脑|自动回复)"
+    rf"(?:吗|啊|呀)?"
+    rf"(?:还是(?:真人|人工|机器人)(?:啊|呀)?)?$|^有{_WHAT}(?:可以|好|能)帮")
 _ABOUT_THE_BOT_LONGEST = 16
 # Thanks that say more than thanks (谢谢，你们服务真好): still thanks when nothing is asked.
 # Praise is thanks too (你真聪明，比我孙子讲得清楚).

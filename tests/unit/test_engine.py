@@ -49,7 +49,9 @@ def test_a_greeting_or_thanks_addressed_to_the_bot_is_one(engine: IntentEngine,
 @pytest.mark.parametrize(("text", "intent", "item"), [
     ("你好 驿站几点开门", FAQ, "station.hours"),
     ("小助手你好，敬老卡怎么办", AFFAIRS, "A082"),
-    ("你好 是机器人吗", HANDOFF, None),        # asking for a person, not a hello
+    # who the bot is: the welcome says, and how to reach a person (no staff paged for it)
+    ("你好 是机器人吗", GREETING, None),
+    ("你好 我要找真人", HANDOFF, None),
 ])
 def test_a_name_for_the_bot_does_not_make_a_question_a_greeting(
         engine: IntentEngine, text: str, intent: str, item: str | None) -> None:
@@ -550,7 +552,7 @@ def test_thanks_with_more_words_are_thanks(engine: IntentEngine, question: str) 
                                       "侬会做点啥", "你能干嘛", "我可以问你哪些问题", "帮助",
                                       "你有哪些功能", "跟你说话要打字吗，能不能发语音",
                                       "侬听得懂上海闲话伐", "哪能用侬", "这个号是干嘛用的",
-                                      "你能帮老年人做点什么"])
+                                      "你能帮老年人做点什么", "你是机器人吗", "有啥好帮阿拉的"])
 def test_what_can_you_do(engine: IntentEngine, question: str) -> None:
     c = classify(engine, question)
     assert (c.intent, c.topic) == (GREETING, HELLO)

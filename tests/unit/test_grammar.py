@@ -10,6 +10,7 @@ from intents.answers import (
     choice_named,
     number_unknown,
     rejects_answer,
+    says_goodbye,
     wants_anonymity,
     yes_or_no,
 )
@@ -224,3 +225,9 @@ DETAILS_OFFERED = [("materials", "看所需材料"), ("steps", "看办理流程"
     ("挂失", 4), ("补办", 4), ("敬老卡怎么办", None), ("社保卡要带什么", None), ("好的", None)])
 def test_a_choice_named_in_words(text: str, number: int | None) -> None:
     assert choice_named(text, DETAILS_OFFERED) == number
+
+
+@pytest.mark.parametrize(("text", "bye"), [("好的拜拜", True), ("明白啦，再会", True),
+                                           ("谢谢侬", False)])
+def test_a_goodbye(text: str, bye: bool) -> None:
+    assert says_goodbye(text) is bye
