@@ -85,7 +85,25 @@ async def start_report(turn: Turn, uow: UnitOfWork, desk: TicketDesk,
                         _below_building(turn.place), _what_said(turn), (), checked)
     outcome = await _advance(turn, uow, desk, resident, draft, unknown,
                              knowledge.outside_places)
-    return Outcome(first + outcome.replies, outcome.state)
+    also = await _file_for_the_others(turn, uow, desk, resident, draft) \
+        if outcome.state.draft is None and draft.category is not None else []
+    return Outcome(first + outcome.replies + also, outcome.state)
+
+
+async def _file_for_the_others(turn: Turn, uow: UnitOfWork, desk: TicketDesk,
+                               resident: Resident, draft: ReportDraft) -> list[Reply]:
+    """The same problem in the other buildings the message named (9号楼和10号楼的楼道灯都坏了):
+    one report each, for each building's leader."""
+    replies: list[Reply] = []
+    for number in turn.place.others:
+        building = desk.router.building(f"{number}号楼")
+        if building is None or building.name == draft.building:
+            continue
+        filing = await desk.file_report(uow, resident, NewReport(
+            draft.category or "other", building.name, draft.place.location, draft.description,
+            draft.photos), turn.now, turn.message.platform)
+        replies += filed_replies(turn, desk, filing)
+    return replies
 
 
 async def continue_report(turn: Turn, uow: UnitOfWork, desk: TicketDesk,

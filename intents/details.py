@@ -25,6 +25,7 @@ _FLOOR_RANGE = re.compile(
 _FLOOR = re.compile(rf"(?<![号\d]){_NUMBER}\s*(?:楼|层)(?!道|梯|下|上|房|顶)")
 _ROOM = re.compile(r"(?<![\d.:\-A-Za-z])(\d{3,4})\s*(?:室|号房|房间|号)?"
                    r"(?![\d年月日号楼层元块岁点分:])")
+_AND = re.compile(r"\s*(?:和|跟|与|及|、|还有|以及)\s*")
 _DASH_ADDRESS = re.compile(r"(?<!\d)(\d{1,3})\s*[-－—]\s*(\d{3,4})(?!\d)")   # 12-301
 _PHONE = re.compile(r"(?<!\d)(1[3-9]\d)[ -]?(\d{4})[ -]?(\d{4})(?!\d)")
 _FILLER = re.compile(
@@ -46,6 +47,9 @@ class Place:
     room: str | None = None              # "301"
     spot: str | None = None              # 楼道, 电梯, 厨房
     only_place: bool = False             # the message says nothing but the place
+    # Other buildings the message names with the same problem (9号楼和10号楼的楼道灯都坏了):
+    # `building` is the last one named, these the ones before it.
+    others: tuple[int, ...] = ()
 
     @property
     def building_name(self) -> str | None:
@@ -95,6 +99,9 @@ def read_place(text: str, spots: Sequence[str] = ()) -> Place:
     if dash:
         building, room = int(dash.group(1)), dash.group(2)
         rest = rest.replace(dash.group(0), " ")
+    named: list[int] = []
+    joined = True      # each building after the first joined to it by 和 / 、 (not 我住9号楼，…)
+    last_end: int | None = None
     for match in _BUILDING.finditer(text):
         value = _number(match.group(2))
         if value is None or value == 0 or value > 999 or (
@@ -104,6 +111,10 @@ def read_place(text: str, spots: Sequence[str] = ()) -> Place:
         if match.group(1):          # 不是12号楼: a correction names the other one
             continue
         building = value
+        if last_end is not None and not _AND.fullmatch(text[last_end:match.start()]):
+            joined = False
+        last_end = match.end()
+        named.append(value)
     unit_match = _UNIT.search(rest)
     unit = _number(unit_match.group(1)) if unit_match else None
     if unit_match:
@@ -131,8 +142,10 @@ def read_place(text: str, spots: Sequence[str] = ()) -> Place:
         rest = rest.replace(spot, " ", 1)
     place = Place(building, unit, floors, room, spot)
     leftover = _FILLER.sub("", rest)
+    others = tuple(dict.fromkeys(b for b in named if b != building)) \
+        if joined and not dash else ()
     return Place(building, unit, floors, room, spot,
-                 only_place=not place.empty and not leftover)
+                 only_place=not place.empty and not leftover, others=others)
 
 
 _SPOKEN_DIGITS = str.maketrans("零〇一幺二两三四五六七八九", "0011223456789")

@@ -231,3 +231,12 @@ def test_a_choice_named_in_words(text: str, number: int | None) -> None:
                                            ("谢谢侬", False)])
 def test_a_goodbye(text: str, bye: bool) -> None:
     assert says_goodbye(text) is bye
+
+
+@pytest.mark.parametrize(("text", "building", "others"), [
+    ("9号楼和10号楼的楼道灯都坏了", 10, (9,)), ("9号楼、10号楼、11号楼电梯都停了", 11, (9, 10)),
+    ("我住9号楼，10号楼门口的路灯坏了", 10, ()), ("不是9号楼是10号楼", 10, ())])
+def test_the_same_problem_in_several_buildings(text: str, building: int,
+                                               others: tuple[int, ...]) -> None:
+    place = read_place(text)
+    assert (place.building, place.others) == (building, others)
