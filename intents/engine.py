@@ -557,7 +557,7 @@ class IntentEngine:
             ASKED_GRAM_SIZES)
         with contextlib.suppress(OSError):  # a read-only cache costs the reading, no more
             folder.mkdir(parents=True, exist_ok=True)
-            write_whole(cached, marshal.dumps((index.idf, index.centroids)))
+            write_whole(cached, marshal.dumps(index.parts()))
             remove_earlier(cached)
         return index
 

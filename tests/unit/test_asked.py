@@ -14,7 +14,7 @@ from bot.config import load_settings
 from bot.kb.loader import KnowledgeLoader
 from bot.kb.model import Knowledge
 from bot.kb.phrasebook import build_phrasebook
-from intents.chargrams import CentroidIndex
+from intents.chargrams import CentroidIndex, GramTable, gram_code
 from intents.engine import AFFAIRS, IntentEngine
 from tests.support import copy_knowledge
 
@@ -33,6 +33,29 @@ def test_a_message_is_nearest_the_centroid_of_questions_like_it() -> None:
     assert index.similarity("", range(3)) == {}
     assert index.similarity("绿豆汤", range(3)) == {}   # no n-gram any question has
     assert index.similarity("老人卡哪里办", [2]) == {2: scores[2]}   # only the entries asked
+
+
+def test_an_index_read_back_from_its_parts_reads_the_same() -> None:
+    """The grams no centroid holds are kept compactly, but still count in a message's norm: an
+    index rebuilt from its parts (the cache) gives the same cosines to the last bit."""
+    words = "敬老卡社保医疗看病报销发票老人补贴申请挂失居住证户口迁移残疾失业登记养老金"
+    questions = [(n % 3, words[n % 30:] + words[:n % 30] + "怎么办") for n in range(60)]
+    questions += [(2, "𠮷野家的发票能报吗")]   # 𠮷: beyond 16 bits, kept by its string
+    index = CentroidIndex(questions)
+    again = CentroidIndex.from_parts(index.sizes, *index.parts())
+    for text in ("老人卡哪里办", "看病能报吗", "𠮷野家", "敬老卡看病"):
+        assert again.similarity(text, range(3)) == index.similarity(text, range(3))
+    assert len(index.rest) > 0 and "𠮷" in index.idf
+    assert index.rest.get("绿豆汤") is None and index.rest.get("") is None
+
+
+def test_a_gram_table_finds_only_its_grams() -> None:
+    table = GramTable.of({"社保": 2.5, "卡": 1.0, "敬老卡": 2.5})
+    assert (table.get("社保"), table.get("卡"), table.get("敬老卡")) == (2.5, 1.0, 2.5)
+    assert table.get("社") is None and table.get("社保卡") is None
+    assert gram_code("𠮷") is None and gram_code("一二三四") is None
+    with pytest.raises(TypeError):
+        GramTable.from_parts(b"", b"\x01\x00", (1.0,))
 
 
 def test_questions_count_once_however_often_a_word_repeats() -> None:
