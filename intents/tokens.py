@@ -104,7 +104,10 @@ def _load_prefix_dictionary(tokenizer: object, dictionary: Path, cached: Path) -
         words = data[start + 8 * count:].decode("utf-8").split("\n")
         if len(words) != count or len(frequencies) != count:
             raise ValueError("a damaged prefix dictionary")
-        tokenizer.FREQ = dict(zip(words, frequencies.tolist(), strict=True))  # type: ignore[attr-defined]
+        # one int object per distinct frequency (4.7k), not one per word (22k above 256)
+        same: dict[int, int] = {}
+        counts = (same.setdefault(f, f) for f in frequencies)
+        tokenizer.FREQ = dict(zip(words, counts, strict=True))  # type: ignore[attr-defined]
         tokenizer.total = total  # type: ignore[attr-defined]
         tokenizer.initialized = True  # type: ignore[attr-defined]
         return
