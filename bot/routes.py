@@ -159,8 +159,9 @@ def cancels(t: Turn) -> bool:
 
 
 def withdraws(t: Turn) -> bool:
-    """撤销 R0002 / 不用修了."""
-    return isinstance(t.command, Withdraw)
+    """撤销 R0002 / 不用修了; not 不用了，已经好了 said to "已修好了吗" (that is its answer)."""
+    return isinstance(t.command, Withdraw) and not (
+        t.command.code is None and bool(t.questions.confirm) and t.yes_no is not None)
 
 
 def asks_status(t: Turn) -> bool:
@@ -380,9 +381,15 @@ def rejects_choice(t: Turn) -> bool:
 
 
 def picks_choice(t: Turn) -> bool:
-    """A bare number while choices are open, or a choice named in words (要带什么 after an
-    answer offering "1 看所需材料")."""
+    """A bare number while choices are open, or an offered item named in words (挂失 after
+    "不是这个？回复 4 看敬老卡挂失补领")."""
     return _choice_wins(t) or (t.actor is None and t.choice_named is not None)
+
+
+def asks_a_detail(t: Turn) -> bool:
+    """A detail of the item just answered asked for in words (要带什么, 流程呢, 在哪里办, 要多久,
+    要钱吗): that item's, not a question of its own (在哪里办 alone reads like an agency's)."""
+    return t.actor is None and t.detail_named is not None
 
 
 def answers_leader_briefly(t: Turn) -> bool:
@@ -531,6 +538,7 @@ ROUTES: tuple[Route, ...] = (
     Route("rating", rates, followups.rate, recalls_draft=True),
     Route("wish.thanks", thanks_for_wish, followups.thank, recalls_draft=True),
     Route("choice", picks_choice, questions.choose, recalls_draft=True),
+    Route("choice.detail", asks_a_detail, questions.detail, recalls_draft=True),
     Route("choice.rejected", rejects_choice, questions.reject, recalls_draft=True),
     Route("leader.answer", answers_leader, followups.relay, recalls_draft=True),
     # after a report

@@ -13,7 +13,7 @@ from bot.conversation.state import ConversationState, OpenQuestions
 from bot.db.models import Resident
 from bot.db.repositories import MessageContext, OpenReport
 from bot.messages import IncomingMessage, Reply
-from intents.answers import choice_named, yes_or_no
+from intents.answers import choice_named, detail_asked, yes_or_no
 from intents.bookings import (
     BookingRequest,
     DecideSignup,
@@ -40,6 +40,8 @@ from intents.engine import (
 # In a group chat, personal answers go privately; the group reads one of these.
 IN_GROUP_CODE = "已收到，编号 {code}。详细情况我私信发给您了。"
 IN_GROUP_PRIVATE = "这是个人信息，我私信发给您了。"
+# The follow-ups an item's answer offers (材料, 流程, 谁能办): their ref is the item.
+DETAIL_PARTS = ("materials", "steps", "eligible")
 
 
 @dataclass(frozen=True)
@@ -226,11 +228,22 @@ class Turn:
 
     @cached_property
     def choice_named(self) -> int | None:
-        """The number of an open choice the message names in words (要带什么, 挂失)."""
+        """The number of an open choice the message names in words (挂失 for 敬老卡挂失补领)."""
         choices = self.state.choices
         if choices is None or self.command is not None:
             return None
         return choice_named(self.clean, [(c.action, c.label) for c in choices.choices])
+
+    @cached_property
+    def detail_named(self) -> tuple[str, str] | None:
+        """(part, item id): a detail of the item just answered asked for in words (要带什么,
+        流程呢, 在哪里办, 要多久, 要钱吗), while its follow-ups are open."""
+        choices = self.state.choices
+        if choices is None or self.command is not None:
+            return None
+        item = next((c.ref for c in choices.choices if c.action in DETAIL_PARTS), None)
+        part = detail_asked(self.clean) if item is not None else None
+        return (part, item) if part is not None and item is not None else None
 
     @cached_property
     def plainly_else(self) -> bool:

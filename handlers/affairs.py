@@ -30,6 +30,10 @@ FOLLOW_SIBLING = "看{label}"
 MATERIALS_TITLE = "【{name}】所需材料："
 STEPS_TITLE = "【{name}】办理流程："
 ELIGIBLE_TITLE = "【{name}】谁能办：{eligible}\n费用：{fee}"
+# A line of the answer asked for again (在哪里办, 要多久, 要钱吗).
+WHERE_TITLE = "【{name}】{where}\n" + HOTLINE
+TIME_TITLE = "【{name}】{handling}"
+FEE_TITLE = "【{name}】费用：{fee}"
 CLARIFY = "您想问的是哪一项？\n{choices}\n回复数字就行。\n都不是？换个说法，或打驿站电话 {phone}"
 NOT_FOUND = "这个事项资料暂时没有，请打 {phone} 问一下。"
 
@@ -116,7 +120,8 @@ def _materials(item: AffairsItem) -> str:
 
 
 async def item_detail(ctx: HandlerContext, item_id: str, part: str) -> HandlerResult:
-    """Materials, steps or eligibility of an item, in full."""
+    """Materials, steps or eligibility of an item, in full; or one line of its answer asked
+    again: where, how long, the fee."""
     knowledge = ctx.knowledge
     item = knowledge.item(item_id)
     if item is None:
@@ -126,6 +131,13 @@ async def item_detail(ctx: HandlerContext, item_id: str, part: str) -> HandlerRe
     elif part == "steps":
         text = STEPS_TITLE.format(name=item.name) + "\n" + "\n".join(
             f"{n}. {s}" for n, s in enumerate(item.steps, start=1))
+    elif part == "where":
+        text = WHERE_TITLE.format(name=item.name, where=_where(knowledge, item),
+                                  hotline=item.hotline)
+    elif part == "time":
+        text = TIME_TITLE.format(name=item.name, handling=handling_text(item))
+    elif part == "fee":
+        text = FEE_TITLE.format(name=item.name, fee=item.fee)
     else:
         text = ELIGIBLE_TITLE.format(name=item.name, eligible=item.eligible, fee=item.fee)
     follow_ups = item_follow_ups(item)

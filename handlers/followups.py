@@ -23,6 +23,7 @@ from intents.engine import REPORT
 # Asking how the report is going (啥辰光来修, 有人来看过吗): answered with its state.
 ASKS_PROGRESS = re.compile(r"什么时候|啥时候|几时|多久|来看过|有人来|怎么还没|还没来|还没人|进度|"
                            r"修好没|好了没|弄好没|怎么样了|到底")
+ABOUT_A_REPAIR = re.compile(r"修|来|报错")   # 不用修了, 不用来了, 报错了: a report, not a call
 SAME_WORDS = 60   # how alike (rapidfuzz) a message and the report must be to be it again
 
 
@@ -141,8 +142,11 @@ async def withdraw(turn: Turn, uow: UnitOfWork, desk: TicketDesk) -> Outcome:
         if ticket is None or resident is None:
             return turn.reply(texts.NOT_YOURS.format(code=command.code))
     elif resident is not None:
-        # the newest: a report, a wish, or a call asked for (转人工, then 不用了 我自己搞定了)
-        mine = await uow.tickets.open_of_resident(resident.id, ("report", "wish", "consult"))
+        # the newest report or wish (不用修了); without a word of repair, a call asked for
+        # counts too (转人工, then 不用了 我自己搞定了)
+        kinds = ("report", "wish") if ABOUT_A_REPAIR.search(command.reason) else (
+            "report", "wish", "consult")
+        mine = await uow.tickets.open_of_resident(resident.id, kinds)
         ticket = mine[0] if mine else None
     if ticket is None or resident is None:
         return turn.reply(texts.WITHDRAW_WHICH)

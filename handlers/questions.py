@@ -61,7 +61,7 @@ async def answer(turn: Turn, uow: UnitOfWork, knowledge: Knowledge,
         result = HandlerResult(Reply(NOT_UNDERSTOOD_STAFF))
     else:
         result = await conversation.fall_back(ctx, c)
-    if c.intent in (AFFAIRS, FAQ, FALLBACK) and tells_of_a_death(turn.clean):
+    if c.intent in (AFFAIRS, FAQ, FALLBACK) and tells_of_a_death(turn.surface):
         result = _with_sympathy(result)
     return _offered(turn, result, settings)
 
@@ -112,12 +112,27 @@ async def choose(turn: Turn, uow: UnitOfWork, knowledge: Knowledge,
     chosen = choices[number - 1]
     if chosen.action in ("item", "faq") and turn.actor is None:
         await uow.unanswered.picked(turn.message.session_key, chosen.ref, turn.now)
+    return await _answer_choice(turn, knowledge, settings, chosen, choices)
+
+
+async def _answer_choice(turn: Turn, knowledge: Knowledge, settings: DialogueSettings,
+                         chosen: Choice, choices: tuple[Choice, ...]) -> Outcome:
+    """The answer a choice leads to; a detail of an item keeps what else was offered."""
     result = await _chosen(_context(turn, knowledge, settings), chosen)
     follow_ups = len(result.choices)
     if chosen.action in DETAILS and choices[:follow_ups] == result.choices:
         # A detail of the item answered: what else was offered keeps its number (4 看…).
         result = _keep_offers(result, choices[follow_ups:])
     return _offered(turn, result, settings)
+
+
+async def detail(turn: Turn, uow: UnitOfWork, knowledge: Knowledge,
+                 settings: DialogueSettings) -> Outcome:
+    """A detail of the item just answered, asked for in words (要带什么, 在哪里办, 要多久)."""
+    assert turn.detail_named is not None and turn.state.choices is not None
+    part, item = turn.detail_named
+    return await _answer_choice(turn, knowledge, settings, Choice(part, item, ""),
+                                turn.state.choices.choices)
 
 
 async def reject(turn: Turn, uow: UnitOfWork, knowledge: Knowledge,

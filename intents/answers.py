@@ -99,33 +99,45 @@ _ASKING = re.compile(r"[吗没呢]|怎么样|如何|什么时候|啥时候|几�
 
 
 # A detail of the answer just given, asked for in words instead of its number (要带什么 for
-# "回复 1 看所需材料", 流程呢, 谁能办): the choice offering it.
+# "回复 1 看所需材料", 流程呢, 谁能办), or a line of it asked again (在哪里办, 要多久, 要钱吗).
 _DETAIL_ASKED = (
     ("materials", re.compile(r"带什么|带啥|带些什么|带点什么|带点啥|材料|证件|资料|准备什么|"
                              r"准备啥|拿什么|拿啥")),
     ("steps", re.compile(r"流程|步骤|手续|怎么办理|怎么弄|怎么办|怎么操作|程序")),
-    ("eligible", re.compile(r"谁能办|谁可以办|谁能申请|谁可以申请|条件|资格|符合|够不够")))
+    ("eligible", re.compile(r"谁能办|谁可以办|谁能申请|谁可以申请|条件|资格|符合|够不够")),
+    ("where", re.compile(r"在哪里|去哪里|到哪里|在哪|去哪|到哪|哪里办|地址|几号窗口|哪个窗口|"
+                         r"在几楼|几楼")),
+    ("time", re.compile(r"多久|几天|多长时间|多少时间|多少天|什么时候|啥时候|几时|多少时候")),
+    ("fee", re.compile(r"要钱|收钱|收费|多少钱|费用|免费|铜钿|钞票")))
 # ... nothing else said beside it
-_AROUND_DETAIL = re.compile(r"[要呢的啊呀吗哦那还我们需请问一下些都是有什么啥东西看办理去]")
+_AROUND_DETAIL = re.compile(r"[要呢的啊呀吗哦那还我们需请问一下些都是有什么啥东西看办理去能好拿到"
+                            r"可以领伐不]")
 _WORDS_LONGEST = 10
+# An action as residents say it, as the catalogue names it.
+_ACTION_SAID = {"补办": "补领", "重办": "补领", "新办": "申领", "办新的": "申领", "换新的": "换领"}
 
 
-def choice_named(text: str, choices: Sequence[tuple[str, str]]) -> int | None:
-    """The number (from 1) of the offered choice (action, label) a short message names in
-    words: a detail of the answer (要带什么 -> "所需材料"), or the one item whose label holds
-    the message (挂失 -> "敬老卡挂失补领"). None when it names none, or several."""
+def detail_asked(text: str) -> str | None:
+    """The detail a short message asks for about the answer just given (materials, steps,
+    eligible, where, time, fee), when it asks for nothing else."""
     bare = re.sub(r"\s", "", text)
     if not bare or len(bare) > _WORDS_LONGEST:
         return None
-    for action, words in _DETAIL_ASKED:
-        if words.search(bare) and not _AROUND_DETAIL.sub("", words.sub("", bare)):
-            found = [n for n, (kind, _) in enumerate(choices, start=1) if kind == action]
-            return found[0] if found else None
+    return next((part for part, words in _DETAIL_ASKED
+                 if words.search(bare) and not _AROUND_DETAIL.sub("", words.sub("", bare))),
+                None)
+
+
+def choice_named(text: str, choices: Sequence[tuple[str, str]]) -> int | None:
+    """The number (from 1) of the one offered item whose label holds a short message (挂失 ->
+    "看敬老卡挂失补领", 补办 -> 补): None when it names none, or several."""
+    bare = re.sub(r"\s", "", text)
+    if not bare or len(bare) > _WORDS_LONGEST:
+        return None
     said = bare.removesuffix("的").removesuffix("那个")
-    said = said[:-1] if len(said) == 2 and said.endswith("办") else said   # 补办 -> 补
+    said = _ACTION_SAID.get(said, said)
     named = [n for n, (kind, label) in enumerate(choices, start=1)
-             if kind in ("item", "faq") and said and (len(said) >= 2 or len(bare) == 2)
-             and said in label]
+             if kind in ("item", "faq") and len(said) >= 2 and said in label]
     return named[0] if len(named) == 1 else None
 
 

@@ -98,7 +98,10 @@ class GramTable:
         """A table of these grams (each must have a code)."""
         values = tuple(sorted(set(table.values())))
         position = {v: n for n, v in enumerate(values)}
-        pairs = sorted((gram_code(g) or 0, position[w]) for g, w in table.items())
+        codes = {g: gram_code(g) for g in table}
+        if any(code is None for code in codes.values()) or len(values) > 0xFFFF:
+            raise ValueError("a gram table holds grams of up to 3 BMP characters")
+        pairs = sorted((codes[g] or 0, position[w]) for g, w in table.items())
         return cls(array("q", [c for c, _ in pairs]), array("H", [n for _, n in pairs]), values)
 
     def get(self, gram: str) -> float | None:
@@ -195,8 +198,8 @@ class CentroidIndex:
     def _weights(self, counts: Counter[str]) -> dict[str, float]:
         """l2-normalised sublinear TF-IDF (residents repeat themselves: 社保卡…社保卡…)."""
         get, rest, log = self.idf.get, self.rest.get, math.log
-        weights = {g: w if c == 1 else (1 + log(c)) * w
-                   for g, c in counts.items() if (w := get(g) or rest(g)) is not None}
+        weights = {g: w if c == 1 else (1 + log(c)) * w for g, c in counts.items()
+                   if (w := known if (known := get(g)) is not None else rest(g)) is not None}
         norm = math.sqrt(sum(w * w for w in weights.values())) or 1.0
         return {g: w / norm for g, w in weights.items()}
 

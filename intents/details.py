@@ -26,13 +26,14 @@ _FLOOR = re.compile(rf"(?<![号\d]){_NUMBER}\s*(?:楼|层)(?!道|梯|下|上|房
 _ROOM = re.compile(r"(?<![\d.:\-A-Za-z])(\d{3,4})\s*(?:室|号房|房间|号)?"
                    r"(?![\d年月日号楼层元块岁点分:])")
 _AND = re.compile(r"\s*(?:和|跟|与|及|、|还有|以及)\s*")
+_BETWEEN = re.compile(r"\s*的?\s*(?:之间|中间|当中|当间|中央)")   # 9号楼和10号楼之间: one place
 _DASH_ADDRESS = re.compile(r"(?<!\d)(\d{1,3})\s*[-－—]\s*(\d{3,4})(?!\d)")   # 12-301
 _PHONE = re.compile(r"(?<!\d)(1[3-9]\d)[ -]?(\d{4})[ -]?(\d{4})(?!\d)")
 _FILLER = re.compile(
     # a correction first (不对，是6号楼 / 搞错了，应该是隔壁6号楼 / 我是说6号楼), then the
     # little words around a place
     r"不对|勿对|错了|搞错|弄错|写错|说错|讲错|打错|应该|其实|改成|改为|不好意思|抱歉|隔壁|"
-    r"我是说|是说|说的是|那盏|这盏|那一盏|"
+    r"我是说|我是讲|是说|是讲|说的是|讲的是|我的意思是|意思是|那盏|这盏|那一盏|"
     r"[\s，,。.!！?？、：:；;~～]+|是|在|就|的|住|我家|我|家|哦|啊|呀|呢|吧|嗯|对|"
     r"不是|位置|地址|地方|那个|这个|那边|这边|门牌|号码|里|了|室")
 
@@ -142,8 +143,9 @@ def read_place(text: str, spots: Sequence[str] = ()) -> Place:
         rest = rest.replace(spot, " ", 1)
     place = Place(building, unit, floors, room, spot)
     leftover = _FILLER.sub("", rest)
+    in_between = last_end is not None and _BETWEEN.match(text, last_end) is not None
     others = tuple(dict.fromkeys(b for b in named if b != building)) \
-        if joined and not dash else ()
+        if joined and not dash and not in_between else ()
     return Place(building, unit, floors, room, spot,
                  only_place=not place.empty and not leftover, others=others)
 
@@ -191,15 +193,17 @@ def only_phone(text: str) -> bool:
     return len(rest) <= 2
 
 
-# A death in the family, told (我爸去世了, 老伴上个月走了, 伊走脱了): the answer starts with a word
-# of sympathy. Read on the normalised text. 走了 / 没了 count only right after a person and a time
-# (老公出差走了 tells no death).
+# A death in the family, told (我爸去世了, 老伴上个月走了, 阿哥走脱了): the answer starts with a
+# word of sympathy. Read on the surface text (not the dialect-mapped one: 只狗走脱了 is a dog
+# run off). 走了 / 走脱 / 没了 count only right after a person and a time (老公出差走了 tells no
+# death).
 _KIN = (r"(?:人|他|她|伊|老人家?|老伴|老头子?|老太婆?|老太太|爸爸?|妈妈?|父亲|母亲|爹|娘|姆妈|"
-        r"外公|外婆|爷爷|奶奶|公公|婆婆|丈夫|老公|老婆|妻子|儿子|女儿|舅舅|阿姨|姑妈|哥哥|姐姐)")
+        r"外公|外婆|爷爷|奶奶|公公|婆婆|丈夫|老公|老婆|妻子|儿子|女儿|舅舅|爷叔|姑妈|哥哥|姐姐|"
+        r"阿哥|阿姐|娘舅)")
 _WHEN = (r"(?:已经|刚刚?|早就|上个月|上个礼拜|上礼拜|上周|前几天|前两天|前段时间|昨天|去年|前年|"
          r"今年)?")
-_A_DEATH = re.compile(rf"去世|过世|逝世|病故|故世|离世|过身|身故|走脱|"
-                      rf"{_KIN}{_WHEN}(?:走了|没了|不在了)")
+_A_DEATH = re.compile(rf"去世(?![纪界])|过世|逝世|病故|故世|离世|身故|过辈|"
+                      rf"{_KIN}{_WHEN}(?:走了|走脱了?|没了|不在了)")
 
 
 def tells_of_a_death(text: str) -> bool:

@@ -102,6 +102,7 @@ _ASKS = re.compile(r"怎么|咋|怎样|如何|能不能|可不可以|可以吗|�
 # A question that asks for something to be done about a problem (能不能管管, 怎么办, 找谁):
 # one about anything else (打麻将怎么算番, 电梯广告里的保健品有用吗) names no problem.
 _WANTS_ACTION = re.compile(r"管|处理|解决|投诉|反映|报修|修|来人|派人|找人|找谁|怎么办|哪能办|咋办|"
+                           r"办法|停|怎么弄|"
                            r"弄一下|弄弄|清理|清掉|拆|搬走|挪走|看看|查查|检查|能不能让|叫他|叫伊|"
                            r"劝|说说|讲讲|提醒")
 # Places a building shares (a problem there is the building leader's, not a neighbour's wish).
@@ -111,7 +112,7 @@ _SHARED_PLACE = re.compile(r"楼道|楼梯|电梯|单元门|走廊|过道|车库
 # read as 你): the bot named (你, 这个号, 小助手) with what it can do, what it is for, how to
 # use it or talk to it (你会些啥, 我能问你什么, 这个号是干嘛用的, 哪能用侬, 你听得懂上海话吗).
 # Only in a short message: a long one names the bot in passing (你们驿站能打吗要带啥).
-_BOT = r"(?:你们?|您|这个(?:公众|微信)?号|公众号|这个微信|这个小?程序|小助手|助手|机器人|" \
+_BOT = r"(?:你(?!们)|您|这个(?:公众|微信)?号|公众号|这个微信|这个小?程序|小助手|助手|机器人|" \
     r"人工智能|这个聊天(?:框|的)?|聊天框|这个东西|这个账号|这个系统)"
 _WHAT = r"(?:什么|啥|嘛|哪些|哪样)"
 _CAN = r"(?:会|能|可以|好|还能|都能|能够|还会|都会)"
@@ -122,8 +123,8 @@ _CAN_DO = re.compile(
     rf"(?:怎么|如何)用{_BOT}|(?:怎么|如何)(?:跟|和|同)你(?:说话|讲话|说才|讲才)|"
     rf"(?:问|跟|和){_BOT}.{{0,6}}(?:怎么问|要打字|发语音)|怎么问问题|教教我怎么用|怎么用这个.?.?$|"
     rf"{_BOT}.{{0,6}}(?:是干嘛|干嘛用|干什么用|做什么用|是做什么|是干什么|是什么东西|叫什么|是谁|"
-    rf"是人工智能|是真人|怎么用|能用吗|用法|功能|用处|用场|听得懂|懂[些点]?{_WHAT}|收钱|收费|要钱|"
-    rf"发语音|在线|半夜|有{_WHAT}用)|"
+    rf"是人工智能|是真人|怎么用|能用吗|用法|功能|用处|用场|听得懂|懂[些点]?{_WHAT}|"
+    rf"发语音|有{_WHAT}用)|"
     rf"(?:做|干){_WHAT}用的|{_WHAT}事.{{0,3}}{_CAN}找{_BOT}|介绍(?:一下)?{_BOT}|"
     rf"^(?:帮助|功能介绍|使用说明|使用帮助|介绍一下功能)$|(?:有|都有){_WHAT}(?:功能|用处|本事)|"
     rf"功能介绍|^(?:都)?有(?:哪些|什么|啥)服务|有(?:什么|啥|哪些)服务可以用")
@@ -136,7 +137,8 @@ _ABOUT_THE_BOT = re.compile(
     # 你是机器人吗: who the bot is (the welcome says so, and how to reach a person)
     rf"^(?:你好|您好)?(?:你|您)?(?:是不是|是)(?:个)?(?:机器人|真人|人工智能|电脑|自动回复)"
     rf"(?:吗|啊|呀)?"
-    rf"(?:还是(?:真人|人工|机器人)(?:啊|呀)?)?$|^有{_WHAT}(?:可以|好|能)帮")
+    rf"(?:还是(?:真人|人工|机器人)(?:啊|呀)?)?$|"
+    rf"^有{_WHAT}(?:可以|好|能)帮(?:我|我们|忙)?的?(?:吗|呢)?$")
 _ABOUT_THE_BOT_LONGEST = 16
 # Thanks that say more than thanks (谢谢，你们服务真好): still thanks when nothing is asked.
 # Praise is thanks too (你真聪明，比我孙子讲得清楚).

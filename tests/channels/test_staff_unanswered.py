@@ -147,7 +147,7 @@ def test_alike_questions_are_grouped_most_frequent_first() -> None:
 
 
 async def test_id_numbers_are_never_kept(desk: Desk) -> None:
-    await ask(desk.assistant, "r1", "我的身份证号是310101195001011234 能查社保吗")
+    await ask(desk.assistant, "r1", "我的身份证号是310101195001011234 今天股票涨了吗")
     await sign_in(desk)
     page = await (await desk.client.get("/staff/unanswered")).text()
     assert "310101195001011234" not in page and "1234" in page

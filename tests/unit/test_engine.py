@@ -125,6 +125,7 @@ def test_canteen_questions(engine: IntentEngine, text: str, topic: str,
     ("楼道里蟑螂多得吓人，白天都爬出来。", "pest"),
     ("消防栓的门被人拿锁锁住了，打不开", "fire_safety"),
     ("楼上天天打麻将到半夜 能不能管管", "noise"),
+    ("楼道里蟑螂好多，有什么办法吗", "pest"),
 ])
 def test_report_with_category(engine: IntentEngine, text: str, category: str) -> None:
     c = classify(engine, text)
@@ -560,7 +561,8 @@ def test_what_can_you_do(engine: IntentEngine, question: str) -> None:
 
 @pytest.mark.parametrize(("question", "intent"), [
     ("你们可以送什么菜", MENU), ("社保卡有哪些功能", AFFAIRS), ("敬老卡是干嘛用的", AFFAIRS),
-    ("您能告诉我敬老卡要什么材料吗", AFFAIRS)])
+    ("您能告诉我敬老卡要什么材料吗", AFFAIRS), ("你们食堂能吃点什么", MENU),
+    ("有什么能帮我申请敬老卡的吗", AFFAIRS), ("你们半夜开门吗", FAQ)])
 def test_what_the_bot_can_do_is_asked_in_the_bots_words_only(
         engine: IntentEngine, question: str, intent: str) -> None:
     assert classify(engine, question).intent == intent
@@ -723,7 +725,9 @@ def test_chest_pain_or_a_stroke_now_is_an_emergency(engine: IntentEngine, text: 
     assert classify(engine, text).emergency == "taken_ill"
 
 
-@pytest.mark.parametrize("text", ["胸口痛要看什么科", "我爸中风后半边身体不能动了，想办个残疾证"])
+@pytest.mark.parametrize("text", ["胸口痛要看什么科", "我爸中风后半边身体不能动了，想办个残疾证",
+                                  "胸口不痛了，谢谢", "昨天胸口痛去医院看了，医生说没事",
+                                  "我妈胸口长了个东西，不痛不痒"])
 def test_asking_about_an_illness_is_no_emergency(engine: IntentEngine, text: str) -> None:
     assert classify(engine, text).emergency is None
 

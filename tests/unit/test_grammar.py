@@ -8,6 +8,7 @@ import pytest
 from intents.answers import (
     asks_progress,
     choice_named,
+    detail_asked,
     number_unknown,
     rejects_answer,
     says_goodbye,
@@ -65,7 +66,8 @@ SPOTS = ("楼道", "电梯", "厨房", "门口", "楼下")
     ("不用来修了，自己好了", Withdraw(None, "不用来修了，自己好了")),
     ("不要了，已经好了", Withdraw(None, "不要了，已经好了")),
     ("不用了 我自己搞定了", Withdraw(None, "不用了 我自己搞定了")),
-    ("太感谢了，问题解决了", None), ("我是说11号楼", None), ("我是11号楼的", Home()),
+    ("太感谢了，问题解决了", None), ("我是说11号楼", None), ("我是讲11号楼", None),
+    ("我是11号楼的", Home()), ("谢谢 我自己搞定了", None), ("已经搞定了，谢谢", None),
     ("取消", Cancel()), ("算了", Cancel()), ("不报了", Cancel()),
     ("绑定账号", LinkRequest()), ("绑定 123456", Link("123456")),
     ("我住9号楼302", Home()), ("我家在十二号楼", Home()),
@@ -204,7 +206,9 @@ def test_rejects_answer(text: str, rejects: bool) -> None:
 @pytest.mark.parametrize(("text", "death"), [
     ("我爸去世了", True), ("我老伴上个月走了他养老金卡里还有钱", True),
     ("我妈没了以后房子怎么办", True), ("人走了以后医保卡里的钱", True),
-    ("老公出差走了", False), ("卡不在了", False), ("钱没了", False)])
+    ("老公出差走了", False), ("卡不在了", False), ("钱没了", False),
+    ("我老伴过辈了", True), ("阿拉阿哥上个月走脱了", True), ("想去世纪公园坐几路车", False),
+    ("阿拉屋里只狗走脱了", False), ("家里保姆阿姨走了", False), ("我以前办过身份证", False)])
 def test_a_death_told(text: str, death: bool) -> None:
     assert tells_of_a_death(text) is death
 
@@ -217,14 +221,24 @@ def test_a_question_about_a_reports_progress(text: str, asks: bool) -> None:
 
 
 DETAILS_OFFERED = [("materials", "看所需材料"), ("steps", "看办理流程"), ("eligible", "看谁能办"),
-                   ("item", "敬老卡挂失补领")]
+                   ("item", "看敬老卡挂失补领")]
 
 
 @pytest.mark.parametrize(("text", "number"), [
-    ("要带什么", 1), ("要带啥东西", 1), ("材料呢", 1), ("流程呢", 2), ("怎么办", 2), ("谁能办", 3),
-    ("挂失", 4), ("补办", 4), ("敬老卡怎么办", None), ("社保卡要带什么", None), ("好的", None)])
-def test_a_choice_named_in_words(text: str, number: int | None) -> None:
-    assert choice_named(text, DETAILS_OFFERED) == number
+    ("挂失", 4), ("补办", 4), ("敬老卡怎么办", None), ("要带什么", None), ("好的", None),
+    ("对的", None), ("在哪里办", None)])
+def test_an_offered_item_named_in_words(text: str, number: int | None) -> None:
+    offered = [*DETAILS_OFFERED, ("item", "看优抚对象医疗补助申请")]
+    assert choice_named(text, offered) == number
+
+
+@pytest.mark.parametrize(("text", "part"), [
+    ("要带什么", "materials"), ("要带啥东西", "materials"), ("材料呢", "materials"),
+    ("流程呢", "steps"), ("怎么办", "steps"), ("谁能办", "eligible"), ("在哪里办", "where"),
+    ("几号窗口", "where"), ("要多久", "time"), ("多长时间能办好", "time"), ("要钱吗", "fee"),
+    ("敬老卡怎么办", None), ("社保卡要带什么", None), ("好的", None), ("挂失", None)])
+def test_a_detail_asked_in_words(text: str, part: str | None) -> None:
+    assert detail_asked(text) == part
 
 
 @pytest.mark.parametrize(("text", "bye"), [("好的拜拜", True), ("明白啦，再会", True),
@@ -235,7 +249,8 @@ def test_a_goodbye(text: str, bye: bool) -> None:
 
 @pytest.mark.parametrize(("text", "building", "others"), [
     ("9号楼和10号楼的楼道灯都坏了", 10, (9,)), ("9号楼、10号楼、11号楼电梯都停了", 11, (9, 10)),
-    ("我住9号楼，10号楼门口的路灯坏了", 10, ()), ("不是9号楼是10号楼", 10, ())])
+    ("我住9号楼，10号楼门口的路灯坏了", 10, ()), ("不是9号楼是10号楼", 10, ()),
+    ("9号楼和10号楼之间的路灯坏了", 10, ())])
 def test_the_same_problem_in_several_buildings(text: str, building: int,
                                                others: tuple[int, ...]) -> None:
     place = read_place(text)
