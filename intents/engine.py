@@ -105,6 +105,8 @@ _WANTS_ACTION = re.compile(r"管|处理|解决|投诉|反映|报修|修|来人|�
                            r"办法|停|怎么弄|"
                            r"弄一下|弄弄|清理|清掉|拆|搬走|挪走|看看|查查|检查|能不能让|叫他|叫伊|"
                            r"劝|说说|讲讲|提醒")
+# Asking how to apply for something (a service, a benefit), not for a hand from a neighbour.
+_APPLIES = re.compile(r"申请|怎么办理|哪里办理|去哪里办|到哪里办|补贴|补助")
 # Places a building shares (a problem there is the building leader's, not a neighbour's wish).
 _SHARED_PLACE = re.compile(r"楼道|楼梯|电梯|单元门|走廊|过道|车库|地下室|屋顶|天台|花园|大门|小区|"
                            r"垃圾房|绿化|车棚|路灯|公共|消防|信箱|门禁")
@@ -756,8 +758,11 @@ class IntentEngine:
         # ... and so is a problem in a shared place its category's own words tell (楼道灯坏了好几天
         # 了，能不能派个人来看一下): the building leader's, not a volunteer's (屋里灯泡坏了 is).
         shared_told = told is not None and has_report_cue and _SHARED_PLACE.search(core)
+        # ... nor is a wish one that asks how to apply (想请人上门照顾 哪能申请): a service to
+        # apply for, its items compared below.
+        applies = _APPLIES.search(core) is not None
         if wished and not strong_answer and report_score < settings.answer_threshold and \
-                not urgent_told and not shared_told:
+                not urgent_told and not shared_told and not applies:
             # ... unless a long story with a wish in it (想请个人上门帮忙做饭) reads like the
             # questions residents asked about one item (养老服务补贴): its question is that item.
             read = self._answered_as_asked(text, core, answerable) \

@@ -868,3 +868,12 @@ def test_a_leak_told_with_a_wish_around_it_is_a_report(engine: IntentEngine) -> 
 def test_a_question_about_something_else_names_no_problem(engine: IntentEngine,
                                                           text: str) -> None:
     assert classify(engine, text).intent == FALLBACK
+
+
+@pytest.mark.parametrize("text", ["阿拉姆妈八十五岁了 脚骨不灵 想请人到屋里厢来照顾 哪能申请",
+                                  "我妈妈今年八十岁 想申请有人上门照顾"])
+def test_asking_how_to_apply_for_help_is_no_wish_and_no_repair(engine: IntentEngine,
+                                                               text: str) -> None:
+    """Home care asked for with 哪能申请 is a service to apply for: filed as a 微心愿 the
+    resident would wait for an answer that never comes; 脚骨不灵 (legs) is no broken thing."""
+    assert classify(engine, text).intent not in (WISH, REPORT)
