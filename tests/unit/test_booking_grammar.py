@@ -88,12 +88,18 @@ def test_a_booking_is_read_whatever_the_wording(engine: IntentEngine, text: str,
     "明天食堂吃什么", "敬老卡怎么办", "订报纸", "9号楼楼道灯坏了", "停电了一个礼拜",
     "送餐怎么报名", "饭能送上门伐", "有没有少盐的菜", "取消", "食堂几点开门",
     "婚姻登记要预约吗在哪办", "我想问问明天订一份A套餐要多少钱", "订饭可以刷敬老卡吗",
-    "明天中午不要给我订饭", "订一份报纸",
+    "明天中午不要给我订饭", "订一份报纸"
 ])
 def test_other_messages_are_not_bookings(engine: IntentEngine, text: str) -> None:
     found = read(engine, text)
     assert found is None or (text == "婚姻登记要预约吗在哪办"
                              and isinstance(found, AppointmentRequest)), found
+
+
+def test_asking_whether_a_dish_is_served_is_no_order(engine: IntentEngine) -> None:
+    """有没有 asks (and the 点 of 睦邻点 orders nothing)."""
+    text = engine.normaliser.normalise("梅园睦邻点明天有没有狮子头").clean
+    assert read_booking(text, MONDAY, names_dish=True) is None
 
 
 def test_what_an_order_says(engine: IntentEngine) -> None:
