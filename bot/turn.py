@@ -232,7 +232,8 @@ class Turn:
         choices = self.state.choices
         if choices is None or self.command is not None:
             return None
-        return choice_named(self.clean, [(c.action, c.label) for c in choices.choices])
+        return choice_named(self.clean, [c.label if c.action in ("item", "faq") else None
+                                         for c in choices.choices])
 
     @cached_property
     def detail_named(self) -> tuple[str, str] | None:

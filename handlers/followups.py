@@ -16,13 +16,11 @@ from bot.tickets.desk import TicketDesk, same_spot
 from bot.turn import Outcome, Turn
 from handlers import reports
 from handlers.context import DialogueSettings
-from intents.answers import asks_progress, rating_of
+from intents.answers import mentions_progress, rating_of
 from intents.commands import Withdraw
 from intents.engine import REPORT
 
 # Asking how the report is going (啥辰光来修, 有人来看过吗): answered with its state.
-ASKS_PROGRESS = re.compile(r"什么时候|啥时候|几时|多久|来看过|有人来|怎么还没|还没来|还没人|进度|"
-                           r"修好没|好了没|弄好没|怎么样了|到底")
 ABOUT_A_REPAIR = re.compile(r"修|来|报错")   # 不用修了, 不用来了, 报错了: a report, not a call
 SAME_WORDS = 60   # how alike (rapidfuzz) a message and the report must be to be it again
 
@@ -102,7 +100,7 @@ async def detail(turn: Turn, uow: UnitOfWork, desk: TicketDesk,
     follower = ticket.resident_id != resident.id      # a neighbour's ticket: words only
     if turn.only_phone:
         return turn.reply(texts.PHONE_ADDED.format(who=desk.handler_of(ticket)))
-    if ASKS_PROGRESS.search(turn.clean) or asks_progress(turn.clean):
+    if mentions_progress(turn.clean):
         await desk.nudge(uow, ticket, resident, turn.text, turn.now, turn.message.platform)
         return Outcome(turn.privately([Reply(texts.STATUS_NUDGED.format(
             code=ticket.code, state=desk.state_of(ticket), who=desk.handler_of(ticket)))]),

@@ -90,9 +90,20 @@ _PROGRESS_ONLY = re.compile(
 
 
 def asks_progress(text: str) -> bool:
-    """Whether the message only asks how the resident's report is getting on."""
+    """Whether the message only asks how something is getting on (进度怎么样了, 修了吗, a bare
+    怎么样了): after a report, how the report is."""
     bare = text.strip(" ，。！!？?~")
     return _PROGRESS_ONLY.match(bare) is not None and _ASKING.search(bare) is not None
+
+
+# Words asking about a report's progress anywhere in a message (还没人来, 什么时候来修).
+_PROGRESS_WORDS = re.compile(r"什么时候|啥时候|几时|多久|来看过|有人来|怎么还没|还没来|还没人|进度|"
+                             r"修好没|好了没|弄好没|怎么样了|到底")
+
+
+def mentions_progress(text: str) -> bool:
+    """Whether a message about a report asks how it is getting on, among other words."""
+    return _PROGRESS_WORDS.search(text) is not None or asks_progress(text)
 
 
 _ASKING = re.compile(r"[吗没呢]|怎么样|如何|什么时候|啥时候|几时|进度|进展|情况|有消息")
@@ -128,16 +139,17 @@ def detail_asked(text: str) -> str | None:
                 None)
 
 
-def choice_named(text: str, choices: Sequence[tuple[str, str]]) -> int | None:
+def choice_named(text: str, labels: Sequence[str | None]) -> int | None:
     """The number (from 1) of the one offered item whose label holds a short message (挂失 ->
-    "看敬老卡挂失补领", 补办 -> 补): None when it names none, or several."""
+    "看敬老卡挂失补领", 补办 -> 补领): None when it names none, or several. `labels` are the
+    offered choices' labels, None for a choice that is no item (材料, 流程)."""
     bare = re.sub(r"\s", "", text)
     if not bare or len(bare) > _WORDS_LONGEST:
         return None
     said = bare.removesuffix("的").removesuffix("那个")
     said = _ACTION_SAID.get(said, said)
-    named = [n for n, (kind, label) in enumerate(choices, start=1)
-             if kind in ("item", "faq") and len(said) >= 2 and said in label]
+    named = [n for n, label in enumerate(labels, start=1)
+             if label is not None and len(said) >= 2 and said in label]
     return named[0] if len(named) == 1 else None
 
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+from array import array
 from pathlib import Path
 
 import pytest
@@ -43,8 +44,20 @@ def test_an_index_read_back_from_its_parts_reads_the_same() -> None:
     questions += [(2, "𠮷野家的发票能报吗")]   # 𠮷: beyond 16 bits, kept by its string
     index = CentroidIndex(questions)
     again = CentroidIndex.from_parts(index.sizes, *index.parts())
-    for text in ("老人卡哪里办", "看病能报吗", "𠮷野家", "敬老卡看病"):
+    # ... and one with every gram's idf in one dict, as before the table: the same to the bit
+    idf, centroids, codes, which, values = index.parts()
+    code_array, which_array = array("q"), array("H")
+    code_array.frombytes(codes)
+    which_array.frombytes(which)
+    whole = dict(idf)
+    for code, n in zip(code_array, which_array, strict=True):
+        length = code >> (16 * 3) if code >> 48 else code >> 32 if code >> 32 else code >> 16
+        whole["".join(chr((code >> (16 * (length - 1 - k))) & 0xFFFF)
+                      for k in range(length))] = values[n]
+    one_dict = CentroidIndex.from_parts(index.sizes, whole, centroids, b"", b"", ())
+    for text in ("老人卡哪里办", "看病能报吗", "𠮷野家", "敬老卡看病", "社保看病报销补贴怎么办"):
         assert again.similarity(text, range(3)) == index.similarity(text, range(3))
+        assert one_dict.similarity(text, range(3)) == index.similarity(text, range(3))
     assert len(index.rest) > 0 and "𠮷" in index.idf
     assert index.rest.get("绿豆汤") is None and index.rest.get("") is None
 

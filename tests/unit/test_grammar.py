@@ -228,7 +228,8 @@ DETAILS_OFFERED = [("materials", "看所需材料"), ("steps", "看办理流程"
     ("挂失", 4), ("补办", 4), ("敬老卡怎么办", None), ("要带什么", None), ("好的", None),
     ("对的", None), ("在哪里办", None)])
 def test_an_offered_item_named_in_words(text: str, number: int | None) -> None:
-    offered = [*DETAILS_OFFERED, ("item", "看优抚对象医疗补助申请")]
+    offered = [None if kind != "item" else label
+               for kind, label in [*DETAILS_OFFERED, ("item", "看优抚对象医疗补助申请")]]
     assert choice_named(text, offered) == number
 
 
