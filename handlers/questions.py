@@ -46,6 +46,7 @@ async def answer(turn: Turn, uow: UnitOfWork, knowledge: Knowledge,
     c = turn.classification
     ctx = _context(turn, knowledge, settings)
     _note_unanswered(turn, uow)
+    bereaved = tells_of_a_death(turn.surface)
     if c.clarify:
         result = await affairs.clarify(ctx, c.candidates, settings.clarify_choices)
     elif c.intent == AFFAIRS:
@@ -59,9 +60,13 @@ async def answer(turn: Turn, uow: UnitOfWork, knowledge: Knowledge,
         result = await conversation.greet(ctx, c)
     elif turn.actor is not None:  # a leader's message that is no command: point to 帮助
         result = HandlerResult(Reply(NOT_UNDERSTOOD_STAFF))
+    elif bereaved and c.topic is None and any(x.intent == AFFAIRS for x in c.candidates):
+        # 老头子走了，伊退休工资卡里还有钞票: after a death, the nearest items to choose from
+        # are kinder than 答不上来
+        result = await affairs.clarify(ctx, c.candidates, settings.clarify_choices)
     else:
         result = await conversation.fall_back(ctx, c)
-    if c.intent in (AFFAIRS, FAQ, FALLBACK) and tells_of_a_death(turn.surface):
+    if c.intent in (AFFAIRS, FAQ, FALLBACK) and bereaved:
         result = _with_sympathy(result)
     return _offered(turn, result, settings)
 
