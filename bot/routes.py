@@ -386,6 +386,12 @@ def picks_choice(t: Turn) -> bool:
     return _choice_wins(t) or (t.actor is None and t.choice_named is not None)
 
 
+def asks_a_sibling(t: Turn) -> bool:
+    """An action said alone right after an answer (补办, 那挂失呢): the same card's item that
+    does it."""
+    return t.actor is None and t.sibling_asked is not None
+
+
 def asks_a_detail(t: Turn) -> bool:
     """A detail of the item just answered asked for in words (要带什么, 流程呢, 在哪里办, 要多久,
     要钱吗): that item's, not a question of its own (在哪里办 alone reads like an agency's)."""
@@ -539,6 +545,7 @@ ROUTES: tuple[Route, ...] = (
     Route("wish.thanks", thanks_for_wish, followups.thank, recalls_draft=True),
     Route("choice", picks_choice, questions.choose, recalls_draft=True),
     Route("choice.detail", asks_a_detail, questions.detail, recalls_draft=True),
+    Route("choice.sibling", asks_a_sibling, questions.sibling, recalls_draft=True),
     Route("choice.rejected", rejects_choice, questions.reject, recalls_draft=True),
     Route("leader.answer", answers_leader, followups.relay, recalls_draft=True),
     # after a report

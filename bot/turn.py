@@ -42,6 +42,7 @@ IN_GROUP_CODE = "已收到，编号 {code}。详细情况我私信发给您了�
 IN_GROUP_PRIVATE = "这是个人信息，我私信发给您了。"
 # The follow-ups an item's answer offers (材料, 流程, 谁能办): their ref is the item.
 DETAIL_PARTS = ("materials", "steps", "eligible")
+SHORT_FOLLOW_UP = 8      # characters: 那补办呢 follows the answer; a longer message is its own
 
 
 @dataclass(frozen=True)
@@ -245,6 +246,17 @@ class Turn:
         item = next((c.ref for c in choices.choices if c.action in DETAIL_PARTS), None)
         part = detail_asked(self.clean) if item is not None else None
         return (part, item) if part is not None and item is not None else None
+
+    @cached_property
+    def sibling_asked(self) -> str | None:
+        """The item an action said alone is about, right after an answer: the same card, this
+        action (补办 after 社会保障卡挂失 is 社会保障卡补领). A short message naming nothing but
+        the action only (社保卡补办 is its own question)."""
+        choices = self.state.choices
+        if choices is None or self.command is not None or len(self.clean) > SHORT_FOLLOW_UP:
+            return None
+        item = next((x.ref for x in choices.choices if x.action in DETAIL_PARTS), None)
+        return self._engine.sibling_doing(item, self.message.text) if item else None
 
     @cached_property
     def plainly_else(self) -> bool:

@@ -131,6 +131,15 @@ async def _answer_choice(turn: Turn, knowledge: Knowledge, settings: DialogueSet
     return _offered(turn, result, settings)
 
 
+async def sibling(turn: Turn, uow: UnitOfWork, knowledge: Knowledge,
+                  settings: DialogueSettings) -> Outcome:
+    """An action said alone after an answer (补办 after 社会保障卡挂失): that card's item."""
+    assert turn.sibling_asked is not None
+    await uow.unanswered.picked(turn.message.session_key, turn.sibling_asked, turn.now)
+    return await _answer_choice(turn, knowledge, settings,
+                                Choice("item", turn.sibling_asked, ""), ())
+
+
 async def detail(turn: Turn, uow: UnitOfWork, knowledge: Knowledge,
                  settings: DialogueSettings) -> Outcome:
     """A detail of the item just answered, asked for in words (要带什么, 在哪里办, 要多久)."""

@@ -107,6 +107,8 @@ _WANTS_ACTION = re.compile(r"管|处理|解决|投诉|反映|报修|修|来人|�
                            r"劝|说说|讲讲|提醒")
 # Asking how to apply for something (a service, a benefit), not for a hand from a neighbour.
 _APPLIES = re.compile(r"申请|怎么办理|哪里办理|去哪里办|到哪里办|补贴|补助")
+# What may stand beside an action said alone after an answer (那补办呢, 要挂失的).
+_AROUND_AN_ACTION = re.compile(r"[那呢要的吗吧啊呀哦怎么样办呢还是我想能可以一下再个张]")
 # Places a building shares (a problem there is the building leader's, not a neighbour's wish).
 _SHARED_PLACE = re.compile(r"楼道|楼梯|电梯|单元门|走廊|过道|车库|地下室|屋顶|天台|花园|大门|小区|"
                            r"垃圾房|绿化|车棚|路灯|公共|消防|信箱|门禁")
@@ -647,6 +649,26 @@ class IntentEngine:
     def names_dish(self, text: str) -> bool:
         """Whether a message names a dish of the menu calendar (狮子头 finds 红烧狮子头)."""
         return bool(self._dish_re.search(text))
+
+    def sibling_doing(self, item: str, text: str) -> str | None:
+        """The one item about the same thing as `item` (the same card, another action) that
+        does what a short message asks and `item` does not (补办 after 社会保障卡挂失: 社会保障卡
+        补领), or None."""
+        number = self._item_numbers.get(item)
+        if number is None:
+            return None
+        core = self._compact(self.normaliser.normalise(text).core)
+        rest = core
+        for _, cues in self._action_cues:
+            rest = cues.sub("", rest)
+        if _AROUND_AN_ACTION.sub("", rest):
+            return None             # 社保卡补办 names its own card
+        said = self._actions_said(core)
+        if not said or self._entry_actions[number] & said:
+            return None
+        found = [e for e in self._item_numbers.values() if e != number
+                 and self._siblings(number, e) and self._entry_actions[e] & said]
+        return self.entries[found[0]].ref if len(found) == 1 else None
 
     @property
     def holidays(self) -> tuple[NamedDay, ...]:

@@ -877,3 +877,14 @@ def test_asking_how_to_apply_for_help_is_no_wish_and_no_repair(engine: IntentEng
     """Home care asked for with 哪能申请 is a service to apply for: filed as a 微心愿 the
     resident would wait for an answer that never comes; 脚骨不灵 (legs) is no broken thing."""
     assert classify(engine, text).intent not in (WISH, REPORT)
+
+
+@pytest.mark.parametrize(("item", "text", "sibling"), [
+    ("A027", "补办", "A029"), ("A027", "那补办呢", "A029"), ("A082", "挂失呢", "A083"),
+    ("A082", "丢了", "A083"), ("A129", "补办", "A132"),
+    ("A082", "申领", None),           # what it does already
+    ("A082", "社保卡补办", None),      # another card named: its own question
+    ("A082", "好的", None)])
+def test_an_action_said_alone_after_an_answer(engine: IntentEngine, item: str, text: str,
+                                              sibling: str | None) -> None:
+    assert engine.sibling_doing(item, text) == sibling
