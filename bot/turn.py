@@ -237,13 +237,19 @@ class Turn:
                                          for c in choices.choices])
 
     @cached_property
-    def detail_named(self) -> tuple[str, str] | None:
-        """(part, item id): a detail of the item just answered asked for in words (要带什么,
-        流程呢, 在哪里办, 要多久, 要钱吗), while its follow-ups are open."""
+    def answered_item(self) -> str | None:
+        """The item just answered, while its follow-ups (材料, 流程, 谁能办) are open and the
+        message is no command."""
         choices = self.state.choices
         if choices is None or self.command is not None:
             return None
-        item = next((c.ref for c in choices.choices if c.action in DETAIL_PARTS), None)
+        return next((c.ref for c in choices.choices if c.action in DETAIL_PARTS), None)
+
+    @cached_property
+    def detail_named(self) -> tuple[str, str] | None:
+        """(part, item id): a detail of the item just answered asked for in words (要带什么,
+        流程呢, 在哪里办, 要多久, 要钱吗)."""
+        item = self.answered_item
         part = detail_asked(self.clean) if item is not None else None
         return (part, item) if part is not None and item is not None else None
 
@@ -252,11 +258,10 @@ class Turn:
         """The item an action said alone is about, right after an answer: the same card, this
         action (补办 after 社会保障卡挂失 is 社会保障卡补领). A short message naming nothing but
         the action only (社保卡补办 is its own question)."""
-        choices = self.state.choices
-        if choices is None or self.command is not None or len(self.clean) > SHORT_FOLLOW_UP:
+        item = self.answered_item
+        if item is None or len(self.clean) > SHORT_FOLLOW_UP:
             return None
-        item = next((x.ref for x in choices.choices if x.action in DETAIL_PARTS), None)
-        return self._engine.sibling_doing(item, self.message.text) if item else None
+        return self._engine.sibling_doing(item, self.message.text)
 
     @cached_property
     def plainly_else(self) -> bool:

@@ -20,7 +20,6 @@ from intents.answers import mentions_progress, rating_of
 from intents.commands import Withdraw
 from intents.engine import REPORT
 
-# Asking how the report is going (啥辰光来修, 有人来看过吗): answered with its state.
 ABOUT_A_REPAIR = re.compile(r"修|来|报错")   # 不用修了, 不用来了, 报错了: a report, not a call
 SAME_WORDS = 60   # how alike (rapidfuzz) a message and the report must be to be it again
 

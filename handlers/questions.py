@@ -10,7 +10,7 @@ from bot.conversation.state import Choice, PendingChoices
 from bot.db.unit_of_work import UnitOfWork
 from bot.kb.model import Knowledge
 from bot.messages import Reply
-from bot.turn import Outcome, Turn
+from bot.turn import DETAIL_PARTS, Outcome, Turn
 from handlers import affairs, conversation, faq, menu
 from handlers.context import DialogueSettings, HandlerContext, HandlerResult, numbered
 from intents.details import mask_phones, tells_of_a_death
@@ -24,8 +24,6 @@ NOT_IT_NOTHING_ELSE = ("好的。请换个说法再问一次，说清楚是哪�
                        "也可以打驿站电话 {phone} 问工作人员。")
 # A death in the family told with the question: a word of sympathy before the answer.
 SYMPATHY = "请节哀。"
-# The choices that answer a detail of the item just answered (材料, 流程, 谁能办).
-DETAILS = ("materials", "steps", "eligible")
 
 
 def _context(turn: Turn, knowledge: Knowledge, settings: DialogueSettings) -> HandlerContext:
@@ -125,7 +123,7 @@ async def _answer_choice(turn: Turn, knowledge: Knowledge, settings: DialogueSet
     """The answer a choice leads to; a detail of an item keeps what else was offered."""
     result = await _chosen(_context(turn, knowledge, settings), chosen)
     follow_ups = len(result.choices)
-    if chosen.action in DETAILS and choices[:follow_ups] == result.choices:
+    if chosen.action in DETAIL_PARTS and choices[:follow_ups] == result.choices:
         # A detail of the item answered: what else was offered keeps its number (4 看…).
         result = _keep_offers(result, choices[follow_ups:])
     return _offered(turn, result, settings)

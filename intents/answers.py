@@ -87,6 +87,8 @@ _PROGRESS_ONLY = re.compile(
     r"(?:进度|进展|情况)?(?:现在)?(?:怎么样|如何|有消息|修了|修好了?|弄好了?|好了|来了|有人来了?|"
     r"什么时候来修?|什么时候修|啥时候来修?|几时来修?)"
     r"[吗呢啊呀了没有]*$")
+# ... and asked as a question (好了 alone answers one)
+_ASKING = re.compile(r"[吗没呢]|怎么样|如何|什么时候|啥时候|几时|进度|进展|情况|有消息")
 
 
 def asks_progress(text: str) -> bool:
@@ -105,8 +107,6 @@ def mentions_progress(text: str) -> bool:
     """Whether a message about a report asks how it is getting on, among other words."""
     return _PROGRESS_WORDS.search(text) is not None or asks_progress(text)
 
-
-_ASKING = re.compile(r"[吗没呢]|怎么样|如何|什么时候|啥时候|几时|进度|进展|情况|有消息")
 
 
 # A detail of the answer just given, asked for in words instead of its number (要带什么 for
