@@ -61,6 +61,11 @@ def wants_anonymity(text: str) -> bool | None:
     return None
 
 
+def _bare(text: str) -> str:
+    """A short answer without the spaces and punctuation around it."""
+    return text.strip(" ，。！!？?~")
+
+
 # "几号楼？" answered without a number: 不知道 / 忘记了 / 记不清是几号, or the building pointed
 # at (就是大门口那幢, 对面那栋楼): the number is still wanted, asked for another way.
 _NUMBER_UNKNOWN = re.compile(
@@ -74,7 +79,7 @@ _POINTED_BUILDING = re.compile(r"(?:那|这|哪|伊|搿)(?:一)?(?:幢|栋|座|�
 def number_unknown(text: str) -> bool:
     """Whether an answer to "几号楼？" says the number is not known, or points at the building
     without it (就是大门口那幢)."""
-    bare = text.strip(" ，。！!？?~")
+    bare = _bare(text)
     return _NUMBER_UNKNOWN.match(bare) is not None or (
         len(bare) <= 12 and _POINTED_BUILDING.search(bare) is not None
         and not re.search(r"\d", bare))
@@ -94,7 +99,7 @@ _ASKING = re.compile(r"[吗没呢]|怎么样|如何|什么时候|啥时候|几�
 def asks_progress(text: str) -> bool:
     """Whether the message only asks how something is getting on (进度怎么样了, 修了吗, a bare
     怎么样了): after a report, how the report is."""
-    bare = text.strip(" ，。！!？?~")
+    bare = _bare(text)
     return _PROGRESS_ONLY.match(bare) is not None and _ASKING.search(bare) is not None
 
 
@@ -169,7 +174,7 @@ _REJECTS = re.compile(r"^(?:不是|不对|错了|搞错了|弄错了|不是的|�
 
 def rejects_answer(text: str) -> bool:
     """Whether the message only says the last answer was not what was asked (不是这个, 不对)."""
-    return _REJECTS.match(text.strip(" ，。！!？?~")) is not None
+    return _REJECTS.match(_bare(text)) is not None
 
 
 # A 1-5 rating (满意度) in residents' words: 5, 5分, 五星, 很满意; 一般 is 3, 不满意 2.
