@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Mapping
 from typing import Any, Protocol
 
 from bot.messages import IncomingMessage, Reply
@@ -60,6 +60,10 @@ def split_text(text: str, max_bytes: int | None = None, max_chars: int | None = 
                ) -> list[str]:
     """Split text into pieces within a UTF-8 byte and/or character limit, at a line break
     in the second half of a piece when there is one. Never splits a character."""
+    if (max_chars is None or len(text) <= max_chars) and (
+            max_bytes is None or len(text) <= max_bytes // 4
+            or len(text.encode("utf-8")) <= max_bytes):
+        return [text]           # most replies: one piece
     pieces: list[str] = []
     start = 0
     while True:
@@ -84,6 +88,10 @@ def split_text(text: str, max_bytes: int | None = None, max_chars: int | None = 
             start = end
 
 
+Stamped = tuple[dict[str, Any], dt.datetime | None]
+"""A shared value and when it expires (None: never)."""
+
+
 class SharedState(Protocol):
     """Small values every worker of a deployment reads (access tokens, send quotas)."""
 
@@ -96,11 +104,11 @@ class SharedState(Protocol):
         """Store a value, replacing any earlier one."""
         ...
 
-    async def advance(self, key: str, value: dict[str, Any], expires_at: dt.datetime | None,
-                      order: str, now: dt.datetime) -> bool:
-        """Store `value` unless the live stored value's `order` field is already at or past
-        `value[order]` (a later message's window is not moved back): one read and one write,
-        together. True when stored."""
+    async def advance(self, values: Mapping[str, Stamped], order: str, now: dt.datetime
+                      ) -> set[str]:
+        """Store each key's value unless the live stored value's `order` field is already at
+        or past the new one's (a later message's window is not moved back): the reads and
+        writes of every key together, at once. The keys stored."""
         ...
 
     async def claim(self, key: str, expires_at: dt.datetime) -> bool:
@@ -131,14 +139,16 @@ class MemorySharedState:
         """Store a value, replacing any earlier one."""
         self._values[key] = (dict(value), expires_at)
 
-    async def advance(self, key: str, value: dict[str, Any], expires_at: dt.datetime | None,
-                      order: str, now: dt.datetime) -> bool:
-        """Store `value` unless the stored one is at or past it in `order`."""
-        found = await self.get(key, now)
-        if found is not None and found[order] >= value[order]:
-            return False
-        await self.put(key, value, expires_at)
-        return True
+    async def advance(self, values: Mapping[str, Stamped], order: str, now: dt.datetime
+                      ) -> set[str]:
+        """Store each value unless the stored one is at or past it in `order`."""
+        stored = set()
+        for key, (value, expires_at) in values.items():
+            found = await self.get(key, now)
+            if found is None or found[order] < value[order]:
+                await self.put(key, value, expires_at)
+                stored.add(key)
+        return stored
 
     async def claim(self, key: str, expires_at: dt.datetime) -> bool:
         """True for the first caller."""

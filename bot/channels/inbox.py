@@ -44,13 +44,16 @@ RECENT_DONE = 4096
 class MessageInbox:
     """This worker's journal of inbound messages (see the module)."""
 
-    def __init__(self, directory: Path, worker: str) -> None:
+    def __init__(self, directory: Path, worker: str,
+                 sync: Callable[[int], None] = os.fsync) -> None:
         self.directory = directory
+        self._sync = sync              # puts a file's written lines on disk
         self.path = directory / f"{PREFIX}{_safe(worker)}{SUFFIX}"
         self._file: IO[str] | None = None
         self._pending: set[str] = set()
         self._done: collections.OrderedDict[str, None] = collections.OrderedDict()
-        self._lock = asyncio.Lock()
+        self._next_sync: asyncio.Future[None] | None = None    # lines written, not synced
+        self._syncer: asyncio.Task[None] | None = None
 
     def open(self) -> None:
         """Create the journal and hold its lock for this worker's lifetime."""
@@ -67,12 +70,13 @@ class MessageInbox:
             self._file = None
 
     async def keep(self, key: str, message: IncomingMessage) -> None:
-        """Append the message and sync the file; returns once it is on disk."""
+        """Append the message and sync the file; returns once it is on disk. Messages kept
+        at the same moment share one sync."""
         if key in self._pending or key in self._done:
             return
-        line = json.dumps({"key": key, "message": _plain(message)}, ensure_ascii=False)
         self._pending.add(key)
-        await self._append(line, sync=True)
+        self._write(json.dumps({"key": key, "message": _plain(message)}, ensure_ascii=False))
+        await asyncio.shield(self._synced())
 
     async def done(self, key: str) -> None:
         """Note that the message's reply is out (no sync needed: at worst it is replayed, and
@@ -83,15 +87,40 @@ class MessageInbox:
         self._done[key] = None
         while len(self._done) > RECENT_DONE:
             self._done.popitem(last=False)
-        await self._append(json.dumps({"done": key}, ensure_ascii=False), sync=False)
+        self._write(json.dumps({"done": key}, ensure_ascii=False))
 
-    async def _append(self, line: str, sync: bool) -> None:
-        async with self._lock:
-            handle = self._file
-            if handle is None:
-                raise RuntimeError("the inbox is not open")
-            await asyncio.to_thread(_write, handle, line + "\n", sync,
-                                    not self._pending and handle.tell() > COMPACT_BYTES)
+    def _write(self, line: str) -> None:
+        """One line handed to the system (a copy into its cache, not a wait for the disk)."""
+        handle = self._file
+        if handle is None:
+            raise RuntimeError("the inbox is not open")
+        if not self._pending and handle.tell() > COMPACT_BYTES:
+            handle.truncate(0)           # everything in it is done: start the file afresh
+            handle.seek(0)
+        handle.write(line + "\n")
+        handle.flush()
+
+    def _synced(self) -> asyncio.Future[None]:
+        """Done once every line written so far is on disk: one sync, in a thread, serves all
+        the lines written before it starts."""
+        if self._next_sync is None:
+            self._next_sync = asyncio.get_running_loop().create_future()
+            if self._syncer is None or self._syncer.done():
+                self._syncer = asyncio.create_task(self._sync_written())
+        return self._next_sync
+
+    async def _sync_written(self) -> None:
+        while self._next_sync is not None:
+            synced, self._next_sync = self._next_sync, None
+            try:
+                handle = self._file
+                if handle is None:
+                    raise RuntimeError("the inbox is not open")
+                await asyncio.to_thread(self._sync, handle.fileno())
+            except Exception as error:
+                synced.set_exception(error)
+                continue
+            synced.set_result(None)
 
     async def finish_orphans(self, finish: Callable[[str, IncomingMessage], Awaitable[None]]
                              ) -> None:
@@ -144,16 +173,6 @@ def unfinished(text: str) -> list[tuple[str, IncomingMessage]]:
         elif "key" in entry and isinstance(entry.get("message"), dict):
             kept.setdefault(str(entry["key"]), _message(entry["message"]))
     return list(kept.items())
-
-
-def _write(handle: IO[str], text: str, sync: bool, compact: bool) -> None:
-    if compact:                          # everything in it is done: start the file afresh
-        handle.truncate(0)
-        handle.seek(0)
-    handle.write(text)
-    handle.flush()
-    if sync:
-        os.fsync(handle.fileno())
 
 
 @contextlib.contextmanager

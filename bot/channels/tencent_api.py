@@ -468,8 +468,11 @@ class ReplyCoordinator:
         passive = await delivery.passive
         pieces = message_pieces(replies)
         first = 1 if passive is not None else 0
-        if passive is not None:
-            await self._claim(key, 0)      # answered: no worker sends it again later
+        if passive is not None and len(pieces) > 1:
+            # Answered, more to send: no worker sends the first piece again later. (A whole
+            # answer given passively needs no claim: the journal's "done" line, written next,
+            # keeps a worker that takes over from replaying it.)
+            await self._claim(key, 0)
         for index in range(first, len(pieces)):
             if not await self._claim(key, index):
                 continue                   # another worker (or an earlier run) sent it

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import asyncio
 import collections
+import contextlib
 import datetime as dt
 import logging
 from collections.abc import Callable, Coroutine, Mapping
@@ -72,6 +73,7 @@ CS_WINDOW = dt.timedelta(hours=48)
 CS_MESSAGES_PER_WINDOW = 5
 WINDOW_REFRESH_SECONDS = 600   # a chatting resident's window start is rewritten at most this often
 FRESH_CAPACITY = 50_000
+WINDOW_BATCH_SECONDS = 0.05   # windows opened this close together are written in one transaction
 NOTHING_NOW = "success"   # tells WeChat "no passive reply, do not retry"
 
 
@@ -145,27 +147,67 @@ class CustomerServiceWindow:
         self._locks = [asyncio.Lock() for _ in range(16)]   # one process; Tencent enforces too
         # openid -> when this process last recorded a fresh window for them (unix time)
         self._fresh: collections.OrderedDict[str, int] = collections.OrderedDict()
+        # openid -> when they wrote, for the next write of opened windows; its future is
+        # done once that write is
+        self._opened: dict[str, int] = {}
+        self._unwritten: dict[str, asyncio.Future[None]] = {}   # openid -> its write
+        self._stored: asyncio.Future[None] | None = None
+        self._writer: asyncio.Task[None] | None = None
 
     async def open(self, openid: str, created: int) -> None:
         """The resident wrote at `created` (unix time); a retried delivery changes nothing.
+        Returns once it is stored.
 
         A resident chatting away is not written down on every message: while this process
         recorded an untouched window for them in the last few minutes, the stored start is
-        kept (the window then closes those minutes early, never late)."""
+        kept (the window then closes those minutes early, never late). The windows opened
+        within WINDOW_BATCH_SECONDS of each other are stored together (one transaction for
+        all of them, not one each): nothing waits for this but a reply sent later."""
         recorded = self._fresh.get(openid)
         if recorded is not None and 0 <= created - recorded < WINDOW_REFRESH_SECONDS:
             return
-        async with self._lock(openid):
-            closes = dt.datetime.fromtimestamp(created, dt.UTC) + self._length
-            await self._state.advance(self._key(openid), {"opened_at": created, "sent": 0},
-                                      closes, "opened_at", self._clock())
-            self._fresh[openid] = created
-            self._fresh.move_to_end(openid)
+        self._opened[openid] = max(created, self._opened.get(openid, created))
+        if self._stored is None:
+            self._stored = asyncio.get_running_loop().create_future()
+        self._unwritten[openid] = self._stored
+        if self._writer is None or self._writer.done():
+            self._writer = asyncio.create_task(self._write_opened())
+        await asyncio.shield(self._stored)
+
+    async def _write_opened(self) -> None:
+        """Store the windows opened so far, one batch after another until none is left; each
+        waits a moment first for the messages arriving meanwhile to join it."""
+        while self._opened:
+            await asyncio.sleep(WINDOW_BATCH_SECONDS)
+            opened, stored = self._opened, self._stored
+            self._opened, self._stored = {}, asyncio.get_running_loop().create_future()
+            assert stored is not None
+            try:
+                async with contextlib.AsyncExitStack() as held:
+                    for stripe in sorted({self._stripe(openid) for openid in opened}):
+                        await held.enter_async_context(self._locks[stripe])
+                    await self._state.advance(
+                        {self._key(openid): ({"opened_at": created, "sent": 0},
+                                             dt.datetime.fromtimestamp(created, dt.UTC)
+                                             + self._length)
+                         for openid, created in opened.items()}, "opened_at", self._clock())
+            except Exception as exc:
+                stored.set_exception(exc)
+                continue
+            finally:
+                for openid in opened:
+                    if self._unwritten.get(openid) is stored:
+                        del self._unwritten[openid]
+            for openid, created in opened.items():
+                self._fresh[openid] = created
+                self._fresh.move_to_end(openid)
             while len(self._fresh) > FRESH_CAPACITY:
                 self._fresh.popitem(last=False)
+            stored.set_result(None)
 
     async def take(self, openid: str) -> str | None:
         """Count one message: None when allowed, else why not."""
+        await self._written(openid)
         async with self._lock(openid):
             found = await self._state.get(self._key(openid), self._clock())
             if found is None:
@@ -185,6 +227,7 @@ class CustomerServiceWindow:
         await self._adjust(openid, lambda sent: self._allowed)
 
     async def _adjust(self, openid: str, change: Callable[[int], int]) -> None:
+        await self._written(openid)
         async with self._lock(openid):
             found = await self._state.get(self._key(openid), self._clock())
             if found is not None:
@@ -194,8 +237,19 @@ class CustomerServiceWindow:
         closes = dt.datetime.fromtimestamp(opened_at, dt.UTC) + self._length
         await self._state.put(self._key(openid), {"opened_at": opened_at, "sent": sent}, closes)
 
+    async def _written(self, openid: str) -> None:
+        """Once the window the resident opened last, if still being written, is stored (a
+        failed write leaves the stored one as it was)."""
+        stored = self._unwritten.get(openid)
+        if stored is not None:
+            with contextlib.suppress(Exception):
+                await asyncio.shield(stored)
+
     def _lock(self, openid: str) -> asyncio.Lock:
-        return self._locks[hash(openid) % len(self._locks)]
+        return self._locks[self._stripe(openid)]
+
+    def _stripe(self, openid: str) -> int:
+        return hash(openid) % len(self._locks)
 
     @staticmethod
     def _key(openid: str) -> str:

@@ -72,9 +72,10 @@ class Database:
 
 
 async def _connect_sqlite(path: str) -> aiosqlite.Connection:
-    """An aiosqlite connection whose statements take one trip to its thread; 30 s busy wait."""
-    connection = _OneTripConnection(partial(
-        sqlite3.connect, path, timeout=30, isolation_level=None, check_same_thread=False),
+    """An aiosqlite connection whose statements run on the event loop's thread (see
+    `_InlineConnection`); SQLite's own busy wait is off."""
+    connection = _InlineConnection(partial(
+        sqlite3.connect, path, timeout=0, isolation_level=None, check_same_thread=False),
         iter_chunk_size=64)
     # As SQLAlchemy's own connect does: a connection nobody closed must not keep the process
     # alive. (Before aiosqlite 0.22 the connection was itself the thread.)
@@ -83,25 +84,58 @@ async def _connect_sqlite(path: str) -> aiosqlite.Connection:
     return await connection
 
 
-class _OneTripConnection(aiosqlite.Connection):
-    """aiosqlite whose cursors run a statement, read its rows and close in one thread trip."""
+BUSY_SECONDS = 30.0     # how long a statement waits for another process's write to end
+FIRST_PAUSE, LONGEST_PAUSE = 0.001, 0.05
 
-    # SQLAlchemy's adapter opens, executes, fetches and closes a cursor per statement: four
-    # trips to the SQLite thread and back, each costing more than a small statement itself.
+
+class _InlineConnection(aiosqlite.Connection):
+    """aiosqlite whose statements, commits and rollbacks run on the event loop's thread.
+
+    SQLAlchemy's adapter sends every statement to aiosqlite's thread and back: a trip costs
+    more than the small statements of a message (in WAL mode, with synchronous=NORMAL, a
+    commit is an append, not an fsync). Run inline, SQLite's busy wait would stall the whole
+    loop while another process writes, so it is off: a statement that finds the database
+    locked is tried again after an asynchronous pause, for up to BUSY_SECONDS. (Connecting
+    and closing still use aiosqlite's thread.)"""
+
     def cursor(self) -> _OneTripCursor:  # type: ignore[override]
         return _OneTripCursor(self)
 
-    async def in_thread(self, function: Callable[[sqlite3.Connection], None]) -> None:
-        """Call `function` with the sqlite3 connection, in the SQLite thread."""
-        await self._execute(function, self._conn)  # type: ignore[no-untyped-call]
+    async def run(self, function: Callable[[sqlite3.Connection], None]) -> None:
+        """Call `function` with the sqlite3 connection, here, until the database lets it."""
+        waited, pause = 0.0, FIRST_PAUSE
+        while True:
+            try:
+                function(self._conn)
+                return
+            except sqlite3.OperationalError as error:
+                if not _locked(error) or waited >= BUSY_SECONDS:
+                    raise
+            await asyncio.sleep(pause)
+            waited, pause = waited + pause, min(pause * 2, LONGEST_PAUSE)
+
+    async def commit(self) -> None:
+        await self.run(sqlite3.Connection.commit)
+
+    async def rollback(self) -> None:
+        await self.run(sqlite3.Connection.rollback)
+
+
+def _locked(error: sqlite3.OperationalError) -> bool:
+    """Whether SQLite refused because another connection holds the database."""
+    code = getattr(error, "sqlite_errorcode", None)
+    if code is not None:
+        return code & 0xFF in (sqlite3.SQLITE_BUSY, sqlite3.SQLITE_LOCKED)
+    return "locked" in str(error) or "busy" in str(error)
 
 
 class _OneTripCursor:
-    """The cursor SQLAlchemy's adapter uses; rows are read with the statement."""
+    """The cursor SQLAlchemy's adapter uses: a statement runs and its rows are read in one
+    call (the adapter would open, execute, fetch and close a cursor, each awaited)."""
 
     arraysize = 1
 
-    def __init__(self, connection: _OneTripConnection) -> None:
+    def __init__(self, connection: _InlineConnection) -> None:
         self._connection = connection
         self._rows: deque[Any] = deque()
         self.description: Any = None
@@ -112,10 +146,10 @@ class _OneTripCursor:
         return self
 
     async def execute(self, sql: str, parameters: Any = ()) -> None:
-        await self._connection.in_thread(partial(self._run, "execute", sql, parameters))
+        await self._connection.run(partial(self._run, "execute", sql, parameters))
 
     async def executemany(self, sql: str, parameters: Any) -> None:
-        await self._connection.in_thread(partial(self._run, "executemany", sql, parameters))
+        await self._connection.run(partial(self._run, "executemany", sql, parameters))
 
     def _run(self, method: str, sql: str, parameters: Any, connection: sqlite3.Connection
              ) -> None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -131,6 +131,8 @@ def _set_conversation(insert: Callable[[Table], Any]) -> Executable:
 MESSAGE_CONTEXT = _message_context()
 CONVERSATION_STATE = select(CONVERSATIONS.c.state).where(
     CONVERSATIONS.c.key == bindparam("key"), _live(bindparam("now")))
+CONVERSATION_STATES = select(CONVERSATIONS.c.key, CONVERSATIONS.c.state).where(
+    CONVERSATIONS.c.key.in_(bindparam("keys", expanding=True)), _live(bindparam("now")))
 SET_CONVERSATION_SQLITE = _set_conversation(sqlite_insert)
 SET_CONVERSATION_POSTGRESQL = _set_conversation(postgresql_insert)
 CLAIM_SQLITE = sqlite_insert(CONVERSATIONS).on_conflict_do_nothing(
@@ -703,6 +705,25 @@ class SharedValues:
         """Store a value, replacing any earlier one."""
         await set_conversation_row(self.session, self.PREFIX + key,
                                    json.dumps(value, ensure_ascii=False), expires_at)
+
+    async def get_many(self, keys: Sequence[str], now: dt.datetime
+                       ) -> dict[str, dict[str, Any]]:
+        """The live values of those keys that have one, in one statement."""
+        rows = await self.session.execute(CONVERSATION_STATES, {
+            "keys": [self.PREFIX + key for key in keys], "now": now})
+        return {key.removeprefix(self.PREFIX): json.loads(state) for key, state in rows}
+
+    async def put_many(self, values: Mapping[str, tuple[dict[str, Any], dt.datetime | None]]
+                       ) -> None:
+        """Store several values, replacing any earlier ones, in one statement."""
+        statement = (SET_CONVERSATION_POSTGRESQL if _dialect(self.session) == "postgresql"
+                     else SET_CONVERSATION_SQLITE)
+        stamp = utcnow()
+        await self.session.execute(statement, [
+            {"key": self.PREFIX + key, "state": json.dumps(value, ensure_ascii=False),
+             "expires_at": expires_at, "updated_at": stamp}
+            for key, (value, expires_at) in values.items()])
+        mark_changed(self.session)
 
 
     async def first(self, key: str, value: dict[str, Any], now: dt.datetime) -> dict[str, Any]:

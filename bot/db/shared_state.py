@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from bot.db.unit_of_work import UnitOfWork
@@ -27,16 +27,20 @@ class DatabaseSharedState:
             await uow.shared.put(key, value, expires_at)
             await uow.commit()
 
-    async def advance(self, key: str, value: dict[str, Any], expires_at: dt.datetime | None,
-                      order: str, now: dt.datetime) -> bool:
-        """Store `value` unless the stored one is at or past it in `order` (one transaction)."""
+    async def advance(self, values: Mapping[str, tuple[dict[str, Any], dt.datetime | None]],
+                      order: str, now: dt.datetime) -> set[str]:
+        """Store each value unless the stored one is at or past it in `order`: one read of
+        every key and one write of those that move, in one transaction."""
+        if not values:
+            return set()
         async with self._uow() as uow:
-            found = await uow.shared.get(key, now)
-            if found is not None and found[order] >= value[order]:
-                return False
-            await uow.shared.put(key, value, expires_at)
-            await uow.commit()
-            return True
+            found = await uow.shared.get_many(list(values), now)
+            moved = {key: stamped for key, stamped in values.items()
+                     if key not in found or found[key][order] < stamped[0][order]}
+            if moved:
+                await uow.shared.put_many(moved)
+                await uow.commit()
+            return set(moved)
 
     async def claim(self, key: str, expires_at: dt.datetime) -> bool:
         """True for the first caller across every worker (one committed insert)."""

@@ -239,6 +239,15 @@ def test_message_pieces_stay_within_2048_bytes() -> None:
     assert "".join(pieces) == "居民" * 1500 + "好"
 
 
+def test_a_reply_is_cut_only_when_it_is_over_the_limit() -> None:
+    at_limit = "居" * 682 + "ab"                 # 2,048 bytes exactly
+    assert message_pieces([Reply(at_limit)]) == [at_limit]
+    over = at_limit + "c"
+    assert message_pieces([Reply(over)]) == [at_limit, "c"]
+    assert message_pieces([Reply("a" * 2048)]) == ["a" * 2048]
+    assert message_pieces([Reply("好\n" * 700)])[0].endswith("好")   # cut at a line break
+
+
 async def test_coordinator_forgets_a_delivery_the_core_failed_on() -> None:
     failing = True
 

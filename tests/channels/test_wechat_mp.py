@@ -9,7 +9,7 @@ import dataclasses
 import datetime as dt
 import logging
 import os
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -19,7 +19,7 @@ import pytest
 from aiohttp import web
 from aiohttp.test_utils import TestServer
 
-from bot.channels.base import MemorySharedState, SharedState
+from bot.channels.base import MemorySharedState, SharedState, Stamped
 from bot.channels.inbox import MessageInbox
 from bot.channels.tencent_api import DEFAULT_MENU, UndeliverableError, tencent_signature
 from bot.channels.wechat_mp import WeChatMpChannel, WeChatMpSettings
@@ -486,6 +486,33 @@ async def test_outbox_notification_within_the_window(
     station.clock.advance(3600)
     with pytest.raises(DeliveryError):
         await station.channel.sender.send(USER, Reply("再提醒一次"), "outbox:2")
+
+
+class CountingState(MemorySharedState):
+    """Shared state that notes each write of opened windows (one transaction each)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.advanced: list[set[str]] = []
+
+    async def advance(self, values: Mapping[str, Stamped], order: str, now: dt.datetime
+                      ) -> set[str]:
+        self.advanced.append(set(values))
+        return await super().advance(values, order, now)
+
+
+async def test_windows_opened_at_the_same_moment_are_written_together(
+        start: StartStation, fake: FakeTencent) -> None:
+    state = CountingState()
+    station = await start(state=state)
+    residents = [f"o-resident-{n}" for n in range(8)]
+    await asyncio.gather(*(station.say("你好", msg_id=2000 + n, user=user)
+                           for n, user in enumerate(residents)))
+    # A message sent to one of them at once waits for the window to be written, not refused.
+    await station.channel.sender.send(residents[3], Reply("您的工单已完成"), "outbox:1")
+    assert fake.calls_to(CUSTOM)[-1].text == "您的工单已完成"
+    assert len(state.advanced) < len(residents)
+    assert set().union(*state.advanced) == {f"wechat_mp:cs_window:{user}" for user in residents}
 
 
 @pytest.mark.parametrize("errcode", [45015, 45047])

@@ -45,18 +45,35 @@ async def test_only_the_first_caller_gets_a_claim_until_it_is_released(
 
 async def test_a_value_advances_only_forward(state: SharedState) -> None:
     later = NOW + dt.timedelta(hours=48)
-    assert await state.advance("window:77", {"opened_at": 100, "sent": 0}, later, "opened_at",
-                               NOW)
+
+    async def advance(opened_at: int, expires_at: dt.datetime | None = later,
+                      now: dt.datetime = NOW) -> bool:
+        stored = await state.advance({"window:77": ({"opened_at": opened_at, "sent": 0},
+                                                    expires_at)}, "opened_at", now)
+        return stored == {"window:77"}
+
+    assert await advance(100)
     await state.put("window:77", {"opened_at": 100, "sent": 3}, later)
     # An older or the same message (a retried delivery) changes nothing...
-    assert not await state.advance("window:77", {"opened_at": 90, "sent": 0}, later,
-                                   "opened_at", NOW)
-    assert not await state.advance("window:77", {"opened_at": 100, "sent": 0}, later,
-                                   "opened_at", NOW)
+    assert not await advance(90)
+    assert not await advance(100)
     assert await state.get("window:77", NOW) == {"opened_at": 100, "sent": 3}
     # ... a later one opens a new window, and so does any once the old one has expired.
-    assert await state.advance("window:77", {"opened_at": 120, "sent": 0}, later, "opened_at",
-                               NOW)
+    assert await advance(120)
     assert await state.get("window:77", NOW) == {"opened_at": 120, "sent": 0}
-    assert await state.advance("window:77", {"opened_at": 50, "sent": 0}, None, "opened_at",
-                               later + dt.timedelta(hours=1))
+    assert await advance(50, None, later + dt.timedelta(hours=1))
+
+
+async def test_several_values_advance_at_once_each_only_forward(state: SharedState) -> None:
+    later = NOW + dt.timedelta(hours=48)
+    await state.put("window:1", {"opened_at": 100, "sent": 2}, later)
+    await state.put("window:2", {"opened_at": 100, "sent": 2}, later)
+    stored = await state.advance({
+        "window:1": ({"opened_at": 90, "sent": 0}, later),       # older: kept as it was
+        "window:2": ({"opened_at": 110, "sent": 0}, later),      # newer: moved on
+        "window:3": ({"opened_at": 5, "sent": 0}, later)}, "opened_at", NOW)   # new
+    assert stored == {"window:2", "window:3"}
+    assert await state.get("window:1", NOW) == {"opened_at": 100, "sent": 2}
+    assert await state.get("window:2", NOW) == {"opened_at": 110, "sent": 0}
+    assert await state.get("window:3", NOW) == {"opened_at": 5, "sent": 0}
+    assert await state.advance({}, "opened_at", NOW) == set()

@@ -3,7 +3,9 @@ unfinished messages are found by the next worker, never a live one's."""
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
+import os
 from pathlib import Path
 
 from bot.channels.inbox import MessageInbox, unfinished
@@ -53,3 +55,28 @@ def test_unfinished_reads_done_lines_after_their_message() -> None:
     text = ('{"key": "k1", "message": {"platform": "wecom", "user_id": "u", "text": "t", '
             '"received_at": "2026-11-23T02:00:00+00:00"}}\n{"done": "k1"}\nnot json\n')
     assert unfinished(text) == []
+
+
+async def test_messages_kept_at_once_share_a_sync_and_none_returns_before_its_own(
+        tmp_path: Path) -> None:
+    synced_lines: list[int] = []      # how many lines were on disk after each sync
+
+    def sync(descriptor: int) -> None:
+        os.fsync(descriptor)
+        synced_lines.append(len(inbox.path.read_text("utf-8").splitlines()))
+
+    inbox = MessageInbox(tmp_path, "a", sync=sync)
+    inbox.open()
+    kept: list[int] = []
+
+    async def keep(n: int) -> None:
+        await inbox.keep(f"wechat_mp:{n}", message(n))
+        kept.append(n)
+        assert synced_lines and synced_lines[-1] >= n   # its own line was synced first
+
+    await asyncio.gather(*(keep(n) for n in range(1, 11)))
+    assert sorted(kept) == list(range(1, 11))
+    assert 1 <= len(synced_lines) < 10                  # ten messages, fewer syncs
+    await inbox.keep("wechat_mp:11", message(11))       # a message alone gets a sync of its own
+    assert synced_lines[-1] == 11
+    inbox.close()
