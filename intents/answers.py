@@ -146,16 +146,25 @@ def detail_asked(text: str) -> str | None:
 
 def choice_named(text: str, labels: Sequence[str | None]) -> int | None:
     """The number (from 1) of the one offered item whose label holds a short message (挂失 ->
-    "看敬老卡挂失补领", 补办 -> 补领): None when it names none, or several. `labels` are the
+    "看敬老卡挂失补领", 补办 -> 补领), or holds it without the words around it (还有医保呢 ->
+    "看新生儿城乡居民医保参保登记"): None when it names none, or several. `labels` are the
     offered choices' labels, None for a choice that is no item (材料, 流程)."""
     bare = re.sub(r"\s", "", text)
     if not bare or len(bare) > _WORDS_LONGEST:
         return None
     said = bare.removesuffix("的").removesuffix("那个")
-    said = _ACTION_SAID.get(said, said)
-    named = [n for n, label in enumerate(labels, start=1)
-             if label is not None and len(said) >= 2 and said in label]
-    return named[0] if len(named) == 1 else None
+    for words in dict.fromkeys((said, _AROUND_A_CHOICE.sub("", said))):
+        words = _ACTION_SAID.get(words, words)
+        named = [n for n, label in enumerate(labels, start=1)
+                 if label is not None and len(words) >= 2 and words in label]
+        if named:
+            return named[0] if len(named) == 1 else None
+    return None
+
+
+# The words around another thing asked after, in passing: 还有医保呢, 那挂失的呢, 另外医保.
+# (Not 怎么办: 敬老卡怎么办 asks about the card afresh, not about the 挂失 offered with it.)
+_AROUND_A_CHOICE = re.compile(r"^(?:那么|那|还有|另外)|(?:的呢|呢|那个呢)$")
 
 
 _GOODBYE = re.compile(r"再见|再會|再会|拜拜|bye|回头见|下次再聊|晚安|下趟再|下次再来", re.I)

@@ -132,6 +132,8 @@ def test_a_building_number_not_known(text: str, unknown: bool) -> None:
     ("不对，是6号楼", "6号楼", None, True),
     ("搞错了，应该是12号楼", "12号楼", None, True),
     ("不好意思写错了 6号楼", "6号楼", None, True),
+    ("是12号楼伐", "12号楼", None, True),
+    ("是12号楼吗？", "12号楼", None, True),
     ("十二号楼", "12号楼", None, True),
     ("3楼楼道灯坏了", None, "3楼楼道", False),
     ("厨房里煤气味道很重", None, "厨房", False),
@@ -226,7 +228,8 @@ DETAILS_OFFERED = [("materials", "看所需材料"), ("steps", "看办理流程"
 
 @pytest.mark.parametrize(("text", "number"), [
     ("挂失", 4), ("补办", 4), ("敬老卡怎么办", None), ("要带什么", None), ("好的", None),
-    ("对的", None), ("在哪里办", None)])
+    ("对的", None), ("在哪里办", None), ("还有医疗补助呢", 5), ("那挂失的呢", 4),
+    ("还有呢", None)])
 def test_an_offered_item_named_in_words(text: str, number: int | None) -> None:
     offered = [None if kind != "item" else label
                for kind, label in [*DETAILS_OFFERED, ("item", "看优抚对象医疗补助申请")]]
