@@ -60,7 +60,8 @@ _QUESTION = re.compile(r"几点|什么时候|啥时候|哪天|哪里|在哪|几�
 # A part of a message set aside by the resident: done already (失业登记已经做好了, 退伍档案查好了),
 # not urgent (津贴我不急, 以后再说), or not meant (不是城乡居保的). The question is in the rest.
 _SET_ASIDE = re.compile(
-    r"已经.{0,12}(好了|过了|了)|(办|做|查|弄|交|领|报|挂|登记|认证|备案|开)(好|过)了|不急|以后再说|"
+    r"已经.{0,12}(好了|过了|了)|(办|做|查|弄|交|领|报|挂|登记|认证|备案|开)(好|过)了|"
+    r"(办|做|弄|交|领|报|挂失|登记|认证|备案|开)脱了|不急|以后再说|"
     r"回头再说|先不说|先不管|不用管|^不是|不是问")
 # A building, unit, floor or room needs a number, in digits or in words.
 _HAS_NUMBER = re.compile(r"[0-9零〇一二两三四五六七八九十百]")
@@ -120,9 +121,10 @@ _BOT = r"(?:你(?!们)|您|这个(?:公众|微信)?号|公众号|这个微信|�
     r"人工智能|这个聊天(?:框|的)?|聊天框|这个东西|这个账号|这个系统)"
 _WHAT = r"(?:什么|啥|嘛|哪些|哪样)"
 _CAN = r"(?:会|能|可以|好|还能|都能|能够|还会|都会)"
+_END = r"[吗呢啊呀吧哦]*"     # the particles a question ends with
 _CAN_DO_LONGEST = 30
 _CAN_DO = re.compile(
-    rf"{_BOT}.{{0,8}}{_CAN}.{{0,6}}{_WHAT}(?:事情?|问题|忙|服务|业务|本事)?$|"
+    rf"{_BOT}.{{0,8}}{_CAN}.{{0,6}}{_WHAT}(?:事情?|问题|忙|服务|业务|本事)?{_END}$|"
     rf"{_CAN}问{_BOT}.{{0,4}}{_WHAT}|{_CAN}(?:跟|和|同){_BOT}说.{{0,2}}{_WHAT}|"
     rf"(?:怎么|如何)用{_BOT}|(?:怎么|如何)(?:跟|和|同)你(?:说话|讲话|说才|讲才)|"
     rf"(?:问|跟|和){_BOT}.{{0,6}}(?:怎么问|要打字|发语音)|怎么问问题|教教我怎么用|怎么用这个.?.?$|"
@@ -135,9 +137,11 @@ _CAN_DO = re.compile(
 # ... of which these words can be about nothing but the bot, whatever an item's words score
 # (我可以问你哪些问题 is no question about 养老顾问, 你能干嘛 none about 干部档案).
 _ABOUT_THE_BOT = re.compile(
-    rf"{_BOT}[都还]?{_CAN}(?:帮[我你忙]?)?(?:做|干|回答|答|问|懂)?[些点]?(?:事情?|问题)?{_WHAT}$|"
-    rf"{_CAN}问{_BOT}[些点]?(?:事情?|问题)?{_WHAT}|{_BOT}(?:是谁|是干嘛的|是干什么的|是做什么的|"
+    rf"{_BOT}[都还]?{_CAN}(?:帮[我你忙]?)?(?:做|干|回答|答|问|懂)?[些点]?(?:事情?|问题)?{_WHAT}"
+    rf"{_END}$|"
+    rf"{_CAN}问{_BOT}[些点]?(?:事情?|问题)?{_WHAT}|{_BOT}(?:是谁|是(?:干|做){_WHAT}个?的|"
     rf"有{_WHAT}(?:功能|用处|用)|的(?:功能|用处))|^(?:帮助|功能介绍|使用说明|使用帮助)$|"
+    rf"^(?:都)?有{_WHAT}功能{_END}$|"
     # 你是机器人吗: who the bot is (the welcome says so, and how to reach a person)
     rf"^(?:你好|您好)?(?:你|您)?(?:是不是|是)(?:个)?(?:机器人|真人|人工智能|电脑|自动回复)"
     rf"(?:吗|啊|呀)?"
@@ -1261,7 +1265,10 @@ class IntentEngine:
                 return told
             return Classification(text, FALLBACK, score=top.score if top else 0.0,
                                   candidates=candidates[:3], normalised=core)
-        said = self._actions_said(core)
+        # What the message asks to be done, its parts set aside left out (社保卡挂失我打过电话
+        # 已经挂好了，补卡要不要本人去: 补领, not 挂失).
+        kept = self._compact(_said_for(self.normaliser.normalise(text).core))
+        said = self._actions_said(kept or core)
         preferred = self._by_action(said, ranked)
         if preferred is not None:      # 敬老卡掉了: 挂失补领, not 申领
             chosen = ranked[preferred]

@@ -553,7 +553,8 @@ def test_thanks_with_more_words_are_thanks(engine: IntentEngine, question: str) 
                                       "侬会做点啥", "你能干嘛", "我可以问你哪些问题", "帮助",
                                       "你有哪些功能", "跟你说话要打字吗，能不能发语音",
                                       "侬听得懂上海闲话伐", "哪能用侬", "这个号是干嘛用的",
-                                      "你能帮老年人做点什么", "你是机器人吗", "有啥好帮阿拉的"])
+                                      "你能帮老年人做点什么", "你是机器人吗", "有啥好帮阿拉的",
+                                      "你能做哪些事呢", "侬是做啥个的", "有啥功能？"])
 def test_what_can_you_do(engine: IntentEngine, question: str) -> None:
     c = classify(engine, question)
     assert (c.intent, c.topic) == (GREETING, HELLO)
@@ -562,7 +563,7 @@ def test_what_can_you_do(engine: IntentEngine, question: str) -> None:
 @pytest.mark.parametrize(("question", "intent"), [
     ("你们可以送什么菜", MENU), ("社保卡有哪些功能", AFFAIRS), ("敬老卡是干嘛用的", AFFAIRS),
     ("您能告诉我敬老卡要什么材料吗", AFFAIRS), ("你们食堂能吃点什么", MENU),
-    ("有什么能帮我申请敬老卡的吗", AFFAIRS), ("你们半夜开门吗", FAQ)])
+    ("有什么能帮我申请敬老卡的吗", AFFAIRS), ("你们半夜开门吗", FAQ), ("社保卡有啥功能", AFFAIRS)])
 def test_what_the_bot_can_do_is_asked_in_the_bots_words_only(
         engine: IntentEngine, question: str, intent: str) -> None:
     assert classify(engine, question).intent == intent
@@ -888,3 +889,28 @@ def test_asking_how_to_apply_for_help_is_no_wish_and_no_repair(engine: IntentEng
 def test_an_action_said_alone_after_an_answer(engine: IntentEngine, item: str, text: str,
                                               sibling: str | None) -> None:
     assert engine.sibling_doing(item, text) == sibling
+
+
+@pytest.mark.parametrize(("question", "item"), [
+    ("前段时间家里着火了，东西都烧光了，有什么救助吗", "A073"),
+    ("上礼拜厨房失火，家具全毁了，街道能帮点啥", "A073"),
+    ("前几天大暴雨，屋里向被水淹了，有补助伐", "A079")])
+def test_a_disaster_told_afterwards_asks_for_relief_not_a_repair(
+        engine: IntentEngine, question: str, item: str) -> None:
+    c = classify(engine, question)
+    assert (c.intent, c.item, c.emergency) == (AFFAIRS, item, None)
+
+
+def test_a_fire_told_now_is_still_an_emergency(engine: IntentEngine) -> None:
+    assert classify(engine, "楼下失火了").intent == REPORT
+
+
+@pytest.mark.parametrize("question", ["下午几点的火车去杭州", "机票哪里买便宜",
+                                      "保健品吃了有用吗"])
+def test_tickets_and_supplements_are_out_of_scope(engine: IntentEngine, question: str) -> None:
+    assert classify(engine, question).intent == FALLBACK
+
+
+def test_an_action_done_already_is_not_the_one_asked(engine: IntentEngine) -> None:
+    # 挂失 is done (已经挂好了): the question is the new card, 补领.
+    assert classify(engine, "社保卡挂失我打962222已经挂好了，补卡要不要本人去").item == "A029"
