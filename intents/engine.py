@@ -71,8 +71,10 @@ _HAS_NUMBER = re.compile(r"[0-9零〇一二两三四五六七八九十百]")
 _WISH_SHAPE = re.compile(
     r"(想|希望|能不能|可不可以|有没有|要是|盼)(.{0,6})(有人|找人|找个人|寻个人|请人|请个人|来个|"
     r"来人|年轻人|志愿者|小伙子|谁|会[^，。？?]{1,6}的|懂[^，。？?]{0,4}的)(.{0,12})"
-    r"(帮|陪|教|带|代|修|送|搬|买|拿|读|聊|坐坐|讲讲|一起|一道)|"
+    r"(帮|陪|教|带|代|修|送|搬|买|拿|读|聊|坐坐|讲讲|看看|一起|一道)|"
     r"有没有人(好|能|可以|会|肯|愿意)?(帮|陪|教|来)|"
+    # someone who can mend a thing of one's own (有会补鞋的师傅吗)
+    r"有(没有)?(会|懂)[^，。？?]{1,6}的(老?师傅|人|志愿者)|"
     r"^(我)?想学|想学(点|做|用|写|跳|唱|画)|"
     r"希望(小区|社区|居委|驿站|能|有).{0,12}(搞|办|放|组织|开|有|装|建|添|加|设|种)|"
     # Something for the compound (小区里能不能装个快递柜) or for oneself (想要一副老花镜).
@@ -748,7 +750,7 @@ class IntentEngine:
         told = None if _QUESTION.search(core) or about_a_bill or (
             not has_report_cue and _ASKS.search(core) and not _WANTS_ACTION.search(core)) \
             else self._report_told(core)
-        wished = bool(self._wish_re.search(core))
+        wished = bool(self._wish_re.search(core) or _WISH_SHAPE.search(clean))
         if not strong_answer and not has_report_cue and told is None:
             if len(clean) <= _CAN_DO_LONGEST and _CAN_DO.search(clean):   # 你会些啥
                 return Classification(text, GREETING, topic=HELLO, score=1.0, normalised=core)

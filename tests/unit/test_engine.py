@@ -582,7 +582,9 @@ def test_praise_and_goodbye_are_thanks(engine: IntentEngine, question: str) -> N
                                       "衣柜太重我一个人搬不动，想请人挪一下",
                                       "缺一副看报纸用的放大镜",
                                       "有没有人会修老式收音机",
-                                      "屋里灯泡坏脱了，我年纪大爬不上去"])
+                                      "屋里灯泡坏脱了，我年纪大爬不上去",
+                                      "家里那只老座钟停了，想请个懂行的帮我看看",
+                                      "雨伞骨头断了，有没有会修伞的师傅"])
 def test_wishes_by_their_shape(engine: IntentEngine, question: str) -> None:
     assert classify(engine, question).intent == WISH
 
