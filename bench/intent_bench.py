@@ -52,6 +52,7 @@ DEFAULT_SETS = (("held-out", ROOT / "bench" / "data" / "heldout_questions.jsonl"
                 ("blind 3", ROOT / "bench" / "data" / "heldout_questions_3.jsonl"),
                 ("blind 4", ROOT / "bench" / "data" / "heldout_questions_4.jsonl"),
                 ("blind 5", ROOT / "bench" / "data" / "heldout_questions_5.jsonl"),
+                ("blind 6", ROOT / "bench" / "data" / "heldout_questions_6.jsonl"),
                 ("dev", ROOT / "tests" / "data" / "dev_questions.jsonl"))
 TAIPEI_XML = Path("/work/shared/datasets/taipei_faq/taipei_municipal_faq.xml")
 TAIPEI_SAMPLE = 50

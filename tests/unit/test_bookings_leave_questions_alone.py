@@ -19,7 +19,8 @@ from tests.support import ROOT
 
 SETS = ("tests/data/dev_questions.jsonl", "bench/data/heldout_questions.jsonl",
         "bench/data/heldout_questions_2.jsonl", "bench/data/heldout_questions_3.jsonl",
-        "bench/data/heldout_questions_4.jsonl", "bench/data/heldout_questions_5.jsonl")
+        "bench/data/heldout_questions_4.jsonl", "bench/data/heldout_questions_5.jsonl",
+        "bench/data/heldout_questions_6.jsonl")
 BOOKING_ROUTES = ("order", "delivery", "appointment", "booking")
 # Messages that are bookings whatever their label says: asking to book a marriage registration
 # (the item is a consultation, which the booking route says), ordering-ahead questions about
