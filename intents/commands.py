@@ -165,7 +165,7 @@ _WITHDRAW = re.compile(r"不用修了|不用来修了|不需要修了|不要修�
                        # alone, 谢谢 我自己搞定了, withdraws nothing)
                        r"(?:不要了|不用了|勿要了)\W*我?(?:已经|自己|自家|又)?"
                        r"(?:好了|修好了|弄好了|搞定了?|解决了)|"
-                       r"(?:已经|自己|又)(?:好了|修好了|弄好了)\W*(?:不要了|不用了|不用修|不用来)")
+                       r"(?:已经|自己|又)?(?:好了|修好了|弄好了)\W*(?:不要了|不用了|不用修|不用来)")
 _QUERY = re.compile(r"(?:(?:查询|查一下|查查|查|看看|看一下)\s*" + CODE + "|" + FULL_CODE + ")")
 # A message made only of these (算了 不报了, 算了算了) stops what is being asked.
 _CANCEL_WORDS = re.compile(r"取消报修|取消|先不报了|不报了|勿报了|算了吧|算了|不要了|勿要了|不用了|"

@@ -73,6 +73,7 @@ _WISH_SHAPE = re.compile(
     r"来人|年轻人|志愿者|小伙子|谁|会[^，。？?]{1,6}的|懂[^，。？?]{0,4}的)(.{0,12})"
     r"(帮|陪|教|带|代|修|送|搬|买|拿|读|聊|坐坐|讲讲|看看|一起|一道)|"
     r"有没有人(好|能|可以|会|肯|愿意)?(帮|陪|教|来)|"
+    r"有人(好|能|可以|会|肯|愿意)?(帮|陪|教)[^，。？?]{0,8}(吗|伐|么)$|"
     # someone who can mend a thing of one's own (有会补鞋的师傅吗)
     r"有(没有)?(会|懂)[^，。？?]{1,6}的(老?师傅|人|志愿者)|"
     r"^(我)?想学|想学(点|做|用|写|跳|唱|画)|"
@@ -110,6 +111,8 @@ _WANTS_ACTION = re.compile(r"管|处理|解决|投诉|反映|报修|修|来人|�
                            r"劝|说说|讲讲|提醒")
 # Asking how to apply for something (a service, a benefit), not for a hand from a neighbour.
 _APPLIES = re.compile(r"申请|怎么办理|哪里办理|去哪里办|到哪里办|补贴|补助")
+# Money asked for to get over a loss (能申请救助伐, 有补助吗).
+_RELIEF_ASKED = re.compile(r"(?:申请|有没有|有|能|可以|好)(?:点|些|一点)?(?:救助|补助|补贴|救济)")
 # What may stand beside an action said alone after an answer (那补办呢, 要挂失的).
 _AROUND_AN_ACTION = re.compile(r"[那呢要的吗吧啊呀哦怎么样办呢还是我想能可以一下再个张]")
 # Places a building shares (a problem there is the building leader's, not a neighbour's wish).
@@ -126,7 +129,7 @@ _CAN = r"(?:会|能|可以|好|还能|都能|能够|还会|都会)"
 _END = r"[吗呢啊呀吧哦]*"     # the particles a question ends with
 _CAN_DO_LONGEST = 30
 _CAN_DO = re.compile(
-    rf"{_BOT}.{{0,8}}{_CAN}.{{0,6}}{_WHAT}(?:事情?|问题|忙|服务|业务|本事)?{_END}$|"
+    rf"{_BOT}.{{0,8}}{_CAN}.{{0,6}}{_WHAT}(?:事情?|事体|问题|忙|服务|业务|本事)?{_END}$|"
     rf"{_CAN}问{_BOT}.{{0,4}}{_WHAT}|{_CAN}(?:跟|和|同){_BOT}说.{{0,2}}{_WHAT}|"
     rf"(?:怎么|如何)用{_BOT}|(?:怎么|如何)(?:跟|和|同)你(?:说话|讲话|说才|讲才)|"
     rf"(?:问|跟|和){_BOT}.{{0,6}}(?:怎么问|要打字|发语音)|怎么问问题|教教我怎么用|怎么用这个.?.?$|"
@@ -148,7 +151,9 @@ _ABOUT_THE_BOT = re.compile(
     rf"^(?:你好|您好)?(?:你|您)?(?:是不是|是)(?:个)?(?:机器人|真人|人工智能|电脑|自动回复)"
     rf"(?:吗|啊|呀)?"
     rf"(?:还是(?:真人|人工|机器人)(?:啊|呀)?)?$|"
-    rf"^有{_WHAT}(?:可以|好|能)帮(?:我|我们|忙)?的?(?:吗|呢)?$")
+    rf"^有{_WHAT}(?:可以|好|能)帮(?:我|我们|忙)?的?(?:吗|呢)?$|"
+    # 你们能做什么 / 能干啥, said alone: what the bot (or the station) is for
+    rf"^(?:你们|您们)?(?:都|还)?{_CAN}(?:帮[我你忙]?们?)?(?:做|干)[些点]?{_WHAT}(?:事情?|事体)?{_END}$")
 _ABOUT_THE_BOT_LONGEST = 16
 # Thanks that say more than thanks (谢谢，你们服务真好): still thanks when nothing is asked.
 # Praise is thanks too (你真聪明，比我孙子讲得清楚).
@@ -657,9 +662,11 @@ class IntentEngine:
         return bool(self._dish_re.search(text))
 
     def sibling_doing(self, item: str, text: str) -> str | None:
-        """The one item about the same thing as `item` (the same card, another action) that
-        does what a short message asks and `item` does not (补办 after 社会保障卡挂失: 社会保障卡
-        补领), or None."""
+        """The item a short message that says only an action is about, right after `item` was
+        answered: the one about the same thing (the same card, another action) that does it
+        (补办 after 社会保障卡挂失: 社会保障卡补领); `item` itself when it does it already (挂失
+        after 社会保障卡挂失) or when no item of that card does (挂失 after 残疾人证补领: never
+        another card's 挂失); None when the message says no action, or several items do it."""
         number = self._item_numbers.get(item)
         if number is None:
             return None
@@ -670,10 +677,14 @@ class IntentEngine:
         if _AROUND_AN_ACTION.sub("", rest):
             return None             # 社保卡补办 names its own card
         said = self._actions_said(core)
-        if not said or self._entry_actions[number] & said:
+        if not said:
             return None
+        if self._entry_actions[number] & said:
+            return item
         found = [e for e in self._item_numbers.values() if e != number
                  and self._siblings(number, e) and self._entry_actions[e] & said]
+        if not found:
+            return item
         return self.entries[found[0]].ref if len(found) == 1 else None
 
     @property
@@ -740,9 +751,15 @@ class IntentEngine:
         # else's business: the out-of-scope words decide.
         own_thing = self._own_thing_re.search(core) is not None and \
             report_score < self.settings.answer_threshold   # 楼上漏水把电视机淋坏了: a leak
-        if about_a_bill or own_thing:
+        # Damage told to ask for money to get over it (家里进水，家具全泡坏了，能申请救助伐) is a
+        # question about relief, when an item reads like it: nothing for a leader to mend.
+        relief = _RELIEF_ASKED.search(core) is not None and bool(answerable) and \
+            self.entries[answerable[0].entry].intent == AFFAIRS and \
+            top_answer >= self.settings.long_clarify_threshold
+        if about_a_bill or own_thing or relief:
             report_best, report_score = None, 0.0
-        has_report_cue = self._has_report_cue(core) and not about_a_bill and not own_thing
+        has_report_cue = self._has_report_cue(core) and not about_a_bill and not own_thing \
+            and not relief
         has_affairs_cue = bool(self._affairs_re.search(core))
         settings = self.settings
         strong_answer = top_answer >= settings.answer_threshold

@@ -100,6 +100,7 @@ def test_menu_slots(engine: IntentEngine, text: str, date: dt.date, meal: str | 
     ("我爸爸八十五了一个人住，吃饭不方便", "delivery", None),   # told as a need
     ("食堂好刷敬老卡伐", "price", "canteen"),                  # how to pay
     ("有几个吃饭的点", "points", None),
+    ("老人饭堂在哪", "points", None),
     ("狮子头啥辰光有", "dish", None),
     ("前天那个咖喱鸡还会再做吗", "dish", None),
     ("有没有少盐少油的菜 我血压高", "diet", None),
@@ -554,7 +555,8 @@ def test_thanks_with_more_words_are_thanks(engine: IntentEngine, question: str) 
                                       "你有哪些功能", "跟你说话要打字吗，能不能发语音",
                                       "侬听得懂上海闲话伐", "哪能用侬", "这个号是干嘛用的",
                                       "你能帮老年人做点什么", "你是机器人吗", "有啥好帮阿拉的",
-                                      "你能做哪些事呢", "侬是做啥个的", "有啥功能？"])
+                                      "你能做哪些事呢", "侬是做啥个的", "有啥功能？", "能干啥",
+                                      "你们能做什么", "侬能帮阿拉做点啥事体"])
 def test_what_can_you_do(engine: IntentEngine, question: str) -> None:
     c = classify(engine, question)
     assert (c.intent, c.topic) == (GREETING, HELLO)
@@ -584,7 +586,8 @@ def test_praise_and_goodbye_are_thanks(engine: IntentEngine, question: str) -> N
                                       "有没有人会修老式收音机",
                                       "屋里灯泡坏脱了，我年纪大爬不上去",
                                       "家里那只老座钟停了，想请个懂行的帮我看看",
-                                      "雨伞骨头断了，有没有会修伞的师傅"])
+                                      "雨伞骨头断了，有没有会修伞的师傅",
+                                      "电视机遥控器不会用 有人教伐"])
 def test_wishes_by_their_shape(engine: IntentEngine, question: str) -> None:
     assert classify(engine, question).intent == WISH
 
@@ -885,7 +888,8 @@ def test_asking_how_to_apply_for_help_is_no_wish_and_no_repair(engine: IntentEng
 @pytest.mark.parametrize(("item", "text", "sibling"), [
     ("A027", "补办", "A029"), ("A027", "那补办呢", "A029"), ("A082", "挂失呢", "A083"),
     ("A082", "丢了", "A083"), ("A129", "补办", "A132"),
-    ("A082", "申领", None),           # what it does already
+    ("A082", "申领", "A082"),         # what it does already: the same card's, not another's
+    ("A101", "挂失", "A101"),         # no 残疾人证 item of its own for it: still that card
     ("A082", "社保卡补办", None),      # another card named: its own question
     ("A082", "好的", None)])
 def test_an_action_said_alone_after_an_answer(engine: IntentEngine, item: str, text: str,
@@ -896,7 +900,8 @@ def test_an_action_said_alone_after_an_answer(engine: IntentEngine, item: str, t
 @pytest.mark.parametrize(("question", "item"), [
     ("前段时间家里着火了，东西都烧光了，有什么救助吗", "A073"),
     ("上礼拜厨房失火，家具全毁了，街道能帮点啥", "A073"),
-    ("前几天大暴雨，屋里向被水淹了，有补助伐", "A079")])
+    ("前几天大暴雨，屋里向被水淹了，有补助伐", "A079"),
+    ("上个月落大雨屋里进水，家具全泡坏了，好申请点补助伐", "A079")])
 def test_a_disaster_told_afterwards_asks_for_relief_not_a_repair(
         engine: IntentEngine, question: str, item: str) -> None:
     c = classify(engine, question)
@@ -908,7 +913,7 @@ def test_a_fire_told_now_is_still_an_emergency(engine: IntentEngine) -> None:
 
 
 @pytest.mark.parametrize("question", ["下午几点的火车去杭州", "机票哪里买便宜",
-                                      "保健品吃了有用吗"])
+                                      "保健品吃了有用吗", "去南京的高铁几点有"])
 def test_tickets_and_supplements_are_out_of_scope(engine: IntentEngine, question: str) -> None:
     assert classify(engine, question).intent == FALLBACK
 
