@@ -28,6 +28,7 @@ def test_traditional_becomes_simplified(normaliser: TextNormaliser) -> None:
     core = normaliser.normalise("社保卡掛失怎麼辦").core
     assert "社保卡挂失" in core
     assert "怎么办" in core
+    assert normaliser.normalise("要帶甚麼").clean == "要带什么"    # 甚麼 is 什么, not 甚么
 
 
 @pytest.mark.parametrize("text", [
