@@ -89,6 +89,7 @@ from intents.dates import read_day
 from intents.engine import AFFAIRS, FALLBACK, FAQ, HANDOFF, MENU, REPORT, UNSAID, WISH
 
 TurnHandler = Callable[[Turn, UnitOfWork], Awaitable[Outcome]]
+ASKED_BACK = re.compile(r"[吗伐么][?？]?$")   # a place said as a question (是12号楼吗)
 DETAIL_WINDOW = dt.timedelta(days=2)   # words with no other meaning still belong to a report
 ANOTHER = re.compile(r"还有|另外|另一个|又发现|也坏了|也不亮")   # a second problem, not a detail
 # Words that tie a message with no other meaning to the problem reported (还在滴, 比昨天少).
@@ -424,6 +425,9 @@ def adds_to_report(t: Turn) -> bool:
     report = t.open_report
     if report is None or t.command is not None:
         return False
+    if t.place.only_place and ASKED_BACK.search(t.clean):
+        # 是12号楼吗: soon after filing, the building corrected; days later, not a move
+        return t.now - report.created_at <= DETAIL_WINDOW
     if t.place.only_place or t.only_phone or asks_progress(t.clean):
         return True
     c = t.classification

@@ -74,8 +74,8 @@ _WISH_SHAPE = re.compile(
     r"(帮|陪|教|带|代|修|送|搬|买|拿|读|聊|坐坐|讲讲|看看|一起|一道)|"
     r"有没有人(好|能|可以|会|肯|愿意)?(帮|陪|教|来)|"
     r"有人(好|能|可以|会|肯|愿意)?(帮|陪|教)[^，。？?]{0,8}(吗|伐|么)$|"
-    # someone who can mend a thing of one's own (有会补鞋的师傅吗)
-    r"有(没有)?(会|懂)[^，。？?]{1,6}的(老?师傅|人|志愿者)|"
+    # someone who can mend a thing of one's own (有会补鞋的师傅吗; 有懂政策的人吗 asks)
+    r"有(没有)?会(修|补|弄|缝|做|理|剪)[^，。？?]{0,6}的(老?师傅|人|志愿者)|"
     r"^(我)?想学|想学(点|做|用|写|跳|唱|画)|"
     r"希望(小区|社区|居委|驿站|能|有).{0,12}(搞|办|放|组织|开|有|装|建|添|加|设|种)|"
     # Something for the compound (小区里能不能装个快递柜) or for oneself (想要一副老花镜).
@@ -111,6 +111,8 @@ _WANTS_ACTION = re.compile(r"管|处理|解决|投诉|反映|报修|修|来人|�
                            r"劝|说说|讲讲|提醒")
 # Asking how to apply for something (a service, a benefit), not for a hand from a neighbour.
 _APPLIES = re.compile(r"申请|怎么办理|哪里办理|去哪里办|到哪里办|补贴|补助")
+# The words that open a question (想问下…), whatever follows.
+_ASKING_OPENER = re.compile(r"想问|请问|问一下|问下|问问")
 # Money asked for to get over a loss (能申请救助伐, 有补助吗).
 _RELIEF_ASKED = re.compile(r"(?:申请|有没有|有|能|可以|好)(?:点|些|一点)?(?:救助|补助|补贴|救济)")
 # What may stand beside an action said alone after an answer (那补办呢, 要挂失的).
@@ -122,8 +124,10 @@ _SHARED_PLACE = re.compile(r"楼道|楼梯|电梯|单元门|走廊|过道|车库
 # read as 你): the bot named (你, 这个号, 小助手) with what it can do, what it is for, how to
 # use it or talk to it (你会些啥, 我能问你什么, 这个号是干嘛用的, 哪能用侬, 你听得懂上海话吗).
 # Only in a short message: a long one names the bot in passing (你们驿站能打吗要带啥).
-_BOT = r"(?:你(?!们)|您|这个(?:公众|微信)?号|公众号|这个微信|这个小?程序|小助手|助手|机器人|" \
-    r"人工智能|这个聊天(?:框|的)?|聊天框|这个东西|这个账号|这个系统)"
+# Not the 你 of 你好, nor of 你说… (you tell me), unless said to the bot (跟你说话).
+_BOT = (r"(?:你(?!们|好)(?:(?<=[跟和同对向]你)|(?!说(?!话)|讲(?!话)))|您(?!好)|"
+        r"这个(?:公众|微信)?号|公众号|这个微信|这个小?程序|小助手|助手|机器人|"
+        r"人工智能|这个聊天(?:框|的)?|聊天框|这个东西|这个账号|这个系统)")
 _WHAT = r"(?:什么|啥|嘛|哪些|哪样)"
 _CAN = r"(?:会|能|可以|好|还能|都能|能够|还会|都会)"
 _END = r"[吗呢啊呀吧哦]*"     # the particles a question ends with
@@ -146,7 +150,6 @@ _ABOUT_THE_BOT = re.compile(
     rf"{_END}$|"
     rf"{_CAN}问{_BOT}[些点]?(?:事情?|问题)?{_WHAT}|{_BOT}(?:是谁|是(?:干|做){_WHAT}个?的|"
     rf"有{_WHAT}(?:功能|用处|用)|的(?:功能|用处))|^(?:帮助|功能介绍|使用说明|使用帮助)$|"
-    rf"^(?:都)?有{_WHAT}功能{_END}$|"
     # 你是机器人吗: who the bot is (the welcome says so, and how to reach a person)
     rf"^(?:你好|您好)?(?:你|您)?(?:是不是|是)(?:个)?(?:机器人|真人|人工智能|电脑|自动回复)"
     rf"(?:吗|啊|呀)?"
@@ -767,7 +770,11 @@ class IntentEngine:
         told = None if _QUESTION.search(core) or about_a_bill or (
             not has_report_cue and _ASKS.search(core) and not _WANTS_ACTION.search(core)) \
             else self._report_told(core)
-        wished = bool(self._wish_re.search(core) or _WISH_SHAPE.search(clean))
+        # ... read on the message as written too (the normaliser drops 帮我看看), when no item
+        # reads like it and it opens no question (想问下谁管送牛奶的)
+        wished = bool(self._wish_re.search(core) or (
+            _WISH_SHAPE.search(clean) and top_answer < self.settings.clarify_threshold
+            and not _ASKING_OPENER.search(clean)))
         if not strong_answer and not has_report_cue and told is None:
             if len(clean) <= _CAN_DO_LONGEST and _CAN_DO.search(clean):   # 你会些啥
                 return Classification(text, GREETING, topic=HELLO, score=1.0, normalised=core)
@@ -1286,7 +1293,8 @@ class IntentEngine:
                                   candidates=candidates[:3], normalised=core)
         # What the message asks to be done, its parts set aside left out (社保卡挂失我打过电话
         # 已经挂好了，补卡要不要本人去: 补领, not 挂失).
-        kept = self._compact(_said_for(self.normaliser.normalise(text).core))
+        kept = self._compact(_said_for(self.normaliser.normalise(
+            text[:self.settings.max_message_chars]).core))
         said = self._actions_said(kept or core)
         preferred = self._by_action(said, ranked)
         if preferred is not None:      # 敬老卡掉了: 挂失补领, not 申领

@@ -72,7 +72,10 @@ class MessageInbox:
     async def keep(self, key: str, message: IncomingMessage) -> None:
         """Append the message and sync the file; returns once it is on disk. Messages kept
         at the same moment share one sync."""
-        if key in self._pending or key in self._done:
+        if key in self._done:
+            return
+        if key in self._pending:          # a redelivery: returns once the first copy is synced
+            await asyncio.shield(self._synced())
             return
         self._pending.add(key)
         self._write(json.dumps({"key": key, "message": _plain(message)}, ensure_ascii=False))
@@ -105,9 +108,17 @@ class MessageInbox:
         the lines written before it starts."""
         if self._next_sync is None:
             self._next_sync = asyncio.get_running_loop().create_future()
-            if self._syncer is None or self._syncer.done():
-                self._syncer = asyncio.create_task(self._sync_written())
+        if self._syncer is None or self._syncer.done():
+            self._syncer = asyncio.create_task(self._sync_written())
+            self._syncer.add_done_callback(self._syncer_ended)
         return self._next_sync
+
+    def _syncer_ended(self, syncer: asyncio.Task[None]) -> None:
+        """A syncer cancelled (the loop closing), even before it began: nobody waits for good
+        on the lines it would have synced."""
+        if syncer.cancelled() and self._next_sync is not None:
+            self._next_sync.cancel()
+            self._next_sync = None
 
     async def _sync_written(self) -> None:
         while self._next_sync is not None:
@@ -117,6 +128,9 @@ class MessageInbox:
                 if handle is None:
                     raise RuntimeError("the inbox is not open")
                 await asyncio.to_thread(self._sync, handle.fileno())
+            except asyncio.CancelledError:
+                synced.cancel()             # the loop is closing
+                raise
             except Exception as error:
                 synced.set_exception(error)
                 continue

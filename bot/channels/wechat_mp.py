@@ -172,7 +172,17 @@ class CustomerServiceWindow:
         self._unwritten[openid] = self._stored
         if self._writer is None or self._writer.done():
             self._writer = asyncio.create_task(self._write_opened())
+            self._writer.add_done_callback(self._writer_ended)
         await asyncio.shield(self._stored)
+
+    def _writer_ended(self, writer: asyncio.Task[None]) -> None:
+        """A writer cancelled (the loop closing), even before it began: those waiting for the
+        windows it would have written are let go."""
+        if writer.cancelled() and self._stored is not None and not self._stored.done():
+            self._stored.cancel()
+            self._stored = None
+            self._opened.clear()
+            self._unwritten.clear()
 
     async def _write_opened(self) -> None:
         """Store the windows opened so far, one batch after another until none is left; each
@@ -191,7 +201,11 @@ class CustomerServiceWindow:
                                              dt.datetime.fromtimestamp(created, dt.UTC)
                                              + self._length)
                          for openid, created in opened.items()}, "opened_at", self._clock())
+            except asyncio.CancelledError:
+                stored.cancel()             # the loop is closing: nobody waits for good
+                raise
             except Exception as exc:
+                log.exception("recording %d residents' 48-hour windows failed", len(opened))
                 stored.set_exception(exc)
                 continue
             finally:
@@ -241,7 +255,7 @@ class CustomerServiceWindow:
         """Once the window the resident opened last, if still being written, is stored (a
         failed write leaves the stored one as it was)."""
         stored = self._unwritten.get(openid)
-        if stored is not None:
+        if stored is not None and not stored.cancelled():
             with contextlib.suppress(Exception):
                 await asyncio.shield(stored)
 

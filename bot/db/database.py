@@ -103,16 +103,17 @@ class _InlineConnection(aiosqlite.Connection):
 
     async def run(self, function: Callable[[sqlite3.Connection], None]) -> None:
         """Call `function` with the sqlite3 connection, here, until the database lets it."""
-        waited, pause = 0.0, FIRST_PAUSE
+        loop = asyncio.get_running_loop()
+        until, pause = loop.time() + BUSY_SECONDS, FIRST_PAUSE
         while True:
             try:
                 function(self._conn)
                 return
             except sqlite3.OperationalError as error:
-                if not _locked(error) or waited >= BUSY_SECONDS:
+                if not _locked(error) or loop.time() >= until:
                     raise
             await asyncio.sleep(pause)
-            waited, pause = waited + pause, min(pause * 2, LONGEST_PAUSE)
+            pause = min(pause * 2, LONGEST_PAUSE)
 
     async def commit(self) -> None:
         await self.run(sqlite3.Connection.commit)

@@ -715,14 +715,16 @@ class SharedValues:
 
     async def put_many(self, values: Mapping[str, tuple[dict[str, Any], dt.datetime | None]]
                        ) -> None:
-        """Store several values, replacing any earlier ones, in one statement."""
+        """Store several values, replacing any earlier ones, in one statement (in key order:
+        two workers writing the same keys lock their rows in the same order, never crosswise,
+        which PostgreSQL would end as a deadlock)."""
         statement = (SET_CONVERSATION_POSTGRESQL if _dialect(self.session) == "postgresql"
                      else SET_CONVERSATION_SQLITE)
         stamp = utcnow()
         await self.session.execute(statement, [
             {"key": self.PREFIX + key, "state": json.dumps(value, ensure_ascii=False),
              "expires_at": expires_at, "updated_at": stamp}
-            for key, (value, expires_at) in values.items()])
+            for key, (value, expires_at) in sorted(values.items())])
         mark_changed(self.session)
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import base64
+import contextlib
 import dataclasses
 import datetime as dt
 import logging
@@ -22,7 +23,7 @@ from aiohttp.test_utils import TestServer
 from bot.channels.base import MemorySharedState, SharedState, Stamped
 from bot.channels.inbox import MessageInbox
 from bot.channels.tencent_api import DEFAULT_MENU, UndeliverableError, tencent_signature
-from bot.channels.wechat_mp import WeChatMpChannel, WeChatMpSettings
+from bot.channels.wechat_mp import CustomerServiceWindow, WeChatMpChannel, WeChatMpSettings
 from bot.config import ConfigError
 from bot.messages import DeliveryError, IncomingMessage, Reply
 from tests.channels.fake_tencent import (
@@ -714,3 +715,17 @@ async def test_a_menu_click_opens_the_customer_service_window(
         created=station.clock.unix))
     await station.channel.sender.send(USER, Reply("办事指南在此"), "outbox:1")
     assert fake.calls_to(CUSTOM)[0].text == "办事指南在此"
+
+
+async def test_windows_waiting_for_a_writer_cancelled_at_shutdown_are_let_go() -> None:
+    clock = FakeClock()
+    window = CustomerServiceWindow(MemorySharedState(), clock)
+    opening = asyncio.create_task(window.open("o-1", clock.unix))
+    await asyncio.sleep(0)                # the writer is made, and cancelled before it runs
+    writer = window._writer
+    assert writer is not None
+    writer.cancel()
+    with contextlib.suppress(asyncio.CancelledError):
+        await asyncio.wait_for(opening, 5)
+    await asyncio.wait_for(window.open("o-2", clock.unix), 5)   # later windows are written
+    assert await window.take("o-2") is None

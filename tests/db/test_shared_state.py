@@ -77,3 +77,17 @@ async def test_several_values_advance_at_once_each_only_forward(state: SharedSta
     assert await state.get("window:2", NOW) == {"opened_at": 110, "sent": 0}
     assert await state.get("window:3", NOW) == {"opened_at": 5, "sent": 0}
     assert await state.advance({}, "opened_at", NOW) == set()
+
+
+async def test_workers_advancing_the_same_values_in_opposite_orders_both_store(
+        state: SharedState) -> None:
+    """Rows are written in key order: two transactions never lock them crosswise (which
+    PostgreSQL ends as a deadlock, failing one worker's windows)."""
+    later = NOW + dt.timedelta(hours=48)
+    for round_ in range(1, 6):
+        keys = [f"window:{n:03d}" for n in range(120)]
+        values = {key: ({"opened_at": round_, "sent": 0}, later) for key in keys}
+        backwards = dict(reversed(values.items()))
+        await asyncio.gather(state.advance(values, "opened_at", NOW),
+                             state.advance(backwards, "opened_at", NOW))
+        assert await state.get("window:077", NOW) == {"opened_at": round_, "sent": 0}

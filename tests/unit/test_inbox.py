@@ -4,6 +4,7 @@ unfinished messages are found by the next worker, never a live one's."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import datetime as dt
 import os
 from pathlib import Path
@@ -79,4 +80,32 @@ async def test_messages_kept_at_once_share_a_sync_and_none_returns_before_its_ow
     assert 1 <= len(synced_lines) < 10                  # ten messages, fewer syncs
     await inbox.keep("wechat_mp:11", message(11))       # a message alone gets a sync of its own
     assert synced_lines[-1] == 11
+    inbox.close()
+
+
+async def test_a_redelivery_kept_again_returns_only_once_synced(tmp_path: Path) -> None:
+    synced: list[int] = []
+    inbox = MessageInbox(tmp_path, "a", sync=lambda descriptor: synced.append(descriptor))
+    inbox.open()
+    first = asyncio.create_task(inbox.keep("wechat_mp:1", message(1)))
+    again = asyncio.create_task(inbox.keep("wechat_mp:1", message(1)))    # Tencent's retry
+    await asyncio.sleep(0)
+    assert not again.done()              # not before the first copy is on disk
+    await asyncio.gather(first, again)
+    assert synced
+    assert len(inbox.path.read_text("utf-8").splitlines()) == 1    # kept once
+    inbox.close()
+
+
+async def test_keeping_goes_on_after_a_sync_was_cancelled(tmp_path: Path) -> None:
+    inbox = MessageInbox(tmp_path, "a")
+    inbox.open()
+    kept = asyncio.create_task(inbox.keep("wechat_mp:1", message(1)))
+    await asyncio.sleep(0)
+    syncer = inbox._syncer
+    assert syncer is not None
+    syncer.cancel()
+    with contextlib.suppress(asyncio.CancelledError):
+        await kept
+    await asyncio.wait_for(inbox.keep("wechat_mp:2", message(2)), 5)   # not stuck
     inbox.close()
