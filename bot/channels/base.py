@@ -88,6 +88,51 @@ def split_text(text: str, max_bytes: int | None = None, max_chars: int | None = 
             start = end
 
 
+class CoalescedRuns:
+    """Work many callers ask for at about the same moment, done once for all of them (a
+    journal's fsync, a batch of writes). `request()` gives a future done once a run that began
+    after the call has ended; a run begins `pause` seconds after the first request it serves.
+    One run at a time. A run that fails fails every request it served; a runner cancelled
+    (the loop closing), even before it began, cancels the requests waiting for it."""
+
+    def __init__(self, work: Callable[[], Awaitable[None]], pause: float = 0.0) -> None:
+        self._work = work
+        self._pause = pause
+        self._next: asyncio.Future[None] | None = None    # the requests of the next run
+        self._runner: asyncio.Task[None] | None = None
+
+    def request(self) -> asyncio.Future[None]:
+        """A future done once the work has run for this request."""
+        if self._next is None:
+            self._next = asyncio.get_running_loop().create_future()
+        if self._runner is None or self._runner.done():
+            self._runner = asyncio.create_task(self._run())
+            self._runner.add_done_callback(self._ended)
+        return self._next
+
+    async def _run(self) -> None:
+        while self._next is not None:
+            if self._pause:
+                await asyncio.sleep(self._pause)
+            served, self._next = self._next, None
+            if served is None:
+                return
+            try:
+                await self._work()
+            except asyncio.CancelledError:
+                served.cancel()
+                raise
+            except Exception as error:
+                served.set_exception(error)
+                continue
+            served.set_result(None)
+
+    def _ended(self, runner: asyncio.Task[None]) -> None:
+        if runner.cancelled() and self._next is not None:
+            self._next.cancel()
+            self._next = None
+
+
 Stamped = tuple[dict[str, Any], dt.datetime | None]
 """A shared value and when it expires (None: never)."""
 

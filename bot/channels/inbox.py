@@ -29,6 +29,7 @@ from dataclasses import asdict
 from pathlib import Path
 from typing import IO, Any
 
+from bot.channels.base import CoalescedRuns
 from bot.messages import IncomingMessage
 
 log = logging.getLogger(__name__)
@@ -52,8 +53,7 @@ class MessageInbox:
         self._file: IO[str] | None = None
         self._pending: set[str] = set()
         self._done: collections.OrderedDict[str, None] = collections.OrderedDict()
-        self._next_sync: asyncio.Future[None] | None = None    # lines written, not synced
-        self._syncer: asyncio.Task[None] | None = None
+        self._syncs = CoalescedRuns(self._sync_written)   # one fsync for the lines so far
 
     def open(self) -> None:
         """Create the journal and hold its lock for this worker's lifetime."""
@@ -75,11 +75,11 @@ class MessageInbox:
         if key in self._done:
             return
         if key in self._pending:          # a redelivery: returns once the first copy is synced
-            await asyncio.shield(self._synced())
+            await asyncio.shield(self._syncs.request())
             return
         self._pending.add(key)
         self._write(json.dumps({"key": key, "message": _plain(message)}, ensure_ascii=False))
-        await asyncio.shield(self._synced())
+        await asyncio.shield(self._syncs.request())
 
     async def done(self, key: str) -> None:
         """Note that the message's reply is out (no sync needed: at worst it is replayed, and
@@ -103,38 +103,12 @@ class MessageInbox:
         handle.write(line + "\n")
         handle.flush()
 
-    def _synced(self) -> asyncio.Future[None]:
-        """Done once every line written so far is on disk: one sync, in a thread, serves all
-        the lines written before it starts."""
-        if self._next_sync is None:
-            self._next_sync = asyncio.get_running_loop().create_future()
-        if self._syncer is None or self._syncer.done():
-            self._syncer = asyncio.create_task(self._sync_written())
-            self._syncer.add_done_callback(self._syncer_ended)
-        return self._next_sync
-
-    def _syncer_ended(self, syncer: asyncio.Task[None]) -> None:
-        """A syncer cancelled (the loop closing), even before it began: nobody waits for good
-        on the lines it would have synced."""
-        if syncer.cancelled() and self._next_sync is not None:
-            self._next_sync.cancel()
-            self._next_sync = None
-
     async def _sync_written(self) -> None:
-        while self._next_sync is not None:
-            synced, self._next_sync = self._next_sync, None
-            try:
-                handle = self._file
-                if handle is None:
-                    raise RuntimeError("the inbox is not open")
-                await asyncio.to_thread(self._sync, handle.fileno())
-            except asyncio.CancelledError:
-                synced.cancel()             # the loop is closing
-                raise
-            except Exception as error:
-                synced.set_exception(error)
-                continue
-            synced.set_result(None)
+        """Put every line written so far on disk (in a thread)."""
+        handle = self._file
+        if handle is None:
+            raise RuntimeError("the inbox is not open")
+        await asyncio.to_thread(self._sync, handle.fileno())
 
     async def finish_orphans(self, finish: Callable[[str, IncomingMessage], Awaitable[None]]
                              ) -> None:

@@ -23,7 +23,7 @@ from typing import Any
 import aiohttp
 from aiohttp import web
 
-from bot.channels.base import MessageHandler, SharedState
+from bot.channels.base import CoalescedRuns, MessageHandler, SharedState
 from bot.channels.inbox import MessageInbox
 from bot.channels.tencent_api import (
     DEFAULT_MENU,
@@ -147,12 +147,10 @@ class CustomerServiceWindow:
         self._locks = [asyncio.Lock() for _ in range(16)]   # one process; Tencent enforces too
         # openid -> when this process last recorded a fresh window for them (unix time)
         self._fresh: collections.OrderedDict[str, int] = collections.OrderedDict()
-        # openid -> when they wrote, for the next write of opened windows; its future is
-        # done once that write is
+        # openid -> when they wrote, for the next write of opened windows
         self._opened: dict[str, int] = {}
         self._unwritten: dict[str, asyncio.Future[None]] = {}   # openid -> its write
-        self._stored: asyncio.Future[None] | None = None
-        self._writer: asyncio.Task[None] | None = None
+        self._writes = CoalescedRuns(self._write_opened, pause=WINDOW_BATCH_SECONDS)
 
     async def open(self, openid: str, created: int) -> None:
         """The resident wrote at `created` (unix time); a retried delivery changes nothing.
@@ -167,57 +165,35 @@ class CustomerServiceWindow:
         if recorded is not None and 0 <= created - recorded < WINDOW_REFRESH_SECONDS:
             return
         self._opened[openid] = max(created, self._opened.get(openid, created))
-        if self._stored is None:
-            self._stored = asyncio.get_running_loop().create_future()
-        self._unwritten[openid] = self._stored
-        if self._writer is None or self._writer.done():
-            self._writer = asyncio.create_task(self._write_opened())
-            self._writer.add_done_callback(self._writer_ended)
-        await asyncio.shield(self._stored)
-
-    def _writer_ended(self, writer: asyncio.Task[None]) -> None:
-        """A writer cancelled (the loop closing), even before it began: those waiting for the
-        windows it would have written are let go."""
-        if writer.cancelled() and self._stored is not None and not self._stored.done():
-            self._stored.cancel()
-            self._stored = None
-            self._opened.clear()
-            self._unwritten.clear()
+        stored = self._unwritten[openid] = self._writes.request()
+        try:
+            await asyncio.shield(stored)
+        finally:
+            if self._unwritten.get(openid) is stored:
+                del self._unwritten[openid]
 
     async def _write_opened(self) -> None:
-        """Store the windows opened so far, one batch after another until none is left; each
-        waits a moment first for the messages arriving meanwhile to join it."""
-        while self._opened:
-            await asyncio.sleep(WINDOW_BATCH_SECONDS)
-            opened, stored = self._opened, self._stored
-            self._opened, self._stored = {}, asyncio.get_running_loop().create_future()
-            assert stored is not None
-            try:
-                async with contextlib.AsyncExitStack() as held:
-                    for stripe in sorted({self._stripe(openid) for openid in opened}):
-                        await held.enter_async_context(self._locks[stripe])
-                    await self._state.advance(
-                        {self._key(openid): ({"opened_at": created, "sent": 0},
-                                             dt.datetime.fromtimestamp(created, dt.UTC)
-                                             + self._length)
-                         for openid, created in opened.items()}, "opened_at", self._clock())
-            except asyncio.CancelledError:
-                stored.cancel()             # the loop is closing: nobody waits for good
-                raise
-            except Exception as exc:
-                log.exception("recording %d residents' 48-hour windows failed", len(opened))
-                stored.set_exception(exc)
-                continue
-            finally:
-                for openid in opened:
-                    if self._unwritten.get(openid) is stored:
-                        del self._unwritten[openid]
-            for openid, created in opened.items():
-                self._fresh[openid] = created
-                self._fresh.move_to_end(openid)
-            while len(self._fresh) > FRESH_CAPACITY:
-                self._fresh.popitem(last=False)
-            stored.set_result(None)
+        """Store the windows opened since the last write, in one transaction."""
+        opened, self._opened = self._opened, {}
+        if not opened:
+            return
+        try:
+            async with contextlib.AsyncExitStack() as held:
+                for stripe in sorted({self._stripe(openid) for openid in opened}):
+                    await held.enter_async_context(self._locks[stripe])
+                await self._state.advance(
+                    {self._key(openid): ({"opened_at": created, "sent": 0},
+                                         dt.datetime.fromtimestamp(created, dt.UTC)
+                                         + self._length)
+                     for openid, created in opened.items()}, "opened_at", self._clock())
+        except Exception:
+            log.exception("recording %d residents' 48-hour windows failed", len(opened))
+            raise
+        for openid, created in opened.items():
+            self._fresh[openid] = created
+            self._fresh.move_to_end(openid)
+        while len(self._fresh) > FRESH_CAPACITY:
+            self._fresh.popitem(last=False)
 
     async def take(self, openid: str) -> str | None:
         """Count one message: None when allowed, else why not."""

@@ -722,7 +722,7 @@ async def test_windows_waiting_for_a_writer_cancelled_at_shutdown_are_let_go() -
     window = CustomerServiceWindow(MemorySharedState(), clock)
     opening = asyncio.create_task(window.open("o-1", clock.unix))
     await asyncio.sleep(0)                # the writer is made, and cancelled before it runs
-    writer = window._writer
+    writer = window._writes._runner
     assert writer is not None
     writer.cancel()
     with contextlib.suppress(asyncio.CancelledError):

@@ -102,7 +102,7 @@ async def test_keeping_goes_on_after_a_sync_was_cancelled(tmp_path: Path) -> Non
     inbox.open()
     kept = asyncio.create_task(inbox.keep("wechat_mp:1", message(1)))
     await asyncio.sleep(0)
-    syncer = inbox._syncer
+    syncer = inbox._syncs._runner
     assert syncer is not None
     syncer.cancel()
     with contextlib.suppress(asyncio.CancelledError):
